@@ -1,0 +1,21 @@
+//! Baton's pure decisions: typed events in, actions out.
+//!
+//! Nothing in this crate does I/O, spawns, or reads the clock: every function
+//! that needs the time takes `now` (Unix seconds) as an argument. The binary
+//! loads the state a decision needs, calls a function here, and stores what it
+//! returns (state changes and [`Outbound`] items) in one redb transaction.
+
+pub mod blocks;
+pub mod command;
+pub mod deploys;
+pub mod errors;
+pub mod github;
+pub mod outbound;
+pub mod reviewers;
+pub mod slack;
+pub mod text;
+
+pub use outbound::{MessageKey, Outbound};
+
+/// Seconds since the Unix epoch, as passed in by the caller.
+pub type UnixTime = i64;

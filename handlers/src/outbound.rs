@@ -1,0 +1,77 @@
+//! Outbound actions: what a decision asks the outside world to do.
+//!
+//! The binary stores these in the outbox inside the same transaction as the
+//! state change that implies them, and a dispatcher sends them later. They
+//! say *what* to send, never *how*.
+
+use serde::{Deserialize, Serialize};
+
+/// A stable name for a Slack message Baton posted, so that later actions can
+/// update it or reply in its thread (for example `pr:owner/repo#12`).
+pub type MessageKey = String;
+
+/// One thing to send, stored in the outbox until it is delivered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Outbound {
+    /// Post a message in a channel. With `key`, the message's `ts` is
+    /// remembered so later `SlackUpdate`/`thread_of` can refer to it; a post
+    /// whose key already has a message becomes an update of that message.
+    SlackPost {
+        channel: String,
+        /// Plain-text fallback (notifications, screen readers).
+        text: String,
+        /// Block Kit blocks, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        blocks: Option<serde_json::Value>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<MessageKey>,
+        /// Reply in the thread of the message with this key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        thread_of: Option<MessageKey>,
+    },
+    /// Replace the text and blocks of the message stored under `key`
+    /// (`chat.update`). If that message was never posted, it is posted.
+    SlackUpdate {
+        key: MessageKey,
+        channel: String,
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        blocks: Option<serde_json::Value>,
+    },
+    /// Ask GitHub to request reviews from `reviewers` on a pull request.
+    GithubRequestReviewers {
+        repo: String,
+        number: u64,
+        reviewers: Vec<String>,
+    },
+    /// Withdraw review requests (used when a reviewer is reassigned).
+    GithubRemoveReviewers {
+        repo: String,
+        number: u64,
+        reviewers: Vec<String>,
+    },
+}
+
+impl Outbound {
+    /// A plain channel message with no blocks and no key.
+    pub fn post(channel: impl Into<String>, text: impl Into<String>) -> Self {
+        Outbound::SlackPost {
+            channel: channel.into(),
+            text: text.into(),
+            blocks: None,
+            key: None,
+            thread_of: None,
+        }
+    }
+
+    /// Which service this goes to, for logs and metrics.
+    pub fn service(&self) -> &'static str {
+        match self {
+            Outbound::SlackPost { .. } | Outbound::SlackUpdate { .. } => "slack",
+            Outbound::GithubRequestReviewers { .. } | Outbound::GithubRemoveReviewers { .. } => {
+                "github"
+            }
+        }
+    }
+}

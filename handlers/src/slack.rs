@@ -1,0 +1,323 @@
+//! Typed Slack payloads: Events API envelopes, slash commands and
+//! `block_actions` (button presses), holding only what Baton reads.
+
+use serde::Deserialize;
+
+/// Why a Slack payload could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError(pub String);
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A body posted to the Events API request URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventEnvelope {
+    /// Slack checking the request URL: echo the challenge.
+    UrlVerification { challenge: String },
+    /// A subscribed event.
+    Callback {
+        event_id: String,
+        bot_user_id: Option<String>,
+        event: SlackEvent,
+    },
+    /// Another envelope type (for example `app_rate_limited`).
+    Other { kind: String },
+}
+
+/// The inner event of an `event_callback`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SlackEvent {
+    /// Someone (possibly the bot itself) joined a channel.
+    MemberJoinedChannel { user: String, channel: String },
+    /// Someone wrote `@baton …`.
+    AppMention {
+        user: String,
+        channel: String,
+        text: String,
+    },
+    /// An event type Baton does not act on.
+    Other { kind: String },
+}
+
+impl SlackEvent {
+    pub fn kind(&self) -> &str {
+        match self {
+            SlackEvent::MemberJoinedChannel { .. } => "member_joined_channel",
+            SlackEvent::AppMention { .. } => "app_mention",
+            SlackEvent::Other { kind } => kind,
+        }
+    }
+}
+
+/// Parse an Events API body.
+pub fn parse_event(body: &[u8]) -> Result<EventEnvelope, ParseError> {
+    #[derive(Deserialize)]
+    struct Envelope {
+        #[serde(rename = "type")]
+        kind: String,
+        challenge: Option<String>,
+        event_id: Option<String>,
+        event: Option<serde_json::Value>,
+        #[serde(default)]
+        authorizations: Vec<Authorization>,
+    }
+    #[derive(Deserialize)]
+    struct Authorization {
+        user_id: Option<String>,
+    }
+    #[derive(Deserialize)]
+    struct Inner {
+        #[serde(rename = "type")]
+        kind: String,
+        user: Option<String>,
+        channel: Option<String>,
+        text: Option<String>,
+    }
+    let envelope: Envelope = serde_json::from_slice(body)
+        .map_err(|e| ParseError(format!("event body is not valid JSON: {e}")))?;
+    match envelope.kind.as_str() {
+        "url_verification" => {
+            let challenge = envelope
+                .challenge
+                .ok_or_else(|| ParseError("url_verification lacks field `challenge`".into()))?;
+            Ok(EventEnvelope::UrlVerification { challenge })
+        }
+        "event_callback" => {
+            let event_id = envelope
+                .event_id
+                .ok_or_else(|| ParseError("event_callback lacks field `event_id`".into()))?;
+            let raw = envelope
+                .event
+                .ok_or_else(|| ParseError("event_callback lacks field `event`".into()))?;
+            let inner: Inner = serde_json::from_value(raw)
+                .map_err(|e| ParseError(format!("field `event`: {e}")))?;
+            let need = |value: Option<String>, field: &str| {
+                value.ok_or_else(|| {
+                    ParseError(format!("{} event lacks field `event.{field}`", inner.kind))
+                })
+            };
+            let event = match inner.kind.as_str() {
+                "member_joined_channel" => SlackEvent::MemberJoinedChannel {
+                    user: need(inner.user.clone(), "user")?,
+                    channel: need(inner.channel.clone(), "channel")?,
+                },
+                "app_mention" => SlackEvent::AppMention {
+                    user: need(inner.user.clone(), "user")?,
+                    channel: need(inner.channel.clone(), "channel")?,
+                    text: inner.text.clone().unwrap_or_default(),
+                },
+                other => SlackEvent::Other {
+                    kind: other.to_string(),
+                },
+            };
+            let bot_user_id = envelope.authorizations.into_iter().find_map(|a| a.user_id);
+            Ok(EventEnvelope::Callback {
+                event_id,
+                bot_user_id,
+                event,
+            })
+        }
+        other => Ok(EventEnvelope::Other {
+            kind: other.to_string(),
+        }),
+    }
+}
+
+/// A slash command, as Slack posts it (form-encoded).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SlashCommand {
+    pub command: String,
+    #[serde(default)]
+    pub text: String,
+    pub user_id: String,
+    #[serde(default)]
+    pub user_name: String,
+    pub channel_id: String,
+    #[serde(default)]
+    pub channel_name: String,
+    #[serde(default)]
+    pub team_id: String,
+    #[serde(default)]
+    pub response_url: String,
+    #[serde(default)]
+    pub trigger_id: String,
+}
+
+/// Parse a slash command's form body.
+pub fn parse_slash_command(body: &[u8]) -> Result<SlashCommand, ParseError> {
+    serde_urlencoded_lite(body).map_err(|e| ParseError(format!("slash command: {e}")))
+}
+
+/// A button press (`block_actions`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockAction {
+    pub user: String,
+    pub channel: Option<String>,
+    pub message_ts: Option<String>,
+    pub action_id: String,
+    pub value: String,
+    pub response_url: Option<String>,
+}
+
+/// An interaction payload (the `payload` field of the form body).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Interaction {
+    BlockActions(Vec<BlockAction>),
+    Other { kind: String },
+}
+
+/// Parse the form body of an interaction: `payload=<url-encoded JSON>`.
+pub fn parse_interaction(body: &[u8]) -> Result<Interaction, ParseError> {
+    #[derive(Deserialize)]
+    struct Form {
+        payload: String,
+    }
+    #[derive(Deserialize)]
+    struct Payload {
+        #[serde(rename = "type")]
+        kind: String,
+        user: Option<Id>,
+        channel: Option<Id>,
+        container: Option<Container>,
+        #[serde(default)]
+        actions: Vec<Action>,
+        response_url: Option<String>,
+    }
+    #[derive(Deserialize)]
+    struct Id {
+        id: String,
+    }
+    #[derive(Deserialize)]
+    struct Container {
+        message_ts: Option<String>,
+        channel_id: Option<String>,
+    }
+    #[derive(Deserialize)]
+    struct Action {
+        action_id: String,
+        #[serde(default)]
+        value: Option<String>,
+    }
+    let form: Form =
+        serde_urlencoded_lite(body).map_err(|e| ParseError(format!("interaction form: {e}")))?;
+    let payload: Payload = serde_json::from_str(&form.payload).map_err(|e| {
+        ParseError(format!(
+            "interaction field `payload` is not valid JSON: {e}"
+        ))
+    })?;
+    if payload.kind != "block_actions" {
+        return Ok(Interaction::Other { kind: payload.kind });
+    }
+    let user = payload
+        .user
+        .ok_or_else(|| ParseError("block_actions lacks field `user.id`".into()))?
+        .id;
+    let channel = payload.channel.map(|c| c.id).or_else(|| {
+        payload
+            .container
+            .as_ref()
+            .and_then(|c| c.channel_id.clone())
+    });
+    let message_ts = payload.container.and_then(|c| c.message_ts);
+    Ok(Interaction::BlockActions(
+        payload
+            .actions
+            .into_iter()
+            .map(|a| BlockAction {
+                user: user.clone(),
+                channel: channel.clone(),
+                message_ts: message_ts.clone(),
+                action_id: a.action_id,
+                value: a.value.unwrap_or_default(),
+                response_url: payload.response_url.clone(),
+            })
+            .collect(),
+    ))
+}
+
+/// Decode `application/x-www-form-urlencoded` into a struct.
+fn serde_urlencoded_lite<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    let pairs: Vec<(String, String)> = body
+        .split(|b| *b == b'&')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut it = part.splitn(2, |b| *b == b'=');
+            let key = percent_decode(it.next().unwrap_or_default())?;
+            let value = percent_decode(it.next().unwrap_or_default())?;
+            Ok((key, value))
+        })
+        .collect::<Result<_, String>>()?;
+    let map: serde_json::Map<String, serde_json::Value> = pairs
+        .into_iter()
+        .map(|(k, v)| (k, serde_json::Value::String(v)))
+        .collect();
+    serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| e.to_string())
+}
+
+/// Percent-decoding with `+` as space, as forms encode.
+fn percent_decode(input: &[u8]) -> Result<String, String> {
+    let mut out = Vec::with_capacity(input.len());
+    let mut i = 0;
+    while i < input.len() {
+        match input[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = input.get(i + 1..i + 3).ok_or("truncated percent escape")?;
+                let hex = std::str::from_utf8(hex).map_err(|_| "bad percent escape")?;
+                out.push(
+                    u8::from_str_radix(hex, 16)
+                        .map_err(|_| format!("bad percent escape %{hex}"))?,
+                );
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| "form value is not UTF-8".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slash_command_form_decodes() {
+        let body =
+            b"command=%2Fbaton&text=reviewers+add+octo+%3C%40U1%7Cana%3E&user_id=U9&channel_id=C1";
+        let cmd = parse_slash_command(body).unwrap();
+        assert_eq!(cmd.command, "/baton");
+        assert_eq!(cmd.text, "reviewers add octo <@U1|ana>");
+        assert!(parse_slash_command(b"text=x")
+            .unwrap_err()
+            .0
+            .contains("missing field"));
+        assert!(parse_slash_command(b"command=%ZZ").is_err());
+    }
+
+    #[test]
+    fn envelopes() {
+        let v = parse_event(br#"{"type":"url_verification","challenge":"abc"}"#).unwrap();
+        assert_eq!(
+            v,
+            EventEnvelope::UrlVerification {
+                challenge: "abc".into()
+            }
+        );
+        assert!(
+            parse_event(br#"{"type":"event_callback","event":{"type":"x"}}"#)
+                .unwrap_err()
+                .0
+                .contains("event_id")
+        );
+        let err = parse_event(
+            br#"{"type":"event_callback","event_id":"E","event":{"type":"app_mention"}}"#,
+        )
+        .unwrap_err();
+        assert!(err.0.contains("event.user"), "{err}");
+    }
+}
