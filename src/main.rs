@@ -1,1 +1,102 @@
-fn main() {}
+//! The `baton` binary: parse the command line, load the configuration, set
+//! up logging, and run the chosen subcommand.
+
+mod apply;
+mod cli;
+mod config;
+mod demo;
+mod github;
+mod http;
+mod metrics;
+mod outbox;
+mod server;
+mod slack;
+mod writer;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command, ConfigCommand};
+use crate::config::{Config, LogFormat};
+
+/// Seconds since the Unix epoch: the one place the server reads the clock.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let layers = cli.global.layers();
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Config(ConfigCommand::Example) = command {
+        print!("{}", config::env_example());
+        return ExitCode::SUCCESS;
+    }
+    if let Command::Demo = command {
+        return run_async(demo::run());
+    }
+    let (config, sources) = match Config::load(&layers) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("baton: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match command {
+        Command::Config(ConfigCommand::Check) => {
+            print!("{}", config::describe(&sources));
+            println!("configuration OK");
+            ExitCode::SUCCESS
+        }
+        Command::Serve => {
+            init_logging(&config);
+            run_async(async move {
+                let server = server::start(config).await?;
+                server::termination_signal().await;
+                tracing::info!("shutting down: finishing requests in flight");
+                server.shutdown();
+                server.wait().await
+            })
+        }
+        _ => {
+            eprintln!("baton: this subcommand is not available yet");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.rust_log)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match config.log_format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Pretty => builder.init(),
+    }
+}
+
+fn run_async(future: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("baton: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(future) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("baton: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! Applying an accepted input: inside the writer's transaction, load the
+//! state a decision needs, call the pure decision in `handlers/`, and store
+//! what it returns (state changes and outbox items). One function per kind
+//! of input; one module per feature. Nothing here formats a message.
+
+pub mod deploys;
+pub mod errors;
+pub mod onboarding;
+pub mod reviewers;
+
+use baton_handlers::command::Command;
+use baton_handlers::github::GithubEvent;
+use baton_handlers::slack::{BlockAction, SlackEvent};
+use baton_handlers::UnixTime;
+use baton_state::{Result, Tx};
+
+/// The settings decisions need, copied out of the config per request.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub admins: Vec<String>,
+    pub bot_user_id: Option<String>,
+    pub lock_default_secs: i64,
+    pub error_window_secs: i64,
+    pub error_channel_cap: u32,
+}
+
+/// Who typed a slash command, and where.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: String,
+    pub channel: String,
+}
+
+/// A verified GitHub event (already deduplicated).
+pub fn github_event(
+    tx: &mut Tx<'_>,
+    event: &GithubEvent,
+    ctx: &Context,
+    now: UnixTime,
+) -> Result<()> {
+    match event {
+        GithubEvent::PullRequest(pr) => reviewers::on_pull_request(tx, pr, ctx, now),
+        GithubEvent::PullRequestReview(review) => reviewers::on_review(tx, review, ctx, now),
+        GithubEvent::Deployment(_)
+        | GithubEvent::DeploymentStatus(_)
+        | GithubEvent::WorkflowRun(_) => deploys::on_github(tx, event, ctx, now),
+        GithubEvent::Ping | GithubEvent::Ignored { .. } => Ok(()),
+    }
+}
+
+/// A verified Slack event (already deduplicated).
+pub fn slack_event(
+    tx: &mut Tx<'_>,
+    event: &SlackEvent,
+    ctx: &Context,
+    now: UnixTime,
+) -> Result<()> {
+    onboarding::on_event(tx, event, ctx, now)
+}
+
+/// A parsed `/baton` command; returns the ephemeral reply.
+pub fn command(
+    tx: &mut Tx<'_>,
+    command: Command,
+    caller: &Caller,
+    ctx: &Context,
+    now: UnixTime,
+) -> Result<String> {
+    match command {
+        Command::Help { topic } => Ok(baton_handlers::command::help_text(topic)),
+        Command::Reviewers(cmd) => reviewers::on_command(tx, cmd, caller, ctx, now),
+        Command::Deploys(cmd) => deploys::on_command(tx, cmd, caller, ctx, now),
+        Command::Errors(cmd) => errors::on_command(tx, cmd, caller, ctx, now),
+    }
+}
+
+/// A button press; returns an ephemeral note for the presser, if any.
+pub fn button(
+    tx: &mut Tx<'_>,
+    action: &BlockAction,
+    ctx: &Context,
+    now: UnixTime,
+) -> Result<Option<String>> {
+    let feature = action.action_id.split('_').next().unwrap_or_default();
+    match feature {
+        "reviewers" => reviewers::on_button(tx, action, ctx, now),
+        "errors" => errors::on_button(tx, action, ctx, now),
+        _ => {
+            tracing::debug!(action_id = %action.action_id, "button not handled; ignored");
+            Ok(None)
+        }
+    }
+}

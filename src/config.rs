@@ -1,0 +1,433 @@
+//! Baton's settings: one table of every setting, layered as
+//! defaults < `baton.toml` < environment (and `.env`) < command-line flags.
+//!
+//! This is the only place that reads configuration. Secrets are wrapped in
+//! [`Secret`], which never prints its value.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use baton_handlers::text::parse_duration;
+
+/// One setting: its environment name, default, and one-line meaning.
+pub struct Setting {
+    pub name: &'static str,
+    pub default: &'static str,
+    pub secret: bool,
+    pub meaning: &'static str,
+}
+
+/// Every setting Baton reads. `.env.example` is checked against this table.
+pub const SETTINGS: &[Setting] = &[
+    Setting { name: "BATON_LISTEN", default: "127.0.0.1:3000", secret: false, meaning: "Address and port the HTTP server listens on" },
+    Setting { name: "BATON_DATA", default: "./data/baton.redb", secret: false, meaning: "The redb data file (its folder is created on first start)" },
+    Setting { name: "SLACK_SIGNING_SECRET", default: "", secret: true, meaning: "Slack app signing secret; unset = Slack endpoints answer 503" },
+    Setting { name: "SLACK_BOT_TOKEN", default: "", secret: true, meaning: "Slack bot token (xoxb-…); unset = offline: Slack messages are printed to stdout" },
+    Setting { name: "SLACK_API_URL", default: "https://slack.com/api", secret: false, meaning: "Base URL of Slack's Web API (point tests at a local fake)" },
+    Setting { name: "SLACK_BOT_USER_ID", default: "", secret: false, meaning: "The bot's own Slack user id (U…); unset = learned from events" },
+    Setting { name: "GITHUB_WEBHOOK_SECRET", default: "", secret: true, meaning: "GitHub webhook secret; unset = /github/webhook answers 503" },
+    Setting { name: "GITHUB_TOKEN", default: "", secret: true, meaning: "GitHub token (PAT or App installation token); unset = offline: GitHub calls are printed" },
+    Setting { name: "GITHUB_API_URL", default: "https://api.github.com", secret: false, meaning: "Base URL of GitHub's REST API (GitHub Enterprise or a local fake)" },
+    Setting { name: "BATON_HOOK_TOKEN", default: "", secret: true, meaning: "Bearer token for /hooks/* and /api/*; unset = those endpoints answer 503" },
+    Setting { name: "BATON_URL", default: "http://127.0.0.1:3000", secret: false, meaning: "Where `baton notify` finds a running Baton" },
+    Setting { name: "BATON_ADMINS", default: "", secret: false, meaning: "Slack user ids allowed to change configuration, comma separated; empty = everyone" },
+    Setting { name: "BATON_LOG_FORMAT", default: "pretty", secret: false, meaning: "Log format: pretty or json" },
+    Setting { name: "RUST_LOG", default: "info", secret: false, meaning: "Log filter (tracing EnvFilter syntax), e.g. info,baton=debug" },
+    Setting { name: "BATON_DEDUP_RETENTION", default: "7d", secret: false, meaning: "How long delivery and event ids are kept to drop redeliveries" },
+    Setting { name: "BATON_GITHUB_BODY_LIMIT", default: "26214400", secret: false, meaning: "Largest GitHub webhook body in bytes (GitHub caps at 25 MiB)" },
+    Setting { name: "BATON_SLACK_BODY_LIMIT", default: "1048576", secret: false, meaning: "Largest Slack request body in bytes" },
+    Setting { name: "BATON_HOOK_BODY_LIMIT", default: "1048576", secret: false, meaning: "Largest /hooks/* body in bytes" },
+    Setting { name: "BATON_OUTBOX_MAX_ATTEMPTS", default: "10", secret: false, meaning: "Delivery attempts before an outbox item becomes a dead letter" },
+    Setting { name: "BATON_OUTBOX_BACKOFF", default: "1s", secret: false, meaning: "First retry delay; doubles each attempt (with jitter), capped at 5 minutes" },
+    Setting { name: "BATON_HTTP_TIMEOUT", default: "10s", secret: false, meaning: "Timeout of one call to Slack or GitHub" },
+    Setting { name: "BATON_LOCK_DEFAULT", default: "4h", secret: false, meaning: "How long a deploy lock lasts when no `for <duration>` is given" },
+    Setting { name: "BATON_ERROR_WINDOW", default: "10m", secret: false, meaning: "Window in which repeats of one error are counted, not posted" },
+    Setting { name: "BATON_ERROR_CHANNEL_CAP", default: "20", secret: false, meaning: "Error messages one channel gets per minute before the rest are held and summarised" },
+];
+
+/// A secret value. Its `Debug` never shows the value, and it has no `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    /// The value, for signing or an `Authorization` header only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// The effective, validated settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data: PathBuf,
+    pub slack_signing_secret: Option<Secret>,
+    pub slack_bot_token: Option<Secret>,
+    pub slack_api_url: String,
+    pub slack_bot_user_id: Option<String>,
+    pub github_webhook_secret: Option<Secret>,
+    pub github_token: Option<Secret>,
+    pub github_api_url: String,
+    pub hook_token: Option<Secret>,
+    pub baton_url: String,
+    pub admins: Vec<String>,
+    pub log_format: LogFormat,
+    pub rust_log: String,
+    pub dedup_retention_secs: i64,
+    pub github_body_limit: usize,
+    pub slack_body_limit: usize,
+    pub hook_body_limit: usize,
+    pub outbox_max_attempts: u32,
+    pub outbox_backoff_secs: f64,
+    pub http_timeout_secs: u64,
+    pub lock_default_secs: i64,
+    pub error_window_secs: i64,
+    pub error_channel_cap: u32,
+}
+
+/// A setting with a bad value; the message names the setting.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+/// Where each effective value came from, for `baton config check`.
+pub type Sources = BTreeMap<&'static str, (String, &'static str)>;
+
+/// The raw layers before validation.
+#[derive(Default)]
+pub struct Layers {
+    /// Values from flags, by setting name (highest precedence).
+    pub flags: BTreeMap<String, String>,
+    /// Path of `baton.toml` (default `./baton.toml`, optional).
+    pub toml_path: Option<PathBuf>,
+    /// Read `.env` in the working directory (off in tests).
+    pub read_dotenv: bool,
+}
+
+impl Config {
+    /// Load from every layer: defaults < baton.toml < environment/.env < flags.
+    pub fn load(layers: &Layers) -> Result<(Config, Sources), ConfigError> {
+        let mut values: Sources = SETTINGS
+            .iter()
+            .map(|s| (s.name, (s.default.to_string(), "default")))
+            .collect();
+
+        let toml_path = layers
+            .toml_path
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("baton.toml"));
+        let toml_required = layers.toml_path.is_some();
+        for (name, value) in read_toml(&toml_path, toml_required)? {
+            values.insert(name, (value, "baton.toml"));
+        }
+
+        let dotenv = if layers.read_dotenv {
+            read_dotenv(Path::new(".env"))?
+        } else {
+            BTreeMap::new()
+        };
+        for setting in SETTINGS {
+            if let Ok(value) = std::env::var(setting.name) {
+                values.insert(setting.name, (value, "environment"));
+            } else if let Some(value) = dotenv.get(setting.name) {
+                values.insert(setting.name, (value.clone(), ".env"));
+            }
+        }
+        for (name, value) in &layers.flags {
+            let setting = SETTINGS
+                .iter()
+                .find(|s| s.name == name)
+                .ok_or_else(|| ConfigError(format!("unknown setting {name}")))?;
+            values.insert(setting.name, (value.clone(), "flag"));
+        }
+        let config = Config::from_values(&values)?;
+        Ok((config, values))
+    }
+
+    /// Validate raw values into a `Config`, naming the first bad setting.
+    pub fn from_values(values: &Sources) -> Result<Config, ConfigError> {
+        let get = |name: &str| {
+            values
+                .get(name)
+                .map(|(v, _)| v.trim().to_string())
+                .unwrap_or_default()
+        };
+        let secret = |name: &str| Some(get(name)).filter(|v| !v.is_empty()).map(Secret::new);
+        let number = |name: &str| -> Result<u64, ConfigError> {
+            get(name)
+                .parse::<u64>()
+                .map_err(|_| ConfigError(format!("{name}: `{}` is not a whole number", get(name))))
+        };
+        let duration = |name: &str| -> Result<i64, ConfigError> {
+            parse_duration(&get(name)).ok_or_else(|| {
+                ConfigError(format!(
+                    "{name}: `{}` is not a duration like 30s, 10m, 4h or 7d",
+                    get(name)
+                ))
+            })
+        };
+        let url = |name: &str| -> Result<String, ConfigError> {
+            let value = get(name);
+            if !(value.starts_with("http://") || value.starts_with("https://")) || value.len() < 10
+            {
+                return Err(ConfigError(format!(
+                    "{name}: `{value}` is not an http(s) URL"
+                )));
+            }
+            Ok(value.trim_end_matches('/').to_string())
+        };
+        let listen = get("BATON_LISTEN").parse().map_err(|_| {
+            ConfigError(format!(
+                "BATON_LISTEN: `{}` is not an address like 127.0.0.1:3000",
+                get("BATON_LISTEN")
+            ))
+        })?;
+        let data = get("BATON_DATA");
+        if data.is_empty() {
+            return Err(ConfigError(
+                "BATON_DATA: must name a file, e.g. ./data/baton.redb".into(),
+            ));
+        }
+        let log_format = match get("BATON_LOG_FORMAT").to_ascii_lowercase().as_str() {
+            "pretty" | "" => LogFormat::Pretty,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(ConfigError(format!(
+                    "BATON_LOG_FORMAT: `{other}` is neither pretty nor json"
+                )))
+            }
+        };
+        let admins = get("BATON_ADMINS")
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                baton_handlers::text::parse_user_mention(s).ok_or_else(|| {
+                    ConfigError(format!(
+                        "BATON_ADMINS: `{s}` is not a Slack user id like U0123ABCD"
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let bot_user = get("SLACK_BOT_USER_ID");
+        let slack_bot_user_id = if bot_user.is_empty() {
+            None
+        } else {
+            Some(
+                baton_handlers::text::parse_user_mention(&bot_user).ok_or_else(|| {
+                    ConfigError(format!(
+                        "SLACK_BOT_USER_ID: `{bot_user}` is not a Slack user id like U0123ABCD"
+                    ))
+                })?,
+            )
+        };
+        let attempts = number("BATON_OUTBOX_MAX_ATTEMPTS")?;
+        if attempts == 0 || attempts > 100 {
+            return Err(ConfigError(
+                "BATON_OUTBOX_MAX_ATTEMPTS: must be from 1 to 100".into(),
+            ));
+        }
+        let cap = number("BATON_ERROR_CHANNEL_CAP")?;
+        if cap == 0 {
+            return Err(ConfigError(
+                "BATON_ERROR_CHANNEL_CAP: must be at least 1".into(),
+            ));
+        }
+        let limit = |name: &str| -> Result<usize, ConfigError> {
+            let n = number(name)?;
+            if n < 1024 {
+                return Err(ConfigError(format!(
+                    "{name}: {n} bytes is too small (at least 1024)"
+                )));
+            }
+            Ok(n as usize)
+        };
+        Ok(Config {
+            listen,
+            data: PathBuf::from(data),
+            slack_signing_secret: secret("SLACK_SIGNING_SECRET"),
+            slack_bot_token: secret("SLACK_BOT_TOKEN"),
+            slack_api_url: url("SLACK_API_URL")?,
+            slack_bot_user_id,
+            github_webhook_secret: secret("GITHUB_WEBHOOK_SECRET"),
+            github_token: secret("GITHUB_TOKEN"),
+            github_api_url: url("GITHUB_API_URL")?,
+            hook_token: secret("BATON_HOOK_TOKEN"),
+            baton_url: url("BATON_URL")?,
+            admins,
+            log_format,
+            rust_log: get("RUST_LOG"),
+            dedup_retention_secs: duration("BATON_DEDUP_RETENTION")?,
+            github_body_limit: limit("BATON_GITHUB_BODY_LIMIT")?,
+            slack_body_limit: limit("BATON_SLACK_BODY_LIMIT")?,
+            hook_body_limit: limit("BATON_HOOK_BODY_LIMIT")?,
+            outbox_max_attempts: attempts as u32,
+            outbox_backoff_secs: duration("BATON_OUTBOX_BACKOFF")? as f64,
+            http_timeout_secs: duration("BATON_HTTP_TIMEOUT")? as u64,
+            lock_default_secs: duration("BATON_LOCK_DEFAULT")?,
+            error_window_secs: duration("BATON_ERROR_WINDOW")?,
+            error_channel_cap: cap as u32,
+        })
+    }
+}
+
+/// The effective settings as `NAME=value  (source)` lines, secrets redacted.
+pub fn describe(sources: &Sources) -> String {
+    let mut out = String::new();
+    for setting in SETTINGS {
+        let (value, source) = &sources[setting.name];
+        let shown = if setting.secret {
+            if value.is_empty() {
+                "(unset)".to_string()
+            } else {
+                "[redacted]".to_string()
+            }
+        } else if value.is_empty() {
+            "(empty)".to_string()
+        } else {
+            value.clone()
+        };
+        out.push_str(&format!("{:<26} {:<28} ({source})\n", setting.name, shown));
+    }
+    out
+}
+
+/// The text of `.env.example`, generated from [`SETTINGS`].
+pub fn env_example() -> String {
+    let mut out = String::from(
+        "# Every Baton setting with its default and meaning.\n# Precedence: defaults < baton.toml < environment and .env < command-line flags.\n# In baton.toml use the lower-case name without the BATON_ prefix (listen = \"0.0.0.0:3000\").\n\n",
+    );
+    for s in SETTINGS {
+        out.push_str(&format!("# {}\n{}={}\n\n", s.meaning, s.name, s.default));
+    }
+    out
+}
+
+/// The `baton.toml` key of a setting: lower case, without `BATON_`.
+fn toml_key(name: &str) -> String {
+    name.strip_prefix("BATON_")
+        .unwrap_or(name)
+        .to_ascii_lowercase()
+}
+
+fn read_toml(path: &Path, required: bool) -> Result<Vec<(&'static str, String)>, ConfigError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return Ok(Vec::new()),
+        Err(e) => return Err(ConfigError(format!("cannot read {}: {e}", path.display()))),
+    };
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+    let mut out = Vec::new();
+    for (key, value) in table {
+        let setting = SETTINGS
+            .iter()
+            .find(|s| toml_key(s.name) == key)
+            .ok_or_else(|| ConfigError(format!("{}: unknown setting `{key}`", path.display())))?;
+        let value = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Array(items) => items
+                .iter()
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string())
+                })
+                .collect::<Vec<_>>()
+                .join(","),
+            other => other.to_string(),
+        };
+        out.push((setting.name, value));
+    }
+    Ok(out)
+}
+
+fn read_dotenv(path: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
+    match dotenvy::from_path_iter(path) {
+        Ok(iter) => iter
+            .map(|item| item.map_err(|e| ConfigError(format!("{}: {e}", path.display()))))
+            .collect(),
+        Err(dotenvy::Error::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+            Ok(BTreeMap::new())
+        }
+        Err(e) => Err(ConfigError(format!("{}: {e}", path.display()))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(pairs: &[(&'static str, &str)]) -> Sources {
+        let mut v: Sources = SETTINGS
+            .iter()
+            .map(|s| (s.name, (s.default.to_string(), "default")))
+            .collect();
+        for (k, val) in pairs {
+            v.insert(k, (val.to_string(), "test"));
+        }
+        v
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let c = Config::from_values(&values(&[])).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.dedup_retention_secs, 7 * 86_400);
+        assert!(c.slack_bot_token.is_none());
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        for (name, bad) in [
+            ("BATON_LISTEN", "nowhere"),
+            ("SLACK_API_URL", "ftp://x"),
+            ("BATON_ADMINS", "bob"),
+            ("BATON_LOG_FORMAT", "xml"),
+            ("BATON_DEDUP_RETENTION", "forever"),
+            ("BATON_HOOK_BODY_LIMIT", "12"),
+        ] {
+            let err = Config::from_values(&values(&[(name, bad)])).unwrap_err();
+            assert!(err.0.starts_with(name), "{err}");
+        }
+    }
+
+    #[test]
+    fn secrets_are_redacted_everywhere() {
+        let v = values(&[("SLACK_BOT_TOKEN", "xoxb-very-secret")]);
+        let c = Config::from_values(&v).unwrap();
+        assert!(!format!("{c:?}").contains("very-secret"));
+        assert!(!describe(&v).contains("very-secret"));
+        assert!(describe(&v).contains("[redacted]"));
+    }
+
+    #[test]
+    fn env_example_in_repo_lists_every_setting() {
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.env.example")).unwrap();
+        assert_eq!(
+            text,
+            env_example(),
+            ".env.example is stale: run `baton config example > .env.example`"
+        );
+    }
+}

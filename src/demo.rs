@@ -1,0 +1,4 @@
+//! `baton demo` (placeholder).
+pub async fn run() -> anyhow::Result<()> {
+    Ok(())
+}

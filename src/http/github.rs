@@ -1,0 +1,70 @@
+//! `POST /github/webhook`: signature, event name, delivery id, parse, then
+//! one write transaction (dedup + decision + outbox) before answering.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use baton_handlers::github::{self, GithubEvent};
+use serde_json::json;
+
+use super::signature::verify_github;
+use super::{header, ok, ApiError, SharedState};
+use crate::apply;
+
+pub async fn webhook(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let secret = state
+        .config
+        .github_webhook_secret
+        .as_ref()
+        .ok_or_else(|| ApiError::not_configured("GITHUB_WEBHOOK_SECRET"))?;
+    verify_github(
+        secret.expose(),
+        header(&headers, "x-hub-signature-256"),
+        &body,
+    )
+    .map_err(ApiError::unauthorized)?;
+    let kind = header(&headers, "x-github-event")
+        .ok_or_else(|| ApiError::bad_request("missing header X-GitHub-Event"))?;
+    let delivery = header(&headers, "x-github-delivery")
+        .filter(|d| !d.is_empty() && d.len() <= 200)
+        .ok_or_else(|| ApiError::bad_request("missing or malformed header X-GitHub-Delivery"))?
+        .to_string();
+    let event = github::parse(kind, &body).map_err(|e| ApiError::bad_request(e.0))?;
+    match &event {
+        GithubEvent::Ping => return Ok(ok(StatusCode::OK, json!({"pong": true}))),
+        GithubEvent::Ignored { kind } => {
+            tracing::debug!(kind, delivery, "GitHub event kind not handled; ignored");
+            return Ok(ok(StatusCode::ACCEPTED, json!({"ignored": kind})));
+        }
+        _ => {}
+    }
+    state.metrics.inc(
+        "baton_events_total",
+        format!("source=\"github\",kind=\"{}\"", event.kind()),
+    );
+    let context = state.apply_context();
+    let now = crate::unix_now();
+    let dedup_key = format!("github:{delivery}");
+    let first = state
+        .writer
+        .run(move |tx| {
+            if !tx.first_delivery(&dedup_key, now)? {
+                return Ok(false);
+            }
+            apply::github_event(tx, &event, &context, now)?;
+            Ok(true)
+        })
+        .await?;
+    if !first {
+        state
+            .metrics
+            .inc("baton_events_duplicate_total", "source=\"github\"".into());
+        return Ok(ok(StatusCode::OK, json!({"duplicate": true})));
+    }
+    Ok(ok(StatusCode::OK, json!({})))
+}

@@ -1,0 +1,194 @@
+//! The HTTP surface: axum routes, body limits, authentication, and the
+//! translation of every outcome into a status code. Routes decide nothing:
+//! they authenticate, parse, and hand the typed input to [`crate::apply`]
+//! through the writer.
+
+mod github;
+mod health;
+mod hooks;
+pub mod signature;
+mod slack;
+
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use baton_state::Store;
+use serde_json::json;
+
+use crate::apply;
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::writer::{WriteError, Writer};
+
+/// What every route can reach.
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Arc<Store>,
+    pub writer: Writer,
+    pub metrics: Arc<Metrics>,
+    pub dispatcher_running: Arc<AtomicBool>,
+    /// The bot's own Slack user id, from config or learned from events.
+    pub bot_user_id: Mutex<Option<String>>,
+}
+
+impl AppState {
+    /// The settings the pure decisions need.
+    pub fn apply_context(&self) -> apply::Context {
+        apply::Context {
+            admins: self.config.admins.clone(),
+            bot_user_id: self
+                .bot_user_id
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone(),
+            lock_default_secs: self.config.lock_default_secs,
+            error_window_secs: self.config.error_window_secs,
+            error_channel_cap: self.config.error_channel_cap,
+        }
+    }
+}
+
+pub type SharedState = Arc<AppState>;
+
+/// Build the router.
+pub fn router(state: SharedState) -> Router {
+    let config = state.config.clone();
+    Router::new()
+        .route(
+            "/github/webhook",
+            post(github::webhook).layer(DefaultBodyLimit::max(config.github_body_limit)),
+        )
+        .route(
+            "/slack/events",
+            post(slack::events).layer(DefaultBodyLimit::max(config.slack_body_limit)),
+        )
+        .route(
+            "/slack/commands",
+            post(slack::commands).layer(DefaultBodyLimit::max(config.slack_body_limit)),
+        )
+        .route(
+            "/slack/interactions",
+            post(slack::interactions).layer(DefaultBodyLimit::max(config.slack_body_limit)),
+        )
+        .route(
+            "/hooks/deploy",
+            post(hooks::deploy).layer(DefaultBodyLimit::max(config.hook_body_limit)),
+        )
+        .route(
+            "/hooks/errors",
+            post(hooks::errors).layer(DefaultBodyLimit::max(config.hook_body_limit)),
+        )
+        .route("/api/locks/{environment}", get(hooks::lock_status))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            count_requests,
+        ))
+        .with_state(state)
+}
+
+async fn not_found() -> Response {
+    ApiError::new(StatusCode::NOT_FOUND, "no such route").into_response()
+}
+
+/// Count requests by route and status for `/metrics`.
+async fn count_requests(
+    State(state): State<SharedState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".to_string());
+    let response = next.run(request).await;
+    state.metrics.inc(
+        "baton_http_requests_total",
+        format!(
+            "route=\"{}\",status=\"{}\"",
+            crate::metrics::label(&route),
+            response.status().as_u16()
+        ),
+    );
+    response
+}
+
+/// An error answer: a status and a reason, as `{"ok":false,"error":…}`.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            message: message.into(),
+        }
+    }
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+    pub fn unauthorized(reason: impl std::fmt::Display) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, format!("unauthorized: {reason}"))
+    }
+    /// The endpoint's secret is not configured.
+    pub fn not_configured(setting: &str) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "this endpoint is disabled: set {setting} in the environment, .env or baton.toml"
+            ),
+        )
+    }
+}
+
+impl From<WriteError> for ApiError {
+    fn from(e: WriteError) -> Self {
+        tracing::error!(error = %e, "write failed; answering 503");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the store is unavailable; nothing was saved, try again",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() || self.status == StatusCode::UNAUTHORIZED {
+            tracing::warn!(status = self.status.as_u16(), reason = %self.message, "request refused");
+        } else {
+            tracing::debug!(status = self.status.as_u16(), reason = %self.message, "request refused");
+        }
+        (
+            self.status,
+            Json(json!({"ok": false, "error": self.message})),
+        )
+            .into_response()
+    }
+}
+
+/// A header's value as text, if present and printable.
+pub fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// `{"ok":true, …}` with a status.
+pub fn ok(status: StatusCode, extra: serde_json::Value) -> Response {
+    let mut body = json!({"ok": true});
+    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+        body.extend(extra.clone());
+    }
+    (status, Json(body)).into_response()
+}

@@ -1,0 +1,190 @@
+//! Starting and stopping Baton: open the store, start the writer, the outbox
+//! dispatcher and the maintenance ticker, serve HTTP, and on shutdown stop
+//! accepting, finish requests in flight and stop the dispatcher cleanly.
+
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use baton_state::Store;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::github::GithubSink;
+use crate::http::{self, AppState};
+use crate::metrics::Metrics;
+use crate::outbox::Dispatcher;
+use crate::slack::SlackSink;
+use crate::writer::Writer;
+
+/// How often expired dedup ids are pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(300);
+/// How often timed work (digests, windows) is looked at.
+const TICK_EVERY: Duration = Duration::from_secs(5);
+
+/// A running server.
+pub struct Server {
+    pub addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+impl Server {
+    /// Ask the server to stop (as SIGTERM does).
+    pub fn shutdown(&self) {
+        let _ = self.shutdown.send(true);
+    }
+
+    /// Wait until it has stopped.
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.task.await.context("server task failed")?
+    }
+}
+
+/// Open everything and start serving. Returns once the port is bound.
+pub async fn start(config: Config) -> anyhow::Result<Server> {
+    let config = Arc::new(config);
+    let path = config.data.clone();
+    let store = tokio::task::spawn_blocking(move || Store::open(&path))
+        .await?
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let store = Arc::new(store);
+    let (writer, writer_thread) = Writer::start(store.clone());
+    let timeout = Duration::from_secs(config.http_timeout_secs);
+    let slack = match &config.slack_bot_token {
+        Some(token) => SlackSink::api(&config.slack_api_url, token.expose(), timeout)?,
+        None => {
+            tracing::info!(
+                "SLACK_BOT_TOKEN is not set: offline mode, Slack messages are printed to stdout"
+            );
+            SlackSink::offline()
+        }
+    };
+    let github = match &config.github_token {
+        Some(token) => GithubSink::api(&config.github_api_url, token.expose(), timeout)?,
+        None => {
+            tracing::info!(
+                "GITHUB_TOKEN is not set: offline mode, GitHub calls are printed to stdout"
+            );
+            GithubSink::Offline
+        }
+    };
+    let metrics = Arc::new(Metrics::default());
+    let dispatcher_running = Arc::new(AtomicBool::new(false));
+    let (shutdown, shutdown_rx) = watch::channel(false);
+
+    let dispatcher = Dispatcher {
+        store: store.clone(),
+        writer: writer.clone(),
+        slack,
+        github,
+        metrics: metrics.clone(),
+        max_attempts: config.outbox_max_attempts,
+        backoff_secs: config.outbox_backoff_secs,
+        running: dispatcher_running.clone(),
+    };
+    let dispatcher_task = tokio::spawn(dispatcher.run(shutdown_rx.clone()));
+
+    let state = Arc::new(AppState {
+        config: config.clone(),
+        store,
+        writer: writer.clone(),
+        metrics,
+        dispatcher_running,
+        bot_user_id: Mutex::new(config.slack_bot_user_id.clone()),
+    });
+    let ticker_task = tokio::spawn(maintenance(state.clone(), shutdown_rx.clone()));
+
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {} (BATON_LISTEN): is another process using it?",
+                config.listen
+            )
+        })?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, data = %config.data.display(), "Baton is listening");
+
+    let app = http::router(state);
+    let mut stop = shutdown_rx.clone();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stop.wait_for(|s| *s).await;
+            })
+            .await
+            .context("HTTP server failed")?;
+        tracing::info!("HTTP server stopped; stopping the dispatcher");
+        let _ = dispatcher_task.await;
+        let _ = ticker_task.await;
+        drop(writer);
+        // The writer thread ends when the last handle is gone; wait for it so
+        // the file is closed before the process exits.
+        let _ = tokio::task::spawn_blocking(move || writer_thread.join()).await;
+        Ok(())
+    });
+    Ok(Server {
+        addr,
+        shutdown,
+        task,
+    })
+}
+
+/// Periodic work through the writer: prune old dedup ids, run timed decisions.
+async fn maintenance(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) {
+    let mut last_prune = tokio::time::Instant::now() - PRUNE_EVERY;
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(TICK_EVERY) => {}
+            _ = shutdown.wait_for(|s| *s) => break,
+        }
+        let now = crate::unix_now();
+        let context = state.apply_context();
+        if let Err(e) = state
+            .writer
+            .run(move |tx| crate::apply::errors::tick(tx, &context, now))
+            .await
+        {
+            tracing::error!(error = %e, "timed work failed; will try again");
+        }
+        if last_prune.elapsed() >= PRUNE_EVERY {
+            last_prune = tokio::time::Instant::now();
+            let cutoff = now - state.config.dedup_retention_secs;
+            match state
+                .writer
+                .run(move |tx| tx.prune_deliveries(cutoff))
+                .await
+            {
+                Ok(n) if n > 0 => tracing::info!(removed = n, "pruned old delivery ids"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "pruning delivery ids failed"),
+            }
+        }
+    }
+}
+
+/// Resolve when SIGTERM or SIGINT arrives.
+pub async fn termination_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
