@@ -1,22 +1,93 @@
-//! The `deploys` feature's decisions (placeholder until the feature lands).
+//! The `deploys` feature: deploy notices (one Slack message per deploy per
+//! channel, updated in place) and deploy locks.
+//!
+//! Everything here is a pure decision. Events from GitHub (`deployment`,
+//! `deployment_status`, `workflow_run`) and from the CI hook
+//! (`POST /hooks/deploy`) are normalized into one [`DeployUpdate`];
+//! [`on_update`] folds it into the stored [`DeployRecord`] and says which
+//! Slack messages to post or update. The `/baton deploys …`, `lock`,
+//! `unlock` and `locks` commands are parsed by [`parse_args`] and decided by
+//! [`execute`].
+//!
+//! Submodules:
+//! - [`hook`]: validation of the CI hook's JSON body;
+//! - [`update`]: [`DeployStatus`] and the normalized [`DeployUpdate`];
+//! - [`watch`]: which channels watch which repos, services and environments;
+//! - [`record`]: the stored state of one deploy and [`on_update`];
+//! - [`render`]: message text, Block Kit and the failure log tail;
+//! - [`lock`]: deploy locks, expiry and their JSON status;
+//! - [`commands`]: the `/baton` subcommands of this feature.
 
-use crate::command::{CommandSpec, UsageError};
+pub mod commands;
+pub mod hook;
+pub mod lock;
+pub mod record;
+pub mod render;
+pub mod update;
+pub mod watch;
 
-/// The `/baton` subcommands of this feature.
-pub const COMMANDS: &[CommandSpec] = &[];
+pub use commands::{
+    execute, parse_args, Command, CommandContext, CommandOutcome, DeploySnapshot, StateChange,
+    COMMANDS,
+};
+pub use hook::{parse_hook, DeployHook, HookError, HookStatus};
+pub use lock::{active_lock, format_rfc3339, is_production, lock_key, lock_status_json, Lock};
+pub use record::{message_key, on_update, DeployOutcome, DeployRecord, LockedDeploy};
+pub use update::{DeploySource, DeployStatus, DeployUpdate};
+pub use watch::{channels_for, DeployTarget, DeployWatch};
 
-/// A parsed subcommand of this feature.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Command {}
+#[cfg(test)]
+pub(crate) mod fixtures {
+    //! Real GitHub payloads from `shared/corpora`, parsed the way the server does.
 
-impl Command {
-    /// Does it change configuration (admins only)?
-    pub fn admin_only(&self) -> bool {
-        match *self {}
+    use crate::github::{self, DeploymentEvent, DeploymentStatusEvent, WorkflowRunEvent};
+
+    const DEPLOYMENT: &[u8] = include_bytes!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/corpora/github/deployment/payload.json"
+    ));
+    const DEPLOYMENT_STATUS: &[u8] = include_bytes!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/corpora/github/deployment_status/payload.json"
+    ));
+    const RUN_REQUESTED: &[u8] = include_bytes!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/corpora/github/workflow_run/requested.payload.json"
+    ));
+    const RUN_COMPLETED: &[u8] = include_bytes!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/corpora/github/workflow_run/completed.payload.json"
+    ));
+
+    pub fn deployment() -> DeploymentEvent {
+        match github::parse("deployment", DEPLOYMENT).unwrap() {
+            github::GithubEvent::Deployment(d) => d,
+            other => panic!("{other:?}"),
+        }
     }
-}
 
-/// Parse the arguments of the subcommand `name` (one of [`COMMANDS`]).
-pub fn parse_args(name: &str, _args: &[&str]) -> Result<Command, UsageError> {
-    Err(UsageError::new(format!("`{name}` is not handled yet")))
+    /// The corpus status (`success`), with its state replaced by `state`.
+    pub fn deployment_status(state: &str) -> DeploymentStatusEvent {
+        match github::parse("deployment_status", DEPLOYMENT_STATUS).unwrap() {
+            github::GithubEvent::DeploymentStatus(mut s) => {
+                s.state = state.to_string();
+                s
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    pub fn run_requested() -> WorkflowRunEvent {
+        match github::parse("workflow_run", RUN_REQUESTED).unwrap() {
+            github::GithubEvent::WorkflowRun(r) => r,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    pub fn run_completed() -> WorkflowRunEvent {
+        match github::parse("workflow_run", RUN_COMPLETED).unwrap() {
+            github::GithubEvent::WorkflowRun(r) => r,
+            other => panic!("{other:?}"),
+        }
+    }
 }

@@ -10,6 +10,7 @@ pub mod command;
 pub mod deploys;
 pub mod errors;
 pub mod github;
+pub mod onboarding;
 pub mod outbound;
 pub mod reviewers;
 pub mod slack;

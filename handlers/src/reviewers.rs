@@ -1,22 +1,30 @@
-//! The `reviewers` feature's decisions (placeholder until the feature lands).
+//! Round-robin pull-request reviewer assignment: the pure decisions.
+//!
+//! A channel owns a [`Pool`] of reviewers and the repositories it watches.
+//! When a pull request opens there, [`on_pull_request`] picks reviewers
+//! (fairly, skipping the author and anyone away), and says who in the
+//! channel; reviews, closing and the message's buttons update the
+//! [`Assignment`]. The `/baton` subcommands configure pools ([`execute`]).
+//!
+//! * [`pool`]: the pool record, people, and the picking rules.
+//! * [`assignment`]: one pull request's assignment and its Slack message.
+//! * [`events`]: GitHub deliveries and button presses.
+//! * [`commands`]: the subcommands' table, parsing and execution.
 
-use crate::command::{CommandSpec, UsageError};
+pub mod assignment;
+pub mod commands;
+pub mod events;
+pub mod pool;
 
-/// The `/baton` subcommands of this feature.
-pub const COMMANDS: &[CommandSpec] = &[];
-
-/// A parsed subcommand of this feature.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Command {}
-
-impl Command {
-    /// Does it change configuration (admins only)?
-    pub fn admin_only(&self) -> bool {
-        match *self {}
-    }
-}
-
-/// Parse the arguments of the subcommand `name` (one of [`COMMANDS`]).
-pub fn parse_args(name: &str, _args: &[&str]) -> Result<Command, UsageError> {
-    Err(UsageError::new(format!("`{name}` is not handled yet")))
-}
+pub use assignment::{
+    message_key, AssignedReviewer, Assignment, Closed, ReviewStatus, PASS_ACTION_ID,
+    REASSIGN_ACTION_ID,
+};
+pub use commands::{
+    execute, parse_args, AwayChange, Command, CommandInput, CommandOutcome, MappingChange, COMMANDS,
+};
+pub use events::{
+    assign_pull_request, on_button, on_pull_request, on_pull_request_review, parse_button,
+    ButtonPress, EventOutcome, ReviewerButton,
+};
+pub use pool::{pool_for_repo, Away, Member, Mode, People, Pool};

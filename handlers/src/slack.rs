@@ -39,8 +39,6 @@ pub enum SlackEvent {
         channel: String,
         text: String,
     },
-    /// An event type Baton does not act on.
-    Other { kind: String },
 }
 
 impl SlackEvent {
@@ -48,7 +46,6 @@ impl SlackEvent {
         match self {
             SlackEvent::MemberJoinedChannel { .. } => "member_joined_channel",
             SlackEvent::AppMention { .. } => "app_mention",
-            SlackEvent::Other { kind } => kind,
         }
     }
 }
@@ -87,9 +84,6 @@ pub fn parse_event(body: &[u8]) -> Result<EventEnvelope, ParseError> {
             Ok(EventEnvelope::UrlVerification { challenge })
         }
         "event_callback" => {
-            let event_id = envelope
-                .event_id
-                .ok_or_else(|| ParseError("event_callback lacks field `event_id`".into()))?;
             let raw = envelope
                 .event
                 .ok_or_else(|| ParseError("event_callback lacks field `event`".into()))?;
@@ -110,10 +104,16 @@ pub fn parse_event(body: &[u8]) -> Result<EventEnvelope, ParseError> {
                     channel: need(inner.channel.clone(), "channel")?,
                     text: inner.text.clone().unwrap_or_default(),
                 },
-                other => SlackEvent::Other {
-                    kind: other.to_string(),
-                },
+                // An event Baton does not act on needs no id to be ignored.
+                other => {
+                    return Ok(EventEnvelope::Other {
+                        kind: format!("event_callback:{other}"),
+                    })
+                }
             };
+            let event_id = envelope
+                .event_id
+                .ok_or_else(|| ParseError("event_callback lacks field `event_id`".into()))?;
             let bot_user_id = envelope.authorizations.into_iter().find_map(|a| a.user_id);
             Ok(EventEnvelope::Callback {
                 event_id,

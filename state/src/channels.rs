@@ -1,1 +1,19 @@
-//! Durable state of the channels feature.
+//! Per-channel facts: whether Baton has introduced itself there.
+
+use redb::TableDefinition;
+
+use crate::{JsonTable, Result, Tx, UnixTime};
+
+const INTRODUCED: JsonTable = TableDefinition::new("channels_introduced");
+
+impl Tx<'_> {
+    /// Has Baton posted its introduction in `channel`?
+    pub fn introduced(&self, channel: &str) -> Result<bool> {
+        Ok(self.get_json::<UnixTime>(INTRODUCED, channel)?.is_some())
+    }
+
+    /// Remember that the introduction was queued for `channel`.
+    pub fn mark_introduced(&mut self, channel: &str, now: UnixTime) -> Result<()> {
+        self.put_json(INTRODUCED, channel, &now)
+    }
+}

@@ -1,0 +1,139 @@
+//! First contact: the introduction Baton posts when invited to a channel,
+//! and the channel-aware help it answers to `@baton`.
+
+use crate::blocks;
+use crate::command::help_text;
+use crate::Outbound;
+
+/// What a channel is set up for, gathered by the caller from the state.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChannelSetup {
+    /// Repositories whose pull requests get reviewers here.
+    pub reviewer_repos: Vec<String>,
+    /// Reviewers in this channel's pool.
+    pub reviewers: usize,
+    /// Deploy watches, as written (`owner/repo production`).
+    pub deploy_watches: Vec<String>,
+    /// Error subscriptions, as written.
+    pub error_subscriptions: Vec<String>,
+}
+
+/// The three commands a new channel should start with.
+pub const FIRST_COMMANDS: [&str; 3] = [
+    "/baton reviewers watch <owner/repo>",
+    "/baton reviewers add <github-login> <@you>",
+    "/baton help",
+];
+
+/// The introduction, posted once per channel when the bot joins it.
+pub fn introduction(channel: &str) -> Outbound {
+    let text = format!(
+        ":wave: Hi, I'm *Baton*. I assign pull-request reviewers fairly, post one live message per deploy, \
+         and turn bursts of errors into one message with a count.\nStart with:\n{}",
+        FIRST_COMMANDS.iter().map(|c| format!("• `{c}`")).collect::<Vec<_>>().join("\n")
+    );
+    Outbound::SlackPost {
+        channel: channel.to_string(),
+        blocks: Some(blocks::message(vec![blocks::section(&text)])),
+        text,
+        key: None,
+        thread_of: None,
+    }
+}
+
+/// Should joining `channel` by `user` trigger the introduction?
+pub fn wants_introduction(
+    joined_user: &str,
+    bot_user_id: Option<&str>,
+    already_introduced: bool,
+) -> bool {
+    !already_introduced && bot_user_id == Some(joined_user)
+}
+
+/// The answer to `@baton`: what this channel is set up for, what is not set
+/// up yet, and where the full help is.
+pub fn mention_reply(channel: &str, setup: &ChannelSetup) -> Outbound {
+    let mut lines = vec!["*Baton in this channel*".to_string()];
+    if setup.reviewer_repos.is_empty() {
+        lines.push("• Reviewers: not set up — `/baton reviewers watch <owner/repo>` then `/baton reviewers add <github-login>`".into());
+    } else {
+        lines.push(format!(
+            "• Reviewers: {} reviewer(s) for {}",
+            setup.reviewers,
+            setup.reviewer_repos.join(", ")
+        ));
+    }
+    if setup.deploy_watches.is_empty() {
+        lines.push(
+            "• Deploys: not set up — `/baton deploys watch <owner/repo|service> [environment]`"
+                .into(),
+        );
+    } else {
+        lines.push(format!(
+            "• Deploys: watching {}",
+            setup.deploy_watches.join(", ")
+        ));
+    }
+    if setup.error_subscriptions.is_empty() {
+        lines.push("• Errors: not set up — `/baton errors subscribe [service=…] [level=…]`".into());
+    } else {
+        lines.push(format!(
+            "• Errors: {}",
+            setup.error_subscriptions.join("; ")
+        ));
+    }
+    lines.push("Type `/baton help` for every command.".into());
+    let text = lines.join("\n");
+    Outbound::SlackPost {
+        channel: channel.to_string(),
+        blocks: Some(blocks::message(vec![blocks::section(&text)])),
+        text,
+        key: None,
+        thread_of: None,
+    }
+}
+
+/// The full help as a plain message (used by the demo and docs).
+pub fn full_help() -> String {
+    help_text(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn introduces_itself_only_for_its_own_join_and_once() {
+        assert!(wants_introduction("UBOT", Some("UBOT"), false));
+        assert!(!wants_introduction("UBOT", Some("UBOT"), true));
+        assert!(!wants_introduction("U123", Some("UBOT"), false));
+        assert!(!wants_introduction("UBOT", None, false));
+    }
+
+    #[test]
+    fn introduction_names_three_first_commands() {
+        let Outbound::SlackPost { text, channel, .. } = introduction("C1") else {
+            panic!()
+        };
+        assert_eq!(channel, "C1");
+        for command in FIRST_COMMANDS {
+            assert!(text.contains(command), "{command}");
+        }
+    }
+
+    #[test]
+    fn mention_says_what_is_and_is_not_set_up() {
+        let setup = ChannelSetup {
+            reviewer_repos: vec!["octo/api".into()],
+            reviewers: 3,
+            deploy_watches: vec![],
+            error_subscriptions: vec!["level>=error".into()],
+        };
+        let Outbound::SlackPost { text, .. } = mention_reply("C1", &setup) else {
+            panic!()
+        };
+        assert!(text.contains("3 reviewer(s) for octo/api"));
+        assert!(text.contains("Deploys: not set up"));
+        assert!(text.contains("Errors: level>=error"));
+    }
+}

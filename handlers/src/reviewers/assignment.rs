@@ -1,0 +1,378 @@
+//! The record of one pull request's review assignment, and the Slack
+//! message that shows it.
+//!
+//! An [`Assignment`] is written once per pull request (that is what makes
+//! assignment happen at most once) and then updated as reviewers review,
+//! pass or are reassigned, and when the pull request closes. The same
+//! records, kept after closing, are the history `stats` reads.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::pool::{same_login, People};
+use crate::blocks;
+use crate::github::PullRequestEvent;
+use crate::outbound::MessageKey;
+use crate::text::escape_mrkdwn;
+use crate::UnixTime;
+
+/// `action_id` of the "Reassign" button.
+pub const REASSIGN_ACTION_ID: &str = "reviewers_reassign";
+/// `action_id` of the "Can't review" button.
+pub const PASS_ACTION_ID: &str = "reviewers_pass";
+
+/// Where one reviewer stands on one pull request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ReviewStatus {
+    /// Asked to review, has not yet.
+    Pending,
+    /// Submitted a review; `first_at` is the first one, `state` the latest
+    /// (`approved`, `commented`, `changes_requested`).
+    Reviewed { first_at: UnixTime, state: String },
+    /// Pressed "Can't review".
+    Passed { at: UnixTime },
+    /// Replaced by someone pressing "Reassign".
+    Reassigned { at: UnixTime },
+}
+
+/// One person asked to review one pull request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignedReviewer {
+    pub login: String,
+    pub assigned_at: UnixTime,
+    #[serde(flatten)]
+    pub status: ReviewStatus,
+}
+
+impl AssignedReviewer {
+    /// Still on the pull request (pending or reviewed, not passed or replaced).
+    pub fn is_on_it(&self) -> bool {
+        matches!(
+            self.status,
+            ReviewStatus::Pending | ReviewStatus::Reviewed { .. }
+        )
+    }
+}
+
+/// One pull request's review assignment (the record keyed by [`message_key`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignment {
+    /// Lower-cased `owner/repo`.
+    pub repo: String,
+    pub number: u64,
+    /// The pool's channel, where the assignment message lives.
+    pub channel: String,
+    pub title: String,
+    pub url: String,
+    pub author: String,
+    pub additions: u64,
+    pub deletions: u64,
+    pub changed_files: u64,
+    pub assigned_at: UnixTime,
+    /// Everyone ever asked, in order (passed and replaced ones included).
+    pub reviewers: Vec<AssignedReviewer>,
+    /// Set when the pull request closes; open reviews close with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed: Option<Closed>,
+}
+
+/// How and when a pull request closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Closed {
+    pub at: UnixTime,
+    pub merged: bool,
+}
+
+/// The key of a pull request's assignment message and record:
+/// `pr:owner/repo#12` (repository lower-cased).
+pub fn message_key(repo: &str, number: u64) -> MessageKey {
+    format!("pr:{}#{number}", repo.to_ascii_lowercase())
+}
+
+impl Assignment {
+    /// A new assignment of `reviewers` to `pr` in `channel`.
+    pub fn new(pr: &PullRequestEvent, channel: &str, reviewers: &[String], now: UnixTime) -> Self {
+        Assignment {
+            repo: pr.repo.to_ascii_lowercase(),
+            number: pr.number,
+            channel: channel.to_string(),
+            title: pr.title.clone(),
+            url: pr.html_url.clone(),
+            author: pr.author.clone(),
+            additions: pr.additions,
+            deletions: pr.deletions,
+            changed_files: pr.changed_files,
+            assigned_at: now,
+            reviewers: reviewers
+                .iter()
+                .map(|login| AssignedReviewer {
+                    login: login.clone(),
+                    assigned_at: now,
+                    status: ReviewStatus::Pending,
+                })
+                .collect(),
+            closed: None,
+        }
+    }
+
+    pub fn key(&self) -> MessageKey {
+        message_key(&self.repo, self.number)
+    }
+
+    /// The value both buttons carry: `owner/repo#12`.
+    pub fn button_value(&self) -> String {
+        format!("{}#{}", self.repo, self.number)
+    }
+
+    /// The reviewer entry still on the pull request for `login`, if any.
+    pub fn reviewer_on_it_mut(&mut self, login: &str) -> Option<&mut AssignedReviewer> {
+        self.reviewers
+            .iter_mut()
+            .find(|r| r.is_on_it() && same_login(&r.login, login))
+    }
+
+    /// Logins who have not reviewed yet and are still on it.
+    pub fn pending_logins(&self) -> Vec<String> {
+        self.reviewers
+            .iter()
+            .filter(|r| r.status == ReviewStatus::Pending)
+            .map(|r| r.login.clone())
+            .collect()
+    }
+
+    /// Everyone ever asked (never to be picked again for this pull request).
+    pub fn everyone_asked(&self) -> Vec<String> {
+        self.reviewers.iter().map(|r| r.login.clone()).collect()
+    }
+
+    /// `owner/repo#12`, linked to the pull request.
+    fn linked_reference(&self) -> String {
+        format!("<{}|{}#{}>", self.url, self.repo, self.number)
+    }
+
+    /// The plain-text fallback and Block Kit blocks of the assignment message.
+    pub fn render(&self, people: &People, shortfall: Option<usize>) -> (String, Value) {
+        let on_it: Vec<&AssignedReviewer> =
+            self.reviewers.iter().filter(|r| r.is_on_it()).collect();
+        let names: Vec<String> = on_it
+            .iter()
+            .map(|r| {
+                let mention = people.mention(&r.login);
+                match &r.status {
+                    ReviewStatus::Reviewed { state, .. } => {
+                        format!("{mention} {}", review_emoji(state))
+                    }
+                    _ => mention,
+                }
+            })
+            .collect();
+        let title = escape_mrkdwn(&self.title);
+        let text = format!(
+            "Review requested from {}: {} ({}#{} by {})",
+            names.join(", "),
+            title,
+            self.repo,
+            self.number,
+            escape_mrkdwn(&self.author)
+        );
+        let noun = if names.len() == 1 {
+            "Reviewer"
+        } else {
+            "Reviewers"
+        };
+        let mut message = vec![
+            blocks::section(&format!(
+                "*<{}|{title}>*\n:eyes: {noun}: {}",
+                self.url,
+                names.join(", ")
+            )),
+            blocks::context(&format!(
+                "`{}#{}` · by {} · +{} / −{} in {} {}",
+                self.repo,
+                self.number,
+                escape_mrkdwn(&self.author),
+                self.additions,
+                self.deletions,
+                self.changed_files,
+                if self.changed_files == 1 {
+                    "file"
+                } else {
+                    "files"
+                }
+            )),
+        ];
+        let handed_over: Vec<String> = self
+            .reviewers
+            .iter()
+            .filter_map(|r| match r.status {
+                ReviewStatus::Passed { .. } => Some(format!("*{}* couldn't review", r.login)),
+                ReviewStatus::Reassigned { .. } => Some(format!("*{}* was reassigned", r.login)),
+                _ => None,
+            })
+            .collect();
+        if !handed_over.is_empty() {
+            message.push(blocks::context(&handed_over.join(" · ")));
+        }
+        if let Some(missing) = shortfall.filter(|&n| n > 0) {
+            message.push(blocks::context(&format!(
+                ":warning: {missing} more reviewer{} wanted, but no one else in the rotation is free.",
+                if missing == 1 { " was" } else { "s were" }
+            )));
+        }
+        match self.closed {
+            Some(closed) => message.push(blocks::context(if closed.merged {
+                ":white_check_mark: Merged"
+            } else {
+                ":no_entry_sign: Closed"
+            })),
+            None => message.push(blocks::actions(vec![
+                blocks::button(REASSIGN_ACTION_ID, "Reassign", &self.button_value(), None),
+                blocks::button(PASS_ACTION_ID, "Can't review", &self.button_value(), None),
+            ])),
+        }
+        (text, blocks::message(message))
+    }
+
+    /// The thread reply announcing who took over from whom.
+    pub fn handover_text(
+        &self,
+        people: &People,
+        leaving: &[String],
+        joining: &[String],
+        why: &str,
+    ) -> String {
+        let list = |logins: &[String]| {
+            logins
+                .iter()
+                .map(|l| people.mention(l))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        format!(
+            ":arrows_counterclockwise: {} will review {} instead of {} ({why}).",
+            list(joining),
+            self.linked_reference(),
+            list(leaving)
+        )
+    }
+}
+
+/// The emoji shown for a review state.
+pub fn review_emoji(state: &str) -> &'static str {
+    match state {
+        "approved" => "✅",
+        "changes_requested" => "🔁",
+        _ => "💬",
+    }
+}
+
+/// The words for a review state: "approved", "requested changes", "commented".
+pub fn review_verb(state: &str) -> &'static str {
+    match state {
+        "approved" => "approved",
+        "changes_requested" => "requested changes",
+        _ => "commented",
+    }
+}
+
+/// `owner/repo#12` (as the buttons carry it) → (lower-cased repo, number).
+pub fn parse_pull_request_reference(value: &str) -> Option<(String, u64)> {
+    let (repo, number) = value.trim().rsplit_once('#')?;
+    let repo = crate::text::parse_repo_pattern(repo).filter(|r| !r.ends_with("/*"))?;
+    let number: u64 = number.parse().ok().filter(|&n| n > 0)?;
+    Some((repo, number))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pull_request() -> PullRequestEvent {
+        PullRequestEvent {
+            action: "opened".into(),
+            repo: "Octo-Org/API".into(),
+            number: 1347,
+            title: "Retry webhook delivery on 5xx <fast>".into(),
+            html_url: "https://github.com/Octo-Org/API/pull/1347".into(),
+            author: "monalisa".into(),
+            draft: false,
+            merged: false,
+            additions: 120,
+            deletions: 31,
+            changed_files: 4,
+            requested_reviewers: vec![],
+            assignees: vec![],
+        }
+    }
+
+    #[test]
+    fn message_mentions_mapped_reviewers_and_bolds_the_rest() {
+        let mut people = People::default();
+        people
+            .slack_users
+            .insert("octocat".into(), "U0G9QF9C6".into());
+        let assignment = Assignment::new(
+            &pull_request(),
+            "C024BE91L",
+            &["OctoCat".into(), "hubot".into()],
+            0,
+        );
+        assert_eq!(assignment.key(), "pr:octo-org/api#1347");
+        let (text, blocks) = assignment.render(&people, None);
+        assert!(
+            text.contains("<@U0G9QF9C6>") && text.contains("*hubot*"),
+            "{text}"
+        );
+        let json = blocks.to_string();
+        assert!(json.contains("<https://github.com/Octo-Org/API/pull/1347|Retry webhook delivery on 5xx &lt;fast&gt;>"), "{json}");
+        assert!(json.contains("+120 / −31 in 4 files"), "{json}");
+        assert!(json.contains("by monalisa"), "{json}");
+        let buttons = &blocks.as_array().unwrap().last().unwrap()["elements"];
+        assert_eq!(buttons[0]["action_id"], REASSIGN_ACTION_ID);
+        assert_eq!(buttons[0]["text"]["text"], "Reassign");
+        assert_eq!(buttons[1]["action_id"], PASS_ACTION_ID);
+        assert_eq!(buttons[1]["text"]["text"], "Can't review");
+        assert_eq!(buttons[1]["value"], "octo-org/api#1347");
+    }
+
+    #[test]
+    fn closed_message_has_no_buttons() {
+        let mut assignment = Assignment::new(&pull_request(), "C024BE91L", &["hubot".into()], 0);
+        assignment.closed = Some(Closed {
+            at: 10,
+            merged: true,
+        });
+        let (_, blocks) = assignment.render(&People::default(), None);
+        let json = blocks.to_string();
+        assert!(!json.contains(PASS_ACTION_ID));
+        assert!(json.contains("Merged"));
+    }
+
+    #[test]
+    fn pull_request_references() {
+        assert_eq!(
+            parse_pull_request_reference("Octo-Org/api#42"),
+            Some(("octo-org/api".into(), 42))
+        );
+        assert_eq!(parse_pull_request_reference("octo-org/*#42"), None);
+        assert_eq!(parse_pull_request_reference("octo-org/api#0"), None);
+        assert_eq!(parse_pull_request_reference("octo-org/api"), None);
+        assert_eq!(parse_pull_request_reference("api#4"), None);
+    }
+
+    #[test]
+    fn assignment_survives_a_json_round_trip() {
+        let mut assignment = Assignment::new(&pull_request(), "C024BE91L", &["hubot".into()], 5);
+        assignment.reviewers[0].status = ReviewStatus::Reviewed {
+            first_at: 90,
+            state: "approved".into(),
+        };
+        let json = serde_json::to_string(&assignment).unwrap();
+        assert!(json.contains(r#""status":"reviewed""#), "{json}");
+        assert_eq!(
+            serde_json::from_str::<Assignment>(&json).unwrap(),
+            assignment
+        );
+    }
+}
