@@ -236,7 +236,7 @@ async fn bad_bodies_get_400_naming_the_problem_and_oversized_413() {
     let response = baton
         .slack(
             "/slack/events",
-            b"{\"type\":\"event_callback\"}",
+            br#"{"type":"event_callback","event":{"type":"app_mention","user":"U1","channel":"C1"}}"#,
             "application/json",
         )
         .await;
