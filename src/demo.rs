@@ -1,4 +1,0 @@
-//! `baton demo` (placeholder).
-pub async fn run() -> anyhow::Result<()> {
-    Ok(())
-}
