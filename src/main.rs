@@ -5,11 +5,13 @@ mod apply;
 mod cli;
 mod config;
 mod demo;
+mod doctor;
 mod github;
 mod http;
 mod metrics;
 mod outbox;
 mod server;
+mod setup;
 mod slack;
 mod writer;
 
@@ -17,7 +19,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command, ConfigCommand};
+use crate::cli::{Cli, Command, ConfigCommand, GithubCommand, SlackCommand};
 use crate::config::{Config, LogFormat};
 
 /// Seconds since the Unix epoch: the one place the server reads the clock.
@@ -38,6 +40,12 @@ fn main() -> ExitCode {
     }
     if let Command::Demo = command {
         return run_async(demo::run());
+    }
+    if let Command::Slack(SlackCommand::Manifest { url }) = &command {
+        return print_or_fail(setup::slack_manifest(url));
+    }
+    if let Command::Github(GithubCommand::Webhook { url }) = &command {
+        return print_or_fail(setup::github_webhook_help(url));
     }
     let (config, sources) = match Config::load(&layers) {
         Ok(loaded) => loaded,
@@ -62,8 +70,42 @@ fn main() -> ExitCode {
                 server.wait().await
             })
         }
+        Command::Doctor => {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("baton: cannot start the async runtime: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let (checks, ok) = runtime.block_on(doctor::run(&config));
+            doctor::print(&checks);
+            if ok {
+                println!("All checks passed.");
+                ExitCode::SUCCESS
+            } else {
+                println!("Some checks failed: see the fixes above.");
+                ExitCode::FAILURE
+            }
+        }
         _ => {
             eprintln!("baton: this subcommand is not available yet");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn print_or_fail(text: anyhow::Result<String>) -> ExitCode {
+    match text {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("baton: {e}");
             ExitCode::from(2)
         }
     }

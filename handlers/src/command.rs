@@ -192,11 +192,12 @@ fn unknown_command(words: &[&str]) -> UsageError {
     let nearest = all_specs()
         .map(|spec| {
             let first = spec.name.split(' ').next().unwrap_or(spec.name);
-            let distance =
-                edit_distance(&typed_one, first).min(edit_distance(&typed_two, spec.name));
-            (distance, spec)
+            let whole = edit_distance(&typed_two, spec.name);
+            // Ties go to the spec whose whole name is closest to what was typed.
+            ((edit_distance(&typed_one, first).min(whole), whole), spec)
         })
-        .min_by_key(|(distance, _)| *distance);
+        .min_by_key(|(distance, _)| *distance)
+        .map(|((distance, _), spec)| (distance, spec));
     let mut message = format!("I don't know `{}`.", words.join(" "));
     if let Some((distance, spec)) = nearest {
         if distance <= 3 {

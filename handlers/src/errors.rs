@@ -1,22 +1,43 @@
-//! The `errors` feature's decisions (placeholder until the feature lands).
+//! The `errors` feature: error reports from Baton's JSON or Sentry's
+//! webhooks, grouped by fingerprint, routed to the channels that subscribed
+//! to them, and kept quiet (one post per window, digests, mutes, a
+//! per-channel cap). Pure decisions only: the caller loads the records a
+//! decision reads, and stores what it returns in one redb transaction.
+//!
+//! The caller's loop, per report:
+//! 1. [`parse_report`] the body (a [`ReportError`] is answered 400);
+//! 2. [`CompiledSubscriptions::route`] it (kept compiled between reports);
+//! 3. load the groups under [`Route::group_keys`], the rates under
+//!    [`Route::rate_keys`], and the mute and resolved records of the
+//!    fingerprint; call [`on_report`]; apply its [`Outcome`].
+//!
+//! And every 10–30 seconds, [`tick`] with the groups and rates that are due.
+//! Windows live in redb, so a restart neither loses a digest nor repeats a
+//! post: the first tick after it closes what came due meanwhile.
+//!
+//! Submodules: [`report`] (reading bodies; it lists every field read),
+//! [`mod@fingerprint`] (grouping), [`commands`] (the `/baton errors` commands),
+//! [`state`] (records and outcomes), [`render`] (Slack messages) and
+//! [`decide`] (the decisions).
 
-use crate::command::{CommandSpec, UsageError};
+pub mod commands;
+pub mod decide;
+pub mod fingerprint;
+pub mod render;
+pub mod report;
+pub mod state;
 
-/// The `/baton` subcommands of this feature.
-pub const COMMANDS: &[CommandSpec] = &[];
+#[cfg(test)]
+mod tests;
 
-/// A parsed subcommand of this feature.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Command {}
-
-impl Command {
-    /// Does it change configuration (admins only)?
-    pub fn admin_only(&self) -> bool {
-        match *self {}
-    }
-}
-
-/// Parse the arguments of the subcommand `name` (one of [`COMMANDS`]).
-pub fn parse_args(name: &str, _args: &[&str]) -> Result<Command, UsageError> {
-    Err(UsageError::new(format!("`{name}` is not handled yet")))
-}
+pub use commands::{parse_args, Command, Filters, UnsubscribeTarget, COMMANDS};
+pub use decide::{
+    execute, on_button, on_report, route, tick, CompiledSubscriptions, Delivery, Invocation, Route,
+};
+pub use fingerprint::{fingerprint, normalize_message};
+pub use render::{ACTION_MUTE, ACTION_RESOLVE};
+pub use report::{parse_report, ErrorReport, Exception, Frame, Level, ReportError, Source, Stack};
+pub use state::{
+    group_key, Change, ChannelRate, DigestLine, Group, HeldEntry, Mode, Mute, Outcome, Policy,
+    Record, Resolved, Sample, Snapshot, Subscription, Table,
+};

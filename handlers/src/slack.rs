@@ -28,6 +28,10 @@ pub enum EventEnvelope {
     Other { kind: String },
 }
 
+/// The Events API event types Baton acts on (the manifest subscribes to
+/// exactly these; a test checks it).
+pub const HANDLED_EVENTS: &[&str] = &["app_mention", "member_joined_channel"];
+
 /// The inner event of an `event_callback`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SlackEvent {

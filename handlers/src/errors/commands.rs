@@ -1,0 +1,519 @@
+//! The `/baton errors …` subcommands: their table, their parser, and the
+//! subscription filters they carry (validated here, so a bad regex or an
+//! unknown level is a usage error that changes nothing).
+
+use regex::{Regex, RegexBuilder};
+use serde::{Deserialize, Serialize};
+
+use super::fingerprint::is_fingerprint;
+use super::report::{ErrorReport, Level};
+use crate::command::{CommandSpec, Topic, UsageError};
+use crate::text::{format_duration, parse_duration};
+
+/// Compiled size limit of a subscription's `match` regex.
+const REGEX_SIZE_LIMIT: usize = 256 * 1024;
+/// Longest `match` pattern accepted (characters).
+const MAX_PATTERN_CHARS: usize = 200;
+/// Shortest and longest digest period.
+const MIN_DIGEST_SECS: i64 = 60;
+const MAX_DIGEST_SECS: i64 = 7 * 86_400;
+/// Longest mute.
+const MAX_MUTE_SECS: i64 = 90 * 86_400;
+
+/// The `/baton` subcommands of this feature.
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        name: "errors subscribe",
+        args:
+            "[service=<name>] [env=<name>] [level=<min level>] [match=<regex>] [digest=<duration>]",
+        summary: "Send error reports to this channel (default: everything at `error` and above)",
+        topic: Topic::Errors,
+        admin_only: true,
+        example:
+            "errors subscribe service=api env=production level=warning match=(?i)timeout digest=1h",
+    },
+    CommandSpec {
+        name: "errors unsubscribe",
+        args: "<id|all>",
+        summary: "Remove one of this channel's error subscriptions, or all of them",
+        topic: Topic::Errors,
+        admin_only: true,
+        example: "errors unsubscribe all",
+    },
+    CommandSpec {
+        name: "errors list",
+        args: "",
+        summary: "Show this channel's error subscriptions and their ids",
+        topic: Topic::Errors,
+        admin_only: false,
+        example: "errors list",
+    },
+    CommandSpec {
+        name: "errors mute",
+        args: "<fingerprint> [for <duration>]",
+        summary: "Stop posting an error (everywhere), for a while or until unmuted",
+        topic: Topic::Errors,
+        admin_only: false,
+        example: "errors mute 85944171f73967e8 for 4h",
+    },
+    CommandSpec {
+        name: "errors unmute",
+        args: "<fingerprint>",
+        summary: "Post an error again",
+        topic: Topic::Errors,
+        admin_only: false,
+        example: "errors unmute 85944171f73967e8",
+    },
+    CommandSpec {
+        name: "errors resolve",
+        args: "<fingerprint>",
+        summary: "Mark an error resolved; if it comes back it is posted as a regression",
+        topic: Topic::Errors,
+        admin_only: false,
+        example: "errors resolve 85944171f73967e8",
+    },
+];
+
+/// Which reports a subscription wants.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Filters {
+    /// Exact service name (case-insensitive).
+    pub service: Option<String>,
+    /// Exact environment name (case-insensitive).
+    pub environment: Option<String>,
+    /// The lowest level wanted; `error` when not given.
+    pub min_level: Option<Level>,
+    /// A regex the message must match (case-insensitive).
+    pub pattern: Option<String>,
+}
+
+impl Filters {
+    /// The minimum level in force.
+    pub fn level(&self) -> Level {
+        self.min_level.unwrap_or(Level::Error)
+    }
+
+    /// `service=api env=prod level≥warning match=/timeout/` for people.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(s) = &self.service {
+            parts.push(format!("service={s}"));
+        }
+        if let Some(e) = &self.environment {
+            parts.push(format!("env={e}"));
+        }
+        parts.push(format!("level≥{}", self.level().name()));
+        if let Some(p) = &self.pattern {
+            parts.push(format!("match=`{p}`"));
+        }
+        parts.join(" ")
+    }
+}
+
+/// Compile a `match` pattern with a size limit (case-insensitive).
+pub fn compile_pattern(pattern: &str) -> Result<Regex, String> {
+    if pattern.chars().count() > MAX_PATTERN_CHARS {
+        return Err(format!(
+            "the `match` pattern is longer than {MAX_PATTERN_CHARS} characters"
+        ));
+    }
+    RegexBuilder::new(pattern)
+        .case_insensitive(true)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .map_err(|e| match e {
+            regex::Error::CompiledTooBig(_) => "the `match` pattern is too big".to_string(),
+            other => {
+                let text = other.to_string();
+                let last = text.lines().last().unwrap_or("").trim().to_string();
+                format!("`{pattern}` is not a valid regex: {last}")
+            }
+        })
+}
+
+/// A filter set compiled for matching many reports.
+#[derive(Debug, Clone)]
+pub struct CompiledFilters {
+    service: Option<String>,
+    environment: Option<String>,
+    min_level: Level,
+    pattern: Option<Regex>,
+}
+
+impl CompiledFilters {
+    /// Compile; a stored pattern that no longer compiles matches nothing.
+    pub fn new(filters: &Filters) -> Self {
+        CompiledFilters {
+            service: filters.service.as_ref().map(|s| s.to_lowercase()),
+            environment: filters.environment.as_ref().map(|s| s.to_lowercase()),
+            min_level: filters.level(),
+            pattern: filters.pattern.as_ref().map(|p| {
+                compile_pattern(p).unwrap_or_else(|_| Regex::new(r"[^\s\S]").expect("never"))
+            }),
+        }
+    }
+
+    pub fn matches(&self, report: &ErrorReport) -> bool {
+        report.level >= self.min_level
+            && self
+                .service
+                .as_ref()
+                .is_none_or(|s| report.service.to_lowercase() == *s)
+            && self
+                .environment
+                .as_ref()
+                .is_none_or(|e| report.environment.to_lowercase() == *e)
+            && self
+                .pattern
+                .as_ref()
+                .is_none_or(|re| re.is_match(&report.message))
+    }
+}
+
+/// A parsed subcommand of this feature.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Subscribe the current channel; `digest` in seconds.
+    Subscribe {
+        filters: Filters,
+        digest: Option<i64>,
+    },
+    Unsubscribe(UnsubscribeTarget),
+    List,
+    /// Mute a fingerprint, for `duration` seconds or until unmuted.
+    Mute {
+        fingerprint: String,
+        duration: Option<i64>,
+    },
+    Unmute {
+        fingerprint: String,
+    },
+    Resolve {
+        fingerprint: String,
+    },
+}
+
+/// What `errors unsubscribe` removes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnsubscribeTarget {
+    One(String),
+    All,
+}
+
+impl Command {
+    /// Does it change configuration (admins only)?
+    pub fn admin_only(&self) -> bool {
+        matches!(self, Command::Subscribe { .. } | Command::Unsubscribe(_))
+    }
+}
+
+fn spec(name: &str) -> &'static CommandSpec {
+    COMMANDS
+        .iter()
+        .find(|s| s.name == name)
+        .unwrap_or(&COMMANDS[0])
+}
+
+/// Slack sends `<`, `>` and `&` as entities; undo that for a regex.
+fn unescape_slack(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// Parse the arguments of the subcommand `name` (one of [`COMMANDS`]).
+pub fn parse_args(name: &str, args: &[&str]) -> Result<Command, UsageError> {
+    let spec = spec(name);
+    let err = |message: String| UsageError::for_spec(spec, message);
+    match name {
+        "errors subscribe" => {
+            let mut filters = Filters::default();
+            let mut digest = None;
+            for arg in args {
+                let Some((key, value)) = arg.split_once('=') else {
+                    return Err(err(format!(
+                        "`{arg}` is not a filter; write `key=value` (service, env, level, match, digest)"
+                    )));
+                };
+                if value.is_empty() {
+                    return Err(err(format!("`{key}=` needs a value")));
+                }
+                let repeated = || err(format!("`{key}` is given twice"));
+                match key.to_ascii_lowercase().as_str() {
+                    "service" => {
+                        if filters.service.replace(value.to_string()).is_some() {
+                            return Err(repeated());
+                        }
+                    }
+                    "env" | "environment" => {
+                        if filters.environment.replace(value.to_string()).is_some() {
+                            return Err(repeated());
+                        }
+                    }
+                    "level" => {
+                        let level =
+                            Level::parse(value).ok_or_else(|| err(Level::unknown(value)))?;
+                        if filters.min_level.replace(level).is_some() {
+                            return Err(repeated());
+                        }
+                    }
+                    "match" => {
+                        let pattern = unescape_slack(value);
+                        compile_pattern(&pattern).map_err(err)?;
+                        if filters.pattern.replace(pattern).is_some() {
+                            return Err(repeated());
+                        }
+                    }
+                    "digest" => {
+                        let secs = parse_duration(value).ok_or_else(|| {
+                            err(format!(
+                                "`{value}` is not a duration (try `30m`, `1h`, `1d`)"
+                            ))
+                        })?;
+                        if !(MIN_DIGEST_SECS..=MAX_DIGEST_SECS).contains(&secs) {
+                            return Err(err(format!(
+                                "a digest period must be between {} and {}",
+                                format_duration(MIN_DIGEST_SECS),
+                                format_duration(MAX_DIGEST_SECS)
+                            )));
+                        }
+                        if digest.replace(secs).is_some() {
+                            return Err(repeated());
+                        }
+                    }
+                    _ => {
+                        return Err(err(format!(
+                            "unknown filter `{key}`; use service, env, level, match or digest"
+                        )))
+                    }
+                }
+            }
+            Ok(Command::Subscribe { filters, digest })
+        }
+        "errors unsubscribe" => match args {
+            [target] if target.eq_ignore_ascii_case("all") => {
+                Ok(Command::Unsubscribe(UnsubscribeTarget::All))
+            }
+            [id] => Ok(Command::Unsubscribe(UnsubscribeTarget::One(
+                id.to_ascii_lowercase(),
+            ))),
+            _ => Err(err(
+                "give one subscription id (see `/baton errors list`) or `all`".into(),
+            )),
+        },
+        "errors list" => match args {
+            [] => Ok(Command::List),
+            _ => Err(err("`errors list` takes no arguments".into())),
+        },
+        "errors mute" => {
+            let (fp, rest) = args
+                .split_first()
+                .ok_or_else(|| err("which fingerprint? It is shown under each error".into()))?;
+            let fingerprint = parse_fingerprint(fp).map_err(err)?;
+            let duration = match rest {
+                [] => None,
+                [word, value] if word.eq_ignore_ascii_case("for") => {
+                    let secs = parse_duration(value).ok_or_else(|| {
+                        err(format!(
+                            "`{value}` is not a duration (try `30m`, `4h`, `2d`)"
+                        ))
+                    })?;
+                    if secs > MAX_MUTE_SECS {
+                        return Err(err(format!(
+                            "mute for at most {}, or leave the duration out",
+                            format_duration(MAX_MUTE_SECS)
+                        )));
+                    }
+                    Some(secs)
+                }
+                _ => return Err(err("after the fingerprint, write `for <duration>`".into())),
+            };
+            Ok(Command::Mute {
+                fingerprint,
+                duration,
+            })
+        }
+        "errors unmute" | "errors resolve" => match args {
+            [fp] => {
+                let fingerprint = parse_fingerprint(fp).map_err(err)?;
+                Ok(if name == "errors unmute" {
+                    Command::Unmute { fingerprint }
+                } else {
+                    Command::Resolve { fingerprint }
+                })
+            }
+            _ => Err(err("give exactly one fingerprint".into())),
+        },
+        other => Err(UsageError::new(format!(
+            "`{other}` is not an errors command"
+        ))),
+    }
+}
+
+fn parse_fingerprint(word: &str) -> Result<String, String> {
+    let word = word.trim_matches('`').to_ascii_lowercase();
+    if is_fingerprint(&word) {
+        Ok(word)
+    } else {
+        Err(format!(
+            "`{word}` is not a fingerprint (16 hex digits, shown under each error)"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::command::{parse, Command as Top};
+
+    fn errors(text: &str) -> Result<Command, UsageError> {
+        match parse(text)? {
+            Top::Errors(c) => Ok(c),
+            other => panic!("{text} parsed as {other:?}"),
+        }
+    }
+
+    const FP: &str = "85944171f73967e8";
+
+    #[test]
+    fn subscribe_with_every_filter() {
+        let cmd = errors(
+            "errors subscribe service=api env=prod level=WARNING match=(?i)time&amp;out digest=30m",
+        )
+        .unwrap();
+        assert_eq!(
+            cmd,
+            Command::Subscribe {
+                filters: Filters {
+                    service: Some("api".into()),
+                    environment: Some("prod".into()),
+                    min_level: Some(Level::Warning),
+                    pattern: Some("(?i)time&out".into()),
+                },
+                digest: Some(1800),
+            }
+        );
+        assert!(cmd.admin_only());
+        assert_eq!(
+            errors("errors subscribe").unwrap(),
+            Command::Subscribe {
+                filters: Filters::default(),
+                digest: None
+            }
+        );
+    }
+
+    #[test]
+    fn subscribe_errors() {
+        let cases = [
+            (
+                "errors subscribe level=critical",
+                "unknown level `critical`, expected one of debug, info, warning, error, fatal",
+            ),
+            ("errors subscribe match=(unclosed", "is not a valid regex"),
+            ("errors subscribe match=a{1000}{1000}", "too big"),
+            ("errors subscribe digest=soon", "is not a duration"),
+            ("errors subscribe digest=10s", "between 1m and 7d"),
+            ("errors subscribe colour=red", "unknown filter `colour`"),
+            ("errors subscribe api", "is not a filter"),
+            ("errors subscribe service=", "needs a value"),
+            ("errors subscribe service=a service=b", "given twice"),
+        ];
+        for (text, want) in cases {
+            let err = errors(text).unwrap_err();
+            assert!(err.message.contains(want), "{text}: {}", err.message);
+            assert!(err
+                .usage
+                .as_deref()
+                .unwrap()
+                .starts_with("/baton errors subscribe"));
+        }
+        let long = format!("errors subscribe match={}", "a".repeat(300));
+        assert!(errors(&long).unwrap_err().message.contains("longer than"));
+    }
+
+    #[test]
+    fn other_commands_parse() {
+        assert_eq!(
+            errors("errors unsubscribe ALL").unwrap(),
+            Command::Unsubscribe(UnsubscribeTarget::All)
+        );
+        assert_eq!(
+            errors("errors unsubscribe S1A2B3C4").unwrap(),
+            Command::Unsubscribe(UnsubscribeTarget::One("s1a2b3c4".into()))
+        );
+        assert_eq!(errors("errors list").unwrap(), Command::List);
+        assert_eq!(
+            errors(&format!("errors mute {FP}")).unwrap(),
+            Command::Mute {
+                fingerprint: FP.into(),
+                duration: None
+            }
+        );
+        assert_eq!(
+            errors(&format!("errors mute `{}` for 1h30m", FP.to_uppercase())).unwrap(),
+            Command::Mute {
+                fingerprint: FP.into(),
+                duration: Some(5400)
+            }
+        );
+        assert_eq!(
+            errors(&format!("errors unmute {FP}")).unwrap(),
+            Command::Unmute {
+                fingerprint: FP.into()
+            }
+        );
+        assert_eq!(
+            errors(&format!("errors resolve {FP}")).unwrap(),
+            Command::Resolve {
+                fingerprint: FP.into()
+            }
+        );
+        assert!(!errors("errors list").unwrap().admin_only());
+        assert!(!errors(&format!("errors mute {FP}")).unwrap().admin_only());
+        assert!(errors("errors unsubscribe all").unwrap().admin_only());
+    }
+
+    #[test]
+    fn other_commands_errors() {
+        let cases = [
+            ("errors unsubscribe", "subscription id"),
+            ("errors unsubscribe a b", "subscription id"),
+            ("errors list everything", "takes no arguments"),
+            ("errors mute", "which fingerprint"),
+            ("errors mute nothex", "is not a fingerprint"),
+            (&*format!("errors mute {FP} 1h"), "write `for <duration>`"),
+            (&*format!("errors mute {FP} for ever"), "is not a duration"),
+            (&*format!("errors mute {FP} for 100d"), "at most"),
+            ("errors unmute", "exactly one fingerprint"),
+            ("errors resolve abc", "is not a fingerprint"),
+        ];
+        for (text, want) in cases {
+            let err = errors(text).unwrap_err();
+            assert!(err.message.contains(want), "{text}: {}", err.message);
+        }
+    }
+
+    #[test]
+    fn filters_match() {
+        let report = |service: &str, env: &str, level: Level, msg: &str| {
+            ErrorReport::new(service, env, level, msg)
+        };
+        let f = CompiledFilters::new(&Filters::default());
+        assert!(f.matches(&report("a", "b", Level::Error, "x")));
+        assert!(f.matches(&report("a", "b", Level::Fatal, "x")));
+        assert!(!f.matches(&report("a", "b", Level::Warning, "x")));
+        let f = CompiledFilters::new(&Filters {
+            service: Some("API".into()),
+            environment: Some("prod".into()),
+            min_level: Some(Level::Info),
+            pattern: Some("time.?out".into()),
+        });
+        assert!(f.matches(&report("api", "PROD", Level::Info, "Timeout talking to db")));
+        assert!(!f.matches(&report("web", "prod", Level::Info, "timeout")));
+        assert!(!f.matches(&report("api", "staging", Level::Info, "timeout")));
+        assert!(!f.matches(&report("api", "prod", Level::Debug, "timeout")));
+        assert!(!f.matches(&report("api", "prod", Level::Info, "refused")));
+    }
+}

@@ -1,0 +1,726 @@
+//! The decisions: route a report to the channels that subscribed to it,
+//! post or count it (windows, digests, mutes, regressions, per-channel cap),
+//! close windows on a periodic tick, and run commands and button presses.
+
+use std::cell::OnceCell;
+use std::collections::BTreeMap;
+
+use super::commands::{Command, CompiledFilters, UnsubscribeTarget};
+use super::fingerprint::{fingerprint, fnv1a_hex, is_fingerprint};
+use super::render::{
+    digest_message, held_summary, report_message, seen_footer, ACTION_MUTE, ACTION_RESOLVE,
+};
+use super::report::ErrorReport;
+use super::state::{
+    group_key, ChannelRate, DigestLine, Group, HeldEntry, Mode, Mute, Outcome, Policy, Record,
+    Resolved, Sample, Snapshot, Subscription, Table, HELD_FINGERPRINTS,
+};
+use crate::outbound::Outbound;
+use crate::text::{format_datetime, format_duration};
+use crate::UnixTime;
+
+/// Subscriptions with their filters compiled. Build it once when the
+/// subscriptions change and keep it: routing then compiles nothing.
+#[derive(Debug, Clone)]
+pub struct CompiledSubscriptions {
+    entries: Vec<(Subscription, CompiledFilters)>,
+}
+
+impl CompiledSubscriptions {
+    pub fn new(subscriptions: &[Subscription]) -> Self {
+        CompiledSubscriptions {
+            entries: subscriptions
+                .iter()
+                .map(|s| (s.clone(), CompiledFilters::new(&s.filters)))
+                .collect(),
+        }
+    }
+
+    /// Is this cache still built from exactly these subscriptions?
+    pub fn is_built_from(&self, subscriptions: &[Subscription]) -> bool {
+        self.entries.len() == subscriptions.len()
+            && self
+                .entries
+                .iter()
+                .zip(subscriptions)
+                .all(|((a, _), b)| a == b)
+    }
+
+    /// Which channels get this report, and how (see [`route`]).
+    pub fn route(&self, report: &ErrorReport) -> Route {
+        let mut modes: BTreeMap<&str, Mode> = BTreeMap::new();
+        for (sub, filters) in &self.entries {
+            if !filters.matches(report) {
+                continue;
+            }
+            let mode = sub.mode();
+            modes
+                .entry(sub.channel.as_str())
+                .and_modify(|m| *m = stronger(*m, mode))
+                .or_insert(mode);
+        }
+        Route {
+            fingerprint: fingerprint(report),
+            deliveries: modes
+                .into_iter()
+                .map(|(channel, mode)| Delivery {
+                    channel: channel.to_string(),
+                    mode,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Of two matching subscriptions in one channel: streaming wins over a
+/// digest, and the shorter digest over the longer.
+fn stronger(a: Mode, b: Mode) -> Mode {
+    match (a, b) {
+        (Mode::Stream, _) | (_, Mode::Stream) => Mode::Stream,
+        (Mode::Digest { period: x }, Mode::Digest { period: y }) => {
+            Mode::Digest { period: x.min(y) }
+        }
+    }
+}
+
+/// One channel that gets a report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub channel: String,
+    pub mode: Mode,
+}
+
+/// Where a report goes: its fingerprint and each channel once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub fingerprint: String,
+    pub deliveries: Vec<Delivery>,
+}
+
+impl Route {
+    /// Keys of the [`Group`]s [`on_report`] needs (table `error_groups`).
+    pub fn group_keys(&self) -> Vec<String> {
+        self.deliveries
+            .iter()
+            .map(|d| group_key(&d.channel, &self.fingerprint))
+            .collect()
+    }
+
+    /// Keys of the [`ChannelRate`]s [`on_report`] needs (table `error_rates`).
+    pub fn rate_keys(&self) -> Vec<String> {
+        self.deliveries
+            .iter()
+            .filter(|d| d.mode == Mode::Stream)
+            .map(|d| d.channel.clone())
+            .collect()
+    }
+
+    /// Key of the [`Mute`] and [`Resolved`] records to load (if present).
+    pub fn fingerprint_key(&self) -> &str {
+        &self.fingerprint
+    }
+}
+
+/// Route a report (compiles the subscriptions; prefer a kept
+/// [`CompiledSubscriptions`] when handling many reports).
+pub fn route(report: &ErrorReport, subscriptions: &[Subscription]) -> Route {
+    CompiledSubscriptions::new(subscriptions).route(report)
+}
+
+/// Decide what one report does.
+///
+/// Reads from `snapshot`: the groups under `route.group_keys()`, the rates
+/// under `route.rate_keys()`, and the mute and resolved records of the
+/// fingerprint (absent ones simply are not there). Subscriptions are not
+/// read (they are in `route`).
+pub fn on_report(
+    report: &ErrorReport,
+    route: &Route,
+    snapshot: &Snapshot,
+    policy: &Policy,
+    now: UnixTime,
+) -> Outcome {
+    let mut out = Outcome::default();
+    if route.deliveries.is_empty() {
+        return out;
+    }
+    let fp = route.fingerprint.as_str();
+    if let Some(mute) = snapshot.mute(fp) {
+        if mute.is_active(now) {
+            let mut mute = mute.clone();
+            mute.muted_count += 1;
+            out.put(Record::Mute(mute));
+            return out;
+        }
+        out.remove(Table::Mutes, mute.key());
+    }
+    let regression = snapshot.resolved(fp).is_some();
+    if regression {
+        out.remove(Table::Resolved, fp.to_string());
+    }
+    let sample = LazySample {
+        report,
+        regression,
+        cell: OnceCell::new(),
+    };
+    for delivery in &route.deliveries {
+        let group = snapshot.group(&delivery.channel, fp);
+        match delivery.mode {
+            Mode::Stream => stream_report(
+                &mut out, delivery, fp, group, &sample, snapshot, policy, now,
+            ),
+            Mode::Digest { period } => {
+                digest_report(&mut out, delivery, fp, group, &sample, period, now)
+            }
+        }
+    }
+    out
+}
+
+/// The shown part of a report, built only when something is posted or a
+/// window starts (a counted repeat needs none of it).
+struct LazySample<'r> {
+    report: &'r ErrorReport,
+    regression: bool,
+    cell: OnceCell<Sample>,
+}
+
+impl LazySample<'_> {
+    fn get(&self) -> &Sample {
+        self.cell
+            .get_or_init(|| Sample::from_report(self.report, self.regression))
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn stream_report(
+    out: &mut Outcome,
+    delivery: &Delivery,
+    fp: &str,
+    group: Option<&Group>,
+    sample: &LazySample,
+    snapshot: &Snapshot,
+    policy: &Policy,
+    now: UnixTime,
+) {
+    let channel = delivery.channel.as_str();
+    if let Some(g) = group {
+        if g.window_end > now && !sample.regression {
+            let mut g = g.clone();
+            g.count += 1;
+            g.last_seen = now;
+            out.put(Record::Group(Box::new(g)));
+            return;
+        }
+        // The window is over (the tick has not seen it yet) or this is a
+        // regression: finish the old window before starting a new one.
+        close_lone(out, g);
+    }
+    let mut rate = match snapshot.rate(channel) {
+        Some(r) if r.window_end() > now => r.clone(),
+        old => {
+            if let Some(old) = old.filter(|r| r.held > 0) {
+                out.outbound
+                    .push(held_post(old, policy.channel_cap_per_minute));
+            }
+            ChannelRate {
+                channel: channel.to_string(),
+                window_start: now,
+                posted: 0,
+                held: 0,
+                held_top: Vec::new(),
+            }
+        }
+    };
+    if rate.posted < policy.channel_cap_per_minute {
+        rate.posted += 1;
+        let key = format!("error:{fp}:{channel}:{now}");
+        let (text, blocks) = report_message(sample.get(), fp, None);
+        out.outbound.push(Outbound::SlackPost {
+            channel: channel.to_string(),
+            text,
+            blocks: Some(blocks),
+            key: Some(key.clone()),
+            thread_of: None,
+        });
+        out.put(Record::Group(Box::new(Group {
+            channel: channel.to_string(),
+            fingerprint: fp.to_string(),
+            mode: Mode::Stream,
+            window_start: now,
+            window_end: now + policy.window_secs,
+            count: 1,
+            last_seen: now,
+            message_key: Some(key),
+            sample: sample.get().clone(),
+            closed: None,
+        })));
+    } else {
+        rate.held += 1;
+        let title = format!(
+            "{}{}",
+            if sample.regression { "🔁 " } else { "" },
+            sample.get().title
+        );
+        let held_len = rate.held_top.len();
+        match rate.held_top.iter_mut().find(|h| h.fingerprint == fp) {
+            Some(entry) => entry.count += 1,
+            None if held_len < HELD_FINGERPRINTS => rate.held_top.push(HeldEntry {
+                fingerprint: fp.to_string(),
+                title: crate::text::truncate_chars(&title, 150),
+                count: 1,
+            }),
+            None => {}
+        }
+        if let Some(g) = group {
+            out.remove(Table::Groups, g.key());
+        }
+    }
+    out.put(Record::Rate(rate));
+}
+
+fn digest_report(
+    out: &mut Outcome,
+    delivery: &Delivery,
+    fp: &str,
+    group: Option<&Group>,
+    sample: &LazySample,
+    period: i64,
+    now: UnixTime,
+) {
+    if let Some(g) = group {
+        if g.window_end > now {
+            let mut g = g.clone();
+            g.count += 1;
+            g.last_seen = now;
+            g.sample.regression |= sample.regression;
+            out.put(Record::Group(Box::new(g)));
+            return;
+        }
+    }
+    let window_start = now - now.rem_euclid(period);
+    let mut closed = None;
+    if let Some(g) = group {
+        // Roll over: keep the closed window for the next tick's digest post,
+        // unless an older closed window still waits (then post that alone).
+        if let Some(older) = &g.closed {
+            out.outbound.push(digest_post(
+                &g.channel,
+                &[(g.fingerprint.clone(), older.clone())],
+            ));
+        }
+        match g.mode {
+            Mode::Digest { .. } => closed = Some(line_of(g)),
+            Mode::Stream => close_lone(out, g),
+        }
+    }
+    out.put(Record::Group(Box::new(Group {
+        channel: delivery.channel.clone(),
+        fingerprint: fp.to_string(),
+        mode: Mode::Digest { period },
+        window_start,
+        window_end: window_start + period,
+        count: 1,
+        last_seen: now,
+        message_key: None,
+        sample: sample.get().clone(),
+        closed,
+    })));
+}
+
+fn line_of(g: &Group) -> DigestLine {
+    DigestLine {
+        window_start: g.window_start,
+        window_end: g.window_end,
+        count: g.count,
+        last_seen: g.last_seen,
+        sample: g.sample.clone(),
+    }
+}
+
+/// Finish one group's window on its own (outside a tick): a stream message
+/// gets its count, a digest window its own digest post.
+fn close_lone(out: &mut Outcome, g: &Group) {
+    match g.mode {
+        Mode::Stream => {
+            if let Some(update) = stream_update(g) {
+                out.outbound.push(update);
+            }
+        }
+        Mode::Digest { .. } => {
+            let mut lines = Vec::new();
+            if let Some(closed) = &g.closed {
+                lines.push((g.fingerprint.clone(), closed.clone()));
+            }
+            lines.push((g.fingerprint.clone(), line_of(g)));
+            out.outbound.push(digest_post(&g.channel, &lines));
+        }
+    }
+}
+
+/// The update of a stream message when its window closes (count > 1 only).
+fn stream_update(g: &Group) -> Option<Outbound> {
+    let key = g.message_key.as_ref()?;
+    if g.count <= 1 {
+        return None;
+    }
+    let footer = seen_footer(g.count, g.window_end - g.window_start, g.last_seen);
+    let (text, blocks) = report_message(&g.sample, &g.fingerprint, Some(&footer));
+    Some(Outbound::SlackUpdate {
+        key: key.clone(),
+        channel: g.channel.clone(),
+        text,
+        blocks: Some(blocks),
+    })
+}
+
+/// One digest post for a channel; the key names the lines it holds, so a
+/// repeated tick over the same records updates rather than posts twice.
+fn digest_post(channel: &str, lines: &[(String, DigestLine)]) -> Outbound {
+    let end = lines.iter().map(|(_, l)| l.window_end).max().unwrap_or(0);
+    let ids: Vec<String> = lines
+        .iter()
+        .map(|(fp, l)| format!("{fp}:{}", l.window_start))
+        .collect();
+    let id = fnv1a_hex(ids.join(",").as_bytes());
+    let (text, blocks) = digest_message(lines);
+    Outbound::SlackPost {
+        channel: channel.to_string(),
+        text,
+        blocks: Some(blocks),
+        key: Some(format!("error-digest:{channel}:{end}:{}", &id[..8])),
+        thread_of: None,
+    }
+}
+
+fn held_post(rate: &ChannelRate, cap: u32) -> Outbound {
+    Outbound::SlackPost {
+        channel: rate.channel.clone(),
+        text: held_summary(rate, cap),
+        blocks: None,
+        key: Some(format!("error-held:{}:{}", rate.channel, rate.window_start)),
+        thread_of: None,
+    }
+}
+
+/// The periodic tick (every 10–30 s): close the windows that ended, update
+/// stream messages with their counts, post digests (one post per channel),
+/// summarise held reports, and drop expired mutes.
+///
+/// Reads from `snapshot`: the groups that are due (`Group::due_at() <= now`;
+/// passing all is fine), the rates whose minute ended
+/// (`ChannelRate::window_end() <= now`; all is fine), and the mutes (expired
+/// ones are removed; all is fine). Nothing else.
+pub fn tick(snapshot: &Snapshot, policy: &Policy, now: UnixTime) -> Outcome {
+    let mut out = Outcome::default();
+    let mut digests: BTreeMap<&str, Vec<(String, DigestLine)>> = BTreeMap::new();
+    let mut groups: Vec<&Group> = snapshot.groups.iter().collect();
+    groups.sort_by(|a, b| (&a.channel, &a.fingerprint).cmp(&(&b.channel, &b.fingerprint)));
+    for g in groups {
+        let ended = g.window_end <= now;
+        if !ended && g.closed.is_none() {
+            continue;
+        }
+        match g.mode {
+            Mode::Stream => {
+                if ended {
+                    out.outbound.extend(stream_update(g));
+                    out.remove(Table::Groups, g.key());
+                }
+            }
+            Mode::Digest { .. } => {
+                let lines = digests.entry(g.channel.as_str()).or_default();
+                if let Some(closed) = &g.closed {
+                    lines.push((g.fingerprint.clone(), closed.clone()));
+                }
+                if ended {
+                    lines.push((g.fingerprint.clone(), line_of(g)));
+                    out.remove(Table::Groups, g.key());
+                } else {
+                    let mut g = g.clone();
+                    g.closed = None;
+                    out.put(Record::Group(Box::new(g)));
+                }
+            }
+        }
+    }
+    for (channel, mut lines) in digests {
+        lines.sort_by(|(fa, a), (fb, b)| b.count.cmp(&a.count).then(fa.cmp(fb)));
+        out.outbound.push(digest_post(channel, &lines));
+    }
+    for rate in snapshot.rates {
+        if rate.window_end() <= now {
+            if rate.held > 0 {
+                out.outbound
+                    .push(held_post(rate, policy.channel_cap_per_minute));
+            }
+            out.remove(Table::Rates, rate.key());
+        }
+    }
+    for mute in snapshot.mutes {
+        if !mute.is_active(now) {
+            out.remove(Table::Mutes, mute.key());
+        }
+    }
+    out
+}
+
+/// Who ran a command, and where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Invocation<'a> {
+    pub channel: &'a str,
+    pub user: &'a str,
+}
+
+/// Run an `errors` command.
+///
+/// Reads from `snapshot`: all subscriptions (for `subscribe`, `unsubscribe`
+/// and `list`), and the mute and resolved records of the command's
+/// fingerprint (for `mute`, `unmute`, `resolve`).
+pub fn execute(cmd: &Command, by: &Invocation, snapshot: &Snapshot, now: UnixTime) -> Outcome {
+    match cmd {
+        Command::Subscribe { filters, digest } => {
+            let in_channel = |s: &&Subscription| s.channel == by.channel;
+            if let Some(same) = snapshot
+                .subscriptions
+                .iter()
+                .filter(in_channel)
+                .find(|s| s.filters == *filters && s.digest == *digest)
+            {
+                return Outcome::reply(format!(
+                    "This channel already has that subscription (id `{}`).",
+                    same.id
+                ));
+            }
+            let id = new_subscription_id(by.channel, filters, *digest, snapshot.subscriptions);
+            let sub = Subscription {
+                id: id.clone(),
+                channel: by.channel.to_string(),
+                filters: filters.clone(),
+                digest: *digest,
+                created_by: by.user.to_string(),
+                created_at: now,
+            };
+            let how = match digest {
+                Some(period) => format!("as a digest every {}", format_duration(*period)),
+                None => "as they happen".to_string(),
+            };
+            let mut out = Outcome::reply(format!(
+                "Subscribed this channel to error reports ({}) {how}. Id `{id}`; undo with `/baton errors unsubscribe {id}`.",
+                filters.describe()
+            ));
+            out.outbound.push(Outbound::post(
+                by.channel,
+                format!(
+                    "<@{}> subscribed this channel to error reports ({}) {how}.",
+                    by.user,
+                    filters.describe()
+                ),
+            ));
+            out.put(Record::Subscription(sub));
+            out
+        }
+        Command::Unsubscribe(target) => {
+            let mine: Vec<&Subscription> = snapshot
+                .subscriptions
+                .iter()
+                .filter(|s| s.channel == by.channel)
+                .collect();
+            let chosen: Vec<&Subscription> = match target {
+                UnsubscribeTarget::All => mine,
+                UnsubscribeTarget::One(id) => mine.into_iter().filter(|s| s.id == *id).collect(),
+            };
+            if chosen.is_empty() {
+                return Outcome::reply(match target {
+                    UnsubscribeTarget::All => {
+                        "This channel has no error subscriptions.".to_string()
+                    }
+                    UnsubscribeTarget::One(id) => format!(
+                        ":warning: This channel has no error subscription `{id}`. See `/baton errors list`."
+                    ),
+                });
+            }
+            let mut out = Outcome::reply(format!(
+                "Removed {} error {}: {}.",
+                chosen.len(),
+                if chosen.len() == 1 {
+                    "subscription"
+                } else {
+                    "subscriptions"
+                },
+                chosen
+                    .iter()
+                    .map(|s| format!("`{}`", s.id))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            for s in chosen {
+                out.remove(Table::Subscriptions, s.key());
+            }
+            out
+        }
+        Command::List => {
+            let mut mine: Vec<&Subscription> = snapshot
+                .subscriptions
+                .iter()
+                .filter(|s| s.channel == by.channel)
+                .collect();
+            if mine.is_empty() {
+                return Outcome::reply(
+                    "This channel has no error subscriptions. Add one with `/baton errors subscribe`.",
+                );
+            }
+            mine.sort_by_key(|s| (s.created_at, s.id.clone()));
+            let mut text = String::from("*Error subscriptions of this channel*\n");
+            for s in mine {
+                let how = match s.digest {
+                    Some(p) => format!("digest every {}", format_duration(p)),
+                    None => "as they happen".to_string(),
+                };
+                text.push_str(&format!(
+                    "• `{}` {} — {how} (by <@{}>)\n",
+                    s.id,
+                    crate::text::escape_mrkdwn(&s.filters.describe()),
+                    s.created_by
+                ));
+            }
+            Outcome::reply(text)
+        }
+        Command::Mute {
+            fingerprint,
+            duration,
+        } => mute(fingerprint, *duration, by, snapshot, now, None),
+        Command::Unmute { fingerprint } => match snapshot.mute(fingerprint) {
+            Some(m) => {
+                let mut out = Outcome::reply(format!(
+                    "Unmuted `{fingerprint}` ({} {} dropped while muted).",
+                    m.muted_count,
+                    if m.muted_count == 1 {
+                        "report was"
+                    } else {
+                        "reports were"
+                    }
+                ));
+                out.remove(Table::Mutes, m.key());
+                out
+            }
+            None => Outcome::reply(format!("`{fingerprint}` is not muted.")),
+        },
+        Command::Resolve { fingerprint } => resolve(fingerprint, by, now, None),
+    }
+}
+
+fn mute(
+    fingerprint: &str,
+    duration: Option<i64>,
+    by: &Invocation,
+    snapshot: &Snapshot,
+    now: UnixTime,
+    thread_of: Option<String>,
+) -> Outcome {
+    let until = duration.map(|d| now + d);
+    let previous = snapshot.mute(fingerprint).filter(|m| m.is_active(now));
+    let how_long = match (duration, until) {
+        (Some(d), Some(u)) => format!("for {} (until {})", format_duration(d), format_datetime(u)),
+        _ => "until unmuted".to_string(),
+    };
+    let mut out = Outcome::reply(format!(
+        "Muted `{fingerprint}` in every channel {how_long}. Undo with `/baton errors unmute {fingerprint}`."
+    ));
+    out.outbound.push(Outbound::SlackPost {
+        channel: by.channel.to_string(),
+        text: format!("🔇 <@{}> muted `{fingerprint}` {how_long}.", by.user),
+        blocks: None,
+        key: None,
+        thread_of,
+    });
+    out.put(Record::Mute(Mute {
+        fingerprint: fingerprint.to_string(),
+        until,
+        by: by.user.to_string(),
+        at: now,
+        muted_count: previous.map_or(0, |m| m.muted_count),
+    }));
+    out
+}
+
+fn resolve(
+    fingerprint: &str,
+    by: &Invocation,
+    now: UnixTime,
+    thread_of: Option<String>,
+) -> Outcome {
+    let mut out = Outcome::reply(format!(
+        "Resolved `{fingerprint}`. If it happens again it is posted as a regression."
+    ));
+    out.outbound.push(Outbound::SlackPost {
+        channel: by.channel.to_string(),
+        text: format!("✅ <@{}> resolved `{fingerprint}`.", by.user),
+        blocks: None,
+        key: None,
+        thread_of,
+    });
+    out.put(Record::Resolved(Resolved {
+        fingerprint: fingerprint.to_string(),
+        by: by.user.to_string(),
+        at: now,
+    }));
+    out
+}
+
+/// A button press on an error message ("Mute 1h" or "Resolve"). `None`
+/// when the action is not this feature's.
+///
+/// Reads from `snapshot`: the group of (`channel`, fingerprint) — to answer
+/// in the message's thread — and the fingerprint's mute record.
+pub fn on_button(
+    action_id: &str,
+    value: &str,
+    user: &str,
+    channel: &str,
+    snapshot: &Snapshot,
+    policy: &Policy,
+    now: UnixTime,
+) -> Option<Outcome> {
+    if action_id != ACTION_MUTE && action_id != ACTION_RESOLVE {
+        return None;
+    }
+    if !is_fingerprint(value) {
+        return Some(Outcome::reply(
+            ":warning: That button carries no fingerprint.",
+        ));
+    }
+    let by = Invocation { channel, user };
+    let thread = snapshot
+        .group(channel, value)
+        .and_then(|g| g.message_key.clone());
+    Some(if action_id == ACTION_MUTE {
+        mute(
+            value,
+            Some(policy.mute_button_secs),
+            &by,
+            snapshot,
+            now,
+            thread,
+        )
+    } else {
+        resolve(value, &by, now, thread)
+    })
+}
+
+/// A short id for a new subscription, unique among `existing`.
+fn new_subscription_id(
+    channel: &str,
+    filters: &super::commands::Filters,
+    digest: Option<i64>,
+    existing: &[Subscription],
+) -> String {
+    let base = format!(
+        "{channel}\u{1f}{}\u{1f}{digest:?}",
+        serde_json::to_string(filters).unwrap_or_default()
+    );
+    (0u32..)
+        .map(|salt| fnv1a_hex(format!("{base}\u{1f}{salt}").as_bytes())[..8].to_string())
+        .find(|id| existing.iter().all(|s| s.id != *id))
+        .expect("some id is free")
+}

@@ -1,0 +1,170 @@
+//! Set-up helpers for operators: the Slack app manifest with this Baton's
+//! URLs filled in, and how to create the GitHub webhook.
+
+use anyhow::bail;
+
+/// The manifest in the repository, with `YOUR-HOST` as the placeholder.
+pub const MANIFEST_TEMPLATE: &str = include_str!("../slack/manifest.yml");
+
+/// Slack scopes Baton's code uses, and what for. The manifest must ask for
+/// exactly these (checked by a test).
+pub const SCOPES_USED: &[(&str, &str)] = &[
+    (
+        "chat:write",
+        "chat.postMessage and chat.update in src/slack.rs",
+    ),
+    (
+        "commands",
+        "the /baton slash command (POST /slack/commands)",
+    ),
+    ("app_mentions:read", "the app_mention event (channel help)"),
+    (
+        "channels:read",
+        "member_joined_channel in public channels (introduction)",
+    ),
+    (
+        "groups:read",
+        "member_joined_channel in private channels (introduction)",
+    ),
+];
+
+/// The GitHub webhook events Baton acts on.
+pub const GITHUB_EVENTS: &[&str] = &[
+    "pull_request",
+    "pull_request_review",
+    "deployment",
+    "deployment_status",
+    "workflow_run",
+];
+
+/// Validate a public base URL given with `--url`.
+fn base_url(url: &str) -> anyhow::Result<String> {
+    let url = url.trim().trim_end_matches('/');
+    let host = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    match host {
+        Some(h) if !h.is_empty() && !h.contains(' ') => Ok(url.to_string()),
+        _ => bail!("--url must be the public base URL of this Baton, like https://baton.example.com (got `{url}`)"),
+    }
+}
+
+/// The manifest with the request URLs pointing at `url`.
+pub fn slack_manifest(url: &str) -> anyhow::Result<String> {
+    let base = base_url(url)?;
+    let host = base.split_once("://").map(|(_, h)| h).unwrap_or(&base);
+    let scheme = if base.starts_with("http://") {
+        "http"
+    } else {
+        "https"
+    };
+    Ok(MANIFEST_TEMPLATE.replace("https://YOUR-HOST", &format!("{scheme}://{host}")))
+}
+
+/// How to create the GitHub webhook for `url`.
+pub fn github_webhook_help(url: &str) -> anyhow::Result<String> {
+    let base = base_url(url)?;
+    Ok(format!(
+        "GitHub webhook for Baton\n\
+         \n\
+         Payload URL:   {base}/github/webhook\n\
+         Content type:  application/json\n\
+         Secret:        a long random string, e.g. `openssl rand -hex 32`;\n\
+         \x20              set the same value as GITHUB_WEBHOOK_SECRET for Baton.\n\
+         SSL:           keep verification on.\n\
+         Events:        choose \"Let me select individual events\" and tick:\n{events}\n\
+         \n\
+         Organisation webhook (every repository): Organisation → Settings → Webhooks → Add webhook.\n\
+         Repository webhook (one repository):     Repository → Settings → Webhooks → Add webhook.\n\
+         \n\
+         GITHUB_TOKEN (to request reviewers): a fine-grained personal access token with\n\
+         \x20 Repository permissions → Pull requests: Read and write (and Metadata: Read),\n\
+         \x20 or a classic token with the `repo` scope. A GitHub App installation token with\n\
+         \x20 Pull requests: Read and write works the same: put it in GITHUB_TOKEN and renew it\n\
+         \x20 before it expires (installation tokens last one hour).\n\
+         \n\
+         Check it: GitHub sends a `ping` on creation; Baton answers 200 and `baton doctor` checks the token.\n",
+        events = GITHUB_EVENTS.iter().map(|e| format!("                 - {e}")).collect::<Vec<_>>().join("\n"),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn manifest() -> serde_yaml_ng::Value {
+        serde_yaml_ng::from_str(&slack_manifest("https://baton.example.com").unwrap())
+            .expect("manifest is YAML")
+    }
+
+    #[test]
+    fn manifest_points_every_endpoint_at_a_route_the_server_has() {
+        let m = manifest();
+        let command = &m["features"]["slash_commands"][0];
+        assert_eq!(command["command"].as_str(), Some("/baton"));
+        assert_eq!(
+            command["url"].as_str(),
+            Some("https://baton.example.com/slack/commands")
+        );
+        assert_eq!(command["should_escape"].as_bool(), Some(true));
+        assert_eq!(
+            m["settings"]["event_subscriptions"]["request_url"].as_str(),
+            Some("https://baton.example.com/slack/events")
+        );
+        assert_eq!(
+            m["settings"]["interactivity"]["request_url"].as_str(),
+            Some("https://baton.example.com/slack/interactions")
+        );
+        assert!(!slack_manifest("https://x.example")
+            .unwrap()
+            .contains("YOUR-HOST"));
+    }
+
+    #[test]
+    fn manifest_subscribes_to_exactly_the_events_the_server_handles() {
+        let m = manifest();
+        let events: BTreeSet<&str> = m["settings"]["event_subscriptions"]["bot_events"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        let handled: BTreeSet<&str> = baton_handlers::slack::HANDLED_EVENTS
+            .iter()
+            .copied()
+            .collect();
+        assert_eq!(events, handled);
+    }
+
+    #[test]
+    fn manifest_asks_for_exactly_the_scopes_the_code_uses() {
+        let m = manifest();
+        let scopes: BTreeSet<&str> = m["oauth_config"]["scopes"]["bot"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        let used: BTreeSet<&str> = SCOPES_USED.iter().map(|(s, _)| *s).collect();
+        assert_eq!(scopes, used);
+        // Each scope carries a comment saying why.
+        for (scope, _) in SCOPES_USED {
+            assert!(
+                MANIFEST_TEMPLATE.contains(&format!("# {scope}:")),
+                "{scope} lacks a justification comment"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_urls_are_refused() {
+        assert!(slack_manifest("baton.example.com").is_err());
+        assert!(github_webhook_help("https://").is_err());
+        let help = github_webhook_help("https://b.example/").unwrap();
+        assert!(help.contains("https://b.example/github/webhook"));
+        for event in GITHUB_EVENTS {
+            assert!(help.contains(event));
+        }
+    }
+}
