@@ -312,12 +312,18 @@ mod tests {
                 challenge: "abc".into()
             }
         );
-        assert!(
-            parse_event(br#"{"type":"event_callback","event":{"type":"x"}}"#)
-                .unwrap_err()
-                .0
-                .contains("event_id")
+        // An event Baton does not act on is ignored, id or not.
+        assert_eq!(
+            parse_event(br#"{"type":"event_callback","event":{"type":"x"}}"#).unwrap(),
+            EventEnvelope::Other {
+                kind: "event_callback:x".into()
+            }
         );
+        let err = parse_event(
+            br#"{"type":"event_callback","event":{"type":"app_mention","user":"U","channel":"C"}}"#,
+        )
+        .unwrap_err();
+        assert!(err.0.contains("event_id"), "{err}");
         let err = parse_event(
             br#"{"type":"event_callback","event_id":"E","event":{"type":"app_mention"}}"#,
         )
