@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Load test of Baton's webhook ingest (a benchmark, not a test).
+#
+# Starts a release build on loopback with a throwaway data file and sends
+# signed deliveries of the real `pull_request` opened payload, each with a
+# unique delivery id, for 15 s at 16 and at 64 connections. The floor is the
+# same request with an event kind Baton ignores: signature check and routing
+# only, no parse, no write. Prints requests/s, p50/p99, idle and peak RSS and
+# the time to ready.
+#
+#   bash bench/ingest.sh            # DURATION=15s by default
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-15s}
+PAYLOAD=${PAYLOAD:-../shared/corpora/github/pull_request/opened.payload.json}
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+cargo build --release --quiet
+
+work=$(mktemp -d)
+trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
+secret=bench-secret-$RANDOM
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+signature=sha256=$(python3 -c 'import hmac,hashlib,sys; print(hmac.new(sys.argv[1].encode(), open(sys.argv[2],"rb").read(), hashlib.sha256).hexdigest())' "$secret" "$PAYLOAD")
+
+start_ns=$(date +%s%N)
+BATON_LISTEN=127.0.0.1:$port BATON_DATA=$work/bench.redb GITHUB_WEBHOOK_SECRET=$secret RUST_LOG=warn \
+  target/release/baton serve >"$work/out.log" 2>&1 &
+pid=$!
+until curl -fs "http://127.0.0.1:$port/readyz" >/dev/null; do sleep 0.002; done
+ready_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+sleep 1
+idle_kb=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
+
+run() { # event connections
+  BODY_FILE=$PAYLOAD EVENT=$1 SIGNATURE=$signature \
+    wrk -t2 -c"$2" -d"$DURATION" --latency -s bench/github.lua "http://127.0.0.1:$port/github/webhook" >"$work/wrk.txt"
+  rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")
+  p50=$(awk '$1=="50%" {print $2}' "$work/wrk.txt")
+  p99=$(awk '$1=="99%" {print $2}' "$work/wrk.txt")
+  bad=$(awk '/Non-2xx/ {print $NF}' "$work/wrk.txt"); bad=${bad:-0}
+  printf '%-34s %4s conns  %10s req/s  p50 %8s  p99 %8s  non-2xx %s\n' "$3" "$2" "$rps" "$p50" "$p99" "$bad"
+}
+
+echo "Baton ingest benchmark ($(nproc) cores, $DURATION per run, payload $(wc -c <"$PAYLOAD") bytes)"
+for c in 16 64; do
+  run zen "$c" "floor: HMAC check + routing only"
+  run pull_request "$c" "pull_request: verify+parse+commit"
+done
+peak_kb=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
+echo "ready after start: ${ready_ms} ms; idle RSS: $((idle_kb / 1024)) MiB; peak RSS: $((peak_kb / 1024)) MiB"
