@@ -23,7 +23,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 signature=sha256=$(python3 -c 'import hmac,hashlib,sys; print(hmac.new(sys.argv[1].encode(), open(sys.argv[2],"rb").read(), hashlib.sha256).hexdigest())' "$secret" "$PAYLOAD")
 
 start_ns=$(date +%s%N)
-BATON_LISTEN=127.0.0.1:$port BATON_DATA=$work/bench.redb GITHUB_WEBHOOK_SECRET=$secret RUST_LOG=warn \
+BATON_LISTEN=127.0.0.1:$port BATON_DATA=$work/bench.redb GITHUB_WEBHOOK_SECRET=$secret RUST_LOG=info BATON_LOG_FORMAT=json \
   target/release/baton serve >"$work/out.log" 2>&1 &
 pid=$!
 until curl -fs "http://127.0.0.1:$port/readyz" >/dev/null; do sleep 0.002; done
@@ -47,4 +47,5 @@ for c in 16 64; do
   run pull_request "$c" "pull_request: verify+parse+commit"
 done
 peak_kb=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
-echo "ready after start: ${ready_ms} ms; idle RSS: $((idle_kb / 1024)) MiB; peak RSS: $((peak_kb / 1024)) MiB"
+startup_ms=$(grep -o '"startup_ms":[0-9]*' "$work/out.log" | head -1 | cut -d: -f2)
+echo "ready: ${startup_ms} ms from exec to listening (log), ${ready_ms} ms until an external /readyz poll answered; idle RSS: $((idle_kb / 1024)) MiB; peak RSS: $((peak_kb / 1024)) MiB"

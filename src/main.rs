@@ -31,6 +31,7 @@ pub fn unix_now() -> i64 {
 }
 
 fn main() -> ExitCode {
+    let process_start = std::time::Instant::now();
     let cli = Cli::parse();
     let layers = cli.global.layers();
     let command = cli.command.unwrap_or(Command::Serve);
@@ -64,6 +65,10 @@ fn main() -> ExitCode {
             init_logging(&config);
             run_async(async move {
                 let server = server::start(config).await?;
+                tracing::info!(
+                    startup_ms = process_start.elapsed().as_millis() as u64,
+                    "ready"
+                );
                 server::termination_signal().await;
                 tracing::info!("shutting down: finishing requests in flight");
                 server.shutdown();

@@ -8,6 +8,7 @@ pub const MANIFEST_TEMPLATE: &str = include_str!("../slack/manifest.yml");
 
 /// Slack scopes Baton's code uses, and what for. The manifest must ask for
 /// exactly these (checked by a test).
+#[cfg(test)]
 pub const SCOPES_USED: &[(&str, &str)] = &[
     (
         "chat:write",
