@@ -89,29 +89,14 @@ impl SlackSink {
                 if let Some(ts) = thread_ts {
                     request["thread_ts"] = json!(ts);
                 }
-                let request: SlackApiChatPostMessageRequest = match serde_json::from_value(request)
-                {
+                let request: SlackApiChatPostMessageRequest = match typed_request(request) {
                     Ok(r) => r,
-                    Err(e) => {
-                        return Outcome::Fail {
-                            reason: format!("message does not fit Slack's Block Kit: {e}"),
-                        }
-                    }
+                    Err(outcome) => return outcome,
                 };
                 let session = client.open_session(token);
-                match tokio::time::timeout(*timeout, session.chat_post_message(&request)).await {
-                    Err(_) => Outcome::Retry {
-                        reason: "Slack did not answer in time".into(),
-                        after: None,
-                    },
-                    Ok(Ok(response)) => Outcome::Sent {
-                        posted: Some(StoredMessage {
-                            channel: response.channel.to_string(),
-                            ts: response.ts.to_string(),
-                        }),
-                    },
-                    Ok(Err(e)) => classify(e),
-                }
+                let sent =
+                    tokio::time::timeout(*timeout, session.chat_post_message(&request)).await;
+                sent_outcome(sent.map(|r| r.map(|r| (r.channel.to_string(), r.ts.to_string()))))
             }
         }
     }
@@ -145,28 +130,13 @@ impl SlackSink {
             } => {
                 let mut request = json!({"channel": channel, "ts": ts, "text": text});
                 request["blocks"] = blocks.cloned().unwrap_or_else(|| json!([]));
-                let request: SlackApiChatUpdateRequest = match serde_json::from_value(request) {
+                let request: SlackApiChatUpdateRequest = match typed_request(request) {
                     Ok(r) => r,
-                    Err(e) => {
-                        return Outcome::Fail {
-                            reason: format!("message does not fit Slack's Block Kit: {e}"),
-                        }
-                    }
+                    Err(outcome) => return outcome,
                 };
                 let session = client.open_session(token);
-                match tokio::time::timeout(*timeout, session.chat_update(&request)).await {
-                    Err(_) => Outcome::Retry {
-                        reason: "Slack did not answer in time".into(),
-                        after: None,
-                    },
-                    Ok(Ok(response)) => Outcome::Sent {
-                        posted: Some(StoredMessage {
-                            channel: response.channel.to_string(),
-                            ts: response.ts.to_string(),
-                        }),
-                    },
-                    Ok(Err(e)) => classify(e),
-                }
+                let sent = tokio::time::timeout(*timeout, session.chat_update(&request)).await;
+                sent_outcome(sent.map(|r| r.map(|r| (r.channel.to_string(), r.ts.to_string()))))
             }
         }
     }
@@ -188,6 +158,31 @@ impl SlackSink {
                 }
             }
         }
+    }
+}
+
+/// Our JSON request as slack-morphism's typed request; a message that does
+/// not fit Block Kit fails for good.
+fn typed_request<R: serde::de::DeserializeOwned>(request: Value) -> Result<R, Outcome> {
+    serde_json::from_value(request).map_err(|e| Outcome::Fail {
+        reason: format!("message does not fit Slack's Block Kit: {e}"),
+    })
+}
+
+/// The outcome of a `chat.postMessage` or `chat.update` call (with its
+/// timeout): where the message now is, or why it failed.
+fn sent_outcome(
+    result: Result<Result<(String, String), SlackClientError>, tokio::time::error::Elapsed>,
+) -> Outcome {
+    match result {
+        Err(_) => Outcome::Retry {
+            reason: "Slack did not answer in time".into(),
+            after: None,
+        },
+        Ok(Ok((channel, ts))) => Outcome::Sent {
+            posted: Some(StoredMessage { channel, ts }),
+        },
+        Ok(Err(e)) => classify(e),
     }
 }
 
