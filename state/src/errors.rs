@@ -1,1 +1,155 @@
-//! Durable state of the errors feature.
+//! Durable state of the errors feature: one table per record kind of
+//! `baton_handlers::errors::Table` (same names), plus a due index so the
+//! periodic tick reads only the groups whose window has work, never the
+//! whole groups table.
+//!
+//! The due index (`error_due`) maps `"{due_at:020}/{group key}"` to the
+//! group key. [`Tx::put_error_group`] and [`Tx::remove_error_group`] keep
+//! it in step with `error_groups`; nothing else writes either table.
+
+use baton_handlers::errors::{ChannelRate, Group, Mute, Resolved, Subscription, Table};
+use redb::{ReadableTable, TableDefinition};
+
+use crate::{JsonTable, Result, Tx, UnixTime};
+
+pub const SUBSCRIPTIONS: JsonTable = TableDefinition::new("error_subscriptions");
+pub const GROUPS: JsonTable = TableDefinition::new("error_groups");
+pub const MUTES: JsonTable = TableDefinition::new("error_mutes");
+pub const RESOLVED: JsonTable = TableDefinition::new("error_resolved");
+pub const RATES: JsonTable = TableDefinition::new("error_rates");
+/// `"{due_at:020}/{group key}"` → group key (JSON string).
+pub const DUE: JsonTable = TableDefinition::new("error_due");
+
+/// The redb table of a handlers' [`Table`].
+pub fn table(t: Table) -> JsonTable {
+    match t {
+        Table::Subscriptions => SUBSCRIPTIONS,
+        Table::Groups => GROUPS,
+        Table::Mutes => MUTES,
+        Table::Resolved => RESOLVED,
+        Table::Rates => RATES,
+    }
+}
+
+/// The due-index key of a group due at `due_at` (times before 1970 sort first).
+fn due_key(due_at: UnixTime, group_key: &str) -> String {
+    format!("{:020}/{group_key}", due_at.max(0))
+}
+
+impl Tx<'_> {
+    /// Every subscription, in id order (a small table).
+    pub fn error_subscriptions(&self) -> Result<Vec<Subscription>> {
+        Ok(self
+            .scan_json(SUBSCRIPTIONS, "")?
+            .into_iter()
+            .map(|(_, s)| s)
+            .collect())
+    }
+
+    /// The groups under `keys` that exist.
+    pub fn error_groups(&self, keys: &[String]) -> Result<Vec<Group>> {
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
+            if let Some(g) = self.get_json(GROUPS, key)? {
+                out.push(g);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The rate records of the channels under `keys` that exist.
+    pub fn error_rates(&self, keys: &[String]) -> Result<Vec<ChannelRate>> {
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
+            if let Some(r) = self.get_json(RATES, key)? {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every rate record (one per channel that posted in its last minute).
+    pub fn all_error_rates(&self) -> Result<Vec<ChannelRate>> {
+        Ok(self
+            .scan_json(RATES, "")?
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect())
+    }
+
+    /// Every mute record (made by people, so few).
+    pub fn all_error_mutes(&self) -> Result<Vec<Mute>> {
+        Ok(self
+            .scan_json(MUTES, "")?
+            .into_iter()
+            .map(|(_, m)| m)
+            .collect())
+    }
+
+    pub fn error_mute(&self, fingerprint: &str) -> Result<Option<Mute>> {
+        self.get_json(MUTES, fingerprint)
+    }
+
+    pub fn error_resolved(&self, fingerprint: &str) -> Result<Option<Resolved>> {
+        self.get_json(RESOLVED, fingerprint)
+    }
+
+    /// Insert or replace a group, moving its due-index entry.
+    pub fn put_error_group(&mut self, group: &Group) -> Result<()> {
+        let key = group.key();
+        let old: Option<Group> = self.get_json(GROUPS, &key)?;
+        let due = due_key(group.due_at(), &key);
+        if let Some(old) = old {
+            let old_due = due_key(old.due_at(), &key);
+            if old_due != due {
+                self.remove(DUE, &old_due)?;
+                self.put_json(DUE, &due, &key)?;
+            }
+        } else {
+            self.put_json(DUE, &due, &key)?;
+        }
+        self.put_json(GROUPS, &key, group)
+    }
+
+    /// Remove a group and its due-index entry. Returns whether it existed.
+    pub fn remove_error_group(&mut self, key: &str) -> Result<bool> {
+        let old: Option<Group> = self.get_json(GROUPS, key)?;
+        match old {
+            Some(old) => {
+                self.remove(DUE, &due_key(old.due_at(), key))?;
+                self.remove(GROUPS, key)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// The groups due at or before `now` (`Group::due_at() <= now`), at most
+    /// `limit` of them, earliest first. Reads only the head of the due index;
+    /// an index entry whose group is gone is dropped.
+    pub fn due_error_groups(&mut self, now: UnixTime, limit: usize) -> Result<Vec<Group>> {
+        // '0' sorts after '/', so every key due at `now` is below `end`.
+        let end = format!("{:020}0", now.max(0));
+        let mut entries = Vec::new();
+        {
+            let due = self.txn.open_table(DUE)?;
+            for entry in due.range(..end.as_str())? {
+                let (index_key, value) = entry?;
+                let group_key: String = crate::decode(DUE, value.value())?;
+                entries.push((index_key.value().to_string(), group_key));
+                if entries.len() >= limit {
+                    break;
+                }
+            }
+        }
+        let mut groups = Vec::with_capacity(entries.len());
+        for (index_key, group_key) in entries {
+            match self.get_json::<Group>(GROUPS, &group_key)? {
+                Some(g) if due_key(g.due_at(), &group_key) == index_key => groups.push(g),
+                _ => {
+                    self.remove(DUE, &index_key)?;
+                }
+            }
+        }
+        Ok(groups)
+    }
+}

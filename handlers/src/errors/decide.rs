@@ -48,6 +48,12 @@ impl CompiledSubscriptions {
 
     /// Which channels get this report, and how (see [`route`]).
     pub fn route(&self, report: &ErrorReport) -> Route {
+        self.route_fingerprinted(report, fingerprint(report))
+    }
+
+    /// [`Self::route`] with the report's [`fingerprint`] already computed
+    /// (so a caller can compute it outside its writer thread).
+    pub fn route_fingerprinted(&self, report: &ErrorReport, fingerprint: String) -> Route {
         let mut modes: BTreeMap<&str, Mode> = BTreeMap::new();
         for (sub, filters) in &self.entries {
             if !filters.matches(report) {
@@ -60,7 +66,7 @@ impl CompiledSubscriptions {
                 .or_insert(mode);
         }
         Route {
-            fingerprint: fingerprint(report),
+            fingerprint,
             deliveries: modes
                 .into_iter()
                 .map(|(channel, mode)| Delivery {
@@ -234,7 +240,10 @@ fn stream_report(
     };
     if rate.posted < policy.channel_cap_per_minute {
         rate.posted += 1;
-        let key = format!("error:{fp}:{channel}:{now}");
+        let key = message_key(
+            &format!("error:{fp}:{channel}:{now}"),
+            group.and_then(|g| g.message_key.as_deref()),
+        );
         let (text, blocks) = report_message(sample.get(), fp, None);
         out.outbound.push(Outbound::SlackPost {
             channel: channel.to_string(),
@@ -277,6 +286,24 @@ fn stream_report(
         }
     }
     out.put(Record::Rate(rate));
+}
+
+/// A stream message's key: `base`, unless the window it replaces (a
+/// regression in the same second) already used it; a reused key would turn
+/// the new post into an update of the old message.
+fn message_key(base: &str, previous: Option<&str>) -> String {
+    let Some(previous) = previous else {
+        return base.to_string();
+    };
+    let suffix = match previous.strip_prefix(base) {
+        Some("") => 0,
+        Some(rest) => match rest.strip_prefix('.').and_then(|n| n.parse::<u32>().ok()) {
+            Some(n) => n,
+            None => return base.to_string(),
+        },
+        None => return base.to_string(),
+    };
+    format!("{base}.{}", suffix + 1)
 }
 
 fn digest_report(

@@ -446,6 +446,40 @@ fn resolved_fingerprints_come_back_as_regressions() {
 }
 
 #[test]
+fn a_regression_in_the_same_second_gets_a_message_of_its_own() {
+    let mut store = Store::default();
+    store.run("errors subscribe", "C1", T0);
+    let report = err("api", "boom");
+    let fp = fingerprint(&report);
+    let key_of = |out: &Outcome| match &out.outbound[0] {
+        Outbound::SlackPost { key: Some(k), .. } => k.clone(),
+        other => panic!("{other:?}"),
+    };
+    let first = key_of(&store.report(&report, T0));
+    let mut keys = vec![first];
+    for _ in 0..2 {
+        store.press(ACTION_RESOLVE, &fp, "C1", T0);
+        let out = store.report(&report, T0);
+        let post = out
+            .outbound
+            .iter()
+            .find(|o| matches!(o, Outbound::SlackPost { .. }))
+            .expect("a regression post");
+        let Outbound::SlackPost { key: Some(k), .. } = post else {
+            panic!("{post:?}");
+        };
+        keys.push(k.clone());
+    }
+    keys.sort();
+    keys.dedup();
+    assert_eq!(
+        keys.len(),
+        3,
+        "a reused key would update the old message: {keys:?}"
+    );
+}
+
+#[test]
 fn resolve_command_and_regression_in_a_digest() {
     let mut store = Store::default();
     store.run("errors subscribe digest=1h", "C1", T0);

@@ -1,0 +1,374 @@
+//! Error reports, black-box: `POST /hooks/errors` through the real binary
+//! to a fake Slack — grouping, one post per window and its count when the
+//! window closes, routing by subscription filters, mute and resolve (by
+//! command and by button), a restart mid-window, Sentry's payload, and the
+//! endpoint's answers to bad requests.
+
+mod common;
+
+use common::{eventually, fake_slack, Baton};
+use serde_json::{json, Value};
+use wiremock::MockServer;
+
+const ADMIN: &str = "UADMIN";
+
+async fn start(api: &MockServer, extra: &[(&str, &str)]) -> Baton {
+    let api = format!("{}/api", api.uri());
+    let mut env = vec![
+        ("SLACK_BOT_TOKEN", "xoxb-test"),
+        ("SLACK_API_URL", api.as_str()),
+        ("BATON_ERROR_WINDOW", "2s"),
+    ];
+    env.extend_from_slice(extra);
+    Baton::start(&env).await
+}
+
+/// A Baton-shaped report of `service` whose message carries `id`.
+fn report(service: &str, message: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "service": service,
+        "environment": "production",
+        "level": "error",
+        "message": message,
+    }))
+    .unwrap()
+}
+
+/// Send a report; expect 202 and return the answer.
+async fn send(baton: &Baton, body: &[u8]) -> Value {
+    let response = baton.hook("/hooks/errors", body).await;
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    assert_eq!(status, 202, "{text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The error posts (not notices) sent to `channel`.
+async fn error_posts(api: &MockServer, channel: &str) -> Vec<Value> {
+    fake_slack::calls(api, "chat.postMessage")
+        .await
+        .into_iter()
+        .filter(|c| c["channel"] == channel && c["text"].as_str().unwrap_or("").contains(" ["))
+        .collect()
+}
+
+async fn updates(api: &MockServer) -> Vec<Value> {
+    fake_slack::calls(api, "chat.update").await
+}
+
+async fn subscribe(baton: &Baton, channel: &str, filters: &str) {
+    let reply = baton
+        .command(channel, ADMIN, &format!("errors subscribe {filters}"))
+        .await;
+    assert!(reply.contains("Subscribed"), "{reply}");
+}
+
+/// Press a button on an error message, as Slack posts it.
+async fn press(baton: &Baton, channel: &str, action_id: &str, fingerprint: &str) -> String {
+    let payload = json!({
+        "type": "block_actions",
+        "user": {"id": "UPRESSER"},
+        "channel": {"id": channel},
+        "container": {"message_ts": "1700000000.000100", "channel_id": channel},
+        "response_url": "http://127.0.0.1:9/unused",
+        "actions": [{"action_id": action_id, "value": fingerprint}],
+    });
+    let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
+    let response = baton
+        .slack(
+            "/slack/interactions",
+            body.as_bytes(),
+            "application/x-www-form-urlencoded",
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    response.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn same_error_with_different_ids_is_one_post_and_another_exception_another() {
+    let api = fake_slack::ok().await;
+    let baton = start(&api, &[("BATON_ERROR_WINDOW", "1m")]).await;
+    subscribe(&baton, "CERR", "service=checkout").await;
+
+    let mut fingerprints = Vec::new();
+    for id in ["4f1c2a9e77", "9b0e11aa42", "0d3c5e6f81"] {
+        let answer = send(
+            &baton,
+            &report("checkout", &format!("Order {id} failed: card declined")),
+        )
+        .await;
+        assert_eq!(answer["channels"], json!(["CERR"]));
+        fingerprints.push(answer["fingerprint"].as_str().unwrap().to_string());
+    }
+    assert!(fingerprints.iter().all(|f| *f == fingerprints[0]));
+    let other = send(
+        &baton,
+        &serde_json::to_vec(&json!({
+            "service": "checkout",
+            "exception": {"type": "TimeoutError", "value": "payment gateway timed out"},
+        }))
+        .unwrap(),
+    )
+    .await;
+    assert_ne!(other["fingerprint"], json!(fingerprints[0]));
+
+    baton.drained().await;
+    let posts = error_posts(&api, "CERR").await;
+    assert_eq!(posts.len(), 2, "{posts:#?}");
+    assert!(posts[0]["text"].as_str().unwrap().contains("card declined"));
+    assert!(posts[1]["text"]
+        .as_str()
+        .unwrap()
+        .contains("payment gateway timed out"));
+}
+
+#[tokio::test]
+async fn a_thousand_identical_reports_become_one_post_and_one_update() {
+    let api = fake_slack::ok().await;
+    let baton = start(&api, &[("BATON_ERROR_WINDOW", "3s")]).await;
+    subscribe(&baton, "CBURST", "service=checkout").await;
+
+    let started = std::time::Instant::now();
+    for batch in 0..10 {
+        let mut set = tokio::task::JoinSet::new();
+        for i in 0..100 {
+            let http = baton.http.clone();
+            let url = baton.url("/hooks/errors");
+            let body = report(
+                "checkout",
+                &format!("Order {} failed: card declined", batch * 100 + i),
+            );
+            set.spawn(async move {
+                http.post(url)
+                    .bearer_auth(common::HOOK_TOKEN)
+                    .header("Content-Type", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            });
+        }
+        while let Some(status) = set.join_next().await {
+            assert_eq!(status.unwrap(), 202);
+        }
+    }
+    // The burst must land inside one window for "one post" to be the
+    // expected outcome; 1,000 reports take well under a second here.
+    assert!(
+        started.elapsed().as_secs_f64() < 2.0,
+        "the burst took {:?}",
+        started.elapsed()
+    );
+
+    eventually(14, "the count update after the window closes", || async {
+        !updates(&api).await.is_empty()
+    })
+    .await;
+    baton.drained().await;
+    assert_eq!(error_posts(&api, "CBURST").await.len(), 1);
+    let updates = updates(&api).await;
+    assert_eq!(updates.len(), 1, "{updates:#?}");
+    let blocks = updates[0]["blocks"].to_string();
+    assert!(blocks.contains("seen 1000 times"), "{blocks}");
+}
+
+#[tokio::test]
+async fn subscriptions_route_by_service_level_and_pattern() {
+    let api = fake_slack::ok().await;
+    let baton = start(&api, &[]).await;
+    subscribe(&baton, "CAPI", "service=api").await;
+    subscribe(&baton, "CWEB", "service=web level=warning").await;
+    subscribe(&baton, "CTIMEOUT", "match=time(d\\s)?out").await;
+
+    let channels = |v: Value| v["channels"].clone();
+    assert_eq!(
+        channels(send(&baton, &report("api", "db query timed out after 30s")).await),
+        json!(["CAPI", "CTIMEOUT"])
+    );
+    let warning = serde_json::to_vec(
+        &json!({"service": "web", "level": "warning", "message": "slow render of /cart"}),
+    )
+    .unwrap();
+    assert_eq!(channels(send(&baton, &warning).await), json!(["CWEB"]));
+    let info = serde_json::to_vec(
+        &json!({"service": "api", "level": "info", "message": "cache warmed in 3s"}),
+    )
+    .unwrap();
+    assert_eq!(channels(send(&baton, &info).await), json!([]));
+    assert_eq!(
+        channels(send(&baton, &report("billing", "invoice 12 failed")).await),
+        json!([])
+    );
+
+    baton.drained().await;
+    assert_eq!(error_posts(&api, "CAPI").await.len(), 1);
+    assert_eq!(error_posts(&api, "CTIMEOUT").await.len(), 1);
+    let web = error_posts(&api, "CWEB").await;
+    assert_eq!(web.len(), 1);
+    assert!(web[0]["text"].as_str().unwrap().contains("slow render"));
+
+    let list = baton.command("CWEB", ADMIN, "errors list").await;
+    assert!(list.contains("service=web"), "{list}");
+    assert!(list.contains("level≥warning"), "{list}");
+}
+
+#[tokio::test]
+async fn mute_and_resolve_by_command_and_a_regression_is_posted() {
+    let api = fake_slack::ok().await;
+    let baton = start(&api, &[("BATON_ERROR_WINDOW", "1m")]).await;
+    subscribe(&baton, "CERR", "service=api").await;
+
+    let fp = send(&baton, &report("api", "disk full on /var/7")).await["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let reply = baton
+        .command("CERR", "UONE", &format!("errors mute {fp} for 1h"))
+        .await;
+    assert!(reply.contains("Muted"), "{reply}");
+    let answer = send(&baton, &report("api", "disk full on /var/8")).await;
+    assert_eq!(answer["muted"], json!(true));
+    let reply = baton
+        .command("CERR", "UONE", &format!("errors unmute {fp}"))
+        .await;
+    assert!(reply.contains("1 report was dropped"), "{reply}");
+
+    let reply = baton
+        .command("CERR", "UONE", &format!("errors resolve {fp}"))
+        .await;
+    assert!(reply.contains("Resolved"), "{reply}");
+    // Comes back inside the same window: a regression is posted anyway.
+    send(&baton, &report("api", "disk full on /var/9")).await;
+    baton.drained().await;
+    let posts = error_posts(&api, "CERR").await;
+    assert_eq!(posts.len(), 2, "{posts:#?}");
+    assert!(posts[1]["text"].as_str().unwrap().contains("Regression"));
+}
+
+#[tokio::test]
+async fn mute_and_resolve_by_button() {
+    let api = fake_slack::ok().await;
+    let baton = start(&api, &[("BATON_ERROR_WINDOW", "1m")]).await;
+    subscribe(&baton, "CERR", "service=api").await;
+
+    let muted = send(&baton, &report("api", "cache miss storm")).await["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let reply = press(&baton, "CERR", "errors_mute", &muted).await;
+    assert!(reply.contains("Muted"), "{reply}");
+    assert_eq!(
+        send(&baton, &report("api", "cache miss storm")).await["muted"],
+        json!(true)
+    );
+
+    let resolved = send(&baton, &report("api", "queue stalled")).await["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let reply = press(&baton, "CERR", "errors_resolve", &resolved).await;
+    assert!(reply.contains("Resolved"), "{reply}");
+    send(&baton, &report("api", "queue stalled")).await;
+
+    baton.drained().await;
+    let posts = error_posts(&api, "CERR").await;
+    let texts: Vec<&str> = posts.iter().map(|p| p["text"].as_str().unwrap()).collect();
+    assert_eq!(texts.len(), 3, "{texts:#?}");
+    assert!(texts[2].contains("Regression") && texts[2].contains("queue stalled"));
+    // The notices answer in the thread of the error message.
+    let notices: Vec<Value> = fake_slack::calls(&api, "chat.postMessage")
+        .await
+        .into_iter()
+        .filter(|c| c["text"].as_str().unwrap_or("").contains("<@UPRESSER>"))
+        .collect();
+    assert_eq!(notices.len(), 2, "{notices:#?}");
+    assert!(notices.iter().all(|n| n["thread_ts"].is_string()));
+}
+
+#[tokio::test]
+async fn a_restart_mid_window_neither_reposts_nor_loses_the_count() {
+    let api = fake_slack::ok().await;
+    let mut baton = start(&api, &[("BATON_ERROR_WINDOW", "4s")]).await;
+    subscribe(&baton, "CERR", "service=api").await;
+
+    for i in 0..3 {
+        send(&baton, &report("api", &format!("job {i} crashed"))).await;
+    }
+    baton.drained().await;
+    assert_eq!(baton.terminate(), Some(0));
+    baton.spawn().await;
+    for i in 3..6 {
+        send(&baton, &report("api", &format!("job {i} crashed"))).await;
+    }
+    eventually(14, "the count update after restart", || async {
+        !updates(&api).await.is_empty()
+    })
+    .await;
+    baton.drained().await;
+    assert_eq!(error_posts(&api, "CERR").await.len(), 1);
+    let updates = updates(&api).await;
+    assert_eq!(updates.len(), 1);
+    assert!(updates[0]["blocks"].to_string().contains("seen 6 times"));
+}
+
+#[tokio::test]
+async fn a_sentry_issue_alert_is_accepted() {
+    let api = fake_slack::ok().await;
+    let baton = start(&api, &[]).await;
+    subscribe(&baton, "CFRONT", "env=prod").await;
+    let body = include_bytes!("../handlers/src/errors/fixtures/sentry_event_alert.json");
+    let answer = send(&baton, body).await;
+    assert_eq!(answer["channels"], json!(["CFRONT"]));
+    assert_eq!(answer["fingerprint"].as_str().unwrap().len(), 16);
+    baton.drained().await;
+    let posts = error_posts(&api, "CFRONT").await;
+    assert_eq!(posts.len(), 1);
+    assert!(posts[0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("heck is not defined"));
+}
+
+#[tokio::test]
+async fn bad_requests_are_refused_and_store_nothing() {
+    let api = fake_slack::ok().await;
+    let baton = start(&api, &[("BATON_HOOK_BODY_LIMIT", "2048")]).await;
+    subscribe(&baton, "CERR", "").await;
+
+    let response = baton
+        .hook("/hooks/errors", br#"{"message": "no service"}"#)
+        .await;
+    assert_eq!(response.status(), 400);
+    assert!(response.text().await.unwrap().contains("`service`"));
+
+    let response = baton
+        .hook(
+            "/hooks/errors",
+            br#"{"service": "api", "message": "x", "level": "critical"}"#,
+        )
+        .await;
+    assert_eq!(response.status(), 400);
+    assert!(response.text().await.unwrap().contains("`level`"));
+
+    let response = baton.hook("/hooks/errors", b"not json").await;
+    assert_eq!(response.status(), 400);
+
+    let response = baton
+        .http
+        .post(baton.url("/hooks/errors"))
+        .bearer_auth("wrong-token")
+        .body(report("api", "boom"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+
+    let big = report("api", &"x".repeat(4096));
+    let response = baton.hook("/hooks/errors", &big).await;
+    assert_eq!(response.status(), 413);
+
+    baton.drained().await;
+    assert!(error_posts(&api, "CERR").await.is_empty());
+}
