@@ -9,6 +9,7 @@ mod doctor;
 mod github;
 mod http;
 mod metrics;
+mod notify;
 mod outbox;
 mod server;
 mod setup;
@@ -96,6 +97,7 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         }
+        Command::Notify(cli::NotifyCommand::Deploy(args)) => notify::deploy(&config, &args),
         _ => {
             eprintln!("baton: this subcommand is not available yet");
             ExitCode::from(2)
