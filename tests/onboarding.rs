@@ -252,3 +252,40 @@ async fn a_mention_answers_with_what_the_channel_is_set_up_for() {
         "Block Kit with a plain-text fallback"
     );
 }
+
+#[tokio::test]
+async fn a_mention_in_a_set_up_channel_lists_what_is_set_up() {
+    let slack = fake_slack::ok().await;
+    let api = format!("{}/api", slack.uri());
+    let baton = Baton::start(&[("SLACK_BOT_TOKEN", "xoxb-test"), ("SLACK_API_URL", &api)]).await;
+    baton
+        .command("CSET", "U1", "reviewers watch octo/api")
+        .await;
+    baton
+        .command("CSET", "U1", "reviewers add monalisa <@U0MONA|mona>")
+        .await;
+    baton
+        .command("CSET", "U1", "deploys watch checkout production")
+        .await;
+    baton
+        .command("CSET", "U1", "errors subscribe service=checkout")
+        .await;
+    baton.drained().await;
+    let before = fake_slack::calls(&slack, "chat.postMessage").await.len();
+    let event =
+        json!({"type": "app_mention", "user": "U1", "channel": "CSET", "text": "<@UBATONBOT>"});
+    assert_eq!(baton.slack_event("EvMentionSet", event).await.status(), 200);
+    baton.drained().await;
+    let posts = fake_slack::calls(&slack, "chat.postMessage").await;
+    assert_eq!(posts.len(), before + 1);
+    let text = posts.last().unwrap()["text"].as_str().unwrap().to_string();
+    assert!(text.contains("1 reviewer(s) for octo/api"), "{text}");
+    assert!(
+        text.contains("Deploys: watching") && text.contains("checkout"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Errors:") && !text.contains("Errors: not set up"),
+        "{text}"
+    );
+}

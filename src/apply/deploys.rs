@@ -167,7 +167,6 @@ pub fn lock_status(store: &Store, environment: &str, now: UnixTime) -> Result<(b
 
 /// The deploys `channel` watches, described (`` `owner/repo` in `production` ``),
 /// for the @baton help.
-#[allow(dead_code)] // until `apply::onboarding::channel_setup` calls it
 pub fn channel_watches(tx: &Tx<'_>, channel: &str) -> Result<Vec<String>> {
     Ok(tx
         .channel_deploy_watches(channel)?

@@ -241,7 +241,6 @@ pub fn tick(tx: &mut Tx<'_>, ctx: &Context, now: UnixTime) -> Result<()> {
 
 /// The error subscriptions of `channel`, one line each, for the help text.
 // Not called yet: the `@baton help` answer will list these (remove the allow then).
-#[allow(dead_code)]
 pub fn channel_subscriptions(tx: &Tx<'_>, channel: &str) -> Result<Vec<String>> {
     let mut mine: Vec<_> = tx
         .error_subscriptions()?

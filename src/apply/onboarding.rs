@@ -27,6 +27,12 @@ pub fn on_event(tx: &mut Tx<'_>, event: &SlackEvent, ctx: &Context, now: UnixTim
 }
 
 /// What `channel` is set up for, from every feature's state.
-fn channel_setup(_tx: &Tx<'_>, _channel: &str) -> Result<ChannelSetup> {
-    Ok(ChannelSetup::default())
+fn channel_setup(tx: &Tx<'_>, channel: &str) -> Result<ChannelSetup> {
+    let (reviewer_repos, reviewers) = super::reviewers::channel_setup(tx, channel)?;
+    Ok(ChannelSetup {
+        reviewer_repos,
+        reviewers,
+        deploy_watches: super::deploys::channel_watches(tx, channel)?,
+        error_subscriptions: super::errors::channel_subscriptions(tx, channel)?,
+    })
 }

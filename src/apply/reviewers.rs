@@ -1,47 +1,197 @@
-//! Applying reviewer-rotation inputs (placeholder until the feature lands).
+//! Applying reviewer-rotation inputs: a `pull_request` or
+//! `pull_request_review` delivery, a `/baton reviewers …` (or `map`, `away`,
+//! `back`, `next`, `assign`, `stats`) command, and a press of the
+//! assignment message's "Reassign" / "Can't review" buttons.
+//!
+//! Each function loads the records its decision reads (pools are one small
+//! record per channel; people is one record; an assignment is read by its
+//! key), calls the pure decision in `baton_handlers::reviewers`, and stores
+//! the outcome (pool, assignment, people) and its outbox items in the
+//! caller's transaction, so a decision and its messages land together.
 
 use baton_handlers::github::{PullRequestEvent, PullRequestReviewEvent};
-use baton_handlers::reviewers::Command;
+use baton_handlers::reviewers::{
+    self as decide, AwayChange, Command, CommandInput, EventOutcome, Pool,
+};
 use baton_handlers::slack::BlockAction;
 use baton_handlers::UnixTime;
 use baton_state::{Result, Tx};
 
 use super::{Caller, Context};
 
+/// The pool a pull request's events belong to: the channel of its
+/// assignment if it has one (so a later `watch` elsewhere does not steal
+/// it), else the pool watching its repository.
+fn pool_for(
+    tx: &Tx<'_>,
+    repo: &str,
+    assignment: Option<&decide::Assignment>,
+) -> Result<Option<Pool>> {
+    if let Some(assignment) = assignment {
+        if let Some(pool) = tx.reviewer_pool(&assignment.channel)? {
+            return Ok(Some(pool));
+        }
+    }
+    let pools = tx.reviewer_pools()?;
+    Ok(decide::pool_for_repo(pools.iter(), repo).cloned())
+}
+
+/// Store what an event decided; returns its ephemeral reply.
+fn store(tx: &mut Tx<'_>, outcome: EventOutcome, now: UnixTime) -> Result<Option<String>> {
+    if let Some(pool) = &outcome.pool {
+        tx.put_reviewer_pool(pool)?;
+    }
+    if let Some(assignment) = &outcome.assignment {
+        tx.put_review_assignment(assignment)?;
+    }
+    if !outcome.outbound.is_empty() {
+        tx.enqueue(outcome.outbound, now)?;
+    }
+    Ok(outcome.reply)
+}
+
+/// A `pull_request` delivery: assign reviewers when it opens (or is
+/// reopened, or made ready), update the message when it closes.
 pub fn on_pull_request(
-    _tx: &mut Tx<'_>,
-    _pr: &PullRequestEvent,
+    tx: &mut Tx<'_>,
+    pr: &PullRequestEvent,
     _ctx: &Context,
-    _now: UnixTime,
+    now: UnixTime,
 ) -> Result<()> {
+    let existing = tx.review_assignment(&pr.repo, pr.number)?;
+    let Some(pool) = pool_for(tx, &pr.repo, existing.as_ref())? else {
+        return Ok(());
+    };
+    let people = tx.reviewer_people()?;
+    let outcome = decide::on_pull_request(&pool, existing.as_ref(), pr, &people, now);
+    let assigned = existing.is_some() || outcome.assignment.is_some();
+    store(tx, outcome, now)?;
+    // Keep a copy of a watched pull request that still has no reviewers, so
+    // `/baton assign` can act on it later; forget it once assigned or closed.
+    if assigned || pr.action == "closed" {
+        tx.remove_waiting_pull_request(&pr.repo, pr.number)?;
+    } else {
+        tx.put_waiting_pull_request(pr)?;
+    }
     Ok(())
 }
 
+/// A `pull_request_review` delivery: an assigned reviewer's review is
+/// recorded and announced in the assignment message's thread.
 pub fn on_review(
-    _tx: &mut Tx<'_>,
-    _review: &PullRequestReviewEvent,
+    tx: &mut Tx<'_>,
+    review: &PullRequestReviewEvent,
     _ctx: &Context,
-    _now: UnixTime,
+    now: UnixTime,
 ) -> Result<()> {
+    let Some(assignment) = tx.review_assignment(&review.repo, review.number)? else {
+        return Ok(());
+    };
+    let pool = tx
+        .reviewer_pool(&assignment.channel)?
+        .unwrap_or_else(|| Pool::new(assignment.channel.clone()));
+    let people = tx.reviewer_people()?;
+    let outcome = decide::on_pull_request_review(&pool, &assignment, review, &people, now);
+    store(tx, outcome, now)?;
     Ok(())
 }
 
+/// A reviewers command; returns the ephemeral reply. Admin-only commands
+/// were already refused to non-admins by the HTTP layer.
 pub fn on_command(
-    _tx: &mut Tx<'_>,
+    tx: &mut Tx<'_>,
     cmd: Command,
-    _caller: &Caller,
+    caller: &Caller,
     _ctx: &Context,
-    _now: UnixTime,
+    now: UnixTime,
 ) -> Result<String> {
-    let _ = cmd;
-    Ok("this command is not available yet".to_string())
+    let pools = tx.reviewer_pools()?;
+    let mut people = tx.reviewer_people()?;
+    let (pull_request, existing_assignment) = match &cmd {
+        Command::Assign { repo, number } => (
+            tx.waiting_pull_request(repo, *number)?,
+            tx.review_assignment(repo, *number)?,
+        ),
+        _ => (None, None),
+    };
+    let history = match cmd {
+        Command::Stats { .. } => tx.review_assignments()?,
+        _ => Vec::new(),
+    };
+    let input = CommandInput {
+        caller: &caller.user,
+        channel: &caller.channel,
+        now,
+        pools: &pools,
+        people: &people,
+        pull_request: pull_request.as_ref(),
+        existing_assignment: existing_assignment.as_ref(),
+        history: &history,
+    };
+    let outcome = decide::execute(&cmd, &input);
+
+    if let Some(pool) = &outcome.pool {
+        tx.put_reviewer_pool(pool)?;
+    }
+    let people_changed = outcome.mapping.is_some() || outcome.away.is_some();
+    if let Some(mapping) = outcome.mapping {
+        people.slack_users.insert(mapping.login, mapping.slack_user);
+    }
+    match outcome.away {
+        Some(AwayChange::Set { login, away }) => {
+            people.away.insert(login, away);
+        }
+        Some(AwayChange::Clear { login }) => {
+            people.away.remove(&login);
+        }
+        None => {}
+    }
+    if people_changed {
+        tx.put_reviewer_people(&people)?;
+    }
+    if let Some(assignment) = &outcome.assignment {
+        tx.put_review_assignment(assignment)?;
+        tx.remove_waiting_pull_request(&assignment.repo, assignment.number)?;
+    }
+    if !outcome.outbound.is_empty() {
+        tx.enqueue(outcome.outbound, now)?;
+    }
+    Ok(outcome.reply)
 }
 
+/// A press of "Reassign" or "Can't review"; returns the presser's note.
 pub fn on_button(
-    _tx: &mut Tx<'_>,
-    _action: &BlockAction,
+    tx: &mut Tx<'_>,
+    action: &BlockAction,
     _ctx: &Context,
-    _now: UnixTime,
+    now: UnixTime,
 ) -> Result<Option<String>> {
-    Ok(None)
+    let Some(press) = decide::parse_button(&action.action_id, &action.value) else {
+        tracing::debug!(action_id = %action.action_id, "not a reviewers button; ignored");
+        return Ok(None);
+    };
+    let Some(assignment) = tx.review_assignment(&press.repo, press.number)? else {
+        tracing::warn!(
+            repo = %press.repo,
+            number = press.number,
+            "button pressed for a pull request with no assignment; ignored"
+        );
+        return Ok(None);
+    };
+    let pool = tx
+        .reviewer_pool(&assignment.channel)?
+        .unwrap_or_else(|| Pool::new(assignment.channel.clone()));
+    let people = tx.reviewer_people()?;
+    let outcome = decide::on_button(&pool, &assignment, press.button, &action.user, &people, now);
+    store(tx, outcome, now)
+}
+
+/// What `channel`'s pool is set up for, for the `@baton` help: the
+/// repositories it watches and how many reviewers it has.
+// Until `apply::onboarding::channel_setup` calls it (not this module's file).
+pub fn channel_setup(tx: &Tx<'_>, channel: &str) -> Result<(Vec<String>, usize)> {
+    Ok(tx
+        .reviewer_pool(channel)?
+        .map(|pool| (pool.repos, pool.members.len()))
+        .unwrap_or_default())
 }

@@ -1,8 +1,116 @@
-//! The demo's reviewers scenario (placeholder until the feature is wired in).
+//! The demo's reviewers scenario: #eng-reviews sets up a rotation of three
+//! with slash commands, then three pull requests open in turn (one written
+//! by a member of the rotation, who is skipped and keeps their turn), the
+//! first reviewer approves, and another says she can't review.
+
+use anyhow::ensure;
+use serde_json::{json, Value};
 
 use super::Demo;
 
+const CHANNEL: &str = "CREVIEWS";
+const ADMIN: &str = "UADMIN";
+const REPO: &str = "octo-org/api";
+
+/// A `pull_request` delivery with the fields Baton reads.
+fn pull_request(action: &str, number: u64, author: &str, title: &str) -> Value {
+    json!({
+        "action": action,
+        "number": number,
+        "pull_request": {
+            "number": number,
+            "title": title,
+            "html_url": format!("https://github.com/{REPO}/pull/{number}"),
+            "user": {"login": author},
+            "draft": false,
+            "merged": false,
+            "additions": 40 + number,
+            "deletions": 12,
+            "changed_files": 3,
+            "requested_reviewers": [],
+            "assignees": [],
+        },
+        "repository": {"full_name": REPO, "html_url": format!("https://github.com/{REPO}")},
+    })
+}
+
 /// Drive the scenario; returns summary lines.
-pub async fn run(_demo: &Demo) -> anyhow::Result<Vec<String>> {
-    Ok(Vec::new())
+pub async fn run(demo: &Demo) -> anyhow::Result<Vec<String>> {
+    demo.say("#eng-reviews sets up a review rotation of three for octo-org/api");
+    demo.command(CHANNEL, ADMIN, &format!("reviewers watch {REPO}"))
+        .await?;
+    demo.drain().await?;
+    for (login, user) in [
+        ("hubot", "UHUBOT"),
+        ("monalisa", "UMONA"),
+        ("defunkt", "UDEFUNKT"),
+    ] {
+        demo.command(CHANNEL, ADMIN, &format!("reviewers add {login} <@{user}>"))
+            .await?;
+        demo.drain().await?;
+    }
+
+    let pulls = [
+        (101, "torvalds", "Retry webhook delivery on 5xx"),
+        (102, "monalisa", "Cache the repository list"),
+        (103, "octocat", "Explain the rate limits in the README"),
+    ];
+    for (number, author, title) in pulls {
+        let note = if author == "monalisa" {
+            " (she is in the rotation: skipped, and keeps her turn)"
+        } else {
+            ""
+        };
+        demo.say(&format!(
+            "{author} opens pull request #{number}, \"{title}\"{note}"
+        ));
+        let status = demo
+            .github(
+                "pull_request",
+                &pull_request("opened", number, author, title),
+            )
+            .await?;
+        ensure!(
+            status < 300,
+            "the pull_request delivery was answered {status}"
+        );
+        demo.drain().await?;
+    }
+
+    demo.say("hubot approves #101: the assignment message's thread hears about it");
+    let review = json!({
+        "action": "submitted",
+        "review": {
+            "user": {"login": "hubot"},
+            "state": "APPROVED",
+            "html_url": format!("https://github.com/{REPO}/pull/101#pullrequestreview-1"),
+            "submitted_at": "2026-11-23T10:00:00Z",
+        },
+        "pull_request": {"number": 101},
+        "repository": {"full_name": REPO, "html_url": format!("https://github.com/{REPO}")},
+    });
+    let status = demo.github("pull_request_review", &review).await?;
+    ensure!(status < 300, "the review delivery was answered {status}");
+    demo.drain().await?;
+
+    demo.say("Anyone can see the rotation");
+    let list = demo.command(CHANNEL, ADMIN, "reviewers list").await?;
+    let in_turn = list.matches("— 1 assigned").count() == 3;
+    ensure!(in_turn, "expected one assignment each, got:\n{list}");
+
+    demo.say("monalisa can't review #103 and presses the message's \"Can't review\" button");
+    let press = json!({
+        "type": "block_actions",
+        "user": {"id": "UMONA"},
+        "channel": {"id": CHANNEL},
+        "actions": [{"action_id": "reviewers_pass", "value": format!("{REPO}#103"), "type": "button"}],
+    });
+    let status = demo.interaction(&press).await?;
+    ensure!(status == 200, "the button press was answered {status}");
+    demo.drain().await?;
+
+    Ok(vec![
+        "3 pull requests assigned in turn; the author was skipped".to_string(),
+        "\"Can't review\" handed a review on, in Slack and on GitHub".to_string(),
+    ])
 }
