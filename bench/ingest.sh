@@ -23,7 +23,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 signature=sha256=$(python3 -c 'import hmac,hashlib,sys; print(hmac.new(sys.argv[1].encode(), open(sys.argv[2],"rb").read(), hashlib.sha256).hexdigest())' "$secret" "$PAYLOAD")
 
 start_ns=$(date +%s%N)
-BATON_LISTEN=127.0.0.1:$port BATON_DATA=$work/bench.redb GITHUB_WEBHOOK_SECRET=$secret RUST_LOG=info BATON_LOG_FORMAT=json \
+BATON_LISTEN=127.0.0.1:$port BATON_DATA=$work/bench.redb GITHUB_WEBHOOK_SECRET=$secret SLACK_SIGNING_SECRET=$secret RUST_LOG=info BATON_LOG_FORMAT=json \
   target/release/baton serve >"$work/out.log" 2>&1 &
 pid=$!
 until curl -fs "http://127.0.0.1:$port/readyz" >/dev/null; do sleep 0.002; done
@@ -46,6 +46,20 @@ for c in 16 64; do
   run zen "$c" "floor: HMAC check + routing only"
   run pull_request "$c" "pull_request: verify+parse+commit"
 done
+# The same deliveries with a reviewer pool watching the repository: every
+# delivery now also loads the PR's assignment and the pools (the first one
+# assigns; the rest find the assignment and change nothing).
+slash() { # text
+  local body ts sig
+  body="command=%2Fbaton&user_id=UBENCH&channel_id=CBENCH&text=$(python3 -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$1")"
+  ts=$(date +%s)
+  sig=v0=$(python3 -c 'import hmac,hashlib,sys; print(hmac.new(sys.argv[1].encode(), sys.argv[2].encode(), hashlib.sha256).hexdigest())' "$secret" "v0:$ts:$body")
+  curl -fs -o /dev/null -H "X-Slack-Request-Timestamp: $ts" -H "X-Slack-Signature: $sig" --data "$body" "http://127.0.0.1:$port/slack/commands"
+}
+slash "reviewers watch codertocat/hello-world"
+for login in hubot monalisa defunkt; do slash "reviewers add $login"; done
+run pull_request 64 "pull_request, pool watching the repo"
+
 peak_kb=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
 startup_ms=$(grep -o '"startup_ms":[0-9]*' "$work/out.log" | head -1 | cut -d: -f2)
 echo "ready: ${startup_ms} ms from exec to listening (log), ${ready_ms} ms until an external /readyz poll answered; idle RSS: $((idle_kb / 1024)) MiB; peak RSS: $((peak_kb / 1024)) MiB"

@@ -50,8 +50,9 @@ impl Writer {
                             Err(_) => break,
                         }
                     }
-                    commit_batch(&store, batch);
-                    notify.notify_one();
+                    if commit_batch(&store, batch) {
+                        notify.notify_one();
+                    }
                 }
             })
             .expect("spawn the writer thread");
@@ -81,7 +82,7 @@ impl Writer {
         }
     }
 
-    /// Notified after each commit.
+    /// Notified after each commit that added items to the outbox.
     pub fn committed(&self) -> Arc<Notify> {
         self.committed.clone()
     }
@@ -89,8 +90,8 @@ impl Writer {
 
 /// Run a batch of jobs in one transaction. On any failure (an error or a
 /// panic in a job, or a failed commit) nothing is written and every caller
-/// in the batch gets an error.
-fn commit_batch(store: &Store, batch: Vec<Job>) {
+/// in the batch gets an error. Returns whether the outbox gained items.
+fn commit_batch(store: &Store, batch: Vec<Job>) -> bool {
     let mut jobs: Vec<Option<Job>> = batch.into_iter().map(Some).collect();
     let mut deliveries: Vec<Delivery> = Vec::with_capacity(jobs.len());
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
@@ -101,13 +102,20 @@ fn commit_batch(store: &Store, batch: Vec<Job>) {
         })
     }));
     match result {
-        Ok(Ok(())) => deliveries.into_iter().for_each(|deliver| deliver()),
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, jobs = jobs.len(), "write transaction failed; nothing stored")
+        Ok(Ok(outbox_grew)) => {
+            deliveries.into_iter().for_each(|deliver| deliver());
+            outbox_grew
         }
-        Err(_) => tracing::error!(
-            jobs = jobs.len(),
-            "a job panicked in the write transaction; nothing stored"
-        ),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, jobs = jobs.len(), "write transaction failed; nothing stored");
+            false
+        }
+        Err(_) => {
+            tracing::error!(
+                jobs = jobs.len(),
+                "a job panicked in the write transaction; nothing stored"
+            );
+            false
+        }
     }
 }

@@ -30,6 +30,10 @@ pub type UnixTime = i64;
 /// Version of the file's layout, stored in `meta`; bump with a migration.
 pub const SCHEMA_VERSION: u64 = 1;
 
+/// Memory redb may use to cache pages. Baton's working set (pools, locks,
+/// open windows, recent delivery ids) is small; redb's default is 1 GiB.
+const CACHE_BYTES: usize = 32 * 1024 * 1024;
+
 /// A JSON-valued table with string keys, the shape of every feature table.
 pub type JsonTable = TableDefinition<'static, &'static str, &'static [u8]>;
 
@@ -86,12 +90,15 @@ impl Store {
                 StoreError::Storage(format!("cannot create folder {}: {e}", dir.display()))
             })?;
         }
-        let db = Database::create(path).map_err(|e| match e {
-            redb::DatabaseError::DatabaseAlreadyOpen => StoreError::AlreadyOpen {
-                path: path.display().to_string(),
-            },
-            other => StoreError::Storage(format!("cannot open {}: {other}", path.display())),
-        })?;
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(path)
+            .map_err(|e| match e {
+                redb::DatabaseError::DatabaseAlreadyOpen => StoreError::AlreadyOpen {
+                    path: path.display().to_string(),
+                },
+                other => StoreError::Storage(format!("cannot open {}: {other}", path.display())),
+            })?;
         let store = Store { db };
         store.write(|tx| tx.init_schema(&path.display().to_string()))?;
         Ok(store)
@@ -102,7 +109,10 @@ impl Store {
     pub fn write<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
         let txn = self.db.begin_write()?;
         let value = {
-            let mut tx = Tx { txn: &txn };
+            let mut tx = Tx {
+                txn: &txn,
+                outbox_grew: false,
+            };
             f(&mut tx)?
         };
         txn.commit()?;
@@ -112,20 +122,25 @@ impl Store {
     /// Run several jobs in one write transaction and one commit (group
     /// commit). Each job sees the writes of the jobs before it. If any job or
     /// the commit fails, nothing is written and the error is returned.
+    /// Returns whether the outbox gained items (so a sender can look).
     pub fn write_batch<J>(
         &self,
         jobs: &mut [J],
         mut run: impl FnMut(&mut J, &mut Tx<'_>) -> Result<()>,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let txn = self.db.begin_write()?;
-        {
-            let mut tx = Tx { txn: &txn };
+        let outbox_grew = {
+            let mut tx = Tx {
+                txn: &txn,
+                outbox_grew: false,
+            };
             for job in jobs.iter_mut() {
                 run(job, &mut tx)?;
             }
-        }
+            tx.outbox_grew
+        };
         txn.commit()?;
-        Ok(())
+        Ok(outbox_grew)
     }
 
     /// Read one JSON record without a write transaction.
@@ -180,6 +195,8 @@ fn encode<T: Serialize>(value: &T) -> Vec<u8> {
 /// One open write transaction. Feature modules add typed methods to it.
 pub struct Tx<'t> {
     txn: &'t WriteTransaction,
+    /// Set when an item was added to the outbox in this transaction.
+    outbox_grew: bool,
 }
 
 impl Tx<'_> {

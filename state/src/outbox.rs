@@ -54,6 +54,7 @@ impl Tx<'_> {
     /// Queue actions to send. Returns how many were queued.
     pub fn enqueue(&mut self, actions: Vec<Outbound>, now: UnixTime) -> Result<usize> {
         let count = actions.len();
+        self.outbox_grew |= count > 0;
         for action in actions {
             let id = self.next_id("outbox_next_id")?;
             let item = OutboxItem {
