@@ -22,7 +22,7 @@ THREADS=${THREADS:-2}
 DURATION=${DURATION:-10s}
 CAP=${BATON_ERROR_CHANNEL_CAP:-20}
 
-command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install -y wrk)" >&2; exit 1; }
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 cargo build --release --quiet
 
 work=$(mktemp -d)
