@@ -101,8 +101,9 @@ fn describe_error<T: DeserializeOwned>(event: &str, body: &[u8]) -> ParseError {
     }
 }
 
-/// A `pull_request` delivery.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A `pull_request` delivery. Also stored as is (JSON) while a watched pull
+/// request waits for reviewers.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
 pub struct PullRequestEvent {
     pub action: String,
     /// `owner/repo` as GitHub spells it.

@@ -9,12 +9,11 @@
 //! | `reviewers_pools` | channel id (`C…`) | [`Pool`] |
 //! | `reviewers_people` | `people` (one record) | [`People`] |
 //! | `reviewers_assignments` | `pr:owner/repo#12` ([`message_key`]) | [`Assignment`] |
-//! | `reviewers_waiting` | `pr:owner/repo#12` | [`PullRequestSnapshot`] |
+//! | `reviewers_waiting` | `pr:owner/repo#12` | [`PullRequestEvent`] |
 
 use baton_handlers::github::PullRequestEvent;
 use baton_handlers::reviewers::{message_key, Assignment, People, Pool};
 use redb::TableDefinition;
-use serde::{Deserialize, Serialize};
 
 use crate::{JsonTable, Result, Tx};
 
@@ -27,71 +26,6 @@ const WAITING: JsonTable = TableDefinition::new("reviewers_waiting");
 const PEOPLE_KEY: &str = "people";
 /// Every assignment key starts with this (see [`message_key`]).
 const ASSIGNMENT_PREFIX: &str = "pr:";
-
-/// A stored copy of a pull request Baton has seen but not assigned yet.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PullRequestSnapshot {
-    pub action: String,
-    pub repo: String,
-    pub number: u64,
-    pub title: String,
-    pub html_url: String,
-    pub author: String,
-    #[serde(default)]
-    pub draft: bool,
-    #[serde(default)]
-    pub merged: bool,
-    #[serde(default)]
-    pub additions: u64,
-    #[serde(default)]
-    pub deletions: u64,
-    #[serde(default)]
-    pub changed_files: u64,
-    #[serde(default)]
-    pub requested_reviewers: Vec<String>,
-    #[serde(default)]
-    pub assignees: Vec<String>,
-}
-
-impl From<&PullRequestEvent> for PullRequestSnapshot {
-    fn from(pr: &PullRequestEvent) -> Self {
-        PullRequestSnapshot {
-            action: pr.action.clone(),
-            repo: pr.repo.clone(),
-            number: pr.number,
-            title: pr.title.clone(),
-            html_url: pr.html_url.clone(),
-            author: pr.author.clone(),
-            draft: pr.draft,
-            merged: pr.merged,
-            additions: pr.additions,
-            deletions: pr.deletions,
-            changed_files: pr.changed_files,
-            requested_reviewers: pr.requested_reviewers.clone(),
-            assignees: pr.assignees.clone(),
-        }
-    }
-}
-
-impl From<PullRequestSnapshot> for PullRequestEvent {
-    fn from(s: PullRequestSnapshot) -> Self {
-        PullRequestEvent {
-            action: s.action,
-            repo: s.repo,
-            number: s.number,
-            title: s.title,
-            html_url: s.html_url,
-            author: s.author,
-            draft: s.draft,
-            merged: s.merged,
-            additions: s.additions,
-            deletions: s.deletions,
-            changed_files: s.changed_files,
-            requested_reviewers: s.requested_reviewers,
-            assignees: s.assignees,
-        }
-    }
-}
 
 impl Tx<'_> {
     /// Every channel's pool, in channel order.
@@ -147,18 +81,12 @@ impl Tx<'_> {
         repo: &str,
         number: u64,
     ) -> Result<Option<PullRequestEvent>> {
-        Ok(self
-            .get_json::<PullRequestSnapshot>(WAITING, &message_key(repo, number))?
-            .map(PullRequestEvent::from))
+        self.get_json(WAITING, &message_key(repo, number))
     }
 
     /// Remember an unassigned pull request (replacing an older copy).
     pub fn put_waiting_pull_request(&mut self, pr: &PullRequestEvent) -> Result<()> {
-        self.put_json(
-            WAITING,
-            &message_key(&pr.repo, pr.number),
-            &PullRequestSnapshot::from(pr),
-        )
+        self.put_json(WAITING, &message_key(&pr.repo, pr.number), pr)
     }
 
     /// Forget a waiting pull request (assigned or closed). Returns whether
