@@ -22,6 +22,8 @@ use crate::writer::Writer;
 
 /// How often expired dedup ids are pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(300);
+/// Finished deploys are forgotten this long after their last event.
+const DEPLOY_RETENTION_SECS: i64 = 30 * 86_400;
 /// How often timed work (digests, windows) is looked at.
 const TICK_EVERY: Duration = Duration::from_secs(5);
 
@@ -154,14 +156,22 @@ async fn maintenance(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) 
         if last_prune.elapsed() >= PRUNE_EVERY {
             last_prune = tokio::time::Instant::now();
             let cutoff = now - state.config.dedup_retention_secs;
-            match state
+            let deploy_cutoff = now - DEPLOY_RETENTION_SECS;
+            let pruned = state
                 .writer
-                .run(move |tx| tx.prune_deliveries(cutoff))
-                .await
-            {
-                Ok(n) if n > 0 => tracing::info!(removed = n, "pruned old delivery ids"),
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "pruning delivery ids failed"),
+                .run(move |tx| {
+                    Ok((
+                        tx.prune_deliveries(cutoff)?,
+                        tx.prune_finished_deploys(deploy_cutoff)?,
+                    ))
+                })
+                .await;
+            match pruned {
+                Ok((0, 0)) => {}
+                Ok((ids, deploys)) => {
+                    tracing::info!(ids, deploys, "pruned old delivery ids and finished deploys")
+                }
+                Err(e) => tracing::error!(error = %e, "pruning failed"),
             }
         }
     }

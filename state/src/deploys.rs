@@ -10,7 +10,7 @@
 use baton_handlers::deploys::{lock_key, DeployRecord, DeployWatch, Lock};
 use redb::TableDefinition;
 
-use crate::{JsonTable, Result, Store, Tx};
+use crate::{JsonTable, Result, Store, Tx, UnixTime};
 
 const WATCHES: JsonTable = TableDefinition::new("deploy_watches");
 const LOCKS: JsonTable = TableDefinition::new("deploy_locks");
@@ -70,6 +70,22 @@ impl Tx<'_> {
     pub fn put_deploy_record(&mut self, record: &DeployRecord) -> Result<()> {
         self.put_json(RECORDS, &record.key, record)
     }
+
+    /// Forget finished deploys last updated before `cutoff`, so the table
+    /// does not grow forever. Deploys still in progress are kept. Returns
+    /// how many went.
+    pub fn prune_finished_deploys(&mut self, cutoff: UnixTime) -> Result<u64> {
+        let stale: Vec<String> = self
+            .scan_json::<DeployRecord>(RECORDS, "")?
+            .into_iter()
+            .filter(|(_, record)| record.status.is_terminal() && record.updated_at < cutoff)
+            .map(|(key, _)| key)
+            .collect();
+        for key in &stale {
+            self.remove(RECORDS, key)?;
+        }
+        Ok(stale.len() as u64)
+    }
 }
 
 impl Store {
@@ -103,6 +119,37 @@ mod tests {
             environment: env.map(Into::into),
             workflow: None,
         }
+    }
+
+    #[test]
+    fn finished_deploys_are_pruned_and_running_ones_kept() {
+        use baton_handlers::deploys::{on_update, parse_hook, DeployUpdate};
+        let (_dir, store) = temp_store();
+        let record = |status: &str, now: i64| {
+            let body = format!(
+                r#"{{"service":"api","environment":"prod","version":"v{status}","status":"{status}"}}"#
+            );
+            let update = DeployUpdate::from_hook(&parse_hook(body.as_bytes()).unwrap());
+            on_update(None, &update, &["C1".to_string()], None, now)
+                .record
+                .unwrap()
+        };
+        store
+            .write(|tx| {
+                tx.put_deploy_record(&record("succeeded", 100))?;
+                tx.put_deploy_record(&record("started", 100))?;
+                tx.put_deploy_record(&record("failed", 500))
+            })
+            .unwrap();
+        assert_eq!(store.write(|tx| tx.prune_finished_deploys(200)).unwrap(), 1);
+        let left = store
+            .write(|tx| tx.scan_json::<DeployRecord>(RECORDS, ""))
+            .unwrap();
+        let statuses: Vec<String> = left
+            .iter()
+            .map(|(_, r)| format!("{:?}", r.status))
+            .collect();
+        assert_eq!(left.len(), 2, "{statuses:?}");
     }
 
     #[test]
