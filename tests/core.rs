@@ -521,15 +521,7 @@ async fn health_readiness_metrics_and_clean_shutdown() {
     baton
         .github("ping", "p1", &corpus("github/ping/payload.json"))
         .await;
-    let metrics = baton
-        .http
-        .get(baton.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = baton.metrics_text().await;
     assert!(
         metrics.contains("baton_http_requests_total{route=\"/github/webhook\",status=\"200\"} 1"),
         "{metrics}"

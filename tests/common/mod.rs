@@ -274,17 +274,21 @@ impl Baton {
             .unwrap()
     }
 
-    /// A metric's value from `/metrics` (the line starting with `name`).
-    pub async fn metric(&self, line_start: &str) -> Option<f64> {
-        let text = self
-            .http
+    /// The whole `/metrics` text.
+    pub async fn metrics_text(&self) -> String {
+        self.http
             .get(self.url("/metrics"))
             .send()
             .await
             .unwrap()
             .text()
             .await
-            .unwrap();
+            .unwrap()
+    }
+
+    /// A metric's value from `/metrics` (the line starting with `name`).
+    pub async fn metric(&self, line_start: &str) -> Option<f64> {
+        let text = self.metrics_text().await;
         text.lines()
             .find(|l| l.starts_with(line_start))
             .and_then(|l| l.rsplit(' ').next())
