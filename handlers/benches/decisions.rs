@@ -88,4 +88,21 @@ fn main() {
         "pool JSON round trip (50 members):                 {:>8.1} µs",
         per / 1000.0
     );
+    // Parsing the real `pull_request` opened delivery (28 KB), the cost
+    // every webhook pays before any decision.
+    let payload = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/corpora/github/pull_request/opened.payload.json"
+    ))
+    .expect("the corpus sits beside the repository");
+    let start = Instant::now();
+    for _ in 0..DECISIONS {
+        black_box(baton_handlers::github::parse("pull_request", black_box(&payload)).unwrap());
+    }
+    let per = start.elapsed().as_nanos() as f64 / DECISIONS as f64;
+    println!(
+        "parse pull_request opened ({} KB):                {:>8.1} µs",
+        payload.len() / 1000,
+        per / 1000.0
+    );
 }
