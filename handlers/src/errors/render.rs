@@ -34,17 +34,19 @@ fn prefix(sample: &Sample) -> &'static str {
 /// The message for a report: plain text and blocks. `footer` is added to
 /// the context line (the window's count when it closes).
 pub fn report_message(sample: &Sample, fingerprint: &str, footer: Option<&str>) -> (String, Value) {
-    let text = truncate_chars(
-        &format!(
-            "{}{} [{}/{}] {}",
-            prefix(sample),
-            sample.level.emoji(),
-            sample.service,
-            sample.environment,
-            sample.title
-        ),
-        FALLBACK_CHARS,
+    let mut text = format!(
+        "{}{} [{}/{}] {}",
+        prefix(sample),
+        sample.level.emoji(),
+        sample.service,
+        sample.environment,
+        sample.title
     );
+    // The fallback (notifications, screen readers) carries the count too.
+    if let Some(footer) = footer {
+        text = format!("{text} ({footer})");
+    }
+    let text = truncate_chars(&text, FALLBACK_CHARS);
     let mut blocks = vec![section(&format!(
         "{}{} *{}* in *{}* · {}\n{}",
         prefix(sample),

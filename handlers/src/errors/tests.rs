@@ -238,6 +238,18 @@ fn a_burst_of_identical_reports_posts_once_and_digests_once() {
         "{}",
         ups[0].1
     );
+    let fallback = out
+        .outbound
+        .iter()
+        .find_map(|o| match o {
+            Outbound::SlackUpdate { text, .. } => Some(text.as_str()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(
+        fallback.contains("seen 1000 times"),
+        "the plain-text fallback carries the count too: {fallback}"
+    );
     assert!(store.groups.is_empty(), "the window is gone");
     assert!(store.tick(T0 + 2000).outbound.is_empty(), "and never again");
     // The next report starts a new window with a new post.
