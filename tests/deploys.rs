@@ -214,6 +214,42 @@ async fn workflow_runs_are_deploys_only_where_a_watch_marks_the_workflow() {
 }
 
 #[tokio::test]
+async fn a_re_run_of_a_finished_workflow_run_gets_its_own_message() {
+    let (slack, baton) = start().await;
+    baton
+        .command(
+            "C0RUNS",
+            "U1",
+            "deploys watch octo-org/octo-repo production workflow=test.yml",
+        )
+        .await;
+    send_github(
+        &baton,
+        "workflow_run",
+        "r-1",
+        &corpus("github/workflow_run/completed.payload.json"),
+    )
+    .await;
+    // GitHub's "Re-run jobs": the same run id, attempt 2, queued again.
+    send_github(
+        &baton,
+        "workflow_run",
+        "r-2",
+        &rewrite(
+            "github/workflow_run/requested.payload.json",
+            &[("/workflow_run/run_attempt", json!(2))],
+        ),
+    )
+    .await;
+    baton.drained().await;
+    let posted = posts(&slack).await;
+    assert_eq!(posted.len(), 2, "one message per attempt: {posted:?}");
+    let blocks = posted[1]["blocks"].to_string();
+    assert!(blocks.contains("(attempt 2)"), "{blocks}");
+    assert!(updates(&slack).await.is_empty());
+}
+
+#[tokio::test]
 async fn a_failed_hook_deploy_replies_in_its_thread_with_the_log_tail() {
     let (slack, baton) = start().await;
     baton

@@ -171,6 +171,8 @@ pub struct WorkflowRunEvent {
     pub repo: String,
     pub repo_url: String,
     pub run_id: u64,
+    /// 1 for the first run, then 2, 3… for each re-run of the same `run_id`.
+    pub run_attempt: u64,
     /// The workflow's name (falls back to its file path when empty).
     pub workflow: String,
     pub workflow_path: String,
@@ -384,6 +386,8 @@ mod wire {
     #[derive(Deserialize)]
     pub struct WorkflowRun {
         pub id: u64,
+        #[serde(default = "first_attempt")]
+        pub run_attempt: u64,
         #[serde(default)]
         pub name: Option<String>,
         #[serde(default)]
@@ -403,6 +407,10 @@ mod wire {
         pub run_started_at: Option<String>,
         #[serde(default)]
         pub updated_at: Option<String>,
+    }
+
+    fn first_attempt() -> u64 {
+        1
     }
 
     #[derive(Deserialize)]
@@ -431,6 +439,7 @@ mod wire {
                 repo: p.repository.full_name,
                 repo_url: p.repository.html_url,
                 run_id: run.id,
+                run_attempt: run.run_attempt.max(1),
                 workflow,
                 workflow_path: run.path,
                 status: run.status,

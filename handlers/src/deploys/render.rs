@@ -167,9 +167,20 @@ fn source_line(r: &DeployRecord) -> String {
     let mut out = match &r.source {
         DeploySource::GithubDeployment { id, .. } => format!("GitHub deployment {id}"),
         DeploySource::WorkflowRun {
-            workflow, run_id, ..
+            workflow,
+            run_id,
+            run_attempt,
+            ..
         } => {
-            format!("Workflow `{}` run {run_id}", escape_mrkdwn(workflow))
+            let attempt = if *run_attempt > 1 {
+                format!(" (attempt {run_attempt})")
+            } else {
+                String::new()
+            };
+            format!(
+                "Workflow `{}` run {run_id}{attempt}",
+                escape_mrkdwn(workflow)
+            )
         }
         DeploySource::Hook { .. } => "CI deploy hook".to_string(),
     };

@@ -123,6 +123,10 @@ pub enum DeploySource {
     WorkflowRun {
         repo: String,
         run_id: u64,
+        /// Which attempt of the run (a re-run is a new deploy with its own
+        /// message). Records stored before this field existed were attempt 1.
+        #[serde(default = "first_attempt")]
+        run_attempt: u64,
         /// The workflow's name (`Deploy`).
         workflow: String,
         /// Its file (`.github/workflows/deploy.yml`).
@@ -130,6 +134,22 @@ pub enum DeploySource {
     },
     /// The CI hook.
     Hook { service: String },
+}
+
+fn first_attempt() -> u64 {
+    1
+}
+
+/// `gh-run:{repo}:{run_id}` for a run's first attempt (the key records have
+/// always had), `gh-run:{repo}:{run_id}:{attempt}` for a re-run, so a re-run
+/// gets a message of its own instead of being dropped as a step backwards.
+fn workflow_run_key(e: &WorkflowRunEvent) -> String {
+    let base = format!("gh-run:{}:{}", e.repo.to_lowercase(), e.run_id);
+    if e.run_attempt > 1 {
+        format!("{base}:{}", e.run_attempt)
+    } else {
+        base
+    }
 }
 
 /// One deploy event, normalized.
@@ -230,10 +250,11 @@ impl DeployUpdate {
         };
         let html_url = non_empty(&e.html_url);
         Some(DeployUpdate {
-            key: format!("gh-run:{}:{}", e.repo.to_lowercase(), e.run_id),
+            key: workflow_run_key(e),
             source: DeploySource::WorkflowRun {
                 repo: e.repo.clone(),
                 run_id: e.run_id,
+                run_attempt: e.run_attempt,
                 workflow: e.workflow.clone(),
                 workflow_path: e.workflow_path.clone(),
             },
@@ -374,6 +395,26 @@ mod tests {
             (workflow.as_str(), workflow_path.as_str()),
             ("test", ".github/workflows/test.yml")
         );
+    }
+
+    #[test]
+    fn a_re_run_is_keyed_apart_from_the_first_attempt() {
+        let first = DeployUpdate::from_workflow_run(&fixtures::run_completed()).unwrap();
+        let mut again = fixtures::run_requested();
+        again.run_attempt = 2;
+        let re_run = DeployUpdate::from_workflow_run(&again).unwrap();
+        assert_eq!(first.key, "gh-run:octo-org/octo-repo:289782451");
+        assert_eq!(re_run.key, "gh-run:octo-org/octo-repo:289782451:2");
+    }
+
+    #[test]
+    fn a_stored_run_from_before_attempts_reads_as_attempt_one() {
+        let stored = r#"{"kind":"workflow_run","repo":"a/b","run_id":7,"workflow":"Deploy","workflow_path":".github/workflows/deploy.yml"}"#;
+        let source: DeploySource = serde_json::from_str(stored).unwrap();
+        assert!(matches!(
+            source,
+            DeploySource::WorkflowRun { run_attempt: 1, .. }
+        ));
     }
 
     #[test]
