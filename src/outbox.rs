@@ -197,7 +197,7 @@ impl Dispatcher {
                 };
                 self.writer
                     .run(move |tx| {
-                        let remembered = key.as_deref().zip(posted);
+                        let remembered = key.as_deref().zip(posted.clone());
                         tx.complete_delivery(id, remembered)
                     })
                     .await?;

@@ -29,8 +29,8 @@ pub fn parse_hook(body: &[u8]) -> std::result::Result<DeployHook, String> {
 
 /// A CI hook: fold it into its deploy. The answer tells the script which
 /// deploy it updated and which channels hear about it.
-pub fn on_hook(tx: &mut Tx<'_>, hook: DeployHook, _ctx: &Context, now: UnixTime) -> Result<Value> {
-    let update = DeployUpdate::from_hook(&hook);
+pub fn on_hook(tx: &mut Tx<'_>, hook: &DeployHook, _ctx: &Context, now: UnixTime) -> Result<Value> {
+    let update = DeployUpdate::from_hook(hook);
     let applied = apply_update(tx, &update, now)?;
     let mut answer = json!({
         "ok": true,

@@ -97,7 +97,7 @@ fn store(tx: &mut Tx<'_>, outcome: Outcome, now: UnixTime) -> Result<Option<Stri
 
 /// Route, decide and store one report; the answer names its fingerprint and
 /// the channels it went to.
-pub fn on_report(tx: &mut Tx<'_>, report: Report, ctx: &Context, now: UnixTime) -> Result<Value> {
+pub fn on_report(tx: &mut Tx<'_>, report: &Report, ctx: &Context, now: UnixTime) -> Result<Value> {
     let subscriptions = tx.error_subscriptions()?;
     let route = {
         let mut cache = COMPILED

@@ -36,7 +36,7 @@ pub async fn deploy(
     let now = crate::unix_now();
     let answer = state
         .writer
-        .run(move |tx| apply::deploys::on_hook(tx, hook, &context, now))
+        .run(move |tx| apply::deploys::on_hook(tx, &hook, &context, now))
         .await?;
     Ok((StatusCode::ACCEPTED, Json(answer)).into_response())
 }
@@ -57,7 +57,7 @@ pub async fn errors(
     let now = crate::unix_now();
     let answer = state
         .writer
-        .run(move |tx| apply::errors::on_report(tx, report, &context, now))
+        .run(move |tx| apply::errors::on_report(tx, &report, &context, now))
         .await?;
     Ok((StatusCode::ACCEPTED, Json(answer)).into_response())
 }

@@ -133,7 +133,7 @@ pub async fn commands(
     let now = crate::unix_now();
     let reply = state
         .writer
-        .run(move |tx| apply::command(tx, parsed, &caller, &context, now))
+        .run(move |tx| apply::command(tx, parsed.clone(), &caller, &context, now))
         .await?;
     Ok(ephemeral(reply))
 }
