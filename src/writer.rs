@@ -197,12 +197,23 @@ mod tests {
         release
     }
 
-    #[tokio::test]
-    async fn a_failing_write_fails_alone_and_its_batch_still_commits() {
+    /// A writer over a fresh store, held (see [`hold`]).
+    async fn held_writer() -> (
+        tempfile::TempDir,
+        Arc<Store>,
+        Writer,
+        std::sync::mpsc::Sender<()>,
+    ) {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(Store::open(&dir.path().join("w.redb")).unwrap());
         let (writer, _thread) = Writer::start(store.clone());
         let release = hold(&writer).await;
+        (dir, store, writer, release)
+    }
+
+    #[tokio::test]
+    async fn a_failing_write_fails_alone_and_its_batch_still_commits() {
+        let (_dir, store, writer, release) = held_writer().await;
 
         let bad_runs = Arc::new(AtomicUsize::new(0));
         let counted = bad_runs.clone();
@@ -244,15 +255,15 @@ mod tests {
 
     #[tokio::test]
     async fn a_panicking_write_is_an_error_for_its_caller_only() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(Store::open(&dir.path().join("w.redb")).unwrap());
-        let (writer, _thread) = Writer::start(store.clone());
-        let release = hold(&writer).await;
+        let (_dir, store, writer, release) = held_writer().await;
         let panics = {
             let writer = writer.clone();
             tokio::spawn(async move {
                 writer
-                    .run(|_tx| -> Result<(), StoreError> { panic!("a bug") })
+                    .run(|tx| -> Result<(), StoreError> {
+                        tx.next_id("panicked")?;
+                        panic!("a bug")
+                    })
                     .await
             })
         };
@@ -266,5 +277,6 @@ mod tests {
         assert_eq!(fine.await.unwrap().unwrap(), 1);
         // The writer is still there for the next write.
         assert_eq!(writer.run(|tx| tx.next_id("fine")).await.unwrap(), 2);
+        assert_eq!(store.write(|tx| tx.next_id("panicked")).unwrap(), 1);
     }
 }

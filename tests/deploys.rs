@@ -166,9 +166,8 @@ async fn a_late_status_after_success_sends_nothing() {
     );
 }
 
-#[tokio::test]
-async fn workflow_runs_are_deploys_only_where_a_watch_marks_the_workflow() {
-    let (slack, baton) = start().await;
+/// C0RUNS watches the corpus repository's `test.yml` workflow as production.
+async fn watch_the_test_workflow(baton: &Baton) {
     baton
         .command(
             "C0RUNS",
@@ -176,6 +175,12 @@ async fn workflow_runs_are_deploys_only_where_a_watch_marks_the_workflow() {
             "deploys watch octo-org/octo-repo production workflow=test.yml",
         )
         .await;
+}
+
+#[tokio::test]
+async fn workflow_runs_are_deploys_only_where_a_watch_marks_the_workflow() {
+    let (slack, baton) = start().await;
+    watch_the_test_workflow(&baton).await;
     // A watch without `workflow=` hears deployments, not runs.
     baton
         .command("C0OTHER", "U1", "deploys watch octo-org/octo-repo")
@@ -216,13 +221,7 @@ async fn workflow_runs_are_deploys_only_where_a_watch_marks_the_workflow() {
 #[tokio::test]
 async fn a_re_run_of_a_finished_workflow_run_gets_its_own_message() {
     let (slack, baton) = start().await;
-    baton
-        .command(
-            "C0RUNS",
-            "U1",
-            "deploys watch octo-org/octo-repo production workflow=test.yml",
-        )
-        .await;
+    watch_the_test_workflow(&baton).await;
     send_github(
         &baton,
         "workflow_run",
