@@ -18,8 +18,9 @@ mod writer;
 
 /// mimalloc instead of glibc's malloc: every webhook allocates and frees a
 /// 25–30 KB body on whichever worker thread runs it, which glibc handles
-/// slowly (`bench/ingest.sh`: durable ingest +7–10 %). `no_thp` keeps idle
-/// memory at glibc's level (transparent huge pages doubled it).
+/// slowly (interleaved A/B runs of `bench/ingest.sh`'s load: durable ingest
+/// +7–10 %). `no_thp` keeps idle memory at glibc's level (transparent huge
+/// pages doubled it).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
