@@ -164,6 +164,11 @@ pub struct DeploymentStatusEvent {
     pub created_at: Option<String>,
 }
 
+/// A workflow run's attempt when none is given: its first.
+pub(crate) fn first_run_attempt() -> u64 {
+    1
+}
+
 /// A `workflow_run` delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkflowRunEvent {
@@ -386,7 +391,7 @@ mod wire {
     #[derive(Deserialize)]
     pub struct WorkflowRun {
         pub id: u64,
-        #[serde(default = "first_attempt")]
+        #[serde(default = "super::first_run_attempt")]
         pub run_attempt: u64,
         #[serde(default)]
         pub name: Option<String>,
@@ -407,10 +412,6 @@ mod wire {
         pub run_started_at: Option<String>,
         #[serde(default)]
         pub updated_at: Option<String>,
-    }
-
-    fn first_attempt() -> u64 {
-        1
     }
 
     #[derive(Deserialize)]

@@ -125,7 +125,7 @@ pub enum DeploySource {
         run_id: u64,
         /// Which attempt of the run (a re-run is a new deploy with its own
         /// message). Records stored before this field existed were attempt 1.
-        #[serde(default = "first_attempt")]
+        #[serde(default = "crate::github::first_run_attempt")]
         run_attempt: u64,
         /// The workflow's name (`Deploy`).
         workflow: String,
@@ -134,10 +134,6 @@ pub enum DeploySource {
     },
     /// The CI hook.
     Hook { service: String },
-}
-
-fn first_attempt() -> u64 {
-    1
 }
 
 /// `gh-run:{repo}:{run_id}` for a run's first attempt (the key records have
