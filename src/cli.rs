@@ -12,36 +12,65 @@ use crate::config::Layers;
 #[command(
     name = "baton",
     version,
-    about = "Chat-ops bot server: PR reviewer rotation, deploy notices, error reports"
+    about = "Chat-ops bot server: PR reviewer rotation, deploy notices, error reports",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
+    /// Path of baton.toml (default ./baton.toml, optional).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// `--listen`/`--data` for plain `baton` (which serves).
     #[command(flatten)]
-    pub global: GlobalFlags,
+    pub place: PlaceFlags,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
-/// Flags that override every other configuration layer.
+/// Where the server listens and keeps its data: flags that override every
+/// other configuration layer, offered only by the subcommands they affect.
 #[derive(Args, Debug, Clone, Default)]
-pub struct GlobalFlags {
-    /// Path of baton.toml (default ./baton.toml, optional).
-    #[arg(long, global = true, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Listen address (BATON_LISTEN).
-    #[arg(long, global = true, value_name = "ADDR")]
+pub struct PlaceFlags {
+    /// Listen address (BATON_LISTEN), e.g. 127.0.0.1:3000 or localhost:3000.
+    #[arg(long, value_name = "ADDR")]
     pub listen: Option<String>,
     /// Data file (BATON_DATA).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, value_name = "FILE")]
     pub data: Option<PathBuf>,
 }
 
-impl GlobalFlags {
+/// Only the data file (for subcommands that do not listen).
+#[derive(Args, Debug, Clone, Default)]
+pub struct DataFlag {
+    /// Data file (BATON_DATA).
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
+}
+
+/// Only the listen address (for subcommands that talk to the local server).
+#[derive(Args, Debug, Clone, Default)]
+pub struct ListenFlag {
+    /// Listen address of the local Baton (BATON_LISTEN).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+}
+
+impl Cli {
+    /// The configuration layers: `--config`, and the `--listen`/`--data`
+    /// flags of whichever subcommand was given.
     pub fn layers(&self) -> Layers {
+        let (listen, data) = match &self.command {
+            None => (self.place.listen.clone(), self.place.data.clone()),
+            Some(Command::Serve(p) | Command::Doctor(p))
+            | Some(Command::Config(ConfigCommand::Check(p))) => (p.listen.clone(), p.data.clone()),
+            Some(Command::Backup { data, .. }) => (None, data.data.clone()),
+            Some(Command::Healthcheck(l)) => (l.listen.clone(), None),
+            Some(_) => (None, None),
+        };
         let mut flags = BTreeMap::new();
-        if let Some(listen) = &self.listen {
-            flags.insert("BATON_LISTEN".to_string(), listen.clone());
+        if let Some(listen) = listen {
+            flags.insert("BATON_LISTEN".to_string(), listen);
         }
-        if let Some(data) = &self.data {
+        if let Some(data) = data {
             flags.insert("BATON_DATA".to_string(), data.display().to_string());
         }
         Layers {
@@ -55,7 +84,7 @@ impl GlobalFlags {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the server (the default).
-    Serve,
+    Serve(PlaceFlags),
     /// Start a throwaway server and drive a realistic scenario through it.
     Demo,
     /// Inspect the configuration.
@@ -71,13 +100,31 @@ pub enum Command {
     #[command(subcommand)]
     Github(GithubCommand),
     /// Check each configured secret, token, URL and file, with a fix for each failure.
-    Doctor,
+    Doctor(PlaceFlags),
+    /// Write a consistent copy of the data file to PATH (safe while Baton runs).
+    #[command(
+        long_about = "Write a consistent copy of the data file to PATH (safe while Baton runs).\n\n\
+        Copying the redb file with cp while Baton runs can catch a commit half-written. \
+        This command copies one read transaction (a snapshot) table by table into a new file, \
+        then opens the copy to check it. If Baton is running, the running process makes the copy \
+        (GET {BATON_URL}/api/backup with BATON_HOOK_TOKEN); otherwise this command reads the file itself.\n\n\
+        Exit codes: 0 copy written and checked; 1 the copy failed; 2 usage or configuration error."
+    )]
+    Backup {
+        /// Where to write the copy (must not exist yet).
+        #[arg(value_name = "PATH")]
+        path: PathBuf,
+        #[command(flatten)]
+        data: DataFlag,
+    },
+    /// Exit 0 if the local Baton answers GET /readyz with 200, else 1 (for container health checks).
+    Healthcheck(ListenFlag),
 }
 
 #[derive(Subcommand, Debug)]
 pub enum ConfigCommand {
-    /// Print the effective settings (secrets redacted); non-zero exit on a bad setting.
-    Check,
+    /// Print every bad setting, then the effective settings (secrets redacted); exit 2 on a bad setting.
+    Check(PlaceFlags),
     /// Print a .env.example with every setting, its default and meaning.
     Example,
 }
@@ -88,24 +135,53 @@ pub enum NotifyCommand {
     Deploy(NotifyDeploy),
 }
 
+/// The deploy statuses `POST /hooks/deploy` accepts.
+pub const DEPLOY_STATUSES: [&str; 4] = ["started", "succeeded", "failed", "cancelled"];
+
 #[derive(Args, Debug, Clone)]
+#[command(after_long_help = "\
+Environment:
+  BATON_URL         where the running Baton is (default http://127.0.0.1:3000); also read from .env or baton.toml
+  BATON_HOOK_TOKEN  the bearer token the Baton server has (required)
+
+Exit codes:
+  0  Baton accepted the notice (it prints which deploy and channels)
+  1  Baton answered but refused it (bad field, wrong token, endpoint disabled): resending will not help
+  2  usage or configuration error, found before sending (bad flag or --status, no token, none of --version/--ref/--sha)
+  3  Baton could not be reached (connection refused, timeout): safe to retry
+
+Example (a deploy script with a failure trap):
+  trap 'baton notify deploy --service web --env production --sha \"$GIT_SHA\" --status failed --log deploy.log' ERR
+  baton notify deploy --service web --env production --sha \"$GIT_SHA\" --status started --url \"$CI_JOB_URL\"")]
 pub struct NotifyDeploy {
+    /// The service deployed, e.g. checkout-api (channels watch services).
     #[arg(long)]
     pub service: String,
+    /// The environment, e.g. production.
     #[arg(long = "env")]
     pub environment: String,
-    /// started, succeeded, failed or cancelled.
-    #[arg(long)]
+    /// Where the deploy is.
+    #[arg(long, value_parser = DEPLOY_STATUSES)]
     pub status: String,
+    /// A version label, e.g. v1.42.0 (give at least one of --version, --ref, --sha).
     #[arg(long)]
     pub version: Option<String>,
+    /// The git ref deployed, e.g. main or refs/tags/v1.42.0.
+    #[arg(long = "ref")]
+    pub git_ref: Option<String>,
+    /// The commit deployed.
+    #[arg(long)]
+    pub sha: Option<String>,
+    /// A link to the CI run or deploy log (http or https).
     #[arg(long)]
     pub url: Option<String>,
+    /// Who deployed.
     #[arg(long)]
     pub actor: Option<String>,
+    /// An id that tells reruns of one version apart (e.g. the CI run number); one Slack message per id.
     #[arg(long = "deploy-id")]
     pub deploy_id: Option<String>,
-    /// A log file; its last 50 lines are sent.
+    /// A log file; its last 50 lines (at most 64 KiB) are sent and shown in the thread on failure.
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
 }
@@ -128,4 +204,69 @@ pub enum GithubCommand {
         #[arg(long)]
         url: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn notify_accepts_exactly_the_statuses_the_hook_accepts() {
+        let hook: Vec<&str> = baton_handlers::deploys::hook::HookStatus::NAMES
+            .iter()
+            .map(|(name, _)| *name)
+            .collect();
+        assert_eq!(DEPLOY_STATUSES.to_vec(), hook);
+    }
+
+    #[test]
+    fn listen_and_data_only_where_they_mean_something() {
+        let with = |args: &[&str]| Cli::try_parse_from(args).map(|cli| cli.layers().flags);
+        assert_eq!(
+            with(&["baton", "--listen", "127.0.0.1:1"]).unwrap()["BATON_LISTEN"],
+            "127.0.0.1:1"
+        );
+        assert_eq!(
+            with(&["baton", "serve", "--data", "x.redb"]).unwrap()["BATON_DATA"],
+            "x.redb"
+        );
+        assert!(with(&["baton", "doctor", "--listen", "127.0.0.1:1"]).is_ok());
+        assert!(with(&["baton", "config", "check", "--data", "x"]).is_ok());
+        assert!(with(&["baton", "backup", "copy.redb", "--data", "x"]).is_ok());
+        for meaningless in [
+            &[
+                "baton",
+                "slack",
+                "manifest",
+                "--url",
+                "https://x",
+                "--listen",
+                "1.2.3.4:5",
+            ][..],
+            &[
+                "baton",
+                "notify",
+                "deploy",
+                "--service",
+                "s",
+                "--env",
+                "e",
+                "--status",
+                "started",
+                "--data",
+                "x",
+            ],
+            &["baton", "demo", "--data", "x"],
+            &["baton", "config", "example", "--listen", "1.2.3.4:5"],
+            &["baton", "--listen", "1.2.3.4:5", "doctor"],
+        ] {
+            assert!(with(meaningless).is_err(), "{meaningless:?} was accepted");
+        }
+    }
 }

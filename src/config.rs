@@ -123,7 +123,20 @@ pub struct Layers {
 
 impl Config {
     /// Load from every layer: defaults < baton.toml < environment/.env < flags.
+    /// A bad value fails with every bad setting named, one per line.
     pub fn load(layers: &Layers) -> Result<(Config, Sources), ConfigError> {
+        let values = Config::load_values(layers)?;
+        let problems = problems(&values);
+        if !problems.is_empty() {
+            return Err(ConfigError(problems.join("\n")));
+        }
+        let config = Config::from_values(&values)?;
+        Ok((config, values))
+    }
+
+    /// Read every layer into raw values (with where each came from), without
+    /// validating them; fails only when a layer itself cannot be read.
+    pub fn load_values(layers: &Layers) -> Result<Sources, ConfigError> {
         let mut values: Sources = SETTINGS
             .iter()
             .map(|s| (s.name, (s.default.to_string(), "default")))
@@ -157,8 +170,7 @@ impl Config {
                 .ok_or_else(|| ConfigError(format!("unknown setting {name}")))?;
             values.insert(setting.name, (value.clone(), "flag"));
         }
-        let config = Config::from_values(&values)?;
-        Ok((config, values))
+        Ok(values)
     }
 
     /// Validate raw values into a `Config`, naming the first bad setting.
@@ -177,10 +189,17 @@ impl Config {
         };
         let duration = |name: &str| -> Result<i64, ConfigError> {
             parse_duration(&get(name)).ok_or_else(|| {
-                ConfigError(format!(
-                    "{name}: `{}` is not a duration like 30s, 10m, 4h or 7d",
-                    get(name)
-                ))
+                if is_zero_duration(&get(name)) {
+                    ConfigError(format!(
+                        "{name}: `{}` is zero, which is not allowed: give a positive duration like 30s, 10m, 4h or 7d",
+                        get(name)
+                    ))
+                } else {
+                    ConfigError(format!(
+                        "{name}: `{}` is not a duration like 30s, 10m, 4h or 7d",
+                        get(name)
+                    ))
+                }
             })
         };
         let url = |name: &str| -> Result<String, ConfigError> {
@@ -193,12 +212,7 @@ impl Config {
             }
             Ok(value.trim_end_matches('/').to_string())
         };
-        let listen = get("BATON_LISTEN").parse().map_err(|_| {
-            ConfigError(format!(
-                "BATON_LISTEN: `{}` is not an address like 127.0.0.1:3000",
-                get("BATON_LISTEN")
-            ))
-        })?;
+        let listen = listen_address(&get("BATON_LISTEN"))?;
         let data = get("BATON_DATA");
         if data.is_empty() {
             return Err(ConfigError(
@@ -286,6 +300,116 @@ impl Config {
             error_channel_cap: cap as u32,
         })
     }
+}
+
+/// Every bad setting among `values`, one message each, naming the setting.
+/// Each setting is validated on its own (the others at their defaults), so
+/// one bad value does not hide the next.
+pub fn problems(values: &Sources) -> Vec<String> {
+    let defaults: Sources = SETTINGS
+        .iter()
+        .map(|s| (s.name, (s.default.to_string(), "default")))
+        .collect();
+    SETTINGS
+        .iter()
+        .filter_map(|setting| {
+            let mut alone = defaults.clone();
+            if let Some(value) = values.get(setting.name) {
+                alone.insert(setting.name, value.clone());
+            }
+            Config::from_values(&alone).err().map(|e| e.0)
+        })
+        .collect()
+}
+
+/// What does not work with these settings, one sentence each (empty when
+/// every feature is usable). Shown by `baton config check` and `baton doctor`.
+pub fn unusable_features(config: &Config) -> Vec<String> {
+    let mut out = Vec::new();
+    if config.slack_signing_secret.is_none() {
+        out.push("SLACK_SIGNING_SECRET is unset: Slack events, /baton commands and buttons are refused (503)".to_string());
+    }
+    if config.github_webhook_secret.is_none() {
+        out.push("GITHUB_WEBHOOK_SECRET is unset: GitHub webhooks are refused (503), so no reviewer rotation and no deploy messages from GitHub".to_string());
+    }
+    if config.hook_token.is_none() {
+        out.push("BATON_HOOK_TOKEN is unset: /hooks/deploy, /hooks/errors and /api/* are refused (503), so no deploy notices from CI, no error reports, no lock checks".to_string());
+    }
+    if config.slack_bot_token.is_none() {
+        out.push("SLACK_BOT_TOKEN is unset: offline mode, Slack messages are printed to stdout instead of posted".to_string());
+    }
+    if config.github_token.is_none() {
+        out.push("GITHUB_TOKEN is unset: offline mode, reviewer requests are printed instead of made on GitHub".to_string());
+    }
+    out
+}
+
+/// The shortest inbound secret Baton accepts without a warning. Slack's
+/// signing secrets have 32 characters; the webhook secret and hook token are
+/// chosen by the operator (`openssl rand -hex 32` gives 64).
+pub const MIN_SECRET_CHARS: usize = 16;
+
+/// Inbound secrets shorter than [`MIN_SECRET_CHARS`], by setting name. One
+/// rule for all three, used by both `config check` and `doctor`.
+pub fn short_secrets(config: &Config) -> Vec<&'static str> {
+    [
+        ("SLACK_SIGNING_SECRET", &config.slack_signing_secret),
+        ("GITHUB_WEBHOOK_SECRET", &config.github_webhook_secret),
+        ("BATON_HOOK_TOKEN", &config.hook_token),
+    ]
+    .into_iter()
+    .filter(|(_, secret)| {
+        secret
+            .as_ref()
+            .is_some_and(|s| s.expose().chars().count() < MIN_SECRET_CHARS)
+    })
+    .map(|(name, _)| name)
+    .collect()
+}
+
+/// Whether no inbound endpoint can accept anything (no secret at all).
+pub fn nothing_accepted(config: &Config) -> bool {
+    config.slack_signing_secret.is_none()
+        && config.github_webhook_secret.is_none()
+        && config.hook_token.is_none()
+}
+
+/// `0`, `0s`, `0m0s`…: a duration that parses but is zero.
+fn is_zero_duration(text: &str) -> bool {
+    let digits: String = text
+        .trim()
+        .chars()
+        .filter(|c| !"smhdwSMHDW".contains(*c))
+        .collect();
+    !digits.is_empty() && digits.chars().all(|c| c == '0')
+}
+
+/// `BATON_LISTEN`: an IP address and port, or a host name and port
+/// (`localhost:3000`), resolved now; the first address it resolves to is used.
+fn listen_address(value: &str) -> Result<SocketAddr, ConfigError> {
+    use std::net::ToSocketAddrs;
+    if let Ok(addr) = value.parse() {
+        return Ok(addr);
+    }
+    let shape = || {
+        ConfigError(format!(
+            "BATON_LISTEN: `{value}` is not an address like 127.0.0.1:3000, 0.0.0.0:3000 or localhost:3000"
+        ))
+    };
+    let (host, port) = value.rsplit_once(':').ok_or_else(shape)?;
+    if host.is_empty() || port.parse::<u16>().is_err() {
+        return Err(shape());
+    }
+    let mut addrs = value.to_socket_addrs().map_err(|e| {
+        ConfigError(format!(
+            "BATON_LISTEN: the host name `{host}` does not resolve ({e}); use an IP address like 127.0.0.1:{port}"
+        ))
+    })?;
+    addrs.next().ok_or_else(|| {
+        ConfigError(format!(
+            "BATON_LISTEN: the host name `{host}` resolves to no address; use an IP address like 127.0.0.1:{port}"
+        ))
+    })
 }
 
 /// The effective settings as `NAME=value  (source)` lines, secrets redacted.
@@ -409,6 +533,75 @@ mod tests {
             let err = Config::from_values(&values(&[(name, bad)])).unwrap_err();
             assert!(err.0.starts_with(name), "{err}");
         }
+    }
+
+    #[test]
+    fn every_bad_setting_is_reported_not_just_the_first() {
+        let v = values(&[
+            ("BATON_LISTEN", "nowhere"),
+            ("BATON_ERROR_WINDOW", "soon"),
+            ("BATON_LOG_FORMAT", "xml"),
+        ]);
+        let found = problems(&v);
+        assert_eq!(found.len(), 3, "{found:?}");
+        assert!(found.iter().any(|p| p.starts_with("BATON_LISTEN")));
+        assert!(found.iter().any(|p| p.starts_with("BATON_ERROR_WINDOW")));
+        assert!(found.iter().any(|p| p.starts_with("BATON_LOG_FORMAT")));
+        assert!(problems(&values(&[])).is_empty());
+    }
+
+    #[test]
+    fn listen_accepts_a_host_name() {
+        let c = Config::from_values(&values(&[("BATON_LISTEN", "localhost:3000")])).unwrap();
+        assert!(c.listen.ip().is_loopback(), "{}", c.listen);
+        assert_eq!(c.listen.port(), 3000);
+        let err = Config::from_values(&values(&[("BATON_LISTEN", "localhost")])).unwrap_err();
+        assert!(err.0.contains("localhost:3000"), "{err}");
+        let err = Config::from_values(&values(&[("BATON_LISTEN", "no-such-host.invalid:3000")]))
+            .unwrap_err();
+        assert!(err.0.contains("does not resolve"), "{err}");
+    }
+
+    #[test]
+    fn a_zero_duration_is_called_zero() {
+        for zero in ["0s", "0", "00m"] {
+            let err = Config::from_values(&values(&[("BATON_HTTP_TIMEOUT", zero)])).unwrap_err();
+            assert!(err.0.contains("zero, which is not allowed"), "{err}");
+        }
+        let err = Config::from_values(&values(&[("BATON_HTTP_TIMEOUT", "soon")])).unwrap_err();
+        assert!(err.0.contains("not a duration like 30s"), "{err}");
+    }
+
+    #[test]
+    fn unusable_features_name_each_missing_secret() {
+        let bare = Config::from_values(&values(&[])).unwrap();
+        let off = unusable_features(&bare);
+        assert_eq!(off.len(), 5, "{off:?}");
+        assert!(nothing_accepted(&bare));
+        let full = Config::from_values(&values(&[
+            ("SLACK_SIGNING_SECRET", "s"),
+            ("SLACK_BOT_TOKEN", "xoxb-1"),
+            ("GITHUB_WEBHOOK_SECRET", "g"),
+            ("GITHUB_TOKEN", "t"),
+            ("BATON_HOOK_TOKEN", "h"),
+        ]))
+        .unwrap();
+        assert!(unusable_features(&full).is_empty());
+        assert!(!nothing_accepted(&full));
+        assert_eq!(
+            short_secrets(&full),
+            [
+                "SLACK_SIGNING_SECRET",
+                "GITHUB_WEBHOOK_SECRET",
+                "BATON_HOOK_TOKEN"
+            ]
+        );
+        let long = Config::from_values(&values(&[
+            ("SLACK_SIGNING_SECRET", "0123456789abcdef"),
+            ("BATON_HOOK_TOKEN", "0123456789abcdef0123"),
+        ]))
+        .unwrap();
+        assert!(short_secrets(&long).is_empty());
     }
 
     #[test]

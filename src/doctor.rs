@@ -2,7 +2,10 @@
 //! file and the listen address; one line per check with a fix for each
 //! failure. Works against the configured base URLs, so tests use fakes.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+use baton_state::FileState;
 
 use crate::config::Config;
 use crate::github::GithubSink;
@@ -25,34 +28,51 @@ pub async fn run(config: &Config) -> (Vec<(String, Verdict)>, bool) {
     let timeout = Duration::from_secs(config.http_timeout_secs);
     let mut checks: Vec<(String, Verdict)> = Vec::new();
 
+    let short = crate::config::short_secrets(config);
+    let inbound_secret = |name: &str, set: bool, unset: &str| {
+        if short.contains(&name) {
+            Verdict::Fail {
+                problem: format!(
+                    "{name} is shorter than {} characters",
+                    crate::config::MIN_SECRET_CHARS
+                ),
+                fix: if name == "SLACK_SIGNING_SECRET" {
+                    "copy the whole Signing Secret (32 characters) from the Slack app's Basic Information page".into()
+                } else {
+                    format!("use a long random value, e.g. `openssl rand -hex 32`, in {name} and wherever the other side keeps it")
+                },
+            }
+        } else if set {
+            Verdict::Pass("set".into())
+        } else {
+            Verdict::Skip(unset.into())
+        }
+    };
     checks.push((
         "Slack signing secret".into(),
-        match &config.slack_signing_secret {
-            Some(_) => Verdict::Pass("set".into()),
-            None => Verdict::Skip("not set: /slack/* answer 503 until SLACK_SIGNING_SECRET is set (Slack app → Basic Information → Signing Secret)".into()),
-        },
+        inbound_secret(
+            "SLACK_SIGNING_SECRET",
+            config.slack_signing_secret.is_some(),
+            "not set: /slack/* answer 503 until SLACK_SIGNING_SECRET is set (Slack app → Basic Information → Signing Secret)",
+        ),
     ));
     checks.push(("Slack bot token".into(), slack_token(config, timeout).await));
     checks.push((
         "GitHub webhook secret".into(),
-        match &config.github_webhook_secret {
-            Some(_) => Verdict::Pass("set".into()),
-            None => Verdict::Skip("not set: /github/webhook answers 503 until GITHUB_WEBHOOK_SECRET is set (see `baton github webhook --url …`)".into()),
-        },
+        inbound_secret(
+            "GITHUB_WEBHOOK_SECRET",
+            config.github_webhook_secret.is_some(),
+            "not set: /github/webhook answers 503 until GITHUB_WEBHOOK_SECRET is set (see `baton github webhook --url …`)",
+        ),
     ));
     checks.push(("GitHub token".into(), github_token(config, timeout).await));
     checks.push((
         "Hook token".into(),
-        match &config.hook_token {
-            Some(t) if t.expose().len() < 16 => Verdict::Fail {
-                problem: "BATON_HOOK_TOKEN is shorter than 16 characters".into(),
-                fix: "use a long random value, e.g. `openssl rand -hex 32`".into(),
-            },
-            Some(_) => Verdict::Pass("set".into()),
-            None => Verdict::Skip(
-                "not set: /hooks/* and /api/* answer 503 until BATON_HOOK_TOKEN is set".into(),
-            ),
-        },
+        inbound_secret(
+            "BATON_HOOK_TOKEN",
+            config.hook_token.is_some(),
+            "not set: /hooks/* and /api/* answer 503 until BATON_HOOK_TOKEN is set",
+        ),
     ));
     checks.push(("Data file".into(), data_file(config).await));
     checks.push(("Listen address".into(), listen_address(config).await));
@@ -66,6 +86,12 @@ async fn slack_token(config: &Config, timeout: Duration) -> Verdict {
     let Some(token) = &config.slack_bot_token else {
         return Verdict::Skip("not set: offline mode, Slack messages are printed to stdout".into());
     };
+    if let Err(problem) = reach(&config.slack_api_url, timeout).await {
+        return Verdict::Fail {
+            problem: format!("Slack's API is unreachable: {problem}"),
+            fix: "check SLACK_API_URL, this machine's network, DNS and proxy settings".into(),
+        };
+    }
     let sink = match SlackSink::api(&config.slack_api_url, token.expose(), timeout) {
         Ok(s) => s,
         Err(e) => {
@@ -78,7 +104,7 @@ async fn slack_token(config: &Config, timeout: Duration) -> Verdict {
     match sink.auth_test().await {
         Ok((user, team)) => Verdict::Pass(format!("auth.test OK at {}: bot {user} in {team}", config.slack_api_url)),
         Err(reason) if reason.contains("unreachable") || reason.contains("in time") => Verdict::Fail {
-            problem: format!("{reason} ({})", config.slack_api_url),
+            problem: exchange_failed("Slack", &config.slack_api_url, &reason),
             fix: "check SLACK_API_URL and that this machine reaches it".into(),
         },
         Err(reason) => Verdict::Fail {
@@ -92,6 +118,12 @@ async fn github_token(config: &Config, timeout: Duration) -> Verdict {
     let Some(token) = &config.github_token else {
         return Verdict::Skip("not set: offline mode, GitHub calls are printed to stdout".into());
     };
+    if let Err(problem) = reach(&config.github_api_url, timeout).await {
+        return Verdict::Fail {
+            problem: format!("GitHub's API is unreachable: {problem}"),
+            fix: "check GITHUB_API_URL, this machine's network, DNS and proxy settings".into(),
+        };
+    }
     let sink = match GithubSink::api(&config.github_api_url, token.expose(), timeout) {
         Ok(s) => s,
         Err(e) => {
@@ -104,7 +136,7 @@ async fn github_token(config: &Config, timeout: Duration) -> Verdict {
     match sink.current_user().await {
         Ok(login) => Verdict::Pass(format!("GET /user OK at {}: {login}", config.github_api_url)),
         Err(reason) if reason.contains("unreachable") || reason.contains("in time") => Verdict::Fail {
-            problem: format!("{reason} ({})", config.github_api_url),
+            problem: exchange_failed("GitHub", &config.github_api_url, &reason),
             fix: "check GITHUB_API_URL and that this machine reaches it".into(),
         },
         Err(reason) => Verdict::Fail {
@@ -114,19 +146,49 @@ async fn github_token(config: &Config, timeout: Duration) -> Verdict {
     }
 }
 
+/// The data file, looked at read-only: doctor never creates or changes it.
 async fn data_file(config: &Config) -> Verdict {
     let path = config.data.clone();
     let shown = path.display().to_string();
-    let opened =
-        tokio::task::spawn_blocking(move || baton_state::Store::open(&path).map(drop)).await;
-    match opened {
-        Ok(Ok(())) => Verdict::Pass(format!("{shown} opens and is writable")),
-        Ok(Err(baton_state::StoreError::AlreadyOpen { .. })) => Verdict::Pass(format!(
+    let looked = tokio::task::spawn_blocking(move || {
+        let state = baton_state::inspect(&path);
+        (state, nearest_folder_writable(&path))
+    })
+    .await;
+    let fix =
+        "point BATON_DATA at a file in a folder Baton's user can write, e.g. ./data/baton.redb";
+    match looked {
+        Ok((Ok(FileState::Missing), Ok(folder))) => Verdict::Pass(format!(
+            "{shown} does not exist yet; Baton creates it on first start ({folder} is writable)"
+        )),
+        Ok((Ok(FileState::Missing), Err(problem))) => Verdict::Fail {
+            problem: format!("{shown} does not exist and cannot be created: {problem}"),
+            fix: fix.into(),
+        },
+        Ok((Ok(FileState::Readable { schema, .. }), _))
+            if !baton_state::schema_supported(schema) =>
+        {
+            Verdict::Fail {
+                problem: format!(
+                    "{shown} was written by a newer Baton (schema {schema}, this build knows {})",
+                    baton_state::SCHEMA_VERSION
+                ),
+                fix: "run the newer Baton, or restore a backup made by this version".into(),
+            }
+        }
+        Ok((Ok(FileState::Readable { schema, tables }), _)) => Verdict::Pass(format!(
+            "{shown} opens (schema {schema}, {} records)",
+            tables.iter().map(|(_, n)| n).sum::<u64>()
+        )),
+        Ok((Ok(FileState::InUse), _)) => Verdict::Pass(format!(
             "{shown} is in use by a running Baton (that is fine)"
         )),
-        Ok(Err(e)) => Verdict::Fail {
+        Ok((Ok(FileState::NeedsRepair), _)) => Verdict::Pass(format!(
+            "{shown} was not closed cleanly; Baton repairs it when it next starts"
+        )),
+        Ok((Err(e), _)) => Verdict::Fail {
             problem: e.to_string(),
-            fix: "point BATON_DATA at a writable file, e.g. ./data/baton.redb".into(),
+            fix: fix.into(),
         },
         Err(e) => Verdict::Fail {
             problem: e.to_string(),
@@ -135,13 +197,119 @@ async fn data_file(config: &Config) -> Verdict {
     }
 }
 
+/// The nearest existing folder on the way to `path`, if Baton could create
+/// the file's folder and the file there (checked with a probe file that is
+/// removed at once).
+fn nearest_folder_writable(path: &Path) -> Result<String, String> {
+    let mut folder = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    while !folder.exists() {
+        match folder.parent() {
+            Some(up) if !up.as_os_str().is_empty() => folder = up.to_path_buf(),
+            _ => {
+                folder = PathBuf::from(".");
+                break;
+            }
+        }
+    }
+    let probe = folder.join(format!(".baton-doctor-{}", std::process::id()));
+    match std::fs::File::create(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(folder.display().to_string())
+        }
+        Err(e) => Err(format!("{} is not writable ({e})", folder.display())),
+    }
+}
+
+/// The listen address is free, or a Baton already answers there.
 async fn listen_address(config: &Config) -> Verdict {
-    match tokio::net::TcpListener::bind(config.listen).await {
-        Ok(_) => Verdict::Pass(format!("{} is free", config.listen)),
-        Err(e) => Verdict::Fail {
-            problem: format!("cannot listen on {}: {e}", config.listen),
-            fix: "stop whatever uses it (is Baton already running?) or set BATON_LISTEN to another address".into(),
+    let listen = config.listen;
+    let error = match tokio::net::TcpListener::bind(listen).await {
+        Ok(_) => return Verdict::Pass(format!("{listen} is free")),
+        Err(e) => e,
+    };
+    if error.kind() == std::io::ErrorKind::AddrInUse {
+        let target = crate::healthcheck::local_target(listen);
+        let answer = tokio::task::spawn_blocking(move || crate::healthcheck::readyz(target)).await;
+        return match answer {
+            Ok(Ok(())) => Verdict::Pass(format!(
+                "Baton is already running on {listen} and ready (that is fine)"
+            )),
+            Ok(Err(reason)) if reason.contains("answered HTTP") => Verdict::Pass(format!(
+                "Baton is already running on {listen} but not ready: {reason}"
+            )),
+            _ => Verdict::Fail {
+                problem: format!("{listen} is taken by another program (not Baton)"),
+                fix: "stop that program or set BATON_LISTEN to another address".into(),
+            },
+        };
+    }
+    Verdict::Fail {
+        problem: format!("cannot listen on {listen}: {error}"),
+        fix: "set BATON_LISTEN to an address of this machine, e.g. 127.0.0.1:3000 (ports below 1024 need extra rights)".into(),
+    }
+}
+
+/// Can this machine open a TCP connection to `url`'s host? Says why not in
+/// a plain sentence (the host name does not resolve, nothing listens,
+/// no answer in time).
+async fn reach(url: &str, timeout: Duration) -> Result<(), String> {
+    let (host, port) = host_and_port(url).ok_or_else(|| format!("`{url}` has no host"))?;
+    let resolved =
+        tokio::time::timeout(timeout, tokio::net::lookup_host((host.as_str(), port))).await;
+    let addrs: Vec<_> = match resolved {
+        Err(_) => return Err(format!("looking up the host name {host} took longer than {}s (is DNS reachable?)", timeout.as_secs())),
+        Ok(Err(_)) => return Err(format!("the host name {host} does not resolve (no DNS answer: is this machine offline, or the name mistyped?)")),
+        Ok(Ok(addrs)) => addrs.collect(),
+    };
+    let Some(first) = addrs.first().copied() else {
+        return Err(format!("the host name {host} resolves to no address"));
+    };
+    match tokio::time::timeout(timeout, tokio::net::TcpStream::connect(first)).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => Err(format!(
+            "nothing accepts connections at {host}:{port} (connection refused)"
+        )),
+        Ok(Err(e)) => Err(format!("cannot connect to {host}:{port} ({e})")),
+        Err(_) => Err(format!(
+            "{host}:{port} did not answer within {}s (a firewall, or no route to it?)",
+            timeout.as_secs()
+        )),
+    }
+}
+
+/// `https://api.github.com/x` → (`api.github.com`, 443).
+fn host_and_port(url: &str) -> Option<(String, u16)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split('/').next()?;
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
+    let default = if scheme.eq_ignore_ascii_case("http") {
+        80
+    } else {
+        443
+    };
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => match p.parse() {
+            Ok(port) => (h, port),
+            Err(_) => (authority, default),
         },
+        _ => (authority, default),
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    (!host.is_empty()).then(|| (host.to_string(), port))
+}
+
+/// A connection was made but the exchange failed: say so without the
+/// HTTP client's internals.
+fn exchange_failed(service: &str, url: &str, reason: &str) -> String {
+    if reason.contains("in time") {
+        format!("{service} accepted the connection at {url} but did not answer in time")
+    } else {
+        format!("connected to {url}, but the request failed before {service} answered (not an HTTPS server there, or a proxy in the way?)")
     }
 }
 
@@ -153,5 +321,28 @@ pub fn print(checks: &[(String, Verdict)]) {
             Verdict::Skip(detail) => println!("– {name}: {detail}"),
             Verdict::Fail { problem, fix } => println!("✘ {name}: {problem}\n    fix: {fix}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_and_port_of_api_urls() {
+        assert_eq!(
+            host_and_port("https://api.github.com"),
+            Some(("api.github.com".into(), 443))
+        );
+        assert_eq!(
+            host_and_port("https://slack.com/api"),
+            Some(("slack.com".into(), 443))
+        );
+        assert_eq!(
+            host_and_port("http://127.0.0.1:8080/api"),
+            Some(("127.0.0.1".into(), 8080))
+        );
+        assert_eq!(host_and_port("http://[::1]:9/x"), Some(("::1".into(), 9)));
+        assert_eq!(host_and_port("http://"), None);
     }
 }

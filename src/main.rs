@@ -2,15 +2,19 @@
 //! up logging, and run the chosen subcommand.
 
 mod apply;
+mod backup;
 mod cli;
 mod config;
 mod demo;
 mod doctor;
 mod github;
+mod healthcheck;
 mod http;
 mod metrics;
 mod notify;
 mod outbox;
+#[cfg(test)]
+mod packaging_check;
 mod server;
 mod setup;
 mod slack;
@@ -42,8 +46,8 @@ pub fn unix_now() -> i64 {
 fn main() -> ExitCode {
     let process_start = std::time::Instant::now();
     let cli = Cli::parse();
-    let layers = cli.global.layers();
-    let command = cli.command.unwrap_or(Command::Serve);
+    let layers = cli.layers();
+    let command = cli.command.unwrap_or(Command::Serve(cli.place));
     if let Command::Config(ConfigCommand::Example) = command {
         print!("{}", config::env_example());
         return ExitCode::SUCCESS;
@@ -57,20 +61,22 @@ fn main() -> ExitCode {
     if let Command::Github(GithubCommand::Webhook { url }) = &command {
         return print_or_fail(setup::github_webhook_help(url));
     }
-    let (config, sources) = match Config::load(&layers) {
-        Ok(loaded) => loaded,
+    if let Command::Config(ConfigCommand::Check(_)) = command {
+        return config_check(&layers);
+    }
+    let config = match Config::load(&layers) {
+        Ok((config, _)) => config,
         Err(e) => {
-            eprintln!("baton: configuration error: {e}");
+            for line in e.0.lines() {
+                eprintln!("baton: configuration error: {line}");
+            }
             return ExitCode::from(2);
         }
     };
     match command {
-        Command::Config(ConfigCommand::Check) => {
-            print!("{}", config::describe(&sources));
-            println!("configuration OK");
-            ExitCode::SUCCESS
-        }
-        Command::Serve => {
+        Command::Healthcheck(_) => healthcheck::run(&config),
+        Command::Backup { path, .. } => backup::run(&config, &path),
+        Command::Serve(_) => {
             init_logging(&config);
             run_async(async move {
                 let server = server::start(config).await?;
@@ -84,7 +90,7 @@ fn main() -> ExitCode {
                 server.wait().await
             })
         }
-        Command::Doctor => {
+        Command::Doctor(_) => {
             let runtime = match tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -97,12 +103,25 @@ fn main() -> ExitCode {
             };
             let (checks, ok) = runtime.block_on(doctor::run(&config));
             doctor::print(&checks);
-            if ok {
+            let off = config::unusable_features(&config);
+            if !off.is_empty() {
+                println!("Not usable with these settings:");
+                for feature in &off {
+                    println!("  - {feature}");
+                }
+            }
+            if !ok {
+                println!("Some checks failed: see the fixes above.");
+                ExitCode::FAILURE
+            } else if config::nothing_accepted(&config) {
+                println!("Baton would start, but every endpoint would answer 503: set at least one of SLACK_SIGNING_SECRET, GITHUB_WEBHOOK_SECRET, BATON_HOOK_TOKEN.");
+                ExitCode::FAILURE
+            } else if off.is_empty() {
                 println!("All checks passed.");
                 ExitCode::SUCCESS
             } else {
-                println!("Some checks failed: see the fixes above.");
-                ExitCode::FAILURE
+                println!("All checks passed for what is configured.");
+                ExitCode::SUCCESS
             }
         }
         Command::Notify(cli::NotifyCommand::Deploy(args)) => notify::deploy(&config, &args),
@@ -111,6 +130,54 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `baton config check`: every bad setting on stderr, then the table of
+/// effective settings; exit 2 if any setting is bad.
+fn config_check(layers: &config::Layers) -> ExitCode {
+    let sources = match Config::load_values(layers) {
+        Ok(values) => values,
+        Err(e) => {
+            eprintln!("baton: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let problems = config::problems(&sources);
+    for problem in &problems {
+        eprintln!("baton: configuration error: {problem}");
+    }
+    print!("{}", config::describe(&sources));
+    if !problems.is_empty() {
+        println!(
+            "configuration has {} bad setting{}: see the errors above",
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" }
+        );
+        return ExitCode::from(2);
+    }
+    let config = match Config::from_values(&sources) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("baton: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    for name in config::short_secrets(&config) {
+        println!(
+            "warning: {name} is shorter than {} characters; use a long random value, e.g. `openssl rand -hex 32`",
+            config::MIN_SECRET_CHARS
+        );
+    }
+    let off = config::unusable_features(&config);
+    if off.is_empty() {
+        println!("configuration OK");
+    } else {
+        println!("configuration OK, but not usable with these settings:");
+        for feature in &off {
+            println!("  - {feature}");
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 fn print_or_fail(text: anyhow::Result<String>) -> ExitCode {
@@ -134,7 +201,11 @@ fn init_logging(config: &Config) {
         .with_writer(std::io::stderr);
     match config.log_format {
         LogFormat::Json => builder.json().init(),
-        LogFormat::Pretty => builder.init(),
+        // Colour codes only on a terminal, never into a file or a journal.
+        LogFormat::Pretty => {
+            use std::io::IsTerminal;
+            builder.with_ansi(std::io::stderr().is_terminal()).init()
+        }
     }
 }
 

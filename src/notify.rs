@@ -8,8 +8,8 @@
 //! - `0`: Baton accepted the notice (it prints which deploy and channels);
 //! - `1`: Baton answered but refused it (bad field, unknown status, wrong
 //!   token, endpoint disabled); its error is printed, resending will not help;
-//! - `2`: usage or configuration error found before sending (no token, no
-//!   `--version`, a bad `BATON_URL`);
+//! - `2`: usage or configuration error found before sending (a bad flag or
+//!   `--status`, no token, none of `--version`/`--ref`/`--sha`, a bad `BATON_URL`);
 //! - `3`: Baton could not be reached (connection refused, timeout); safe to retry.
 //!
 //! An unreadable `--log` file is a warning, not an error: the notice is
@@ -39,9 +39,9 @@ pub fn deploy(config: &Config, args: &NotifyDeploy) -> ExitCode {
         );
         return ExitCode::from(2);
     };
-    if args.version.is_none() {
+    if args.version.is_none() && args.git_ref.is_none() && args.sha.is_none() {
         eprintln!(
-            "baton notify: give --version (a version label, tag or commit) so Baton can tell deploys apart"
+            "baton notify: give at least one of --version, --ref or --sha so Baton can tell deploys apart"
         );
         return ExitCode::from(2);
     }
@@ -60,6 +60,8 @@ pub fn deploy(config: &Config, args: &NotifyDeploy) -> ExitCode {
         "environment": args.environment,
         "status": args.status,
         "version": args.version,
+        "ref": args.git_ref,
+        "sha": args.sha,
         "url": args.url,
         "actor": args.actor,
         "deploy_id": args.deploy_id,
@@ -118,7 +120,7 @@ pub fn deploy(config: &Config, args: &NotifyDeploy) -> ExitCode {
 
 /// The deepest error in the chain (reqwest's top level says only "error
 /// sending request").
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+pub fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     let mut cause = e;
     while let Some(next) = cause.source() {
         cause = next;

@@ -51,15 +51,14 @@ fn base_url(url: &str) -> anyhow::Result<String> {
 }
 
 /// The manifest with the request URLs pointing at `url`.
+/// Slack sends events, commands and button presses only to `https://`
+/// request URLs, so an `http://` base is refused with the way out.
 pub fn slack_manifest(url: &str) -> anyhow::Result<String> {
     let base = base_url(url)?;
-    let host = base.split_once("://").map(|(_, h)| h).unwrap_or(&base);
-    let scheme = if base.starts_with("http://") {
-        "http"
-    } else {
-        "https"
+    let Some(host) = base.strip_prefix("https://") else {
+        bail!("--url must start with https://: Slack sends requests only to HTTPS URLs. Put Baton behind a reverse proxy that terminates TLS (see \"HTTPS\" in the README) and give that proxy's https:// URL (got `{base}`)");
     };
-    Ok(MANIFEST_TEMPLATE.replace("https://YOUR-HOST", &format!("{scheme}://{host}")))
+    Ok(MANIFEST_TEMPLATE.replace("https://YOUR-HOST", &format!("https://{host}")))
 }
 
 /// How to create the GitHub webhook for `url`.
@@ -161,6 +160,8 @@ mod tests {
     #[test]
     fn bad_urls_are_refused() {
         assert!(slack_manifest("baton.example.com").is_err());
+        let http = slack_manifest("http://baton.example.com").unwrap_err();
+        assert!(http.to_string().contains("HTTPS"), "{http}");
         assert!(github_webhook_help("https://").is_err());
         let help = github_webhook_help("https://b.example/").unwrap();
         assert!(help.contains("https://b.example/github/webhook"));

@@ -121,10 +121,10 @@ async fn doctor_passes_against_healthy_fakes() {
     let env = [
         ("SLACK_BOT_TOKEN", "xoxb-test"),
         ("SLACK_API_URL", slack_url.as_str()),
-        ("SLACK_SIGNING_SECRET", "s"),
+        ("SLACK_SIGNING_SECRET", "0123456789abcdef0123456789abcdef"),
         ("GITHUB_TOKEN", "ghp-test"),
         ("GITHUB_API_URL", github_url.as_str()),
-        ("GITHUB_WEBHOOK_SECRET", "g"),
+        ("GITHUB_WEBHOOK_SECRET", "a-long-random-webhook-secret"),
         ("BATON_HOOK_TOKEN", "0123456789abcdef0123"),
         ("BATON_DATA", data.as_str()),
         ("BATON_LISTEN", listen.as_str()),

@@ -11,7 +11,7 @@ use super::signature::verify_bearer;
 use super::{header, ApiError, SharedState};
 use crate::apply;
 
-fn authorize(state: &SharedState, headers: &HeaderMap) -> Result<(), ApiError> {
+pub(super) fn authorize(state: &SharedState, headers: &HeaderMap) -> Result<(), ApiError> {
     let token = state
         .config
         .hook_token

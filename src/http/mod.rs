@@ -3,6 +3,7 @@
 //! they authenticate, parse, and hand the typed input to [`crate::apply`]
 //! through the writer.
 
+mod backup;
 mod github;
 mod health;
 mod hooks;
@@ -85,6 +86,7 @@ pub fn router(state: SharedState) -> Router {
             post(hooks::errors).layer(DefaultBodyLimit::max(config.hook_body_limit)),
         )
         .route("/api/locks/{environment}", get(hooks::lock_status))
+        .route("/api/backup", get(backup::backup))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

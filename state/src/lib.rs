@@ -9,6 +9,7 @@
 //! new optional fields need no migration. Feature tables live in their own
 //! modules ([`reviewers`], [`deploys`], [`errors`], [`channels`]).
 
+mod backup;
 pub mod channels;
 pub mod deploys;
 pub mod errors;
@@ -22,6 +23,7 @@ use redb::{
 };
 use serde::{de::DeserializeOwned, Serialize};
 
+pub use backup::{backup_file, inspect, schema_supported, BackupSummary, FileState};
 pub use outbox::{DeadLetter, OutboxItem, StoredMessage};
 
 /// Unix seconds, passed in by the caller (the state crate never reads the clock).

@@ -24,7 +24,7 @@ pub enum HookStatus {
 }
 
 impl HookStatus {
-    const NAMES: [(&'static str, HookStatus); 4] = [
+    pub const NAMES: [(&'static str, HookStatus); 4] = [
         ("started", HookStatus::Started),
         ("succeeded", HookStatus::Succeeded),
         ("failed", HookStatus::Failed),
