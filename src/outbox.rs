@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use baton_handlers::Outbound;
 use baton_state::{OutboxItem, Store, StoredMessage};
-use rand::Rng;
+use rand::RngExt;
 use tokio::sync::watch;
 
 use crate::github::GithubSink;

@@ -179,7 +179,7 @@ impl Demo {
 }
 
 fn random_secret() -> String {
-    use rand::Rng;
+    use rand::RngExt;
     let bytes: [u8; 16] = rand::rng().random();
     hex::encode(bytes)
 }
