@@ -518,7 +518,7 @@ mod tests {
         let link = Mrkdwn(format!(
             "{}*{}*",
             "y".repeat(10),
-            Mrkdwn::link("https://x.example/a", &"t".repeat(50))
+            Mrkdwn::link("https://x.example/a", "t".repeat(50))
         ));
         let cut = link.fit(40);
         assert!(!cut.as_str().contains('<'), "{cut}");
