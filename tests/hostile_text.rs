@@ -193,3 +193,45 @@ async fn a_huge_report_stays_inside_slacks_limits() {
     // `post_where` reads the calls through the validator.
     post_where(&api, |c, _| c == "CBIG").await;
 }
+
+#[tokio::test]
+async fn invalid_surrogates_in_json_escapes_are_refused_with_a_reason() {
+    let api = fake_slack::ok().await;
+    let baton = start(&api).await;
+    baton.command("CSUR", ADMIN, "errors subscribe").await;
+    let bodies: [&[u8]; 3] = [
+        br#"{"service":"api","environment":"prod","level":"error","message":"bad \ud800 half"}"#,
+        br#"{"service":"api\udfff","environment":"prod","level":"error","message":"x"}"#,
+        br#"{"service":"api","environment":"prod","status":"started","version":"\ud83d"}"#,
+    ];
+    for (i, body) in bodies.iter().enumerate() {
+        let route = if i == 2 {
+            "/hooks/deploy"
+        } else {
+            "/hooks/errors"
+        };
+        let response = baton.hook(route, body).await;
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert_eq!(status, 400, "{route}: {text}");
+        assert!(
+            text.contains("escape") || text.contains("surrogate"),
+            "the reason names the fault: {text}"
+        );
+    }
+    // A valid pair is fine and reaches Slack as the emoji.
+    let ok =
+        br#"{"service":"api","environment":"prod","level":"error","message":"smile \ud83d\ude00"}"#;
+    assert_eq!(baton.hook("/hooks/errors", ok).await.status(), 202);
+    let text = post_where(&api, |c, t| c == "CSUR" && t.contains("smile")).await;
+    assert!(text.contains("smile 😀"), "{text}");
+    assert_eq!(
+        texts(&api, "chat.postMessage")
+            .await
+            .iter()
+            .filter(|(c, _)| c == "CSUR")
+            .count(),
+        2,
+        "the subscription notice and the one valid report; nothing from the refused bodies"
+    );
+}

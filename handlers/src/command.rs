@@ -90,9 +90,10 @@ impl UsageError {
     /// message may quote their words: all of it is escaped, so a usage
     /// placeholder like `<environment>` shows as written.
     pub fn to_text(&self) -> Mrkdwn {
+        let message = Mrkdwn::text_cut(&self.message, 1_000);
         match &self.usage {
-            Some(usage) => mrkdwn!(":warning: {}\nUsage: `{}`", self.message, usage),
-            None => mrkdwn!(":warning: {}", self.message),
+            Some(usage) => mrkdwn!(":warning: {}\nUsage: `{}`", message, usage),
+            None => mrkdwn!(":warning: {}", message),
         }
     }
 }

@@ -17,6 +17,9 @@ pub mod reviewers;
 pub mod slack;
 pub mod text;
 
+#[cfg(test)]
+mod hostile_tests;
+
 pub use mrkdwn::Mrkdwn;
 pub use outbound::{MessageKey, Outbound};
 

@@ -108,15 +108,23 @@ pub const fn template_fits(template: &str, pieces: usize) -> bool {
     found == pieces
 }
 
-/// Escape `&`, `<` and `>` as Slack requires, appending to `out`.
+/// Escape `&`, `<` and `>` as Slack requires, appending to `out`. Runs of
+/// backticks are broken with a zero-width space, so outside text can
+/// neither open nor close a code block.
 fn escape_into(text: &str, out: &mut String) {
+    let mut previous = None;
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
+            '`' if previous == Some('`') => {
+                out.push('\u{200B}');
+                out.push('`');
+            }
             c => out.push(c),
         }
+        previous = Some(c);
     }
 }
 
@@ -480,6 +488,12 @@ mod tests {
             Mrkdwn::link("https://a|b", "c|d").as_str(),
             "<https://a%7Cb|c¦d>"
         );
+    }
+
+    #[test]
+    fn outside_text_cannot_open_a_code_block() {
+        let m = mrkdwn!("*{}* and `x`", "a ``` b ``");
+        assert!(!m.contains("``"), "{m}");
     }
 
     #[test]

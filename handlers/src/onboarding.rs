@@ -86,7 +86,7 @@ pub fn mention_reply(channel: &str, setup: &ChannelSetup) -> Outbound {
         ));
     }
     lines.push("Type `/baton help` for every command.".into());
-    let text = Mrkdwn::from(lines.join("\n"));
+    let text = Mrkdwn::from(lines.join("\n")).fit(crate::blocks::SECTION_TEXT_LIMIT);
     Outbound::SlackPost {
         channel: channel.to_string(),
         blocks: Some(blocks::message(vec![blocks::section(text.clone())])),

@@ -34,6 +34,7 @@ fn verify(state: &SharedState, headers: &HeaderMap, body: &[u8]) -> Result<(), A
 
 /// An ephemeral answer to a slash command.
 fn ephemeral(text: Mrkdwn) -> Response {
+    let text = text.fit(baton_handlers::blocks::MESSAGE_TEXT_LIMIT);
     Json(json!({"response_type": "ephemeral", "text": text})).into_response()
 }
 

@@ -47,7 +47,11 @@ pub fn check_message(body: &Value) -> Result<(), String> {
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(format!("{}\nin message: {body}", problems.join("\n")))
+        Err(format!(
+            "{}\nin message: {}",
+            problems.join("\n"),
+            clip(&body.to_string())
+        ))
     }
 }
 
@@ -59,8 +63,17 @@ pub fn check_text(text: &str) -> Result<(), String> {
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(format!("{}\nin text: {text}", problems.join("\n")))
+        Err(format!("{}\nin text: {}", problems.join("\n"), clip(text)))
     }
+}
+
+/// At most 600 characters of a long text, for error messages.
+fn clip(text: &str) -> String {
+    if text.chars().count() <= 600 {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(600).collect();
+    format!("{head}… ({} characters)", text.chars().count())
 }
 
 fn check_limit(place: &str, text: &str, limit: usize, problems: &mut Vec<String>) {
@@ -144,7 +157,10 @@ fn check_text_object(place: &str, object: &Value, limit: usize, problems: &mut V
 /// http(s) link, closed by `>`; no other `>`; code fences come in pairs.
 fn check_mrkdwn(place: &str, text: &str, problems: &mut Vec<String>) {
     if text.contains("<!") {
-        problems.push(format!("{place}: `<!` (a channel-wide ping) in {text:?}"));
+        problems.push(format!(
+            "{place}: `<!` (a channel-wide ping) in {:?}",
+            clip(text)
+        ));
     }
     let bytes = text.as_bytes();
     let mut i = 0;
