@@ -629,19 +629,20 @@ async fn notify_deploy_reports_to_a_running_baton_with_exit_codes() {
         "only the last 50 lines: {reply}"
     );
 
-    // Rejected by Baton: exit 1 with its reason.
+    // A bad status is a usage error found before sending: exit 2.
     let out = notify(
         &url,
         Some(HOOK_TOKEN),
         &[&common[..], &["--status", "exploded"]].concat(),
     )
     .await;
-    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("unknown status `exploded`"),
+        String::from_utf8_lossy(&out.stderr).contains("invalid value 'exploded'"),
         "{}",
         describe(&out)
     );
+    // Rejected by Baton: exit 1 with its reason.
     let out = notify(
         &url,
         Some("wrong-token"),
