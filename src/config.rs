@@ -44,6 +44,8 @@ pub const SETTINGS: &[Setting] = &[
     Setting { name: "BATON_LOCK_DEFAULT", default: "4h", secret: false, meaning: "How long a deploy lock lasts when no `for <duration>` is given" },
     Setting { name: "BATON_ERROR_WINDOW", default: "10m", secret: false, meaning: "Window in which repeats of one error are counted, not posted" },
     Setting { name: "BATON_ERROR_CHANNEL_CAP", default: "20", secret: false, meaning: "Error messages one channel gets per minute before the rest are held and summarised" },
+    Setting { name: "BATON_PUBLIC_URL", default: "", secret: false, meaning: "Address applications reach Baton at (https://baton.example.com); the host of the Sentry DSNs `/baton errors dsn` makes" },
+    Setting { name: "BATON_INGEST_QUEUE_LIMIT", default: "10000", secret: false, meaning: "Writes waiting for the store beyond which Sentry SDK requests get 429 and Retry-After (0 = always)" },
 ];
 
 /// A secret value. Its `Debug` never shows the value, and it has no `Display`.
@@ -100,6 +102,9 @@ pub struct Config {
     pub lock_default_secs: i64,
     pub error_window_secs: i64,
     pub error_channel_cap: u32,
+    /// `BATON_PUBLIC_URL`, checked, without a trailing `/`.
+    pub public_url: Option<String>,
+    pub ingest_queue_limit: usize,
 }
 
 /// A setting with a bad value; the message names the setting.
@@ -259,6 +264,14 @@ impl Config {
             }
             Ok(n as usize)
         };
+        let public_url = Some(get("BATON_PUBLIC_URL"))
+            .filter(|u| !u.is_empty())
+            .map(|u| {
+                baton_handlers::errors::dsn::check_public_url(&u)
+                    .map(|()| u.trim_end_matches('/').to_string())
+                    .map_err(|e| ConfigError(format!("BATON_PUBLIC_URL: {e}")))
+            })
+            .transpose()?;
         Ok(Config {
             listen,
             data: PathBuf::from(data),
@@ -284,6 +297,8 @@ impl Config {
             lock_default_secs: duration("BATON_LOCK_DEFAULT")?,
             error_window_secs: duration("BATON_ERROR_WINDOW")?,
             error_channel_cap: cap as u32,
+            public_url,
+            ingest_queue_limit: number("BATON_INGEST_QUEUE_LIMIT")? as usize,
         })
     }
 }

@@ -21,6 +21,10 @@ const HELP: &[(&str, &str)] = &[
         "Redelivered events answered without acting",
     ),
     (
+        "baton_sentry_shed_total",
+        "Sentry SDK requests answered 429 because the store was too far behind",
+    ),
+    (
         "baton_deliveries_total",
         "Outbox items delivered, by service",
     ),

@@ -3,9 +3,11 @@
 //! they authenticate, parse, and hand the typed input to [`crate::apply`]
 //! through the writer.
 
+mod decompress;
 mod github;
 mod health;
 mod hooks;
+mod sentry;
 pub mod signature;
 mod slack;
 
@@ -50,6 +52,7 @@ impl AppState {
             lock_default_secs: self.config.lock_default_secs,
             error_window_secs: self.config.error_window_secs,
             error_channel_cap: self.config.error_channel_cap,
+            public_url: self.config.public_url.clone(),
         }
     }
 }
@@ -85,6 +88,14 @@ pub fn router(state: SharedState) -> Router {
             post(hooks::errors).layer(DefaultBodyLimit::max(config.hook_body_limit)),
         )
         .route("/api/locks/{environment}", get(hooks::lock_status))
+        .route(
+            "/api/{project_id}/envelope/",
+            post(sentry::envelope).layer(DefaultBodyLimit::max(sentry::ENVELOPE_WIRE_LIMIT)),
+        )
+        .route(
+            "/api/{project_id}/store/",
+            post(sentry::store).layer(DefaultBodyLimit::max(sentry::STORE_LIMIT)),
+        )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

@@ -7,13 +7,15 @@
 //!
 //! Values are JSON (serde) so the file stays readable with a debugger and
 //! new optional fields need no migration. Feature tables live in their own
-//! modules ([`reviewers`], [`deploys`], [`errors`], [`channels`]).
+//! modules ([`reviewers`], [`deploys`], [`errors`], [`channels`],
+//! [`sentry`]).
 
 pub mod channels;
 pub mod deploys;
 pub mod errors;
 mod outbox;
 pub mod reviewers;
+pub mod sentry;
 
 use std::path::Path;
 

@@ -288,6 +288,57 @@ pub fn parse_report(body: &[u8]) -> Result<ErrorReport, ReportError> {
     parse_baton(&root)
 }
 
+// ---------- Sentry SDK events ----------
+
+/// An event as a Sentry SDK sends it (an envelope's `event` item, or the
+/// body of the older `/api/{id}/store/`), for `service` (the service the
+/// DSN's key belongs to). Read like a Sentry webhook's event (see the module
+/// comment), plus the SDKs' own forms: `message` as an object
+/// (`{"formatted"|"message": …}`), `exception` as a bare array of values,
+/// and `release`, kept as the tag `release`. Returns the event's
+/// `event_id` as sent, if any.
+pub fn parse_sdk_event(
+    body: &[u8],
+    service: &str,
+) -> Result<(ErrorReport, Option<String>), ReportError> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| ReportError(format!("the event is not valid JSON: {e}")))?;
+    let Value::Object(mut event) = value else {
+        return Err(ReportError("the event must be a JSON object".into()));
+    };
+    if let Some(Value::Object(message)) = event.get("message") {
+        let message = message.clone();
+        event.remove("message");
+        event.entry("logentry").or_insert(Value::Object(message));
+    }
+    if let Some(Value::Array(values)) = event.get("exception") {
+        let values = Value::Array(values.clone());
+        event.insert("exception".into(), serde_json::json!({ "values": values }));
+    }
+    let event_id = event
+        .get("event_id")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let mut report = match parse_sentry(&event, "event", None) {
+        Ok(report) => report,
+        // An event with no text at all, as Sentry labels it.
+        Err(_) => {
+            event.insert("message".into(), Value::from("<unlabeled event>"));
+            parse_sentry(&event, "event", None)?
+        }
+    };
+    report.service = clean_name(service);
+    if let Some(release) = event.get("release").and_then(Value::as_str) {
+        if !release.trim().is_empty() && report.tags.len() < MAX_TAGS {
+            report
+                .tags
+                .entry("release".into())
+                .or_insert_with(|| clean_name(release));
+        }
+    }
+    Ok((report, event_id))
+}
+
 // ---------- Baton's JSON ----------
 
 fn parse_baton(root: &Map<String, Value>) -> Result<ErrorReport, ReportError> {
