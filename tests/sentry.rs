@@ -407,7 +407,9 @@ async fn hand_built_envelopes_every_encoding_and_every_refusal() {
     );
     let mut truncated = refused(3);
     truncated.truncate(truncated.len() - 20);
-    let cases: Vec<(&str, Option<&str>, Option<&str>, Vec<u8>, u16)> = vec![
+    /// What is wrong, the key, the encoding, the body, the status wanted.
+    type Case<'a> = (&'a str, Option<&'a str>, Option<&'a str>, Vec<u8>, u16);
+    let cases: Vec<Case> = vec![
         ("no key", None, None, refused(0), 401),
         (
             "unknown key",
