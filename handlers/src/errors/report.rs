@@ -840,6 +840,56 @@ mod tests {
     }
 
     #[test]
+    fn sdk_events_in_their_own_forms() {
+        // A chained exception (outermost last), release, tags as an object.
+        let (r, id) = parse_sdk_event(
+            br#"{"event_id":"5b7f4e8a9c2d4e1f8a3b6c9d0e1f2a3b","level":"fatal","release":"shop@1.4.2",
+                "tags":{"region":"eu","service":"ignored"},"timestamp":"2026-11-23T10:00:00Z",
+                "exception":{"values":[
+                  {"type":"CardDeclined","value":"no"},
+                  {"type":"CheckoutError","value":"checkout of order 7 failed","stacktrace":{"frames":[
+                    {"function":"main","filename":"lib/runtime.py","in_app":false},
+                    {"function":"checkout","filename":"shop/views.py","lineno":12,"in_app":true}]}}]}}"#,
+            "Shop",
+        )
+        .unwrap();
+        assert_eq!(id.as_deref(), Some("5b7f4e8a9c2d4e1f8a3b6c9d0e1f2a3b"));
+        assert_eq!(r.service, "Shop", "the DSN's service, not a tag");
+        assert_eq!(r.environment, "production");
+        assert_eq!(r.level, Level::Fatal);
+        assert_eq!(r.exception.as_ref().unwrap().kind, "CheckoutError");
+        assert_eq!(r.message, "CheckoutError: checkout of order 7 failed");
+        assert_eq!(r.frames()[0].function.as_deref(), Some("checkout"));
+        assert_eq!(r.frames()[0].in_app, Some(true));
+        assert_eq!(
+            r.tags.get("release").map(String::as_str),
+            Some("shop@1.4.2")
+        );
+        assert_eq!(r.occurred_at, Some(1_795_428_000));
+        // `message` as an object, `exception` as a bare array, a fingerprint.
+        let (r, _) = parse_sdk_event(
+            br#"{"message":{"message":"disk %s full","formatted":"disk /var full"},"level":"warning",
+                "fingerprint":["{{ default }}","db"],"environment":"staging"}"#,
+            "db",
+        )
+        .unwrap();
+        assert_eq!(r.message, "disk /var full");
+        assert_eq!(r.environment, "staging");
+        assert_eq!(
+            r.fingerprint,
+            Some(vec!["{{ default }}".into(), "db".into()])
+        );
+        let (r, id) = parse_sdk_event(br#"{"exception":[{"type":"E","value":"v"}]}"#, "a").unwrap();
+        assert_eq!(r.message, "E: v");
+        assert_eq!(id, None);
+        // Nothing to show: labelled as Sentry does.
+        let (r, _) = parse_sdk_event(br#"{"level":"error"}"#, "a").unwrap();
+        assert_eq!(r.message, "<unlabeled event>");
+        assert!(parse_sdk_event(b"[]", "a").is_err());
+        assert!(parse_sdk_event(b"{", "a").is_err());
+    }
+
+    #[test]
     fn sentry_event_without_any_message_names_the_field() {
         let err =
             parse(r#"{"action":"triggered","data":{"event":{"level":"error"}}}"#).unwrap_err();
