@@ -34,8 +34,21 @@ impl std::fmt::Display for DecodeError {
 }
 
 /// The body decoded per `encoding` (the `Content-Encoding` header, `None`
-/// or `identity` for none), at most `limit` bytes of it.
+/// or `identity` for none), at most `limit` bytes of it. A decoder that
+/// panics on hostile input is a corrupt body, not a dropped connection.
 pub fn decode(body: &[u8], encoding: Option<&str>, limit: usize) -> Result<Vec<u8>, DecodeError> {
+    std::panic::catch_unwind(|| decode_unguarded(body, encoding, limit)).unwrap_or_else(|_| {
+        Err(DecodeError::Corrupt(
+            "the decoder failed on this body".to_string(),
+        ))
+    })
+}
+
+fn decode_unguarded(
+    body: &[u8],
+    encoding: Option<&str>,
+    limit: usize,
+) -> Result<Vec<u8>, DecodeError> {
     let encoding = encoding.map(|e| e.trim().to_ascii_lowercase());
     match encoding.as_deref() {
         None | Some("") | Some("identity") => {

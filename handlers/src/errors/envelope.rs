@@ -288,6 +288,36 @@ mod tests {
         ));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_parse_or_fail_without_panicking(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
+            let _ = parse_envelope(&body);
+        }
+
+        #[test]
+        fn items_round_trip_with_or_without_length(
+            payloads in proptest::collection::vec("[a-z{}\"\n]{0,40}", 0..6),
+            with_length in proptest::collection::vec(proptest::prelude::any::<bool>(), 6),
+        ) {
+            let mut body = b"{}\n".to_vec();
+            let mut want = Vec::new();
+            for (i, payload) in payloads.iter().enumerate() {
+                // Without a length a payload ends at its first newline.
+                let use_length = with_length[i] || payload.contains('\n');
+                if use_length {
+                    body.extend_from_slice(format!("{{\"type\":\"event\",\"length\":{}}}\n", payload.len()).as_bytes());
+                } else {
+                    body.extend_from_slice(b"{\"type\":\"event\"}\n");
+                }
+                body.extend_from_slice(payload.as_bytes());
+                body.push(b'\n');
+                want.push(payload.as_bytes().to_vec());
+            }
+            let got: Vec<Vec<u8>> = parse_envelope(&body).unwrap().events.iter().map(|e| e.to_vec()).collect();
+            proptest::prop_assert_eq!(got, want);
+        }
+    }
+
     #[test]
     fn keys_from_auth_headers_and_dsns() {
         assert_eq!(
