@@ -79,7 +79,9 @@ impl Store {
                         _ => serde_json::from_slice::<serde_json::Value>(bytes).map(drop),
                     };
                     if let Err(e) = decoded {
-                        report.problems.push(format!("{name} / {}: {e}", key.value()));
+                        report
+                            .problems
+                            .push(format!("{name} / {}: {e}", key.value()));
                     }
                 }
             } else {

@@ -9,8 +9,8 @@
 //! new optional fields need no migration. Feature tables live in their own
 //! modules ([`reviewers`], [`deploys`], [`errors`], [`channels`]).
 
-mod check;
 pub mod channels;
+mod check;
 pub mod deploys;
 pub mod errors;
 mod faults;
@@ -359,9 +359,9 @@ fn open_database(path: &Path, options: &StoreOptions) -> Result<Database> {
         Ok(Err(redb::DatabaseError::DatabaseAlreadyOpen)) => {
             Err(StoreError::AlreadyOpen { path: shown })
         }
-        Ok(Err(redb::DatabaseError::Storage(redb::StorageError::Io(e)))) => Err(StoreError::Io(
-            format!("cannot open {shown}: {e}"),
-        )),
+        Ok(Err(redb::DatabaseError::Storage(redb::StorageError::Io(e)))) => {
+            Err(StoreError::Io(format!("cannot open {shown}: {e}")))
+        }
         Ok(Err(other)) => Err(StoreError::Damaged {
             path: shown,
             reason: other.to_string(),

@@ -367,7 +367,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("o.redb")).unwrap();
         store
-            .write(|tx| tx.enqueue(vec![Outbound::post("C1", "a"), Outbound::post("C1", "b")], 10))
+            .write(|tx| {
+                tx.enqueue(
+                    vec![Outbound::post("C1", "a"), Outbound::post("C1", "b")],
+                    10,
+                )
+            })
             .unwrap();
         store.write(|tx| tx.mark_in_flight(&[1, 2], 11.25)).unwrap();
         store.write(|tx| tx.mark_in_flight(&[1], 30.0)).unwrap();
