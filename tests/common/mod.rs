@@ -43,6 +43,11 @@ fn hmac_hex(key: &str, parts: &[&[u8]]) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
+/// The `X-Hub-Signature-256` of `body` under the test secret.
+pub fn github_signature(body: &[u8]) -> String {
+    format!("sha256={}", hmac_hex(GITHUB_SECRET, &[body]))
+}
+
 pub fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
