@@ -482,3 +482,233 @@ async fn retry_after_pauses_every_call_to_slack() {
     );
     assert_eq!(world.posts().len(), 20);
 }
+
+#[tokio::test]
+async fn a_failing_disk_answers_503_and_recovers_without_a_restart_or_a_second_send() {
+    let (slack, world) = fake_slack().await;
+    let api = format!("{}/api", slack.uri());
+    let switch = tempfile::tempdir().unwrap();
+    let full = switch.path().join("disk-full");
+    let full_setting = full.display().to_string();
+    let baton = Baton::start(&[
+        ("SLACK_BOT_TOKEN", "xoxb-test"),
+        ("SLACK_API_URL", &api),
+        ("BATON_FAULT_FILE", &full_setting),
+    ])
+    .await;
+    assert_eq!(
+        baton
+            .slack_event("EvD1", bot_joined("CDISK1"))
+            .await
+            .status(),
+        200
+    );
+    baton.drained().await;
+
+    // The disk fills while Slack holds its answer to a post: the post is
+    // sent, its record fails.
+    world.set(|m| m.hold = Some(Duration::from_millis(800)));
+    assert_eq!(
+        baton
+            .slack_event("EvD2", bot_joined("CDISK2"))
+            .await
+            .status(),
+        200
+    );
+    common::eventually(10, "the second post reaches Slack", || async {
+        world.posts().len() == 2
+    })
+    .await;
+    std::fs::write(&full, b"").unwrap();
+    world.set(|m| m.hold = None);
+    common::eventually(10, "readyz says the store is unavailable", || async {
+        baton
+            .http
+            .get(baton.url("/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 503)
+    })
+    .await;
+    let readyz = baton.http.get(baton.url("/readyz")).send().await.unwrap();
+    let reason = readyz.text().await.unwrap();
+    assert!(reason.contains("store unavailable"), "{reason}");
+    assert!(reason.contains("no space left"), "{reason}");
+    let refused = baton.slack_event("EvD3", bot_joined("CDISK3")).await;
+    assert_eq!(refused.status(), 503, "a write while the disk is full");
+    // A while with the disk full: nothing is sent again.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        world.posts().len(),
+        2,
+        "no post sent twice while the disk is full"
+    );
+
+    // Space returns: Baton reopens the file by itself.
+    std::fs::remove_file(&full).unwrap();
+    let freed = Instant::now();
+    common::eventually(10, "ready again", || async {
+        baton
+            .http
+            .get(baton.url("/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+    })
+    .await;
+    let recovered = freed.elapsed();
+    assert_eq!(
+        baton
+            .slack_event("EvD3", bot_joined("CDISK3"))
+            .await
+            .status(),
+        200
+    );
+    baton.drained().await;
+    let channels: Vec<String> = world
+        .posts()
+        .iter()
+        .map(|p| p["channel"].as_str().unwrap().to_string())
+        .collect();
+    eprintln!(
+        "disk full: writable again {:.2} s after space returned; posts {channels:?}",
+        recovered.as_secs_f64()
+    );
+    assert_eq!(channels, vec!["CDISK1", "CDISK2", "CDISK3"], "each once");
+}
+
+/// Run the `baton` binary with `args` on the data file `data`.
+fn baton_cli(data: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(args)
+        .current_dir(data.parent().unwrap())
+        .env_clear()
+        .env("BATON_DATA", data)
+        .env("BATON_LISTEN", "127.0.0.1:0")
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn damaged_truncated_and_empty_data_files_are_named_never_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    // A real data file with records in it.
+    let good = dir.path().join("good.redb");
+    let out = baton_cli(&good, &["outbox", "list"]);
+    assert!(out.status.success(), "{out:?}");
+    let out = baton_cli(&good, &["check"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("OK"), "{stdout}");
+    let bytes = std::fs::read(&good).unwrap();
+
+    let empty = dir.path().join("empty.redb");
+    std::fs::write(&empty, b"").unwrap();
+    let truncated = dir.path().join("truncated.redb");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 3]).unwrap();
+    let garbage = dir.path().join("garbage.redb");
+    let mut junk = bytes.clone();
+    for (i, b) in junk.iter_mut().enumerate() {
+        *b ^= (i % 251) as u8 | 1;
+    }
+    std::fs::write(&garbage, &junk).unwrap();
+    // The header intact, the pages behind it scrambled.
+    let pages = dir.path().join("pages.redb");
+    let mut scrambled = bytes.clone();
+    for (i, b) in scrambled.iter_mut().enumerate().skip(4096) {
+        *b ^= (i % 253) as u8 | 1;
+    }
+    std::fs::write(&pages, &scrambled).unwrap();
+    let not_redb = dir.path().join("notes.redb");
+    std::fs::write(&not_redb, b"these are my notes, not a database\n").unwrap();
+
+    for (file, what) in [
+        (&empty, "empty"),
+        (&truncated, "truncated"),
+        (&garbage, "garbage"),
+        (&pages, "scrambled pages"),
+        (&not_redb, "not redb"),
+    ] {
+        for args in [&["serve"][..], &["check"][..], &["outbox", "list"][..]] {
+            let out = baton_cli(file, args);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            eprintln!("{what} / {args:?}: {}", stderr.trim());
+            assert!(
+                !out.status.success(),
+                "{what} / {args:?} must fail: {stderr}"
+            );
+            assert_ne!(
+                out.status.code(),
+                Some(101),
+                "{what} / {args:?} panicked: {stderr}"
+            );
+            assert!(!stderr.contains("panicked"), "{what} / {args:?}: {stderr}");
+            assert!(
+                stderr.contains(&file.display().to_string()),
+                "{what} / {args:?} names the file: {stderr}"
+            );
+        }
+    }
+    let out = baton_cli(&empty, &["serve"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("empty"));
+    assert_eq!(
+        std::fs::metadata(&empty).unwrap().len(),
+        0,
+        "left as it was"
+    );
+}
+
+#[tokio::test]
+async fn dead_letters_are_listed_and_requeued() {
+    let slack = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/chat.postMessage"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"ok": false, "error": "channel_not_found"})),
+        )
+        .mount(&slack)
+        .await;
+    let api = format!("{}/api", slack.uri());
+    let mut baton =
+        Baton::start(&[("SLACK_BOT_TOKEN", "xoxb-test"), ("SLACK_API_URL", &api)]).await;
+    assert_eq!(
+        baton
+            .slack_event("EvDL", bot_joined("CDEAD"))
+            .await
+            .status(),
+        200
+    );
+    baton.drained().await;
+    assert_eq!(baton.metric("baton_dead_letters").await, Some(1.0));
+    assert_eq!(baton.terminate(), Some(0));
+
+    let data = baton.dir.join("baton.redb");
+    let out = baton_cli(&data, &["outbox", "list", "--dead"]);
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{listed}");
+    assert!(listed.contains("1 dead letter(s)"), "{listed}");
+    assert!(
+        listed.contains("CDEAD") && listed.contains("channel_not_found"),
+        "{listed}"
+    );
+    let out = baton_cli(&data, &["outbox", "retry", "99"]);
+    assert!(!out.status.success(), "no such dead letter");
+    let out = baton_cli(&data, &["outbox", "retry", "all"]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Requeued 1"));
+    let out = baton_cli(&data, &["outbox", "list"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 item(s) waiting"));
+
+    // The channel exists now: the requeued message is sent once.
+    let (ok_slack, world) = fake_slack().await;
+    baton.env.retain(|(k, _)| k != "SLACK_API_URL");
+    baton
+        .env
+        .push(("SLACK_API_URL".into(), format!("{}/api", ok_slack.uri())));
+    baton.spawn().await;
+    baton.drained().await;
+    assert_eq!(world.posts().len(), 1);
+    assert_eq!(world.posts()[0]["channel"], "CDEAD");
+    assert_eq!(baton.metric("baton_dead_letters").await, Some(0.0));
+}

@@ -138,7 +138,17 @@ impl Store {
             db: RwLock::new(Some(Arc::new(db))),
             failure: Mutex::new(None),
         };
-        store.write(|tx| tx.init_schema(&path.display().to_string()))?;
+        let shown = path.display().to_string();
+        // redb panics on some damaged pages; name the file instead.
+        match quietly(|| store.write(|tx| tx.init_schema(&shown))) {
+            Ok(result) => result?,
+            Err(panic) => {
+                return Err(StoreError::Damaged {
+                    path: shown,
+                    reason: format!("redb could not read it ({})", panic_text(&panic)),
+                })
+            }
+        }
         Ok(store)
     }
 
@@ -341,7 +351,7 @@ fn open_database(path: &Path, options: &StoreOptions) -> Result<Database> {
         builder.set_cache_size(CACHE_BYTES);
         builder
     };
-    let opened = std::panic::catch_unwind(|| match &options.fault_file {
+    let opened = quietly(|| match &options.fault_file {
         None => builder().create(path),
         Some(fault_file) => {
             let file = std::fs::OpenOptions::new()
@@ -359,7 +369,16 @@ fn open_database(path: &Path, options: &StoreOptions) -> Result<Database> {
         Ok(Err(redb::DatabaseError::DatabaseAlreadyOpen)) => {
             Err(StoreError::AlreadyOpen { path: shown })
         }
-        Ok(Err(redb::DatabaseError::Storage(redb::StorageError::Io(e)))) => {
+        Ok(Err(redb::DatabaseError::Storage(redb::StorageError::Io(e))))
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::PermissionDenied
+                    | std::io::ErrorKind::NotFound
+                    | std::io::ErrorKind::StorageFull
+                    | std::io::ErrorKind::ReadOnlyFilesystem
+                    | std::io::ErrorKind::QuotaExceeded
+            ) =>
+        {
             Err(StoreError::Io(format!("cannot open {shown}: {e}")))
         }
         Ok(Err(other)) => Err(StoreError::Damaged {
@@ -371,6 +390,29 @@ fn open_database(path: &Path, options: &StoreOptions) -> Result<Database> {
             reason: format!("redb could not read it ({})", panic_text(&panic)),
         }),
     }
+}
+
+thread_local! {
+    /// Set while [`quietly`] runs on this thread.
+    static QUIET_PANICS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Run `f`, turning a panic into an `Err` without the panic hook's report
+/// (redb panics on some damaged files; the caller names the file instead).
+fn quietly<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET_PANICS.with(|q| q.get()) {
+                previous(info);
+            }
+        }));
+    });
+    QUIET_PANICS.with(|q| q.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    QUIET_PANICS.with(|q| q.set(false));
+    result
 }
 
 /// The message of a caught panic.
