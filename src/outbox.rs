@@ -170,6 +170,8 @@ struct DispatchState {
     unrecorded: HashMap<u64, Outcome>,
     /// Channels whose history could not be read (said once in the log).
     unreadable_channels: HashSet<String>,
+    /// The data file's id, read once.
+    install_id: Option<u64>,
 }
 
 impl Dispatcher {
@@ -455,7 +457,13 @@ impl Dispatcher {
         blocks: Option<&serde_json::Value>,
         thread_ts: Option<&str>,
     ) -> Outcome {
-        let outbox_ref = self.outbox_ref(item.id).await;
+        let Some(outbox_ref) = self.outbox_ref(item.id).await else {
+            return Outcome::Retry {
+                reason: "the data file cannot be read".into(),
+                after: None,
+                maybe_sent: false,
+            };
+        };
         let marked_untried = self.state().marked_untried.contains(&item.id);
         if let (Some(since), false) = (item.in_flight_since, marked_untried) {
             match self
@@ -501,14 +509,21 @@ impl Dispatcher {
 
     /// The reference carried in a post's metadata: this data file's id and
     /// the item's id.
-    async fn outbox_ref(&self, id: u64) -> String {
-        let store = self.store.clone();
-        let install = tokio::task::spawn_blocking(move || store.install_id())
-            .await
-            .ok()
-            .and_then(Result::ok)
-            .unwrap_or(0);
-        format!("{install:016x}-{id}")
+    async fn outbox_ref(&self, id: u64) -> Option<String> {
+        let known = self.state().install_id;
+        let install = match known {
+            Some(install) => install,
+            None => {
+                let store = self.store.clone();
+                let install = tokio::task::spawn_blocking(move || store.install_id())
+                    .await
+                    .ok()?
+                    .ok()?;
+                self.state().install_id = Some(install);
+                install
+            }
+        };
+        Some(format!("{install:016x}-{id}"))
     }
 
     async fn stored_message(&self, key: &str) -> Option<StoredMessage> {

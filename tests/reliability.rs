@@ -787,3 +787,69 @@ async fn dead_letters_are_listed_and_requeued() {
     assert_eq!(world.posts()[0]["channel"], "CDEAD");
     assert_eq!(baton.metric("baton_dead_letters").await, Some(0.0));
 }
+
+#[tokio::test]
+async fn without_history_access_an_unknown_post_is_posted_again_and_said_once() {
+    let slack = MockServer::start().await;
+    // The first post arrives but its answer comes after the timeout.
+    Mock::given(method("POST"))
+        .and(path("/api/chat.postMessage"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(common::fake_slack::ok_body())
+                .set_delay(Duration::from_millis(2500)),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&slack)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/chat.postMessage"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(common::fake_slack::ok_body()))
+        .with_priority(2)
+        .mount(&slack)
+        .await;
+    // The app was installed without the history scopes.
+    Mock::given(method("GET"))
+        .and(path("/api/conversations.history"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"ok": false, "error": "missing_scope", "needed": "channels:history"}),
+        ))
+        .mount(&slack)
+        .await;
+    let api = format!("{}/api", slack.uri());
+    let baton = Baton::start(&[
+        ("SLACK_BOT_TOKEN", "xoxb-test"),
+        ("SLACK_API_URL", &api),
+        ("BATON_HTTP_TIMEOUT", "1s"),
+    ])
+    .await;
+    assert_eq!(
+        baton
+            .slack_event("EvNOH", bot_joined("CNOHIST"))
+            .await
+            .status(),
+        200
+    );
+    baton.drained().await;
+    // The documented limit: the post may repeat, and Baton says why.
+    assert_eq!(
+        common::fake_slack::calls(&slack, "chat.postMessage")
+            .await
+            .len(),
+        2
+    );
+    assert_eq!(
+        baton
+            .metric("baton_slack_history_unreadable_total{channel=\"CNOHIST\"}")
+            .await,
+        Some(1.0)
+    );
+    let log = baton.stderr();
+    assert_eq!(
+        log.matches("cannot read this channel's history").count(),
+        1,
+        "{log}"
+    );
+    assert!(log.contains("missing_scope"));
+}
