@@ -461,7 +461,8 @@ impl Dispatcher {
             return Outcome::Retry {
                 reason: "the data file cannot be read".into(),
                 after: None,
-                maybe_sent: false,
+                // Keep any earlier mark: nothing is known about this post.
+                maybe_sent: true,
             };
         };
         let marked_untried = self.state().marked_untried.contains(&item.id);
