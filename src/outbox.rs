@@ -400,7 +400,7 @@ impl Dispatcher {
                     if let Some(existing) = self.stored_message(key).await {
                         return self
                             .slack
-                            .update(&existing.channel, &existing.ts, text, blocks.as_ref())
+                            .update(&existing.channel, &existing.ts, text, blocks.as_deref())
                             .await;
                     }
                 }
@@ -408,7 +408,7 @@ impl Dispatcher {
                     Some(parent) => self.stored_message(parent).await.map(|m| m.ts),
                     None => None,
                 };
-                self.post_once(item, channel, text, blocks.as_ref(), thread_ts.as_deref())
+                self.post_once(item, channel, text, blocks.as_deref(), thread_ts.as_deref())
                     .await
             }
             Outbound::SlackUpdate {
@@ -420,12 +420,12 @@ impl Dispatcher {
                 // Idempotent: the same text and blocks on the same message.
                 Some(existing) => {
                     self.slack
-                        .update(&existing.channel, &existing.ts, text, blocks.as_ref())
+                        .update(&existing.channel, &existing.ts, text, blocks.as_deref())
                         .await
                 }
                 // The original was never posted (dead-lettered): post it now.
                 None => {
-                    self.post_once(item, channel, text, blocks.as_ref(), None)
+                    self.post_once(item, channel, text, blocks.as_deref(), None)
                         .await
                 }
             },

@@ -1,12 +1,8 @@
-//! Small text helpers shared by every feature: Slack mentions, durations,
-//! dates, truncation to Slack's limits, and edit distance for suggestions.
+//! Small text helpers shared by every feature: parsing Slack mentions,
+//! durations, dates, truncation, and edit distance for suggestions. Slack
+//! message text itself is made in [`crate::mrkdwn`].
 
 use crate::UnixTime;
-
-/// Slack's limit on a section block's text.
-pub const SECTION_TEXT_LIMIT: usize = 3000;
-/// Slack's limit on the number of blocks in one message.
-pub const MAX_BLOCKS: usize = 50;
 
 /// The user id inside a Slack mention: `<@U123>` or `<@U123|name>` → `U123`.
 /// A bare id (`U123`, `W123`) is accepted too.
@@ -219,13 +215,6 @@ pub fn tail_chars(text: &str, limit: usize) -> (String, usize) {
     }
     let cut = count - limit;
     (text.chars().skip(cut).collect(), cut)
-}
-
-/// Escape `&`, `<` and `>` as Slack's mrkdwn requires for user text.
-pub fn escape_mrkdwn(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 /// Levenshtein distance over characters, for "did you mean" suggestions.
