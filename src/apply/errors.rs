@@ -17,6 +17,7 @@
 //! plus all rate records (one per channel that posted in the last minute)
 //! and all mutes (made by people, few).
 
+use baton_handlers::Mrkdwn;
 use std::sync::Mutex;
 
 use baton_handlers::errors::dsn::{self, DsnChange, NewKey, SentryKey};
@@ -129,7 +130,7 @@ fn on_dsn_command(
     by: &Invocation,
     ctx: &Context,
     now: UnixTime,
-) -> Result<String> {
+) -> Result<Mrkdwn> {
     let existing = tx.sentry_key_of_service(service)?;
     let fresh = match (&existing, cmd, &ctx.public_url) {
         (None, Command::Dsn { .. }, Some(_)) => Some(NewKey {
@@ -153,7 +154,7 @@ fn on_dsn_command(
         }
         None => {}
     }
-    Ok(outcome.reply)
+    Ok(Mrkdwn::from(outcome.reply))
 }
 
 fn policy(ctx: &Context) -> Policy {
@@ -165,7 +166,7 @@ fn policy(ctx: &Context) -> Policy {
 }
 
 /// Store an outcome's changes and queue its messages.
-fn store(tx: &mut Tx<'_>, outcome: Outcome, now: UnixTime) -> Result<Option<String>> {
+fn store(tx: &mut Tx<'_>, outcome: Outcome, now: UnixTime) -> Result<Option<Mrkdwn>> {
     for change in outcome.changes {
         match change {
             Change::Put(Record::Group(group)) => tx.put_error_group(&group)?,
@@ -257,7 +258,7 @@ pub fn on_command(
     caller: &Caller,
     ctx: &Context,
     now: UnixTime,
-) -> Result<String> {
+) -> Result<Mrkdwn> {
     let by = Invocation {
         channel: &caller.channel,
         user: &caller.user,
@@ -297,10 +298,10 @@ pub fn on_button(
     action: &BlockAction,
     ctx: &Context,
     now: UnixTime,
-) -> Result<Option<String>> {
+) -> Result<Option<Mrkdwn>> {
     let Some(channel) = action.channel.as_deref() else {
         return Ok(Some(
-            ":warning: That button press did not say which channel it came from.".to_string(),
+            ":warning: That button press did not say which channel it came from.".into(),
         ));
     };
     let groups = tx.error_groups(&[decide::group_key(channel, &action.value)])?;

@@ -244,13 +244,6 @@ fn spec(name: &str) -> &'static CommandSpec {
         .unwrap_or(&COMMANDS[0])
 }
 
-/// Slack sends `<`, `>` and `&` as entities; undo that for a regex.
-fn unescape_slack(text: &str) -> String {
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
-}
-
 /// Parse the arguments of the subcommand `name` (one of [`COMMANDS`]).
 pub fn parse_args(name: &str, args: &[&str]) -> Result<Command, UsageError> {
     let spec = spec(name);
@@ -288,7 +281,7 @@ pub fn parse_args(name: &str, args: &[&str]) -> Result<Command, UsageError> {
                         }
                     }
                     "match" => {
-                        let pattern = unescape_slack(value);
+                        let pattern = value.to_string();
                         compile_pattern(&pattern).map_err(err)?;
                         if filters.pattern.replace(pattern).is_some() {
                             return Err(repeated());
@@ -385,7 +378,7 @@ pub fn parse_args(name: &str, args: &[&str]) -> Result<Command, UsageError> {
             }
             [service] => Err(err(format!(
                 "`{}` is not a service name (letters, digits, `-`, `_` and `.`, at most 100)",
-                crate::text::escape_mrkdwn(&crate::text::truncate_chars(service, 100))
+                crate::text::truncate_chars(service, 100)
             ))),
             _ => Err(err("give exactly one service name".into())),
         },
@@ -423,7 +416,7 @@ mod tests {
     #[test]
     fn subscribe_with_every_filter() {
         let cmd = errors(
-            "errors subscribe service=api env=prod level=WARNING match=(?i)time&amp;out digest=30m",
+            "errors subscribe service=api env=prod level=WARNING match=(?i)time&out digest=30m",
         )
         .unwrap();
         assert_eq!(
@@ -563,7 +556,7 @@ mod tests {
         ] {
             let err = errors(text).unwrap_err();
             assert!(err.message.contains(want), "{text}: {}", err.message);
-            assert!(!err.message.contains("<!here>"), "{}", err.message);
+            assert!(!err.to_text().contains("<!here>"), "{}", err.to_text());
         }
     }
 
