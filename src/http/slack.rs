@@ -165,6 +165,13 @@ pub async fn interactions(
         .run(move |tx| {
             let mut replies = Vec::new();
             for action in &actions {
+                // A replay of the same signed body (inside Slack's five-minute
+                // window) carries the same press: act on it once.
+                if let Some(key) = action.dedup_key() {
+                    if !tx.first_delivery(&key, now)? {
+                        continue;
+                    }
+                }
                 if let Some(reply) = apply::button(tx, action, &context, now)? {
                     replies.push(reply);
                 }
