@@ -44,6 +44,12 @@ pub const SETTINGS: &[Setting] = &[
     Setting { name: "BATON_LOCK_DEFAULT", default: "4h", secret: false, meaning: "How long a deploy lock lasts when no `for <duration>` is given" },
     Setting { name: "BATON_ERROR_WINDOW", default: "10m", secret: false, meaning: "Window in which repeats of one error are counted, not posted" },
     Setting { name: "BATON_ERROR_CHANNEL_CAP", default: "20", secret: false, meaning: "Error messages one channel gets per minute before the rest are held and summarised" },
+    Setting { name: "SENTRY_CLIENT_SECRET", default: "", secret: true, meaning: "Client secret of the Sentry integration posting to /hooks/errors (checks Sentry-Hook-Signature); unset = Sentry's signed webhooks answer 503" },
+    Setting { name: "BATON_HEADER_READ_TIMEOUT", default: "10s", secret: false, meaning: "A request's headers must arrive in full this soon after the connection opens (or the previous answer), else it is closed" },
+    Setting { name: "BATON_BODY_READ_TIMEOUT", default: "30s", secret: false, meaning: "A request's body must arrive in full this soon after its headers, else 408 and the connection is closed" },
+    Setting { name: "BATON_KEEPALIVE_TIMEOUT", default: "5s", secret: false, meaning: "A connection with no request in progress and no bytes moving is closed after this" },
+    Setting { name: "BATON_MAX_CONNECTIONS", default: "4096", secret: false, meaning: "Most client connections held at once; more get 503 and are closed (lowered to the open-file limit minus 256 if that is smaller)" },
+    Setting { name: "BATON_SHUTDOWN_TIMEOUT", default: "10s", secret: false, meaning: "On SIGTERM, how long requests in flight may finish before their connections are dropped and Baton exits" },
 ];
 
 /// A secret value. Its `Debug` never shows the value, and it has no `Display`.
@@ -100,6 +106,12 @@ pub struct Config {
     pub lock_default_secs: i64,
     pub error_window_secs: i64,
     pub error_channel_cap: u32,
+    pub sentry_client_secret: Option<Secret>,
+    pub header_read_timeout_secs: u64,
+    pub body_read_timeout_secs: u64,
+    pub keepalive_timeout_secs: u64,
+    pub max_connections: usize,
+    pub shutdown_timeout_secs: u64,
 }
 
 /// A setting with a bad value; the message names the setting.
@@ -250,6 +262,13 @@ impl Config {
                 "BATON_ERROR_CHANNEL_CAP: must be at least 1".into(),
             ));
         }
+        let max_connections = number("BATON_MAX_CONNECTIONS")?;
+        if max_connections == 0 {
+            return Err(ConfigError(
+                "BATON_MAX_CONNECTIONS: must be at least 1".into(),
+            ));
+        }
+        let max_connections = max_connections as usize;
         let limit = |name: &str| -> Result<usize, ConfigError> {
             let n = number(name)?;
             if n < 1024 {
@@ -284,6 +303,12 @@ impl Config {
             lock_default_secs: duration("BATON_LOCK_DEFAULT")?,
             error_window_secs: duration("BATON_ERROR_WINDOW")?,
             error_channel_cap: cap as u32,
+            sentry_client_secret: secret("SENTRY_CLIENT_SECRET"),
+            header_read_timeout_secs: duration("BATON_HEADER_READ_TIMEOUT")? as u64,
+            body_read_timeout_secs: duration("BATON_BODY_READ_TIMEOUT")? as u64,
+            keepalive_timeout_secs: duration("BATON_KEEPALIVE_TIMEOUT")? as u64,
+            max_connections,
+            shutdown_timeout_secs: duration("BATON_SHUTDOWN_TIMEOUT")? as u64,
         })
     }
 }
@@ -405,6 +430,8 @@ mod tests {
             ("BATON_LOG_FORMAT", "xml"),
             ("BATON_DEDUP_RETENTION", "forever"),
             ("BATON_HOOK_BODY_LIMIT", "12"),
+            ("BATON_MAX_CONNECTIONS", "0"),
+            ("BATON_BODY_READ_TIMEOUT", "soon"),
         ] {
             let err = Config::from_values(&values(&[(name, bad)])).unwrap_err();
             assert!(err.0.starts_with(name), "{err}");
@@ -413,8 +440,13 @@ mod tests {
 
     #[test]
     fn secrets_are_redacted_everywhere() {
-        let v = values(&[("SLACK_BOT_TOKEN", "xoxb-very-secret")]);
+        let v = values(&[
+            ("SLACK_BOT_TOKEN", "xoxb-very-secret"),
+            ("SENTRY_CLIENT_SECRET", "sentry-very-secret"),
+        ]);
         let c = Config::from_values(&v).unwrap();
+        assert!(!format!("{c:?}").contains("sentry-very-secret"));
+        assert!(!describe(&v).contains("sentry-very-secret"));
         assert!(!format!("{c:?}").contains("very-secret"));
         assert!(!describe(&v).contains("very-secret"));
         assert!(describe(&v).contains("[redacted]"));

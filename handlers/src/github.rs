@@ -499,7 +499,10 @@ mod tests {
 
     #[test]
     fn ghes_deployments_without_action_are_created() {
-        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/github-ghes-3.1");
+        let fixtures = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/github-ghes-3.1"
+        );
         let body = std::fs::read(format!("{fixtures}/deployment.payload.json")).unwrap();
         let GithubEvent::Deployment(d) = parse("deployment", &body).unwrap() else {
             panic!("not a deployment")
@@ -510,7 +513,10 @@ mod tests {
         let GithubEvent::DeploymentStatus(s) = parse("deployment_status", &body).unwrap() else {
             panic!("not a deployment_status")
         };
-        assert_eq!((s.action.as_str(), s.deployment.action.as_str()), ("created", "created"));
+        assert_eq!(
+            (s.action.as_str(), s.deployment.action.as_str()),
+            ("created", "created")
+        );
         // What Baton needs is still required, and named.
         let err = parse(
             "deployment",

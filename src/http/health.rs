@@ -49,6 +49,11 @@ pub async fn metrics(State(state): State<SharedState>) -> Response {
             "Outbox items that failed for good",
             dead,
         ),
+        (
+            "baton_http_connections_open",
+            "Client connections open now",
+            state.connections.get(),
+        ),
     ]);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

@@ -12,7 +12,7 @@ use baton_handlers::slack::{self as slack_payloads, EventEnvelope, Interaction};
 use serde_json::json;
 
 use super::signature::verify_slack;
-use super::{header, ok, ApiError, SharedState};
+use super::{header, ok, single_header, ApiError, SharedState};
 use crate::apply::{self, Caller};
 
 fn verify(state: &SharedState, headers: &HeaderMap, body: &[u8]) -> Result<(), ApiError> {
@@ -21,10 +21,12 @@ fn verify(state: &SharedState, headers: &HeaderMap, body: &[u8]) -> Result<(), A
         .slack_signing_secret
         .as_ref()
         .ok_or_else(|| ApiError::not_configured("SLACK_SIGNING_SECRET"))?;
+    let timestamp = single_header(headers, "X-Slack-Request-Timestamp")?;
+    let signature = single_header(headers, "X-Slack-Signature")?;
     verify_slack(
         secret.expose(),
-        header(headers, "x-slack-request-timestamp"),
-        header(headers, "x-slack-signature"),
+        timestamp,
+        signature,
         body,
         crate::unix_now(),
     )
