@@ -508,7 +508,7 @@ mod tests {
             panic!("not a deployment")
         };
         assert_eq!(d.action, "created");
-        assert_eq!(d.deployment_id, 145988746);
+        assert_eq!((d.deployment_id, d.environment.as_str()), (2, "production"));
         let body = std::fs::read(format!("{fixtures}/deployment_status.payload.json")).unwrap();
         let GithubEvent::DeploymentStatus(s) = parse("deployment_status", &body).unwrap() else {
             panic!("not a deployment_status")
