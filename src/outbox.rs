@@ -127,7 +127,7 @@ impl Dispatcher {
                     if let Some(existing) = self.stored_message(key).await {
                         return self
                             .slack
-                            .update(&existing.channel, &existing.ts, text, blocks.as_ref())
+                            .update(&existing.channel, &existing.ts, text, blocks.as_deref())
                             .await;
                     }
                 }
@@ -136,7 +136,7 @@ impl Dispatcher {
                     None => None,
                 };
                 self.slack
-                    .post(channel, text, blocks.as_ref(), thread_ts.as_deref())
+                    .post(channel, text, blocks.as_deref(), thread_ts.as_deref())
                     .await
             }
             Outbound::SlackUpdate {
@@ -147,11 +147,15 @@ impl Dispatcher {
             } => match self.stored_message(key).await {
                 Some(existing) => {
                     self.slack
-                        .update(&existing.channel, &existing.ts, text, blocks.as_ref())
+                        .update(&existing.channel, &existing.ts, text, blocks.as_deref())
                         .await
                 }
                 // The original was never posted (dead-lettered): post it now.
-                None => self.slack.post(channel, text, blocks.as_ref(), None).await,
+                None => {
+                    self.slack
+                        .post(channel, text, blocks.as_deref(), None)
+                        .await
+                }
             },
             Outbound::GithubRequestReviewers {
                 repo,

@@ -244,6 +244,8 @@ fn describe(error: &SlackClientError) -> String {
 }
 
 /// Print an offline message: a label line, the text, then each block's text.
+/// Print a message as Slack would show it (entities decoded, links and
+/// mentions as text), so `==>` in a log tail reads `==>`.
 fn print_offline(label: &str, text: &str, blocks: Option<&Value>) {
     use std::io::Write;
     let mut out = format!("┌─ {label}\n");
@@ -266,7 +268,8 @@ fn print_offline(label: &str, text: &str, blocks: Option<&Value>) {
         _ => lines.extend(text.lines().map(str::to_string)),
     }
     for line in lines {
-        out.push_str(&format!("│ {line}\n"));
+        let shown = baton_handlers::mrkdwn::plain_view(&line);
+        out.push_str(&format!("│ {shown}\n"));
     }
     out.push_str("└─\n");
     let stdout = std::io::stdout();

@@ -126,7 +126,7 @@ async fn same_error_with_different_ids_is_one_post_and_another_exception_another
 #[tokio::test]
 async fn a_thousand_identical_reports_become_one_post_and_one_update() {
     let api = fake_slack::ok().await;
-    let baton = start(&api, &[("BATON_ERROR_WINDOW", "3s")]).await;
+    let baton = start(&api, &[("BATON_ERROR_WINDOW", "6s")]).await;
     subscribe(&baton, "CBURST", "service=checkout").await;
 
     let started = std::time::Instant::now();
@@ -157,12 +157,12 @@ async fn a_thousand_identical_reports_become_one_post_and_one_update() {
     // The burst must land inside one window for "one post" to be the
     // expected outcome; 1,000 reports take well under a second here.
     assert!(
-        started.elapsed().as_secs_f64() < 2.0,
+        started.elapsed().as_secs_f64() < 5.0,
         "the burst took {:?}",
         started.elapsed()
     );
 
-    eventually(14, "the count update after the window closes", || async {
+    eventually(20, "the count update after the window closes", || async {
         !updates(&api).await.is_empty()
     })
     .await;

@@ -5,6 +5,8 @@
 //! `parse_args(name, args)` function. [`parse`] finds the longest spec name
 //! that the typed words start with and hands the rest to that feature.
 
+use crate::mrkdwn;
+use crate::mrkdwn::Mrkdwn;
 use crate::text::edit_distance;
 use crate::{deploys, errors, reviewers};
 
@@ -84,18 +86,21 @@ impl UsageError {
         }
     }
 
-    /// The ephemeral text shown to the person who typed the command.
-    pub fn to_text(&self) -> String {
+    /// The ephemeral text shown to the person who typed the command. The
+    /// message may quote their words: all of it is escaped, so a usage
+    /// placeholder like `<environment>` shows as written.
+    pub fn to_text(&self) -> Mrkdwn {
+        let message = Mrkdwn::text_cut(&self.message, 1_000);
         match &self.usage {
-            Some(usage) => format!(":warning: {}\nUsage: `{}`", self.message, usage),
-            None => format!(":warning: {}", self.message),
+            Some(usage) => mrkdwn!(":warning: {}\nUsage: `{}`", message, usage),
+            None => mrkdwn!(":warning: {}", message),
         }
     }
 }
 
 impl std::fmt::Display for UsageError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.to_text())
+        f.write_str(self.to_text().as_str())
     }
 }
 
@@ -209,7 +214,8 @@ fn unknown_command(words: &[&str]) -> UsageError {
 }
 
 /// The help text: every subcommand with one line, or those of one topic.
-pub fn help_text(topic: Option<Topic>) -> String {
+/// Escaped whole, so the placeholders (`<owner/repo>`) show as written.
+pub fn help_text(topic: Option<Topic>) -> Mrkdwn {
     let mut out = String::new();
     match topic {
         None => out.push_str("*Baton* — PR reviewer rotation, deploy notices and error reports.\n"),
@@ -230,7 +236,7 @@ pub fn help_text(topic: Option<Topic>) -> String {
             out.push_str(&format!("• `{}` — {}\n", spec.usage(), spec.summary));
         }
     }
-    out
+    Mrkdwn::from(out)
 }
 
 #[cfg(test)]
@@ -262,7 +268,8 @@ mod tests {
     fn help_lists_every_subcommand() {
         let help = help_text(None);
         for spec in all_specs() {
-            assert!(help.contains(&spec.usage()), "help misses `{}`", spec.name);
+            let usage = Mrkdwn::text(&spec.usage());
+            assert!(help.contains(usage.as_str()), "help misses `{}`", spec.name);
         }
     }
 
@@ -272,7 +279,7 @@ mod tests {
             let help = help_text(Some(topic));
             for spec in all_specs() {
                 assert_eq!(
-                    help.contains(&spec.usage()),
+                    help.contains(Mrkdwn::text(&spec.usage()).as_str()),
                     spec.topic == topic,
                     "{}",
                     spec.name

@@ -10,12 +10,17 @@ pub mod command;
 pub mod deploys;
 pub mod errors;
 pub mod github;
+pub mod mrkdwn;
 pub mod onboarding;
 pub mod outbound;
 pub mod reviewers;
 pub mod slack;
 pub mod text;
 
+#[cfg(test)]
+mod hostile_tests;
+
+pub use mrkdwn::Mrkdwn;
 pub use outbound::{MessageKey, Outbound};
 
 /// Seconds since the Unix epoch, as passed in by the caller.

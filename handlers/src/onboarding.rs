@@ -3,7 +3,7 @@
 
 use crate::blocks;
 use crate::command::help_text;
-use crate::Outbound;
+use crate::{Mrkdwn, Outbound};
 
 /// What a channel is set up for, gathered by the caller from the state.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -32,9 +32,12 @@ pub fn introduction(channel: &str) -> Outbound {
          and turn bursts of errors into one message with a count.\nStart with:\n{}",
         FIRST_COMMANDS.iter().map(|c| format!("• `{c}`")).collect::<Vec<_>>().join("\n")
     );
+    // Baton's words and the channel's own settings, all escaped: the
+    // placeholders (`<owner/repo>`) show as written.
+    let text = Mrkdwn::from(text);
     Outbound::SlackPost {
         channel: channel.to_string(),
-        blocks: Some(blocks::message(vec![blocks::section(&text)])),
+        blocks: Some(blocks::message(vec![blocks::section(text.clone())])),
         text,
         key: None,
         thread_of: None,
@@ -83,10 +86,10 @@ pub fn mention_reply(channel: &str, setup: &ChannelSetup) -> Outbound {
         ));
     }
     lines.push("Type `/baton help` for every command.".into());
-    let text = lines.join("\n");
+    let text = Mrkdwn::from(lines.join("\n")).fit(crate::blocks::SECTION_TEXT_LIMIT);
     Outbound::SlackPost {
         channel: channel.to_string(),
-        blocks: Some(blocks::message(vec![blocks::section(&text)])),
+        blocks: Some(blocks::message(vec![blocks::section(text.clone())])),
         text,
         key: None,
         thread_of: None,
@@ -94,7 +97,7 @@ pub fn mention_reply(channel: &str, setup: &ChannelSetup) -> Outbound {
 }
 
 /// The full help as a plain message (used by the demo and docs).
-pub fn full_help() -> String {
+pub fn full_help() -> Mrkdwn {
     help_text(None)
 }
 
@@ -117,7 +120,7 @@ mod tests {
         };
         assert_eq!(channel, "C1");
         for command in FIRST_COMMANDS {
-            assert!(text.contains(command), "{command}");
+            assert!(text.contains(Mrkdwn::text(command).as_str()), "{command}");
         }
     }
 
@@ -134,6 +137,6 @@ mod tests {
         };
         assert!(text.contains("3 reviewer(s) for octo/api"));
         assert!(text.contains("Deploys: not set up"));
-        assert!(text.contains("Errors: level>=error"));
+        assert!(text.contains("Errors: level&gt;=error"));
     }
 }

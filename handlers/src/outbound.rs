@@ -6,6 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::blocks::Blocks;
+use crate::mrkdwn::Mrkdwn;
+
 /// A stable name for a Slack message Baton posted, so that later actions can
 /// update it or reply in its thread (for example `pr:owner/repo#12`).
 pub type MessageKey = String;
@@ -20,10 +23,10 @@ pub enum Outbound {
     SlackPost {
         channel: String,
         /// Plain-text fallback (notifications, screen readers).
-        text: String,
+        text: Mrkdwn,
         /// Block Kit blocks, if any.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        blocks: Option<serde_json::Value>,
+        blocks: Option<Blocks>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         key: Option<MessageKey>,
         /// Reply in the thread of the message with this key.
@@ -35,9 +38,9 @@ pub enum Outbound {
     SlackUpdate {
         key: MessageKey,
         channel: String,
-        text: String,
+        text: Mrkdwn,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        blocks: Option<serde_json::Value>,
+        blocks: Option<Blocks>,
     },
     /// Ask GitHub to request reviews from `reviewers` on a pull request.
     GithubRequestReviewers {
@@ -55,7 +58,7 @@ pub enum Outbound {
 
 impl Outbound {
     /// A plain channel message with no blocks and no key.
-    pub fn post(channel: impl Into<String>, text: impl Into<String>) -> Self {
+    pub fn post(channel: impl Into<String>, text: impl Into<Mrkdwn>) -> Self {
         Outbound::SlackPost {
             channel: channel.into(),
             text: text.into(),

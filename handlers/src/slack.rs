@@ -3,6 +3,8 @@
 
 use serde::Deserialize;
 
+use crate::mrkdwn::decode_entities;
+
 /// Why a Slack payload could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError(pub String);
@@ -106,7 +108,7 @@ pub fn parse_event(body: &[u8]) -> Result<EventEnvelope, ParseError> {
                 "app_mention" => SlackEvent::AppMention {
                     user: need(inner.user.clone(), "user")?,
                     channel: need(inner.channel.clone(), "channel")?,
-                    text: inner.text.clone().unwrap_or_default(),
+                    text: decode_entities(inner.text.as_deref().unwrap_or_default()),
                 },
                 // An event Baton does not act on needs no id to be ignored.
                 other => {
@@ -152,8 +154,15 @@ pub struct SlashCommand {
 }
 
 /// Parse a slash command's form body.
+///
+/// Slack sends the typed text with `&`, `<` and `>` as entities; they are
+/// decoded here, once, so Baton works on what the person typed (and escapes
+/// once on the way out).
 pub fn parse_slash_command(body: &[u8]) -> Result<SlashCommand, ParseError> {
-    serde_urlencoded_lite(body).map_err(|e| ParseError(format!("slash command: {e}")))
+    let mut command: SlashCommand =
+        serde_urlencoded_lite(body).map_err(|e| ParseError(format!("slash command: {e}")))?;
+    command.text = decode_entities(&command.text);
+    Ok(command)
 }
 
 /// A button press (`block_actions`).
@@ -331,6 +340,12 @@ mod tests {
         let cmd = parse_slash_command(body).unwrap();
         assert_eq!(cmd.command, "/baton");
         assert_eq!(cmd.text, "reviewers add octo <@U1|ana>");
+        // Typed `&`, `<`, `>` arrive as entities and are decoded once.
+        let cmd = parse_slash_command(
+            b"command=%2Fbaton&text=lock+qa+for+1h+release+freeze+%26amp%3B+%26lt%3Bb%26gt%3B&user_id=U9&channel_id=C1",
+        )
+        .unwrap();
+        assert_eq!(cmd.text, "lock qa for 1h release freeze & <b>");
         assert!(parse_slash_command(b"text=x")
             .unwrap_err()
             .0

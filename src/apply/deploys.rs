@@ -13,6 +13,7 @@ use baton_handlers::deploys::{
     DeploySnapshot, DeployUpdate, StateChange,
 };
 use baton_handlers::github::GithubEvent;
+use baton_handlers::Mrkdwn;
 use baton_handlers::UnixTime;
 use baton_state::{Result, Store, Tx};
 use serde_json::{json, Value};
@@ -127,7 +128,7 @@ pub fn on_command(
     caller: &Caller,
     ctx: &Context,
     now: UnixTime,
-) -> Result<String> {
+) -> Result<Mrkdwn> {
     let watches = tx.deploy_watches()?;
     let locks = tx.deploy_locks()?;
     let command_ctx = CommandContext {

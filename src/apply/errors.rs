@@ -16,6 +16,7 @@
 //! plus all rate records (one per channel that posted in the last minute)
 //! and all mutes (made by people, few).
 
+use baton_handlers::Mrkdwn;
 use std::sync::Mutex;
 
 use baton_handlers::errors::{
@@ -64,7 +65,7 @@ fn policy(ctx: &Context) -> Policy {
 }
 
 /// Store an outcome's changes and queue its messages.
-fn store(tx: &mut Tx<'_>, outcome: Outcome, now: UnixTime) -> Result<Option<String>> {
+fn store(tx: &mut Tx<'_>, outcome: Outcome, now: UnixTime) -> Result<Option<Mrkdwn>> {
     for change in outcome.changes {
         match change {
             Change::Put(Record::Group(group)) => tx.put_error_group(&group)?,
@@ -156,7 +157,7 @@ pub fn on_command(
     caller: &Caller,
     _ctx: &Context,
     now: UnixTime,
-) -> Result<String> {
+) -> Result<Mrkdwn> {
     let subscriptions;
     let mut mutes = Vec::new();
     let mut resolved = Vec::new();
@@ -192,10 +193,10 @@ pub fn on_button(
     action: &BlockAction,
     ctx: &Context,
     now: UnixTime,
-) -> Result<Option<String>> {
+) -> Result<Option<Mrkdwn>> {
     let Some(channel) = action.channel.as_deref() else {
         return Ok(Some(
-            ":warning: That button press did not say which channel it came from.".to_string(),
+            ":warning: That button press did not say which channel it came from.".into(),
         ));
     };
     let groups = tx.error_groups(&[decide::group_key(channel, &action.value)])?;

@@ -11,6 +11,7 @@ pub mod reviewers;
 use baton_handlers::command::Command;
 use baton_handlers::github::GithubEvent;
 use baton_handlers::slack::{BlockAction, SlackEvent};
+use baton_handlers::Mrkdwn;
 use baton_handlers::UnixTime;
 use baton_state::{Result, Tx};
 
@@ -65,7 +66,7 @@ pub fn command(
     caller: &Caller,
     ctx: &Context,
     now: UnixTime,
-) -> Result<String> {
+) -> Result<Mrkdwn> {
     match command {
         Command::Help { topic } => Ok(baton_handlers::command::help_text(topic)),
         Command::Reviewers(cmd) => reviewers::on_command(tx, cmd, caller, ctx, now),
@@ -80,7 +81,7 @@ pub fn button(
     action: &BlockAction,
     ctx: &Context,
     now: UnixTime,
-) -> Result<Option<String>> {
+) -> Result<Option<Mrkdwn>> {
     let feature = action.action_id.split('_').next().unwrap_or_default();
     match feature {
         "reviewers" => reviewers::on_button(tx, action, ctx, now),

@@ -14,6 +14,7 @@ use baton_handlers::reviewers::{
     self as decide, AwayChange, Command, CommandInput, EventOutcome, Pool,
 };
 use baton_handlers::slack::BlockAction;
+use baton_handlers::Mrkdwn;
 use baton_handlers::UnixTime;
 use baton_state::{Result, Tx};
 
@@ -37,7 +38,7 @@ fn pool_for(
 }
 
 /// Store what an event decided; returns its ephemeral reply.
-fn store(tx: &mut Tx<'_>, outcome: EventOutcome, now: UnixTime) -> Result<Option<String>> {
+fn store(tx: &mut Tx<'_>, outcome: EventOutcome, now: UnixTime) -> Result<Option<Mrkdwn>> {
     if let Some(pool) = &outcome.pool {
         tx.put_reviewer_pool(pool)?;
     }
@@ -113,7 +114,7 @@ pub fn on_command(
     caller: &Caller,
     _ctx: &Context,
     now: UnixTime,
-) -> Result<String> {
+) -> Result<Mrkdwn> {
     let pools = tx.reviewer_pools()?;
     let mut people = tx.reviewer_people()?;
     let (pull_request, existing_assignment) = match &cmd {
@@ -174,7 +175,7 @@ pub fn on_button(
     action: &BlockAction,
     _ctx: &Context,
     now: UnixTime,
-) -> Result<Option<String>> {
+) -> Result<Option<Mrkdwn>> {
     let Some(press) = decide::parse_button(&action.action_id, &action.value) else {
         tracing::debug!(action_id = %action.action_id, "not a reviewers button; ignored");
         return Ok(None);

@@ -52,7 +52,8 @@ impl Demo {
         let json: Value = response.json().await?;
         let reply = json["text"].as_str().unwrap_or_default().to_string();
         for line in reply.lines() {
-            println!("  ↳ (only visible to {user}) {line}");
+            let shown = baton_handlers::mrkdwn::plain_view(line);
+            println!("  ↳ (only visible to {user}) {shown}");
         }
         Ok(reply)
     }
@@ -208,6 +209,18 @@ pub async fn run() -> anyhow::Result<()> {
     set(&mut values, "BATON_HOOK_TOKEN", hook_token.clone());
     set(&mut values, "SLACK_BOT_USER_ID", "UBATON".into());
     set(&mut values, "BATON_ERROR_WINDOW", "2s".into());
+    // Offline unless the environment points the demo at a Slack and a
+    // GitHub (the demo test sends it to local fakes this way).
+    for name in [
+        "SLACK_BOT_TOKEN",
+        "SLACK_API_URL",
+        "GITHUB_TOKEN",
+        "GITHUB_API_URL",
+    ] {
+        if let Ok(value) = std::env::var(name) {
+            values.insert(name, (value, "environment"));
+        }
+    }
     let config = Config::from_values(&values)?;
 
     println!("Baton demo: a real server on loopback, offline (Slack and GitHub calls are printed, not sent).");

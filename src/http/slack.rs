@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use baton_handlers::command;
 use baton_handlers::slack::{self as slack_payloads, EventEnvelope, Interaction};
+use baton_handlers::Mrkdwn;
 use serde_json::json;
 
 use super::signature::verify_slack;
@@ -34,7 +35,8 @@ fn verify(state: &SharedState, headers: &HeaderMap, body: &[u8]) -> Result<(), A
 }
 
 /// An ephemeral answer to a slash command.
-fn ephemeral(text: String) -> Response {
+fn ephemeral(text: Mrkdwn) -> Response {
+    let text = text.fit(baton_handlers::blocks::MESSAGE_TEXT_LIMIT);
     Json(json!({"response_type": "ephemeral", "text": text})).into_response()
 }
 
@@ -122,7 +124,7 @@ pub async fn commands(
     {
         return Ok(ephemeral(
             ":no_entry: Only Baton admins can change this (ask one of them, or see BATON_ADMINS)."
-                .to_string(),
+                .into(),
         ));
     }
     if let command::Command::Help { topic } = parsed {
@@ -184,5 +186,5 @@ pub async fn interactions(
     if replies.is_empty() {
         return Ok(StatusCode::OK.into_response());
     }
-    Ok(Json(json!({"response_type": "ephemeral", "replace_original": false, "text": replies.join("\n")})).into_response())
+    Ok(Json(json!({"response_type": "ephemeral", "replace_original": false, "text": Mrkdwn::join(replies, "\n")})).into_response())
 }

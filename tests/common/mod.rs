@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod slack_rules;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -48,6 +50,38 @@ pub fn now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64
+}
+
+/// What Slack sends for text a person typed: `&`, `<`, `>` as entities,
+/// but mentions (`<@U1|ana>`), channels (`<#C1>`) and links (`<https://…>`)
+/// as Slack's own markup.
+pub fn slack_encode_typed(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if c == '<' {
+            if let Some(close) = rest.find('>') {
+                let inner = &rest[1..close];
+                let markup = inner.starts_with('@')
+                    || inner.starts_with('#')
+                    || inner.starts_with("http://")
+                    || inner.starts_with("https://");
+                if markup && !inner.contains('<') {
+                    out.push_str(&rest[..=close]);
+                    rest = &rest[close + 1..];
+                    continue;
+                }
+            }
+        }
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out
 }
 
 /// A running Baton process.
@@ -227,10 +261,14 @@ impl Baton {
     }
 
     /// Run `/baton <text>` in `channel` as `user`; returns the ephemeral text.
+    /// The text is sent as Slack sends what a person typed: `&`, `<` and `>`
+    /// as entities, except in mentions, channels and links (`<@U1>`), which
+    /// Slack sends as markup. The answer must pass [`slack_rules`].
     pub async fn command(&self, channel: &str, user: &str, text: &str) -> String {
+        let typed = slack_encode_typed(text);
         let body = serde_urlencoded::to_string([
             ("command", "/baton"),
-            ("text", text),
+            ("text", typed.as_str()),
             ("user_id", user),
             ("user_name", "tester"),
             ("channel_id", channel),
@@ -248,6 +286,9 @@ impl Baton {
         assert_eq!(response.status(), 200, "command `{text}`");
         let json: serde_json::Value = response.json().await.unwrap();
         assert_eq!(json["response_type"], "ephemeral");
+        if let Err(problem) = slack_rules::check_message(&json) {
+            panic!("the answer to `{text}` breaks Slack's rules: {problem}");
+        }
         json["text"].as_str().unwrap().to_string()
     }
 
@@ -362,11 +403,18 @@ pub mod fake_slack {
     }
 
     /// The JSON bodies of calls to `method_name` (e.g. `chat.postMessage`).
+    /// Every message Baton sent so far is first held to Slack's limits and
+    /// escaping rules ([`super::slack_rules`]): a breach fails the test.
     pub async fn calls(server: &MockServer, method_name: &str) -> Vec<serde_json::Value> {
-        server
-            .received_requests()
-            .await
-            .unwrap_or_default()
+        let requests = server.received_requests().await.unwrap_or_default();
+        for r in &requests {
+            if matches!(r.url.path(), "/api/chat.postMessage" | "/api/chat.update") {
+                if let Err(problem) = super::slack_rules::check_message(&parse_body(&r.body)) {
+                    panic!("Baton sent a message that breaks Slack's rules: {problem}");
+                }
+            }
+        }
+        requests
             .into_iter()
             .filter(|r| r.url.path() == format!("/api/{method_name}"))
             .map(|r| parse_body(&r.body))

@@ -8,10 +8,10 @@ use super::lock::{
 };
 use super::watch::{DeployTarget, DeployWatch};
 use crate::command::{CommandSpec, Topic, UsageError};
+use crate::mrkdwn;
+use crate::mrkdwn::Mrkdwn;
 use crate::outbound::Outbound;
-use crate::text::{
-    escape_mrkdwn, format_datetime, format_duration, parse_duration, parse_repo_pattern,
-};
+use crate::text::{format_datetime, format_duration, parse_duration, parse_repo_pattern};
 use crate::UnixTime;
 
 const TARGET_ARGS: &str = "<owner/repo|owner/*|service> [environment] [workflow=<name or file>]";
@@ -124,7 +124,7 @@ fn parse_environment(spec: &CommandSpec, word: &str) -> Result<String, UsageErro
             spec,
             format!(
                 "`{}` is not an environment name (letters, digits, `-`, `_`, `.`, `/`; at most 100)",
-                escape_mrkdwn(word)
+                word
             ),
         ));
     }
@@ -142,10 +142,7 @@ fn parse_target(spec: &CommandSpec, word: &str) -> Result<DeployTarget, UsageErr
         return parse_repo_pattern(word)
             .map(DeployTarget::Repo)
             .ok_or_else(|| {
-                UsageError::for_spec(
-                    spec,
-                    format!("`{}` is not `owner/repo` or `owner/*`", escape_mrkdwn(word)),
-                )
+                UsageError::for_spec(spec, format!("`{}` is not `owner/repo` or `owner/*`", word))
             });
     }
     let ok = word.chars().count() <= 100
@@ -157,7 +154,7 @@ fn parse_target(spec: &CommandSpec, word: &str) -> Result<DeployTarget, UsageErr
             spec,
             format!(
                 "`{}` is neither `owner/repo` nor a service name (letters, digits, `-`, `_`, `.`)",
-                escape_mrkdwn(word)
+                word
             ),
         ));
     }
@@ -193,10 +190,7 @@ fn parse_target_args(spec: &CommandSpec, args: &[&str]) -> Result<TargetArgs, Us
         } else {
             return Err(UsageError::for_spec(
                 spec,
-                format!(
-                    "unexpected `{}`: one environment at most",
-                    escape_mrkdwn(word)
-                ),
+                format!("unexpected `{}`: one environment at most", word),
             ));
         }
     }
@@ -273,7 +267,7 @@ fn parse_lock(spec: &CommandSpec, args: &[&str]) -> Result<Command, UsageError> 
                 spec,
                 format!(
                     "`{}` is not a duration; try `30m`, `2h`, `1d` or `1h30m`",
-                    escape_mrkdwn(text)
+                    text
                 ),
             )
         })?;
@@ -353,13 +347,13 @@ pub enum StateChange {
 /// the state changes, and the channel messages (announcements).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CommandOutcome {
-    pub reply: String,
+    pub reply: Mrkdwn,
     pub changes: Vec<StateChange>,
     pub outbound: Vec<Outbound>,
 }
 
 impl CommandOutcome {
-    fn reply(text: impl Into<String>) -> Self {
+    fn reply(text: impl Into<Mrkdwn>) -> Self {
         CommandOutcome {
             reply: text.into(),
             ..Default::default()
@@ -400,7 +394,7 @@ pub fn execute(
                 );
             }
             CommandOutcome {
-                reply,
+                reply: reply.into(),
                 changes: vec![StateChange::PutWatch(watch)],
                 outbound: Vec::new(),
             }
@@ -437,7 +431,7 @@ pub fn execute(
             }
             let lines: Vec<String> = gone.iter().map(|w| format!("• {}", w.describe())).collect();
             CommandOutcome {
-                reply: format!("This channel no longer watches:\n{}", lines.join("\n")),
+                reply: format!("This channel no longer watches:\n{}", lines.join("\n")).into(),
                 changes: gone
                     .iter()
                     .map(|w| StateChange::DeleteWatch { key: w.key() })
@@ -479,11 +473,8 @@ pub fn execute(
                 return CommandOutcome::reply("No environment is locked.");
             }
             held.sort_by_key(|l| lock_key(&l.environment));
-            let lines: Vec<String> = held
-                .iter()
-                .map(|l| format!("• {}", describe_lock(l, now)))
-                .collect();
-            CommandOutcome::reply(format!("Locked now:\n{}", lines.join("\n")))
+            let lines = held.iter().map(|l| mrkdwn!("• {}", describe_lock(l, now)));
+            CommandOutcome::reply(mrkdwn!("Locked now:\n{}", Mrkdwn::join(lines, "\n")))
         }
     }
 }
@@ -497,17 +488,17 @@ fn find_lock<'a>(snapshot: DeploySnapshot<'a>, environment: &str) -> Option<&'a 
 }
 
 /// `` `production` by <@U1> since … until … (3h left): reason ``
-fn describe_lock(l: &Lock, now: UnixTime) -> String {
-    let mut out = format!(
-        "`{}` locked by <@{}> since {} until {} ({} left)",
-        escape_mrkdwn(&l.environment),
-        l.by,
+fn describe_lock(l: &Lock, now: UnixTime) -> Mrkdwn {
+    let mut out = mrkdwn!(
+        "`{}` locked by {} since {} until {} ({} left)",
+        l.environment,
+        Mrkdwn::user(&l.by),
         format_datetime(l.since),
         format_datetime(l.expires_at),
         format_duration(l.expires_at - now)
     );
     if let Some(r) = &l.reason {
-        out.push_str(&format!(": {}", escape_mrkdwn(r)));
+        out.push(mrkdwn!(": {}", r));
     }
     out
 }
@@ -533,14 +524,15 @@ fn lock(
 ) -> CommandOutcome {
     if let Some(held) = active_lock(find_lock(snapshot, environment), now) {
         let who = if held.by == ctx.user_id {
-            "You already hold the lock: ".to_string()
+            mrkdwn!("You already hold the lock: ")
         } else {
-            format!("Already locked by <@{}>: ", held.by)
+            mrkdwn!("Already locked by {}: ", Mrkdwn::user(&held.by))
         };
-        return CommandOutcome::reply(format!(
-            "{who}{}. Nothing changed; `/baton unlock {}` releases it.",
+        return CommandOutcome::reply(mrkdwn!(
+            "{}{}. Nothing changed; `/baton unlock {}` releases it.",
+            who,
             describe_lock(held, now),
-            escape_mrkdwn(environment)
+            environment
         ));
     }
     let secs = duration.unwrap_or(if ctx.lock_default_secs > 0 {
@@ -556,26 +548,26 @@ fn lock(
         expires_at: now + secs,
         channel: ctx.channel_id.clone(),
     };
-    let mut text = format!(
-        "🔒 <@{}> locked `{}` for {} (until {})",
-        new.by,
-        escape_mrkdwn(environment),
+    let mut text = mrkdwn!(
+        "🔒 {} locked `{}` for {} (until {})",
+        Mrkdwn::user(&new.by),
+        environment,
         format_duration(secs),
         format_datetime(new.expires_at)
     );
     if let Some(r) = reason {
-        text.push_str(&format!(": {}", escape_mrkdwn(r)));
+        text.push(mrkdwn!(": {}", r));
     }
     let outbound = announce_to(ctx, snapshot.watches, environment)
         .into_iter()
         .map(|c| Outbound::post(c, text.clone()))
         .collect();
     CommandOutcome {
-        reply: format!(
+        reply: mrkdwn!(
             "Locked `{}` until {}. `/baton unlock {}` releases it early.",
-            escape_mrkdwn(environment),
+            environment,
             format_datetime(new.expires_at),
-            escape_mrkdwn(environment)
+            environment
         ),
         changes: vec![StateChange::PutLock(new)],
         outbound,
@@ -590,8 +582,7 @@ fn unlock(
 ) -> CommandOutcome {
     let stored = find_lock(snapshot, environment);
     let Some(held) = active_lock(stored, now) else {
-        let mut out =
-            CommandOutcome::reply(format!("`{}` is not locked.", escape_mrkdwn(environment)));
+        let mut out = CommandOutcome::reply(mrkdwn!("`{}` is not locked.", environment));
         if stored.is_some() {
             // An expired lock: tidy it away.
             out.changes.push(StateChange::DeleteLock {
@@ -600,24 +591,24 @@ fn unlock(
         }
         return out;
     };
-    let mut text = format!(
-        "🔓 <@{}> unlocked `{}`",
-        ctx.user_id,
-        escape_mrkdwn(&held.environment)
+    let mut text = mrkdwn!(
+        "🔓 {} unlocked `{}`",
+        Mrkdwn::user(&ctx.user_id),
+        held.environment
     );
     if held.by != ctx.user_id {
-        text.push_str(&format!(" (locked by <@{}>", held.by));
+        text.push(mrkdwn!(" (locked by {}", Mrkdwn::user(&held.by)));
         if let Some(r) = &held.reason {
-            text.push_str(&format!(": {}", escape_mrkdwn(r)));
+            text.push(mrkdwn!(": {}", r));
         }
-        text.push(')');
+        text.push(")");
     }
     let outbound = announce_to(ctx, snapshot.watches, environment)
         .into_iter()
         .map(|c| Outbound::post(c, text.clone()))
         .collect();
     CommandOutcome {
-        reply: format!("Unlocked `{}`.", escape_mrkdwn(&held.environment)),
+        reply: mrkdwn!("Unlocked `{}`.", held.environment),
         changes: vec![StateChange::DeleteLock {
             key: lock_key(environment),
         }],

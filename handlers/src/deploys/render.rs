@@ -5,12 +5,20 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
-use serde_json::Value;
 
 use super::record::DeployRecord;
 use super::update::DeploySource;
-use crate::blocks;
-use crate::text::{escape_mrkdwn, format_datetime, format_duration, parse_user_mention};
+use crate::blocks::{self, Blocks};
+use crate::mrkdwn;
+use crate::mrkdwn::Mrkdwn;
+use crate::text::{format_datetime, format_duration, parse_user_mention, truncate_chars};
+
+/// Characters of a name, version or ref as shown.
+const SHORT_CHARS: usize = 150;
+/// Characters of a description or reason as shown.
+const LONG_CHARS: usize = 1_000;
+/// Characters of the plain-text fallback.
+const FALLBACK_CHARS: usize = 3_000;
 
 /// The most log characters shown (after escaping), leaving room in the
 /// 3,000-character section for the code fence.
@@ -31,17 +39,11 @@ pub fn thousands(n: usize) -> String {
     out
 }
 
-/// A link in mrkdwn, with the URL and label made safe.
-fn link(url: &str, label: &str) -> String {
-    let url = escape_mrkdwn(url).replace('|', "%7C");
-    format!("<{url}|{label}>")
-}
-
 /// A person: a Slack mention stays a mention, anything else is plain text.
-fn person(actor: &str) -> String {
+fn person(actor: &str) -> Mrkdwn {
     match parse_user_mention(actor) {
-        Some(id) if actor.starts_with("<@") => format!("<@{id}>"),
-        _ => escape_mrkdwn(actor),
+        Some(id) if actor.starts_with("<@") => Mrkdwn::user(&id),
+        _ => Mrkdwn::text(actor),
     }
 }
 
@@ -56,7 +58,7 @@ fn short_sha(sha: &str) -> String {
 
 /// The version shown (a hook's version, else a short sha, else the ref) and
 /// where it links (the commit, else the given URL).
-fn version(r: &DeployRecord) -> Option<String> {
+fn version(r: &DeployRecord) -> Option<Mrkdwn> {
     let short_sha = r.sha.as_deref().map(short_sha);
     let shown = r
         .version
@@ -67,105 +69,123 @@ fn version(r: &DeployRecord) -> Option<String> {
         (Some(repo_url), Some(sha)) => Some(format!("{repo_url}/commit/{sha}")),
         _ => None,
     };
-    let label = format!("`{}`", escape_mrkdwn(&shown));
+    let label = Mrkdwn::code(&truncate_chars(&shown, SHORT_CHARS));
     let mut out = match commit_url.or_else(|| r.url.clone()) {
-        Some(url) => link(&url, &label),
+        Some(url) => Mrkdwn::link(&url, label),
         None => label,
     };
     if let Some(git_ref) = &r.git_ref {
         if *git_ref != shown {
-            out.push_str(&format!(" (`{}`)", escape_mrkdwn(git_ref)));
+            out.push(mrkdwn!(
+                " ({})",
+                Mrkdwn::code(&truncate_chars(git_ref, SHORT_CHARS))
+            ));
         }
     }
     Some(out)
 }
 
-fn lock_warning(r: &DeployRecord) -> Option<String> {
+fn lock_warning(r: &DeployRecord) -> Option<Mrkdwn> {
     let l = r.locked.as_ref()?;
-    let mut out = format!("⚠️ deployed while locked by <@{}>", l.by);
+    let mut out = mrkdwn!("⚠️ deployed while locked by {}", Mrkdwn::user(&l.by));
     if let Some(reason) = &l.reason {
-        out.push_str(&format!(": {}", escape_mrkdwn(reason)));
+        out.push(mrkdwn!(": {}", Mrkdwn::text_cut(reason, LONG_CHARS)));
     }
     Some(out)
 }
 
 /// The deploy's message: `(fallback text, blocks)`.
-pub fn deploy_message(r: &DeployRecord) -> (String, Value) {
-    let subject = escape_mrkdwn(r.subject());
-    let env = r.environment.as_deref().map(escape_mrkdwn);
-    let headline = format!("{} Deploy {}", r.status.emoji(), r.status.label());
+pub fn deploy_message(r: &DeployRecord) -> (Mrkdwn, Blocks) {
+    let subject = Mrkdwn::text_cut(r.subject(), SHORT_CHARS);
+    let env = r
+        .environment
+        .as_deref()
+        .map(|e| Mrkdwn::text_cut(e, SHORT_CHARS));
+    let headline = mrkdwn!("{} Deploy {}", r.status.emoji(), r.status.label());
 
     // Plain-text fallback: one line.
-    let mut text = format!("{headline}: {subject}");
+    let mut text = mrkdwn!("{}: {}", headline, subject);
     let shown = r
         .version
         .clone()
         .or_else(|| r.sha.as_deref().map(short_sha))
         .or_else(|| r.git_ref.clone());
     if let Some(v) = shown {
-        text.push_str(&format!(" {}", escape_mrkdwn(&v)));
+        text.push(mrkdwn!(" {}", Mrkdwn::text_cut(&v, SHORT_CHARS)));
     }
     if let Some(env) = &env {
-        text.push_str(&format!(" to {env}"));
+        text.push(mrkdwn!(" to {}", env));
     }
     if let Some(actor) = &r.actor {
-        text.push_str(&format!(" by {}", person(actor)));
+        text.push(mrkdwn!(
+            " by {}",
+            person(&truncate_chars(actor, SHORT_CHARS))
+        ));
     }
     if let Some(d) = r.duration() {
-        text.push_str(&format!(" (took {})", format_duration(d)));
+        text.push(mrkdwn!(" (took {})", format_duration(d)));
     }
     if let Some(w) = lock_warning(r) {
-        text.push_str(&format!(" — {w}"));
+        text.push(mrkdwn!(" — {}", w));
     }
 
     // Blocks.
     let subject_md = match &r.repo_url {
-        Some(url) => link(url, &subject),
+        Some(url) => Mrkdwn::link(url, subject.clone()),
         None => subject.clone(),
     };
-    let mut head = format!(
-        "{} *Deploy {}*: *{subject_md}*",
+    let mut head = mrkdwn!(
+        "{} *Deploy {}*: *{}*",
         r.status.emoji(),
-        r.status.label()
+        r.status.label(),
+        subject_md
     );
     if let Some(env) = &env {
-        head.push_str(&format!(" → `{env}`"));
+        head.push(mrkdwn!(" → `{}`", env));
     }
     let mut lines = vec![head];
     if let Some(v) = version(r) {
-        lines.push(format!("*Version:* {v}"));
+        lines.push(mrkdwn!("*Version:* {}", v));
     }
     if let Some(actor) = &r.actor {
-        lines.push(format!("*By:* {}", person(actor)));
+        lines.push(mrkdwn!(
+            "*By:* {}",
+            person(&truncate_chars(actor, SHORT_CHARS))
+        ));
     }
     let mut times = Vec::new();
     if let Some(s) = r.started_at {
-        times.push(format!("*Started:* {}", format_datetime(s)));
+        times.push(mrkdwn!("*Started:* {}", format_datetime(s)));
     }
     if let Some(f) = r.finished_at {
-        times.push(format!("*Finished:* {}", format_datetime(f)));
+        times.push(mrkdwn!("*Finished:* {}", format_datetime(f)));
     }
     if let Some(d) = r.duration() {
-        times.push(format!("*Took:* {}", format_duration(d)));
+        times.push(mrkdwn!("*Took:* {}", format_duration(d)));
     }
     if !times.is_empty() {
-        lines.push(times.join(" · "));
+        lines.push(Mrkdwn::join(times, " · "));
     }
     if let Some(desc) = &r.description {
-        lines.push(format!("> {}", escape_mrkdwn(desc).replace('\n', "\n> ")));
+        // A quote: every line starts with `>` (sent escaped, as Slack does).
+        let desc = truncate_chars(desc, LONG_CHARS);
+        lines.push(Mrkdwn::join(
+            desc.split('\n').map(|l| mrkdwn!("> {}", l)),
+            "\n",
+        ));
     }
-    let mut out = vec![blocks::section(&lines.join("\n"))];
+    let mut out = vec![blocks::section(Mrkdwn::join(lines, "\n"))];
     if let Some(w) = lock_warning(r) {
-        out.push(blocks::section(&w));
+        out.push(blocks::section(w));
     }
-    out.push(blocks::context(&source_line(r)));
-    (text, blocks::message(out))
+    out.push(blocks::context(vec![source_line(r)]));
+    (text.fit(FALLBACK_CHARS), blocks::message(out))
 }
 
 /// Where the deploy came from, with the logs link: the grey line.
-fn source_line(r: &DeployRecord) -> String {
+fn source_line(r: &DeployRecord) -> Mrkdwn {
     let mut out = match &r.source {
-        DeploySource::GithubDeployment { id, .. } => format!("GitHub deployment {id}"),
+        DeploySource::GithubDeployment { id, .. } => mrkdwn!("GitHub deployment {}", id),
         DeploySource::WorkflowRun {
             workflow,
             run_id,
@@ -177,15 +197,17 @@ fn source_line(r: &DeployRecord) -> String {
             } else {
                 String::new()
             };
-            format!(
-                "Workflow `{}` run {run_id}{attempt}",
-                escape_mrkdwn(workflow)
+            mrkdwn!(
+                "Workflow {} run {}{}",
+                Mrkdwn::code(&truncate_chars(workflow, SHORT_CHARS)),
+                run_id,
+                attempt
             )
         }
-        DeploySource::Hook { .. } => "CI deploy hook".to_string(),
+        DeploySource::Hook { .. } => mrkdwn!("CI deploy hook"),
     };
     if let Some(url) = &r.log_url {
-        out.push_str(&format!(" · {}", link(url, "logs")));
+        out.push(mrkdwn!(" · {}", Mrkdwn::link(url, "logs")));
     }
     out
 }
@@ -193,11 +215,11 @@ fn source_line(r: &DeployRecord) -> String {
 static ANSI: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\x1b\[[0-9;?]*[ -/]*[@-~]").expect("valid regex"));
 
-/// The last lines of a log, ready for a code block: at most
-/// [`LOG_TAIL_LINES`] lines and [`LOG_TAIL_CHARS`] characters once escaped,
-/// starting at a line boundary where possible. Colour codes and `\r` are
-/// dropped, `&<>` escaped, and runs of backticks broken so the fence holds.
-/// Returns `(text, characters cut from the front)`.
+/// The last lines of a log, for [`Mrkdwn::code_block`]: at most
+/// [`LOG_TAIL_LINES`] lines and [`LOG_TAIL_CHARS`] characters once escaped
+/// and fenced, starting at a line boundary where possible. Colour codes and
+/// `\r` are dropped; the text is returned as written (the code block
+/// escapes it). Returns `(text, characters cut from the front)`.
 pub fn log_excerpt(log: &str) -> (String, usize) {
     let cleaned = ANSI.replace_all(log, "").replace('\r', "");
     let cleaned = cleaned.trim_end();
@@ -217,7 +239,7 @@ pub fn log_excerpt(log: &str) -> (String, usize) {
         let cost = match c {
             '&' => 5,
             '<' | '>' => 4,
-            '`' if start >= 2 && chars[start - 2] == '`' => 2,
+            '`' => 2,
             _ => 1,
         };
         if escaped_len + cost > LOG_TAIL_CHARS {
@@ -230,57 +252,48 @@ pub fn log_excerpt(log: &str) -> (String, usize) {
         escaped_len += cost;
         start -= 1;
     }
-    let mut out = String::with_capacity(escaped_len);
-    for i in start..chars.len() {
-        match chars[i] {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '`' if i > start && chars[i - 1] == '`' => out.push_str("\u{200B}`"),
-            c => out.push(c),
-        }
-    }
-    (out, start)
+    (chars[start..].iter().collect(), start)
 }
 
 /// The thread reply under a failed deploy: its log tail, or a link to its
 /// logs. `None` when there is neither.
-pub fn failure_reply(r: &DeployRecord, log_tail: Option<&str>) -> Option<(String, Value)> {
-    let what = format!(
+pub fn failure_reply(r: &DeployRecord, log_tail: Option<&str>) -> Option<(Mrkdwn, Blocks)> {
+    let what = mrkdwn!(
         "{} Deploy of {}{} {}",
         r.status.emoji(),
-        escape_mrkdwn(r.subject()),
+        Mrkdwn::text_cut(r.subject(), SHORT_CHARS),
         r.environment
             .as_deref()
-            .map(|e| format!(" to {}", escape_mrkdwn(e)))
+            .map(|e| mrkdwn!(" to {}", Mrkdwn::text_cut(e, SHORT_CHARS)))
             .unwrap_or_default(),
         r.status.label(),
     );
     let tail = log_tail.map(log_excerpt).filter(|(t, _)| !t.is_empty());
     match (tail, &r.log_url) {
         (Some((tail, cut)), log_url) => {
-            let mut head = format!("{what}. The end of its log:");
+            let mut head = mrkdwn!("{}. The end of its log:", what);
             if let Some(url) = log_url {
-                head.push_str(&format!(" ({})", link(url, "full logs")));
+                head.push(mrkdwn!(" ({})", Mrkdwn::link(url, "full logs")));
             }
-            let mut out = vec![blocks::section(&head)];
+            let mut out = vec![blocks::section(head)];
             if cut > 0 {
-                out.push(blocks::context(&format!(
+                out.push(blocks::context(vec![mrkdwn!(
                     "… {} earlier characters cut",
                     thousands(cut)
-                )));
+                )]));
             }
-            out.push(blocks::section(&format!("```\n{tail}\n```")));
-            let text = format!("{what}: log tail attached");
+            out.push(blocks::section(Mrkdwn::code_block(&format!("\n{tail}\n"))));
+            let text = mrkdwn!("{}: log tail attached", what);
             Some((text, blocks::message(out)))
         }
         (None, Some(url)) => {
-            let line = format!(
-                "{what}. No log tail was sent; {}",
-                link(url, "see the logs")
+            let line = mrkdwn!(
+                "{}. No log tail was sent; {}",
+                what,
+                Mrkdwn::link(url, "see the logs")
             );
-            let text = format!("{what}. Logs: {}", escape_mrkdwn(url));
-            Some((text, blocks::message(vec![blocks::section(&line)])))
+            let text = mrkdwn!("{}. Logs: {}", what, Mrkdwn::text_cut(url, LONG_CHARS));
+            Some((text, blocks::message(vec![blocks::section(line)])))
         }
         (None, None) => None,
     }
@@ -289,7 +302,7 @@ pub fn failure_reply(r: &DeployRecord, log_tail: Option<&str>) -> Option<(String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::text::SECTION_TEXT_LIMIT;
+    use crate::blocks::SECTION_TEXT_LIMIT;
 
     #[test]
     fn thousands_separators() {
@@ -331,15 +344,15 @@ mod tests {
             .map(|i| format!("{i}: <{}>\n", "x".repeat(90)))
             .collect();
         let (tail, cut) = log_excerpt(&log);
-        assert!(tail.chars().count() <= LOG_TAIL_CHARS);
-        assert!(tail.lines().next().unwrap().ends_with("&gt;"));
-        assert!(
-            tail.lines().all(|l| l.contains(": &lt;")),
-            "whole lines only"
-        );
+        assert!(tail.lines().next().unwrap().ends_with('>'));
+        assert!(tail.lines().all(|l| l.contains(": <")), "whole lines only");
         assert!(cut > 0);
-        let section = format!("```\n{tail}\n```");
-        assert!(section.chars().count() <= SECTION_TEXT_LIMIT);
+        let section = Mrkdwn::code_block(&format!("\n{tail}\n"));
+        assert!(section.char_count() <= SECTION_TEXT_LIMIT);
+        assert!(
+            section.char_count() > SECTION_TEXT_LIMIT - 200,
+            "uses the room"
+        );
     }
 
     proptest::proptest! {
@@ -348,10 +361,11 @@ mod tests {
         #[test]
         fn any_log_fits(log in "(?s)[a-z<>&`\n\r é]{0,6000}") {
             let (tail, cut) = log_excerpt(&log);
-            let section = format!("```\n{tail}\n```");
-            proptest::prop_assert!(section.chars().count() <= SECTION_TEXT_LIMIT);
+            let section = Mrkdwn::code_block(&format!("\n{tail}\n"));
+            proptest::prop_assert!(section.char_count() <= SECTION_TEXT_LIMIT);
             proptest::prop_assert!(tail.lines().count() <= LOG_TAIL_LINES);
-            proptest::prop_assert!(!tail.contains("``"));
+            let inner = &section[3..section.len() - 3];
+            proptest::prop_assert!(!inner.contains("``"));
             let cleaned = log.replace('\r', "");
             proptest::prop_assert!(cut <= cleaned.trim_end().chars().count());
         }
@@ -360,7 +374,8 @@ mod tests {
     #[test]
     fn backtick_runs_cannot_close_the_fence() {
         let (tail, _) = log_excerpt("echo ```done```");
-        assert!(!tail.contains("```"), "{tail}");
-        assert!(!tail.contains("``"), "{tail}");
+        let block = Mrkdwn::code_block(&tail);
+        let inner = &block[3..block.len() - 3];
+        assert!(!inner.contains("``"), "{inner}");
     }
 }

@@ -215,13 +215,6 @@ fn spec(name: &str) -> &'static CommandSpec {
         .unwrap_or(&COMMANDS[0])
 }
 
-/// Slack sends `<`, `>` and `&` as entities; undo that for a regex.
-fn unescape_slack(text: &str) -> String {
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
-}
-
 /// Parse the arguments of the subcommand `name` (one of [`COMMANDS`]).
 pub fn parse_args(name: &str, args: &[&str]) -> Result<Command, UsageError> {
     let spec = spec(name);
@@ -259,7 +252,7 @@ pub fn parse_args(name: &str, args: &[&str]) -> Result<Command, UsageError> {
                         }
                     }
                     "match" => {
-                        let pattern = unescape_slack(value);
+                        let pattern = value.to_string();
                         compile_pattern(&pattern).map_err(err)?;
                         if filters.pattern.replace(pattern).is_some() {
                             return Err(repeated());
@@ -379,7 +372,7 @@ mod tests {
     #[test]
     fn subscribe_with_every_filter() {
         let cmd = errors(
-            "errors subscribe service=api env=prod level=WARNING match=(?i)time&amp;out digest=30m",
+            "errors subscribe service=api env=prod level=WARNING match=(?i)time&out digest=30m",
         )
         .unwrap();
         assert_eq!(

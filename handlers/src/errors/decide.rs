@@ -15,6 +15,8 @@ use super::state::{
     group_key, ChannelRate, DigestLine, Group, HeldEntry, Mode, Mute, Outcome, Policy, Record,
     Resolved, Sample, Snapshot, Subscription, Table, HELD_FINGERPRINTS,
 };
+use crate::mrkdwn;
+use crate::mrkdwn::Mrkdwn;
 use crate::outbound::Outbound;
 use crate::text::{format_datetime, format_duration};
 use crate::UnixTime;
@@ -538,10 +540,11 @@ pub fn execute(cmd: &Command, by: &Invocation, snapshot: &Snapshot, now: UnixTim
             ));
             out.outbound.push(Outbound::post(
                 by.channel,
-                format!(
-                    "<@{}> subscribed this channel to error reports ({}) {how}.",
-                    by.user,
-                    filters.describe()
+                mrkdwn!(
+                    "{} subscribed this channel to error reports ({}) {}.",
+                    Mrkdwn::user(by.user),
+                    filters.describe(),
+                    how
                 ),
             ));
             out.put(Record::Subscription(sub));
@@ -598,17 +601,18 @@ pub fn execute(cmd: &Command, by: &Invocation, snapshot: &Snapshot, now: UnixTim
                 );
             }
             mine.sort_by_key(|s| (s.created_at, s.id.clone()));
-            let mut text = String::from("*Error subscriptions of this channel*\n");
+            let mut text = mrkdwn!("*Error subscriptions of this channel*\n");
             for s in mine {
                 let how = match s.digest {
                     Some(p) => format!("digest every {}", format_duration(p)),
                     None => "as they happen".to_string(),
                 };
-                text.push_str(&format!(
-                    "• `{}` {} — {how} (by <@{}>)\n",
-                    s.id,
-                    crate::text::escape_mrkdwn(&s.filters.describe()),
-                    s.created_by
+                text.push(mrkdwn!(
+                    "• {} {} — {} (by {})\n",
+                    Mrkdwn::code(&s.id),
+                    s.filters.describe(),
+                    how,
+                    Mrkdwn::user(&s.created_by)
                 ));
             }
             Outcome::reply(text)
@@ -656,7 +660,12 @@ fn mute(
     ));
     out.outbound.push(Outbound::SlackPost {
         channel: by.channel.to_string(),
-        text: format!("🔇 <@{}> muted `{fingerprint}` {how_long}.", by.user),
+        text: mrkdwn!(
+            "🔇 {} muted {} {}.",
+            Mrkdwn::user(by.user),
+            Mrkdwn::code(fingerprint),
+            how_long
+        ),
         blocks: None,
         key: None,
         thread_of,
@@ -682,7 +691,11 @@ fn resolve(
     ));
     out.outbound.push(Outbound::SlackPost {
         channel: by.channel.to_string(),
-        text: format!("✅ <@{}> resolved `{fingerprint}`.", by.user),
+        text: mrkdwn!(
+            "✅ {} resolved {}.",
+            Mrkdwn::user(by.user),
+            Mrkdwn::code(fingerprint)
+        ),
         blocks: None,
         key: None,
         thread_of,

@@ -2,6 +2,7 @@
 //! one table per [`Table`], under each record's `key()`), the snapshot of
 //! them a decision reads, and the [`Outcome`] a decision returns.
 
+use crate::mrkdwn::Mrkdwn;
 use serde::{Deserialize, Serialize};
 
 use super::commands::Filters;
@@ -365,11 +366,11 @@ impl<'a> Snapshot<'a> {
 pub struct Outcome {
     pub changes: Vec<Change>,
     pub outbound: Vec<Outbound>,
-    pub reply: Option<String>,
+    pub reply: Option<Mrkdwn>,
 }
 
 impl Outcome {
-    pub(crate) fn reply(text: impl Into<String>) -> Self {
+    pub(crate) fn reply(text: impl Into<Mrkdwn>) -> Self {
         Outcome {
             reply: Some(text.into()),
             ..Outcome::default()

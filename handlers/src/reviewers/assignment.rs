@@ -7,13 +7,18 @@
 //! records, kept after closing, are the history `stats` reads.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::pool::{same_login, People};
 use crate::blocks;
+use crate::blocks::Blocks;
 use crate::github::PullRequestEvent;
+use crate::mrkdwn;
+use crate::mrkdwn::Mrkdwn;
 use crate::outbound::MessageKey;
-use crate::text::escape_mrkdwn;
+use crate::text::truncate_chars;
+
+/// Characters of a pull request's title in its message.
+const TITLE_CHARS: usize = 500;
 use crate::UnixTime;
 
 /// `action_id` of the "Reassign" button.
@@ -147,51 +152,52 @@ impl Assignment {
     }
 
     /// `owner/repo#12`, linked to the pull request.
-    fn linked_reference(&self) -> String {
-        format!("<{}|{}#{}>", self.url, self.repo, self.number)
+    fn linked_reference(&self) -> Mrkdwn {
+        Mrkdwn::link(&self.url, format!("{}#{}", self.repo, self.number))
     }
 
     /// The plain-text fallback and Block Kit blocks of the assignment message.
-    pub fn render(&self, people: &People, shortfall: Option<usize>) -> (String, Value) {
+    pub fn render(&self, people: &People, shortfall: Option<usize>) -> (Mrkdwn, Blocks) {
         let on_it: Vec<&AssignedReviewer> =
             self.reviewers.iter().filter(|r| r.is_on_it()).collect();
-        let names: Vec<String> = on_it
+        let names: Vec<Mrkdwn> = on_it
             .iter()
             .map(|r| {
                 let mention = people.mention(&r.login);
                 match &r.status {
                     ReviewStatus::Reviewed { state, .. } => {
-                        format!("{mention} {}", review_emoji(state))
+                        mrkdwn!("{} {}", mention, review_emoji(state))
                     }
                     _ => mention,
                 }
             })
             .collect();
-        let title = escape_mrkdwn(&self.title);
-        let text = format!(
+        let names = Mrkdwn::join(names.iter(), ", ");
+        let title = truncate_chars(&self.title, TITLE_CHARS);
+        let text = mrkdwn!(
             "Review requested from {}: {} ({}#{} by {})",
-            names.join(", "),
+            names,
             title,
             self.repo,
             self.number,
-            escape_mrkdwn(&self.author)
+            self.author
         );
-        let noun = if names.len() == 1 {
+        let noun = if on_it.len() == 1 {
             "Reviewer"
         } else {
             "Reviewers"
         };
         let mut message = vec![
-            blocks::section(&format!(
-                "*<{}|{title}>*\n:eyes: {noun}: {}",
-                self.url,
-                names.join(", ")
+            blocks::section(mrkdwn!(
+                "*{}*\n:eyes: {}: {}",
+                Mrkdwn::link(&self.url, title.as_str()),
+                noun,
+                names
             )),
-            blocks::context(&format!(
-                "`{}#{}` · by {} · +{} / −{} in {} {}",
-                self.repo,
-                self.number,
-                escape_mrkdwn(&self.author),
+            blocks::context(vec![mrkdwn!(
+                "{} · by {} · +{} / −{} in {} {}",
+                Mrkdwn::code(&format!("{}#{}", self.repo, self.number)),
+                self.author,
                 self.additions,
                 self.deletions,
                 self.changed_files,
@@ -200,38 +206,39 @@ impl Assignment {
                 } else {
                     "files"
                 }
-            )),
+            )]),
         ];
-        let handed_over: Vec<String> = self
+        let handed_over: Vec<Mrkdwn> = self
             .reviewers
             .iter()
             .filter_map(|r| match r.status {
-                ReviewStatus::Passed { .. } => Some(format!("*{}* couldn't review", r.login)),
-                ReviewStatus::Reassigned { .. } => Some(format!("*{}* was reassigned", r.login)),
+                ReviewStatus::Passed { .. } => Some(mrkdwn!("*{}* couldn't review", r.login)),
+                ReviewStatus::Reassigned { .. } => Some(mrkdwn!("*{}* was reassigned", r.login)),
                 _ => None,
             })
             .collect();
         if !handed_over.is_empty() {
-            message.push(blocks::context(&handed_over.join(" · ")));
+            message.push(blocks::context(vec![Mrkdwn::join(handed_over, " · ")]));
         }
         if let Some(missing) = shortfall.filter(|&n| n > 0) {
-            message.push(blocks::context(&format!(
-                ":warning: {missing} more reviewer{} wanted, but no one else in the rotation is free.",
+            message.push(blocks::context(vec![mrkdwn!(
+                ":warning: {} more reviewer{} wanted, but no one else in the rotation is free.",
+                missing,
                 if missing == 1 { " was" } else { "s were" }
-            )));
+            )]));
         }
         match self.closed {
-            Some(closed) => message.push(blocks::context(if closed.merged {
+            Some(closed) => message.push(blocks::context(vec![Mrkdwn::from(if closed.merged {
                 ":white_check_mark: Merged"
             } else {
                 ":no_entry_sign: Closed"
-            })),
+            })])),
             None => message.push(blocks::actions(vec![
                 blocks::button(REASSIGN_ACTION_ID, "Reassign", &self.button_value(), None),
                 blocks::button(PASS_ACTION_ID, "Can't review", &self.button_value(), None),
             ])),
         }
-        (text, blocks::message(message))
+        (text.fit(3_000), blocks::message(message))
     }
 
     /// The thread reply announcing who took over from whom.
@@ -240,20 +247,15 @@ impl Assignment {
         people: &People,
         leaving: &[String],
         joining: &[String],
-        why: &str,
-    ) -> String {
-        let list = |logins: &[String]| {
-            logins
-                .iter()
-                .map(|l| people.mention(l))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        format!(
-            ":arrows_counterclockwise: {} will review {} instead of {} ({why}).",
+        why: &Mrkdwn,
+    ) -> Mrkdwn {
+        let list = |logins: &[String]| Mrkdwn::join(logins.iter().map(|l| people.mention(l)), ", ");
+        mrkdwn!(
+            ":arrows_counterclockwise: {} will review {} instead of {} ({}).",
             list(joining),
             self.linked_reference(),
-            list(leaving)
+            list(leaving),
+            why
         )
     }
 }

@@ -10,10 +10,12 @@ use super::events::assign_pull_request;
 use super::pool::{login_key, pool_for_repo, Away, Mode, People, Pool, MAX_REVIEWERS_PER_PR};
 use crate::command::{CommandSpec, Topic, UsageError};
 use crate::github::PullRequestEvent;
+use crate::mrkdwn;
+use crate::mrkdwn::Mrkdwn;
 use crate::outbound::Outbound;
 use crate::text::{
-    escape_mrkdwn, format_date, format_duration, parse_date, parse_github_login,
-    parse_repo_pattern, parse_user_mention,
+    format_date, format_duration, parse_date, parse_github_login, parse_repo_pattern,
+    parse_user_mention,
 };
 use crate::UnixTime;
 
@@ -422,7 +424,7 @@ pub enum AwayChange {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CommandOutcome {
     /// The ephemeral answer to the caller.
-    pub reply: String,
+    pub reply: Mrkdwn,
     /// A pool to write (keyed by its `channel`).
     pub pool: Option<Pool>,
     pub mapping: Option<MappingChange>,
@@ -434,7 +436,7 @@ pub struct CommandOutcome {
 }
 
 impl CommandOutcome {
-    fn reply(text: impl Into<String>) -> Self {
+    fn reply(text: impl Into<Mrkdwn>) -> Self {
         CommandOutcome {
             reply: text.into(),
             ..CommandOutcome::default()
@@ -442,9 +444,9 @@ impl CommandOutcome {
     }
 
     /// Reply to the caller and tell the channel.
-    fn announce(channel: &str, reply: impl Into<String>, announcement: String) -> Self {
+    fn announce(channel: &str, reply: Mrkdwn, announcement: Mrkdwn) -> Self {
         CommandOutcome {
-            reply: reply.into(),
+            reply,
             outbound: vec![Outbound::post(channel, announcement)],
             ..CommandOutcome::default()
         }
@@ -456,25 +458,31 @@ const NO_POOL: &str =
 
 /// Run a parsed command against the loaded records.
 pub fn execute(command: &Command, input: &CommandInput) -> CommandOutcome {
-    let caller = format!("<@{}>", input.caller);
+    let caller = Mrkdwn::user(input.caller);
     match command {
         Command::Watch { pattern } => watch(pattern, input, &caller),
         Command::Unwatch { pattern } => change_pool(input, |pool| {
             let before = pool.repos.len();
             pool.repos.retain(|p| !p.eq_ignore_ascii_case(pattern));
             if pool.repos.len() == before {
-                return Err(format!("This channel does not watch `{pattern}`."));
+                return Err(mrkdwn!("This channel does not watch `{}`.", pattern));
             }
-            Ok(format!(
-                "{caller} stopped reviewer rotation for `{pattern}`."
+            Ok(mrkdwn!(
+                "{} stopped reviewer rotation for `{}`.",
+                caller,
+                pattern
             ))
         }),
         Command::Add { login, slack_user } => {
             let mut outcome = change_pool(input, |pool| {
                 if !pool.add_member(login, input.people, input.now) {
-                    return Err(format!("*{login}* is already in this rotation."));
+                    return Err(mrkdwn!("*{}* is already in this rotation.", login));
                 }
-                Ok(format!("{caller} added *{login}* to the review rotation."))
+                Ok(mrkdwn!(
+                    "{} added *{}* to the review rotation.",
+                    caller,
+                    login
+                ))
             });
             if outcome.pool.is_some() {
                 outcome.mapping = slack_user.as_ref().map(|user| MappingChange {
@@ -485,11 +493,12 @@ pub fn execute(command: &Command, input: &CommandInput) -> CommandOutcome {
             outcome
         }
         Command::Remove { login } => change_pool(input, |pool| match pool.remove_member(login) {
-            Some(removed) => Ok(format!(
-                "{caller} removed *{}* from the review rotation.",
+            Some(removed) => Ok(mrkdwn!(
+                "{} removed *{}* from the review rotation.",
+                caller,
                 removed.login
             )),
-            None => Err(format!("*{login}* is not in this rotation.")),
+            None => Err(mrkdwn!("*{}* is not in this rotation.", login)),
         }),
         Command::List => match input.channel_pool() {
             Some(pool) => CommandOutcome::reply(list_text(pool, input.people, input.now)),
@@ -502,32 +511,45 @@ pub fn execute(command: &Command, input: &CommandInput) -> CommandOutcome {
             } else {
                 "reviewers"
             };
-            Ok(format!(
-                "{caller} set {reviewers_per_pr} {noun} per pull request."
+            Ok(mrkdwn!(
+                "{} set {} {} per pull request.",
+                caller,
+                *reviewers_per_pr,
+                noun
             ))
         }),
         Command::Mode { mode } => change_pool(input, |pool| {
             pool.mode = *mode;
-            Ok(format!(
-                "{caller} switched the rotation to {}.",
+            Ok(mrkdwn!(
+                "{} switched the rotation to {}.",
+                caller,
                 mode.name()
             ))
         }),
-        Command::Drafts { include } => {
-            change_pool(input, |pool| {
-                pool.include_drafts = *include;
-                Ok(if *include {
-                    format!("{caller} turned on reviewer assignment for draft pull requests.")
-                } else {
-                    format!("{caller} made draft pull requests wait for reviewers until they are ready.")
-                })
+        Command::Drafts { include } => change_pool(input, |pool| {
+            pool.include_drafts = *include;
+            Ok(if *include {
+                mrkdwn!(
+                    "{} turned on reviewer assignment for draft pull requests.",
+                    caller
+                )
+            } else {
+                mrkdwn!(
+                    "{} made draft pull requests wait for reviewers until they are ready.",
+                    caller
+                )
             })
-        }
+        }),
         Command::Map { login, slack_user } => {
             let mut outcome = CommandOutcome::announce(
                 input.channel,
-                format!("*{login}* is <@{slack_user}> from now on."),
-                format!("{caller} mapped GitHub *{login}* to <@{slack_user}>."),
+                mrkdwn!("*{}* is {} from now on.", login, Mrkdwn::user(slack_user)),
+                mrkdwn!(
+                    "{} mapped GitHub *{}* to {}.",
+                    caller,
+                    login,
+                    Mrkdwn::user(slack_user)
+                ),
             );
             outcome.mapping = Some(MappingChange {
                 login: login_key(login),
@@ -547,7 +569,7 @@ pub fn execute(command: &Command, input: &CommandInput) -> CommandOutcome {
 /// the reason nothing changed.
 fn change_pool(
     input: &CommandInput,
-    change: impl FnOnce(&mut Pool) -> Result<String, String>,
+    change: impl FnOnce(&mut Pool) -> Result<Mrkdwn, Mrkdwn>,
 ) -> CommandOutcome {
     let Some(pool) = input.channel_pool() else {
         return CommandOutcome::reply(NO_POOL);
@@ -557,7 +579,7 @@ fn change_pool(
         Ok(announcement) => {
             let mut outcome = CommandOutcome::announce(
                 input.channel,
-                format!("Done. {announcement}"),
+                mrkdwn!("Done. {}", announcement),
                 announcement,
             );
             outcome.pool = Some(pool);
@@ -567,15 +589,16 @@ fn change_pool(
     }
 }
 
-fn watch(pattern: &str, input: &CommandInput, caller: &str) -> CommandOutcome {
+fn watch(pattern: &str, input: &CommandInput, caller: &Mrkdwn) -> CommandOutcome {
     if let Some(owner) = input
         .pools
         .iter()
         .find(|p| p.channel != input.channel && p.watches_pattern(pattern))
     {
-        return CommandOutcome::reply(format!(
-            "`{pattern}` is already watched by <#{}>; unwatch it there first.",
-            owner.channel
+        return CommandOutcome::reply(mrkdwn!(
+            "`{}` is already watched by {}; unwatch it there first.",
+            pattern,
+            Mrkdwn::channel(&owner.channel)
         ));
     }
     let mut pool = input
@@ -583,24 +606,32 @@ fn watch(pattern: &str, input: &CommandInput, caller: &str) -> CommandOutcome {
         .cloned()
         .unwrap_or_else(|| Pool::new(input.channel));
     if pool.watches_pattern(pattern) {
-        return CommandOutcome::reply(format!("This channel already watches `{pattern}`."));
+        return CommandOutcome::reply(mrkdwn!("This channel already watches `{}`.", pattern));
     }
     pool.repos.push(pattern.to_string());
-    let mut reply = format!("Done. This channel now assigns reviewers for `{pattern}`.");
+    let mut reply = mrkdwn!(
+        "Done. This channel now assigns reviewers for `{}`.",
+        pattern
+    );
     if pool.members.is_empty() {
-        reply.push_str(" Add reviewers with `/baton reviewers add <github-login> [@slack-user]`.");
+        reply.push(" Add reviewers with `/baton reviewers add GITHUB-LOGIN [@slack-user]`.");
     }
     let mut outcome = CommandOutcome::announce(
         input.channel,
         reply,
-        format!("{caller} set this channel to assign reviewers for `{pattern}`."),
+        mrkdwn!(
+            "{} set this channel to assign reviewers for `{}`.",
+            caller,
+            pattern
+        ),
     );
     outcome.pool = Some(pool);
     outcome
 }
 
 /// The login the command is about: the one given, or the caller's own.
-fn subject_login(login: Option<&str>, input: &CommandInput) -> Result<String, String> {
+/// `verb` names the command in the hint (`away` or `back`).
+fn subject_login(login: Option<&str>, input: &CommandInput, verb: &str) -> Result<String, Mrkdwn> {
     match login {
         Some(login) => Ok(login.to_string()),
         None => input
@@ -608,10 +639,10 @@ fn subject_login(login: Option<&str>, input: &CommandInput) -> Result<String, St
             .login_of_slack_user(input.caller)
             .map(str::to_string)
             .ok_or_else(|| {
-                format!(
-                    "I don't know your GitHub login. Name it (`/baton away <github-login>`), \
-                     or ask an admin to run `/baton map <github-login> <@{}>`.",
-                    input.caller
+                mrkdwn!(
+                    "I don't know your GitHub login. Name it (`/baton {} GITHUB-LOGIN`), \
+                     or ask an admin to run `/baton map GITHUB-LOGIN @you`.",
+                    verb
                 )
             }),
     }
@@ -621,14 +652,14 @@ fn away(
     login: Option<&str>,
     until: Option<UnixTime>,
     input: &CommandInput,
-    caller: &str,
+    caller: &Mrkdwn,
 ) -> CommandOutcome {
-    let login = match subject_login(login, input) {
+    let login = match subject_login(login, input, "away") {
         Ok(login) => login,
         Err(reason) => return CommandOutcome::reply(reason),
     };
     if until.is_some_and(|until| until <= input.now) {
-        return CommandOutcome::reply(format!(
+        return CommandOutcome::reply(mrkdwn!(
             "{} is not in the future; give a later date.",
             format_date(until.unwrap_or_default())
         ));
@@ -639,8 +670,12 @@ fn away(
     };
     let mut outcome = CommandOutcome::announce(
         input.channel,
-        format!("Done. *{login}* is off every review rotation {how_long}."),
-        format!("{caller} marked *{login}* away {how_long}."),
+        mrkdwn!(
+            "Done. *{}* is off every review rotation {}.",
+            login,
+            how_long
+        ),
+        mrkdwn!("{} marked *{}* away {}.", caller, login, how_long),
     );
     outcome.away = Some(AwayChange::Set {
         login: login_key(&login),
@@ -649,18 +684,21 @@ fn away(
     outcome
 }
 
-fn back(login: Option<&str>, input: &CommandInput, caller: &str) -> CommandOutcome {
-    let login = match subject_login(login, input) {
+fn back(login: Option<&str>, input: &CommandInput, caller: &Mrkdwn) -> CommandOutcome {
+    let login = match subject_login(login, input, "back") {
         Ok(login) => login,
-        Err(reason) => return CommandOutcome::reply(reason.replace("/baton away", "/baton back")),
+        Err(reason) => return CommandOutcome::reply(reason),
     };
     if !input.people.is_away(&login, input.now) {
-        return CommandOutcome::reply(format!("*{login}* is not away."));
+        return CommandOutcome::reply(mrkdwn!("*{}* is not away.", login));
     }
     let mut outcome = CommandOutcome::announce(
         input.channel,
-        format!("Welcome back! *{login}* is on the review rotations again."),
-        format!("{caller} put *{login}* back on the review rotation."),
+        mrkdwn!(
+            "Welcome back! *{}* is on the review rotations again.",
+            login
+        ),
+        mrkdwn!("{} put *{}* back on the review rotation.", caller, login),
     );
     outcome.away = Some(AwayChange::Clear {
         login: login_key(&login),
@@ -670,19 +708,20 @@ fn back(login: Option<&str>, input: &CommandInput, caller: &str) -> CommandOutco
 
 fn next(repo: &str, input: &CommandInput) -> CommandOutcome {
     let Some(pool) = pool_for_repo(input.pools.iter(), repo) else {
-        return CommandOutcome::reply(format!("No channel watches `{repo}`."));
+        return CommandOutcome::reply(mrkdwn!("No channel watches `{}`.", repo));
     };
     let picks = pool.preview("", input.people, input.now);
     CommandOutcome::reply(if picks.is_empty() {
-        format!(
-            "No one in <#{}>'s rotation is free right now.",
-            pool.channel
+        mrkdwn!(
+            "No one in {}'s rotation is free right now.",
+            Mrkdwn::channel(&pool.channel)
         )
     } else {
-        format!(
-            "The next pull request in `{repo}` would go to {} (<#{}>'s rotation).",
+        mrkdwn!(
+            "The next pull request in `{}` would go to {} ({}'s rotation).",
+            repo,
             mention_list(&picks, input.people),
-            pool.channel
+            Mrkdwn::channel(&pool.channel)
         )
     })
 }
@@ -690,8 +729,10 @@ fn next(repo: &str, input: &CommandInput) -> CommandOutcome {
 fn assign(repo: &str, number: u64, input: &CommandInput) -> CommandOutcome {
     let reference = format!("{repo}#{number}");
     let Some(pool) = pool_for_repo(input.pools.iter(), repo) else {
-        return CommandOutcome::reply(format!(
-            "No channel watches `{repo}`; run `/baton reviewers watch {repo}` first."
+        return CommandOutcome::reply(mrkdwn!(
+            "No channel watches `{}`; run `/baton reviewers watch {}` first.",
+            repo,
+            repo
         ));
     };
     if let Some(existing) = input.existing_assignment {
@@ -701,23 +742,26 @@ fn assign(repo: &str, number: u64, input: &CommandInput) -> CommandOutcome {
             .filter(|r| r.is_on_it())
             .map(|r| r.login.clone())
             .collect();
-        return CommandOutcome::reply(format!(
-            "`{reference}` already has reviewers: {}. Use the message's *Reassign* button to change them.",
+        return CommandOutcome::reply(mrkdwn!(
+            "`{}` already has reviewers: {}. Use the message's *Reassign* button to change them.",
+            reference,
             mention_list(&on_it, input.people)
         ));
     }
     let Some(pr) = input.pull_request else {
-        return CommandOutcome::reply(format!("I couldn't find pull request `{reference}`."));
+        return CommandOutcome::reply(mrkdwn!("I couldn't find pull request `{}`.", reference));
     };
     let decided = assign_pull_request(pool, pr, input.people, input.now);
     let reply = match &decided.assignment {
-        Some(assignment) => format!(
-            "Done. `{reference}` goes to {}.",
+        Some(assignment) => mrkdwn!(
+            "Done. `{}` goes to {}.",
+            reference,
             mention_list(&assignment.pending_logins(), input.people)
         ),
-        None => format!(
-            "No one in <#{}>'s rotation is free to review `{reference}`.",
-            pool.channel
+        None => mrkdwn!(
+            "No one in {}'s rotation is free to review `{}`.",
+            Mrkdwn::channel(&pool.channel),
+            reference
         ),
     };
     CommandOutcome {
@@ -729,26 +773,23 @@ fn assign(repo: &str, number: u64, input: &CommandInput) -> CommandOutcome {
     }
 }
 
-fn mention_list(logins: &[String], people: &People) -> String {
-    logins
-        .iter()
-        .map(|login| people.mention(login))
-        .collect::<Vec<_>>()
-        .join(", ")
+fn mention_list(logins: &[String], people: &People) -> Mrkdwn {
+    Mrkdwn::join(logins.iter().map(|login| people.mention(login)), ", ")
 }
 
 /// `reviewers list`: rotation order, next, away, mode, count, repositories.
-fn list_text(pool: &Pool, people: &People, now: UnixTime) -> String {
+fn list_text(pool: &Pool, people: &People, now: UnixTime) -> Mrkdwn {
     let next = pool.preview("", people, now);
     let noun = if pool.reviewers_per_pr == 1 {
         "reviewer"
     } else {
         "reviewers"
     };
-    let mut out = format!(
-        "*Review rotation* — {}, {} {noun} per pull request, drafts {}\n",
+    let mut out = mrkdwn!(
+        "*Review rotation* — {}, {} {} per pull request, drafts {}\n",
         pool.mode.name(),
         pool.reviewers_per_pr,
+        noun,
         if pool.include_drafts {
             "included"
         } else {
@@ -756,23 +797,23 @@ fn list_text(pool: &Pool, people: &People, now: UnixTime) -> String {
         }
     );
     if pool.members.is_empty() {
-        out.push_str("No reviewers yet: `/baton reviewers add <github-login> [@slack-user]`.\n");
+        out.push("No reviewers yet: `/baton reviewers add GITHUB-LOGIN [@slack-user]`.\n");
     }
     for (position, member) in pool.members.iter().enumerate() {
-        let mut line = format!(
+        let mut line = mrkdwn!(
             "{}. {} — {} assigned",
             position + 1,
             people.mention(&member.login),
             member.assigned
         );
         if people.slack_user(&member.login).is_some() {
-            line.push_str(&format!(" (`{}`)", member.login));
+            line.push(mrkdwn!(" (`{}`)", member.login));
         }
         if pool.mode == Mode::LoadBalance {
-            line.push_str(&format!(", {} open", member.open_reviews));
+            line.push(mrkdwn!(", {} open", member.open_reviews));
         }
         if member.passes > 0 {
-            line.push_str(&format!(", {} passed", member.passes));
+            line.push(mrkdwn!(", {} passed", member.passes));
         }
         if let Some(away) = people
             .away
@@ -781,22 +822,22 @@ fn list_text(pool: &Pool, people: &People, now: UnixTime) -> String {
         {
             match away.until {
                 Some(until) => {
-                    line.push_str(&format!(" · :palm_tree: away until {}", format_date(until)))
+                    line.push(mrkdwn!(" · :palm_tree: away until {}", format_date(until)))
                 }
-                None => line.push_str(" · :palm_tree: away"),
+                None => line.push(" · :palm_tree: away"),
             }
         }
         if next.iter().any(|n| n == &member.login) {
-            line.push_str(" · *next*");
+            line.push(" · *next*");
         }
-        out.push_str(&line);
-        out.push('\n');
+        out.push(line);
+        out.push("\n");
     }
     if pool.repos.is_empty() {
-        out.push_str("Watching no repositories.");
+        out.push("Watching no repositories.");
     } else {
-        let repos: Vec<String> = pool.repos.iter().map(|r| format!("`{r}`")).collect();
-        out.push_str(&format!("Watching {}.", repos.join(", ")));
+        let repos = pool.repos.iter().map(|r| mrkdwn!("`{}`", r));
+        out.push(mrkdwn!("Watching {}.", Mrkdwn::join(repos, ", ")));
     }
     out
 }
@@ -822,7 +863,7 @@ fn median(values: &mut [i64]) -> Option<i64> {
 }
 
 /// `stats [days]`: this channel's assignments made in the last `days`.
-fn stats_text(days: u32, input: &CommandInput) -> String {
+fn stats_text(days: u32, input: &CommandInput) -> Mrkdwn {
     let since = input.now - i64::from(days) * 86_400;
     let mut people: std::collections::BTreeMap<String, (String, PersonStats)> =
         std::collections::BTreeMap::new();
@@ -846,21 +887,25 @@ fn stats_text(days: u32, input: &CommandInput) -> String {
         }
     }
     if people.is_empty() {
-        return format!("No review assignments in this channel in the last {days} days.");
+        return mrkdwn!(
+            "No review assignments in this channel in the last {} days.",
+            days
+        );
     }
     let mut rows: Vec<(String, PersonStats)> = people.into_values().collect();
     rows.sort_by(|a, b| b.1.assignments.cmp(&a.1.assignments).then(a.0.cmp(&b.0)));
-    let mut out = format!("*Reviews in the last {days} days*\n");
+    let mut out = mrkdwn!("*Reviews in the last {} days*\n", days);
     for (login, mut stats) in rows {
         let median = median(&mut stats.review_delays).map_or_else(
             || "no reviews yet".to_string(),
             |m| format!("median {} to first review", format_duration(m)),
         );
-        out.push_str(&format!(
-            "• {} — {} assigned, {} passed, {median}\n",
-            escape_mrkdwn(&login),
+        out.push(mrkdwn!(
+            "• {} — {} assigned, {} passed, {}\n",
+            login,
             stats.assignments,
-            stats.passes
+            stats.passes,
+            median
         ));
     }
     out
@@ -1177,7 +1222,9 @@ mod tests {
             outcome.outbound,
             [Outbound::post(
                 CHANNEL,
-                format!("<@{ADMIN}> set this channel to assign reviewers for `octo-org/*`.")
+                Mrkdwn::expected(&format!(
+                    "<@{ADMIN}> set this channel to assign reviewers for `octo-org/*`."
+                ))
             )]
         );
 

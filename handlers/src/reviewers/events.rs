@@ -13,6 +13,8 @@ use super::assignment::{
 };
 use super::pool::{same_login, People, Pool};
 use crate::github::{PullRequestEvent, PullRequestReviewEvent};
+use crate::mrkdwn;
+use crate::mrkdwn::Mrkdwn;
 use crate::outbound::Outbound;
 use crate::UnixTime;
 
@@ -24,7 +26,7 @@ pub struct EventOutcome {
     pub assignment: Option<Assignment>,
     pub outbound: Vec<Outbound>,
     /// An ephemeral answer to the person who pressed a button.
-    pub reply: Option<String>,
+    pub reply: Option<Mrkdwn>,
 }
 
 /// The `pull_request` actions that ask for reviewers.
@@ -72,16 +74,14 @@ pub fn assign_pull_request(
     let chosen = new_pool.pick_reviewers(&pr.author, &already_on_it, wanted, people, now);
     let pool_update = (new_pool != *pool).then_some(new_pool);
     if chosen.is_empty() {
-        let text = format!(
-            ":warning: No one in the review rotation is free to review <{}|{}#{}> by {}: \
+        let reference = format!("{}#{}", pr.repo.to_ascii_lowercase(), pr.number);
+        let text = mrkdwn!(
+            ":warning: No one in the review rotation is free to review {} by {}: \
              every member is away, the author, or already reviewing it. \
-             Use `/baton assign {}#{}` when someone is back.",
-            pr.html_url,
-            pr.repo.to_ascii_lowercase(),
-            pr.number,
+             Use `/baton assign {}` when someone is back.",
+            Mrkdwn::link(&pr.html_url, reference.as_str()),
             pr.author,
-            pr.repo.to_ascii_lowercase(),
-            pr.number
+            reference
         );
         return EventOutcome {
             pool: pool_update,
@@ -186,15 +186,16 @@ pub fn on_pull_request_review(
         let link = review
             .html_url
             .as_deref()
-            .map(|url| format!(" (<{url}|review>)"))
+            .map(|url| mrkdwn!(" ({})", Mrkdwn::link(url, "review")))
             .unwrap_or_default();
         outbound.push(Outbound::SlackPost {
             channel: assignment.channel.clone(),
-            text: format!(
-                "{} {} {}{link}",
+            text: mrkdwn!(
+                "{} {} {}{}",
                 review_emoji(&review.state),
                 people.mention(&review.reviewer),
-                review_verb(&review.state)
+                review_verb(&review.state),
+                link
             ),
             blocks: None,
             key: None,
@@ -261,7 +262,7 @@ pub fn on_button(
     people: &People,
     now: UnixTime,
 ) -> EventOutcome {
-    let answer = |text: String| EventOutcome {
+    let answer = |text: Mrkdwn| EventOutcome {
         reply: Some(text),
         ..EventOutcome::default()
     };
@@ -281,9 +282,12 @@ pub fn on_button(
         now,
     );
     if joining.is_empty() {
-        let text = format!(
-            ":warning: No one else in the review rotation is free to take over <{}|{}#{}>.",
-            assignment.url, assignment.repo, assignment.number
+        let text = mrkdwn!(
+            ":warning: No one else in the review rotation is free to take over {}.",
+            Mrkdwn::link(
+                &assignment.url,
+                format!("{}#{}", assignment.repo, assignment.number)
+            )
         );
         return EventOutcome {
             pool: (new_pool != *pool).then_some(new_pool),
@@ -323,8 +327,8 @@ pub fn on_button(
             status: ReviewStatus::Pending,
         }));
     let why = match button {
-        ReviewerButton::CantReview => "can't review".to_string(),
-        ReviewerButton::Reassign => format!("reassigned by <@{pressed_by}>"),
+        ReviewerButton::CantReview => mrkdwn!("can't review"),
+        ReviewerButton::Reassign => mrkdwn!("reassigned by {}", Mrkdwn::user(pressed_by)),
     };
     let handover = updated.handover_text(people, leaving, &joining, &why);
     let (text, blocks) = updated.render(people, None);
@@ -368,7 +372,7 @@ fn reviewers_leaving(
     button: ReviewerButton,
     pressed_by: &str,
     people: &People,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, Mrkdwn> {
     let pending = assignment.pending_logins();
     if pending.is_empty() {
         return Err("Everyone assigned has already reviewed; nothing to reassign.".into());
@@ -377,10 +381,11 @@ fn reviewers_leaving(
         return Ok(pending);
     }
     let Some(presser) = people.login_of_slack_user(pressed_by) else {
-        return Err(format!(
+        return Err(mrkdwn!(
             "I don't know your GitHub login, so I can't tell whether this review is yours. \
-             An admin can run `/baton map <github-login> <@{pressed_by}>`; \
-             or press *Reassign* instead."
+             An admin can run `/baton map GITHUB-LOGIN {}`; \
+             or press *Reassign* instead.",
+            Mrkdwn::user(pressed_by)
         ));
     };
     match pending.into_iter().find(|login| same_login(login, presser)) {
@@ -853,7 +858,7 @@ mod tests {
         assert!(unmapped
             .reply
             .unwrap()
-            .contains("/baton map <github-login> <@U999STRANGER>"));
+            .contains("/baton map GITHUB-LOGIN <@U999STRANGER>"));
         assert!(unmapped.outbound.is_empty());
     }
 

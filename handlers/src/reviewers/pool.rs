@@ -8,6 +8,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::mrkdwn;
+use crate::mrkdwn::Mrkdwn;
 use serde::{Deserialize, Serialize};
 
 use crate::UnixTime;
@@ -362,10 +364,10 @@ impl People {
     }
 
     /// `<@U…>` when the login is mapped to Slack, else the login in bold.
-    pub fn mention(&self, login: &str) -> String {
+    pub fn mention(&self, login: &str) -> Mrkdwn {
         match self.slack_user(login) {
-            Some(user) => format!("<@{user}>"),
-            None => format!("*{login}*"),
+            Some(user) => Mrkdwn::user(user),
+            None => mrkdwn!("*{}*", login),
         }
     }
 }
