@@ -124,22 +124,17 @@ async fn refusals_are_logged_once_at_info_with_route_status_reason_and_client() 
     // one "suppressed" summary.
     let started = Instant::now();
     let client = reqwest::Client::new();
-    let mut pending = Vec::new();
     for i in 0..600 {
-        pending.push(
-            client
-                .post(baton.url("/github/webhook"))
-                .header("X-GitHub-Event", "ping")
-                .header("X-GitHub-Delivery", format!("flood-{i}"))
-                .header("X-Hub-Signature-256", &bad_signature)
-                .body(body.clone())
-                .send(),
-        );
-        if pending.len() == 50 {
-            for response in futures_join(std::mem::take(&mut pending)).await {
-                assert_eq!(response.unwrap().status(), 401);
-            }
-        }
+        let response = client
+            .post(baton.url("/github/webhook"))
+            .header("X-GitHub-Event", "ping")
+            .header("X-GitHub-Delivery", format!("flood-{i}"))
+            .header("X-Hub-Signature-256", &bad_signature)
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401);
     }
     let flood_secs = started.elapsed().as_secs_f64();
     common::eventually(5, "a suppressed-refusals line", || async {
@@ -171,19 +166,6 @@ async fn refusals_are_logged_once_at_info_with_route_status_reason_and_client() 
         600,
         "every refusal logged or counted"
     );
-}
-
-/// Await a batch of futures.
-async fn futures_join<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
-    let mut handles = Vec::new();
-    for f in futures {
-        handles.push(Box::pin(f));
-    }
-    let mut out = Vec::new();
-    for h in handles {
-        out.push(h.await);
-    }
-    out
 }
 
 #[tokio::test]
