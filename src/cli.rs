@@ -72,6 +72,26 @@ pub enum Command {
     Github(GithubCommand),
     /// Check each configured secret, token, URL and file, with a fix for each failure.
     Doctor,
+    /// Look at the outbox and its dead letters, and requeue them (with Baton stopped).
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
+    /// Verify the data file offline: redb's integrity check and every record decoded.
+    Check,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OutboxCommand {
+    /// List the items waiting to be sent (or, with --dead, the dead letters).
+    List {
+        /// List the dead letters instead.
+        #[arg(long)]
+        dead: bool,
+    },
+    /// Move a dead letter (by id), or all of them, back into the outbox.
+    Retry {
+        /// A dead letter's id, or `all`.
+        target: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -38,11 +38,14 @@ pub const SETTINGS: &[Setting] = &[
     Setting { name: "BATON_GITHUB_BODY_LIMIT", default: "26214400", secret: false, meaning: "Largest GitHub webhook body in bytes (GitHub caps at 25 MiB)" },
     Setting { name: "BATON_SLACK_BODY_LIMIT", default: "1048576", secret: false, meaning: "Largest Slack request body in bytes" },
     Setting { name: "BATON_HOOK_BODY_LIMIT", default: "1048576", secret: false, meaning: "Largest /hooks/* body in bytes" },
-    Setting { name: "BATON_OUTBOX_MAX_ATTEMPTS", default: "10", secret: false, meaning: "Delivery attempts before an outbox item becomes a dead letter" },
-    Setting { name: "BATON_OUTBOX_BACKOFF", default: "1s", secret: false, meaning: "First retry delay; doubles each attempt (with jitter), capped at 5 minutes" },
+    Setting { name: "BATON_OUTBOX_GIVE_UP_AFTER", default: "24h", secret: false, meaning: "How long a message is retried through failures and outages before it becomes a dead letter (`baton outbox retry` requeues)" },
+    Setting { name: "BATON_OUTBOX_BACKOFF", default: "1s", secret: false, meaning: "First retry delay; doubles each attempt (with jitter), capped at BATON_OUTBOX_MAX_BACKOFF" },
+    Setting { name: "BATON_OUTBOX_MAX_BACKOFF", default: "1m", secret: false, meaning: "Longest wait between two tries while a service is down (so the backlog starts draining within this long of its return)" },
     Setting { name: "BATON_HTTP_TIMEOUT", default: "10s", secret: false, meaning: "Timeout of one call to Slack or GitHub" },
     Setting { name: "BATON_LOCK_DEFAULT", default: "4h", secret: false, meaning: "How long a deploy lock lasts when no `for <duration>` is given" },
     Setting { name: "BATON_ERROR_WINDOW", default: "10m", secret: false, meaning: "Window in which repeats of one error are counted, not posted" },
+    Setting { name: "BATON_CLOCK_SPEED", default: "1", secret: false, meaning: "Test hook: how fast the outbox's retry clock runs (1000 = a 24-hour outage in 86 s); keep 1" },
+    Setting { name: "BATON_FAULT_FILE", default: "", secret: false, meaning: "Test hook: while this file exists, writes to the data file fail as on a full disk; keep empty" },
     Setting { name: "BATON_ERROR_CHANNEL_CAP", default: "20", secret: false, meaning: "Error messages one channel gets per minute before the rest are held and summarised" },
     Setting { name: "SENTRY_CLIENT_SECRET", default: "", secret: true, meaning: "Client secret of the Sentry integration posting to /hooks/errors (checks Sentry-Hook-Signature); unset = Sentry's signed webhooks answer 503" },
     Setting { name: "BATON_HEADER_READ_TIMEOUT", default: "10s", secret: false, meaning: "A request's headers must arrive in full this soon after the connection opens (or the previous answer), else it is closed" },
@@ -100,8 +103,11 @@ pub struct Config {
     pub github_body_limit: usize,
     pub slack_body_limit: usize,
     pub hook_body_limit: usize,
-    pub outbox_max_attempts: u32,
+    pub outbox_give_up_after_secs: f64,
     pub outbox_backoff_secs: f64,
+    pub outbox_max_backoff_secs: f64,
+    pub clock_speed: f64,
+    pub fault_file: Option<PathBuf>,
     pub http_timeout_secs: u64,
     pub lock_default_secs: i64,
     pub error_window_secs: i64,
@@ -250,12 +256,24 @@ impl Config {
                 })?,
             )
         };
-        let attempts = number("BATON_OUTBOX_MAX_ATTEMPTS")?;
-        if attempts == 0 || attempts > 100 {
+        let backoff = duration("BATON_OUTBOX_BACKOFF")?;
+        let max_backoff = duration("BATON_OUTBOX_MAX_BACKOFF")?;
+        if backoff < 1 || max_backoff < backoff {
             return Err(ConfigError(
-                "BATON_OUTBOX_MAX_ATTEMPTS: must be from 1 to 100".into(),
+                "BATON_OUTBOX_BACKOFF: must be at least 1s and at most BATON_OUTBOX_MAX_BACKOFF"
+                    .into(),
             ));
         }
+        let clock_speed = get("BATON_CLOCK_SPEED")
+            .parse::<f64>()
+            .ok()
+            .filter(|s| (1.0..=100_000.0).contains(s))
+            .ok_or_else(|| {
+                ConfigError(format!(
+                    "BATON_CLOCK_SPEED: `{}` is not a number from 1 to 100000",
+                    get("BATON_CLOCK_SPEED")
+                ))
+            })?;
         let cap = number("BATON_ERROR_CHANNEL_CAP")?;
         if cap == 0 {
             return Err(ConfigError(
@@ -297,8 +315,13 @@ impl Config {
             github_body_limit: limit("BATON_GITHUB_BODY_LIMIT")?,
             slack_body_limit: limit("BATON_SLACK_BODY_LIMIT")?,
             hook_body_limit: limit("BATON_HOOK_BODY_LIMIT")?,
-            outbox_max_attempts: attempts as u32,
-            outbox_backoff_secs: duration("BATON_OUTBOX_BACKOFF")? as f64,
+            outbox_give_up_after_secs: duration("BATON_OUTBOX_GIVE_UP_AFTER")? as f64,
+            outbox_backoff_secs: backoff as f64,
+            outbox_max_backoff_secs: max_backoff as f64,
+            clock_speed,
+            fault_file: Some(get("BATON_FAULT_FILE"))
+                .filter(|f| !f.is_empty())
+                .map(PathBuf::from),
             http_timeout_secs: duration("BATON_HTTP_TIMEOUT")? as u64,
             lock_default_secs: duration("BATON_LOCK_DEFAULT")?,
             error_window_secs: duration("BATON_ERROR_WINDOW")?,

@@ -11,6 +11,7 @@ mod http;
 mod metrics;
 mod notify;
 mod outbox;
+mod outbox_cli;
 mod server;
 mod setup;
 mod slack;
@@ -106,6 +107,8 @@ fn main() -> ExitCode {
             }
         }
         Command::Notify(cli::NotifyCommand::Deploy(args)) => notify::deploy(&config, &args),
+        Command::Outbox(command) => outbox_cli::run(&config, &command),
+        Command::Check => outbox_cli::check(&config),
         _ => {
             eprintln!("baton: this subcommand is not available yet");
             ExitCode::from(2)

@@ -32,6 +32,14 @@ const HELP: &[(&str, &str)] = &[
         "baton_deliveries_dead_lettered_total",
         "Outbox items that failed for good",
     ),
+    (
+        "baton_slack_posts_found_in_history_total",
+        "Posts whose outcome was unknown, found in the channel's history and recorded instead of posted again",
+    ),
+    (
+        "baton_slack_history_unreadable_total",
+        "Posts whose outcome was unknown and whose channel history could not be read (may repeat), by channel",
+    ),
 ];
 
 impl Metrics {
@@ -61,6 +69,19 @@ impl Metrics {
             ));
         }
         out
+    }
+}
+
+/// Append a gauge with one sample per label set to a Prometheus text.
+pub fn render_gauge(
+    out: &mut String,
+    name: &str,
+    help: &str,
+    samples: impl IntoIterator<Item = (String, f64)>,
+) {
+    out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n"));
+    for (labels, value) in samples {
+        out.push_str(&format!("{name}{{{labels}}} {value}\n"));
     }
 }
 

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use baton_state::Store;
+use baton_state::{Store, StoreOptions};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -19,7 +19,7 @@ use crate::http::connections::{self, Limits, OpenConnections};
 use crate::http::refusals::RefusalLog;
 use crate::http::{self, AppState};
 use crate::metrics::Metrics;
-use crate::outbox::Dispatcher;
+use crate::outbox::{Clock, Dispatcher, RetryPolicy};
 use crate::slack::SlackSink;
 use crate::writer::Writer;
 
@@ -29,6 +29,8 @@ const PRUNE_EVERY: Duration = Duration::from_secs(300);
 const DEPLOY_RETENTION_SECS: i64 = 30 * 86_400;
 /// How often timed work (digests, windows) is looked at.
 const TICK_EVERY: Duration = Duration::from_secs(5);
+/// How often a store closed by a failed write is reopened.
+const REOPEN_EVERY: Duration = Duration::from_secs(2);
 
 /// A running server.
 pub struct Server {
@@ -53,7 +55,10 @@ impl Server {
 pub async fn start(config: Config) -> anyhow::Result<Server> {
     let config = Arc::new(config);
     let path = config.data.clone();
-    let store = tokio::task::spawn_blocking(move || Store::open(&path))
+    let options = StoreOptions {
+        fault_file: config.fault_file.clone(),
+    };
+    let store = tokio::task::spawn_blocking(move || Store::open_with(&path, options))
         .await?
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let store = Arc::new(store);
@@ -81,17 +86,22 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     let dispatcher_running = Arc::new(AtomicBool::new(false));
     let (shutdown, shutdown_rx) = watch::channel(false);
 
-    let dispatcher = Dispatcher {
-        store: store.clone(),
-        writer: writer.clone(),
+    let dispatcher = Dispatcher::new(
+        store.clone(),
+        writer.clone(),
         slack,
         github,
-        metrics: metrics.clone(),
-        max_attempts: config.outbox_max_attempts,
-        backoff_secs: config.outbox_backoff_secs,
-        running: dispatcher_running.clone(),
-    };
+        metrics.clone(),
+        RetryPolicy {
+            first_secs: config.outbox_backoff_secs,
+            max_secs: config.outbox_max_backoff_secs,
+            give_up_after_secs: config.outbox_give_up_after_secs,
+        },
+        Clock::new(config.clock_speed),
+        dispatcher_running.clone(),
+    );
     let dispatcher_task = tokio::spawn(dispatcher.run(shutdown_rx.clone()));
+    let reopen_task = tokio::spawn(reopen_when_failed(store.clone(), shutdown_rx.clone()));
 
     let refusals = Arc::new(RefusalLog::new(std::time::Instant::now()));
     let open_connections = Arc::new(OpenConnections::default());
@@ -127,6 +137,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         tracing::info!("HTTP server stopped; stopping the dispatcher");
         let _ = dispatcher_task.await;
         let _ = ticker_task.await;
+        let _ = reopen_task.await;
         drop(writer);
         // The writer thread ends when the last handle is gone; wait for it so
         // the file is closed before the process exits.
@@ -199,6 +210,29 @@ async fn maintenance(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) 
                 }
                 Err(e) => tracing::error!(error = %e, "pruning failed"),
             }
+        }
+    }
+}
+
+/// After a write fails on the disk (full, read-only), the store refuses
+/// everything until it is closed and opened again: try that every
+/// [`REOPEN_EVERY`] until it works, so Baton recovers without a restart.
+async fn reopen_when_failed(store: Arc<Store>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(REOPEN_EVERY) => {}
+            _ = shutdown.wait_for(|s| *s) => break,
+        }
+        let Some(reason) = store.failure() else {
+            continue;
+        };
+        let reopening = store.clone();
+        match tokio::task::spawn_blocking(move || reopening.reopen()).await {
+            Ok(Ok(())) => tracing::info!(%reason, "the data file is writable again; resuming"),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "the data file is still not writable; will try again")
+            }
+            Err(e) => tracing::error!(error = %e, "reopening the data file failed"),
         }
     }
 }
