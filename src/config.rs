@@ -49,6 +49,12 @@ pub const SETTINGS: &[Setting] = &[
     Setting { name: "BATON_ERROR_CHANNEL_CAP", default: "20", secret: false, meaning: "Error messages one channel gets per minute before the rest are held and summarised" },
     Setting { name: "BATON_PUBLIC_URL", default: "", secret: false, meaning: "Address applications reach Baton at (https://baton.example.com); the host of the Sentry DSNs `/baton errors dsn` makes" },
     Setting { name: "BATON_INGEST_QUEUE_LIMIT", default: "10000", secret: false, meaning: "Writes waiting for the store beyond which Sentry SDK requests get 429 and Retry-After (0 = always)" },
+    Setting { name: "SENTRY_CLIENT_SECRET", default: "", secret: true, meaning: "Client secret of the Sentry integration posting to /hooks/errors (checks Sentry-Hook-Signature); unset = Sentry's signed webhooks answer 503" },
+    Setting { name: "BATON_HEADER_READ_TIMEOUT", default: "10s", secret: false, meaning: "A request's headers must arrive in full this soon after the connection opens (or the previous answer), else it is closed" },
+    Setting { name: "BATON_BODY_READ_TIMEOUT", default: "30s", secret: false, meaning: "A request's body must arrive in full this soon after its headers, else 408 and the connection is closed" },
+    Setting { name: "BATON_KEEPALIVE_TIMEOUT", default: "5s", secret: false, meaning: "A connection with no request in progress and no bytes moving is closed after this" },
+    Setting { name: "BATON_MAX_CONNECTIONS", default: "4096", secret: false, meaning: "Most client connections held at once; more get 503 and are closed (lowered to the open-file limit minus 256 if that is smaller)" },
+    Setting { name: "BATON_SHUTDOWN_TIMEOUT", default: "10s", secret: false, meaning: "On SIGTERM, how long requests in flight may finish before their connections are dropped and Baton exits" },
 ];
 
 /// A secret value. Its `Debug` never shows the value, and it has no `Display`.
@@ -111,6 +117,12 @@ pub struct Config {
     /// `BATON_PUBLIC_URL`, checked, without a trailing `/`.
     pub public_url: Option<String>,
     pub ingest_queue_limit: usize,
+    pub sentry_client_secret: Option<Secret>,
+    pub header_read_timeout_secs: u64,
+    pub body_read_timeout_secs: u64,
+    pub keepalive_timeout_secs: u64,
+    pub max_connections: usize,
+    pub shutdown_timeout_secs: u64,
 }
 
 /// A setting with a bad value; the message names the setting.
@@ -273,6 +285,13 @@ impl Config {
                 "BATON_ERROR_CHANNEL_CAP: must be at least 1".into(),
             ));
         }
+        let max_connections = number("BATON_MAX_CONNECTIONS")?;
+        if max_connections == 0 {
+            return Err(ConfigError(
+                "BATON_MAX_CONNECTIONS: must be at least 1".into(),
+            ));
+        }
+        let max_connections = max_connections as usize;
         let limit = |name: &str| -> Result<usize, ConfigError> {
             let n = number(name)?;
             if n < 1024 {
@@ -322,6 +341,12 @@ impl Config {
             error_channel_cap: cap as u32,
             public_url,
             ingest_queue_limit: number("BATON_INGEST_QUEUE_LIMIT")? as usize,
+            sentry_client_secret: secret("SENTRY_CLIENT_SECRET"),
+            header_read_timeout_secs: duration("BATON_HEADER_READ_TIMEOUT")? as u64,
+            body_read_timeout_secs: duration("BATON_BODY_READ_TIMEOUT")? as u64,
+            keepalive_timeout_secs: duration("BATON_KEEPALIVE_TIMEOUT")? as u64,
+            max_connections,
+            shutdown_timeout_secs: duration("BATON_SHUTDOWN_TIMEOUT")? as u64,
         })
     }
 }
@@ -443,6 +468,8 @@ mod tests {
             ("BATON_LOG_FORMAT", "xml"),
             ("BATON_DEDUP_RETENTION", "forever"),
             ("BATON_HOOK_BODY_LIMIT", "12"),
+            ("BATON_MAX_CONNECTIONS", "0"),
+            ("BATON_BODY_READ_TIMEOUT", "soon"),
         ] {
             let err = Config::from_values(&values(&[(name, bad)])).unwrap_err();
             assert!(err.0.starts_with(name), "{err}");
@@ -451,8 +478,13 @@ mod tests {
 
     #[test]
     fn secrets_are_redacted_everywhere() {
-        let v = values(&[("SLACK_BOT_TOKEN", "xoxb-very-secret")]);
+        let v = values(&[
+            ("SLACK_BOT_TOKEN", "xoxb-very-secret"),
+            ("SENTRY_CLIENT_SECRET", "sentry-very-secret"),
+        ]);
         let c = Config::from_values(&v).unwrap();
+        assert!(!format!("{c:?}").contains("sentry-very-secret"));
+        assert!(!describe(&v).contains("sentry-very-secret"));
         assert!(!format!("{c:?}").contains("very-secret"));
         assert!(!describe(&v).contains("very-secret"));
         assert!(describe(&v).contains("[redacted]"));

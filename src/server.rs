@@ -1,6 +1,7 @@
 //! Starting and stopping Baton: open the store, start the writer, the outbox
 //! dispatcher and the maintenance ticker, serve HTTP, and on shutdown stop
-//! accepting, finish requests in flight and stop the dispatcher cleanly.
+//! accepting, finish requests in flight (for at most the shutdown deadline)
+//! and stop the dispatcher cleanly.
 
 use std::net::SocketAddr;
 use std::sync::atomic::AtomicBool;
@@ -14,6 +15,8 @@ use tokio::task::JoinHandle;
 
 use crate::config::Config;
 use crate::github::GithubSink;
+use crate::http::connections::{self, Limits, OpenConnections};
+use crate::http::refusals::RefusalLog;
 use crate::http::{self, AppState};
 use crate::metrics::Metrics;
 use crate::outbox::{Clock, Dispatcher, RetryPolicy};
@@ -100,6 +103,8 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     let dispatcher_task = tokio::spawn(dispatcher.run(shutdown_rx.clone()));
     let reopen_task = tokio::spawn(reopen_when_failed(store.clone(), shutdown_rx.clone()));
 
+    let refusals = Arc::new(RefusalLog::new(std::time::Instant::now()));
+    let open_connections = Arc::new(OpenConnections::default());
     let state = Arc::new(AppState {
         config: config.clone(),
         store,
@@ -107,29 +112,28 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         metrics,
         dispatcher_running,
         bot_user_id: Mutex::new(config.slack_bot_user_id.clone()),
+        refusals: refusals.clone(),
+        connections: open_connections.clone(),
     });
+    let refusal_summary_task =
+        tokio::spawn(refusals.clone().report_suppressed(shutdown_rx.clone()));
     let ticker_task = tokio::spawn(maintenance(state.clone(), shutdown_rx.clone()));
 
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot listen on {} (BATON_LISTEN): is another process using it?",
-                config.listen
-            )
-        })?;
+    let listener = connections::listen(config.listen).with_context(|| {
+        format!(
+            "cannot listen on {} (BATON_LISTEN): is another process using it?",
+            config.listen
+        )
+    })?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, data = %config.data.display(), "Baton is listening");
 
+    let limits = connection_limits(&config);
     let app = http::router(state);
-    let mut stop = shutdown_rx.clone();
+    let stop = shutdown_rx.clone();
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stop.wait_for(|s| *s).await;
-            })
-            .await
-            .context("HTTP server failed")?;
+        connections::serve(listener, app, limits, open_connections, refusals, stop).await;
+        let _ = refusal_summary_task.await;
         tracing::info!("HTTP server stopped; stopping the dispatcher");
         let _ = dispatcher_task.await;
         let _ = ticker_task.await;
@@ -145,6 +149,28 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         shutdown,
         task,
     })
+}
+
+/// The connection limits from the settings, with the cap kept under the
+/// open-file limit (raised first to its hard limit).
+fn connection_limits(config: &Config) -> Limits {
+    let open_files = connections::raise_open_file_limit();
+    let max_connections = connections::effective_cap(config.max_connections, open_files);
+    if max_connections < config.max_connections {
+        tracing::warn!(
+            setting = config.max_connections,
+            open_file_limit = open_files,
+            max_connections,
+            "BATON_MAX_CONNECTIONS lowered to fit the open-file limit (raise `ulimit -n` to allow more)"
+        );
+    }
+    Limits {
+        header_read: Duration::from_secs(config.header_read_timeout_secs),
+        body_read: Duration::from_secs(config.body_read_timeout_secs),
+        keepalive: Duration::from_secs(config.keepalive_timeout_secs),
+        max_connections,
+        shutdown_deadline: Duration::from_secs(config.shutdown_timeout_secs),
+    }
 }
 
 /// Periodic work through the writer: prune old dedup ids, run timed decisions.

@@ -443,6 +443,18 @@ async fn hand_built_envelopes_every_encoding_and_every_refusal() {
         assert_eq!(status, want, "{what}: {answer}");
         assert!(answer["detail"].is_string(), "{what}: {answer}");
     }
+    // The auth header twice: refused, as on every route.
+    let auth = format!("Sentry sentry_key={}", dsn.key);
+    let response = baton
+        .http
+        .post(baton.url(&format!("/api/{p}/envelope/")))
+        .header("X-Sentry-Auth", &auth)
+        .header("X-Sentry-Auth", &auth)
+        .body(refused(9))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
     // A key used with another project id, and a project id that is not a number.
     let (status, _, _) = post(&baton, 0, key, None, refused(7)).await;
     assert_eq!(status, 403);

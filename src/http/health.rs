@@ -59,6 +59,11 @@ pub async fn metrics(State(state): State<SharedState>) -> Response {
             "Outbox items that failed for good",
             dead,
         ),
+        (
+            "baton_http_connections_open",
+            "Client connections open now",
+            state.connections.get(),
+        ),
     ]);
     crate::metrics::render_gauge(
         &mut body,

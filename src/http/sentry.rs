@@ -24,7 +24,7 @@ use baton_handlers::errors::envelope::{self, EnvelopeError};
 use serde_json::json;
 
 use super::decompress::{self, DecodeError};
-use super::{header, SharedState};
+use super::{header, single_header, SharedState};
 use crate::apply;
 
 /// Largest envelope request on the wire, and decompressed. Sentry allows
@@ -57,8 +57,13 @@ impl SentryError {
 
 impl IntoResponse for SentryError {
     fn into_response(self) -> Response {
-        tracing::debug!(status = self.status.as_u16(), reason = %self.detail, "Sentry request refused");
+        // Refusals (4xx) are logged once, rate-limited, by `count_requests`.
+        if self.status.is_server_error() {
+            tracing::warn!(status = self.status.as_u16(), reason = %self.detail, "Sentry request failed");
+        }
+        let refusal = super::Refusal(self.detail.clone());
         let mut response = (self.status, Json(json!({"detail": self.detail}))).into_response();
+        response.extensions_mut().insert(refusal);
         allow_browsers(response.headers_mut());
         if self.status == StatusCode::TOO_MANY_REQUESTS {
             let headers = response.headers_mut();
@@ -130,20 +135,27 @@ pub async fn store(
         .unwrap_or_else(IntoResponse::into_response)
 }
 
-/// The public key given in the headers or the query string, if any.
-fn request_key(headers: &HeaderMap, query: Option<&str>) -> Option<String> {
-    ["x-sentry-auth", "authorization"]
-        .into_iter()
-        .filter_map(|name| header(headers, name))
-        .find_map(|value| envelope::auth_header_key(value).map(str::to_string))
-        .or_else(|| {
-            let pairs: Vec<(String, String)> =
-                serde_urlencoded::from_str(query.unwrap_or_default()).unwrap_or_default();
-            pairs
-                .into_iter()
-                .find(|(name, value)| name == "sentry_key" && !value.is_empty())
-                .map(|(_, value)| value)
-        })
+/// The public key given in the headers or the query string, if any. An
+/// auth header given twice is refused (400), as on every route.
+fn request_key(headers: &HeaderMap, query: Option<&str>) -> Result<Option<String>, SentryError> {
+    let mut from_headers = None;
+    for name in ["x-sentry-auth", "authorization"] {
+        let value = single_header(headers, name)
+            .map_err(|e| SentryError::new(StatusCode::BAD_REQUEST, e.message))?;
+        if from_headers.is_none() {
+            from_headers = value
+                .and_then(envelope::auth_header_key)
+                .map(str::to_string);
+        }
+    }
+    Ok(from_headers.or_else(|| {
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_str(query.unwrap_or_default()).unwrap_or_default();
+        pairs
+            .into_iter()
+            .find(|(name, value)| name == "sentry_key" && !value.is_empty())
+            .map(|(_, value)| value)
+    }))
 }
 
 /// The live key `public_key` of project `project_id`: 403 otherwise.
@@ -192,7 +204,7 @@ async fn ingest(
         )
     })?;
     // A key from the headers or query is checked before any decompression.
-    let mut key = match request_key(&headers, query.as_deref()) {
+    let mut key = match request_key(&headers, query.as_deref())? {
         Some(public_key) => Some(authenticate(&state, &public_key, project_id)?),
         None => None,
     };
