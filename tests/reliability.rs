@@ -499,9 +499,12 @@ async fn an_outage_longer_than_a_day_dead_letters_after_a_day_of_tries() {
         baton.metric("baton_dead_letters").await == Some(1.0)
     })
     .await;
+    // Measured from the test's side: at 100,000x, a few milliseconds of
+    // scheduling noise between the two processes is an hour of Baton's
+    // clock, so allow two.
     let took = started.elapsed().as_secs_f64() * 100_000.0 / 3600.0;
     assert!(
-        took >= 24.0,
+        took >= 22.0,
         "dead-lettered after {took:.1} h of Baton's clock"
     );
     assert_eq!(baton.terminate(), Some(0));
