@@ -62,7 +62,11 @@ impl Cli {
             None => (self.place.listen.clone(), self.place.data.clone()),
             Some(Command::Serve(p) | Command::Doctor(p))
             | Some(Command::Config(ConfigCommand::Check(p))) => (p.listen.clone(), p.data.clone()),
-            Some(Command::Backup { data, .. }) => (None, data.data.clone()),
+            Some(Command::Backup { data, .. })
+            | Some(Command::Check(data))
+            | Some(Command::Outbox(
+                OutboxCommand::List { data, .. } | OutboxCommand::Retry { data, .. },
+            )) => (None, data.data.clone()),
             Some(Command::Healthcheck(l)) => (l.listen.clone(), None),
             Some(_) => (None, None),
         };
@@ -119,6 +123,30 @@ pub enum Command {
     },
     /// Exit 0 if the local Baton answers GET /readyz with 200, else 1 (for container health checks).
     Healthcheck(ListenFlag),
+    /// Look at the outbox and its dead letters, and requeue them (with Baton stopped).
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
+    /// Verify the data file offline: redb's integrity check and every record decoded.
+    Check(DataFlag),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OutboxCommand {
+    /// List the items waiting to be sent (or, with --dead, the dead letters).
+    List {
+        /// List the dead letters instead.
+        #[arg(long)]
+        dead: bool,
+        #[command(flatten)]
+        data: DataFlag,
+    },
+    /// Move a dead letter (by id), or all of them, back into the outbox.
+    Retry {
+        /// A dead letter's id, or `all`.
+        target: String,
+        #[command(flatten)]
+        data: DataFlag,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -239,6 +267,13 @@ mod tests {
         assert!(with(&["baton", "doctor", "--listen", "127.0.0.1:1"]).is_ok());
         assert!(with(&["baton", "config", "check", "--data", "x"]).is_ok());
         assert!(with(&["baton", "backup", "copy.redb", "--data", "x"]).is_ok());
+        for reads_the_file in [
+            &["baton", "check", "--data", "x"][..],
+            &["baton", "outbox", "list", "--dead", "--data", "x"],
+            &["baton", "outbox", "retry", "all", "--data", "x"],
+        ] {
+            assert_eq!(with(reads_the_file).unwrap()["BATON_DATA"], "x");
+        }
         for meaningless in [
             &[
                 "baton",

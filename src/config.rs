@@ -38,12 +38,23 @@ pub const SETTINGS: &[Setting] = &[
     Setting { name: "BATON_GITHUB_BODY_LIMIT", default: "26214400", secret: false, meaning: "Largest GitHub webhook body in bytes (GitHub caps at 25 MiB)" },
     Setting { name: "BATON_SLACK_BODY_LIMIT", default: "1048576", secret: false, meaning: "Largest Slack request body in bytes" },
     Setting { name: "BATON_HOOK_BODY_LIMIT", default: "1048576", secret: false, meaning: "Largest /hooks/* body in bytes" },
-    Setting { name: "BATON_OUTBOX_MAX_ATTEMPTS", default: "10", secret: false, meaning: "Delivery attempts before an outbox item becomes a dead letter" },
-    Setting { name: "BATON_OUTBOX_BACKOFF", default: "1s", secret: false, meaning: "First retry delay; doubles each attempt (with jitter), capped at 5 minutes" },
+    Setting { name: "BATON_OUTBOX_GIVE_UP_AFTER", default: "24h", secret: false, meaning: "How long a message is retried through failures and outages before it becomes a dead letter (`baton outbox retry` requeues)" },
+    Setting { name: "BATON_OUTBOX_BACKOFF", default: "1s", secret: false, meaning: "First retry delay; doubles each attempt (with jitter), capped at BATON_OUTBOX_MAX_BACKOFF" },
+    Setting { name: "BATON_OUTBOX_MAX_BACKOFF", default: "1m", secret: false, meaning: "Longest wait between two tries while a service is down (so the backlog starts draining within this long of its return)" },
     Setting { name: "BATON_HTTP_TIMEOUT", default: "10s", secret: false, meaning: "Timeout of one call to Slack or GitHub" },
     Setting { name: "BATON_LOCK_DEFAULT", default: "4h", secret: false, meaning: "How long a deploy lock lasts when no `for <duration>` is given" },
     Setting { name: "BATON_ERROR_WINDOW", default: "10m", secret: false, meaning: "Window in which repeats of one error are counted, not posted" },
+    Setting { name: "BATON_CLOCK_SPEED", default: "1", secret: false, meaning: "Test hook: how fast the outbox's retry clock runs (1000 = a 24-hour outage in 86 s); keep 1" },
+    Setting { name: "BATON_FAULT_FILE", default: "", secret: false, meaning: "Test hook: while this file exists, writes to the data file fail as on a full disk; keep empty" },
     Setting { name: "BATON_ERROR_CHANNEL_CAP", default: "20", secret: false, meaning: "Error messages one channel gets per minute before the rest are held and summarised" },
+    Setting { name: "BATON_PUBLIC_URL", default: "", secret: false, meaning: "Address applications reach Baton at (https://baton.example.com); the host of the Sentry DSNs `/baton errors dsn` makes" },
+    Setting { name: "BATON_INGEST_QUEUE_LIMIT", default: "10000", secret: false, meaning: "Writes waiting for the store beyond which Sentry SDK requests get 429 and Retry-After (0 = always)" },
+    Setting { name: "SENTRY_CLIENT_SECRET", default: "", secret: true, meaning: "Client secret of the Sentry integration posting to /hooks/errors (checks Sentry-Hook-Signature); unset = Sentry's signed webhooks answer 503" },
+    Setting { name: "BATON_HEADER_READ_TIMEOUT", default: "10s", secret: false, meaning: "A request's headers must arrive in full this soon after the connection opens (or the previous answer), else it is closed" },
+    Setting { name: "BATON_BODY_READ_TIMEOUT", default: "30s", secret: false, meaning: "A request's body must arrive in full this soon after its headers, else 408 and the connection is closed" },
+    Setting { name: "BATON_KEEPALIVE_TIMEOUT", default: "5s", secret: false, meaning: "A connection with no request in progress and no bytes moving is closed after this" },
+    Setting { name: "BATON_MAX_CONNECTIONS", default: "4096", secret: false, meaning: "Most client connections held at once; more get 503 and are closed (lowered to the open-file limit minus 256 if that is smaller)" },
+    Setting { name: "BATON_SHUTDOWN_TIMEOUT", default: "10s", secret: false, meaning: "On SIGTERM, how long requests in flight may finish before their connections are dropped and Baton exits" },
 ];
 
 /// A secret value. Its `Debug` never shows the value, and it has no `Display`.
@@ -94,12 +105,24 @@ pub struct Config {
     pub github_body_limit: usize,
     pub slack_body_limit: usize,
     pub hook_body_limit: usize,
-    pub outbox_max_attempts: u32,
+    pub outbox_give_up_after_secs: f64,
     pub outbox_backoff_secs: f64,
+    pub outbox_max_backoff_secs: f64,
+    pub clock_speed: f64,
+    pub fault_file: Option<PathBuf>,
     pub http_timeout_secs: u64,
     pub lock_default_secs: i64,
     pub error_window_secs: i64,
     pub error_channel_cap: u32,
+    /// `BATON_PUBLIC_URL`, checked, without a trailing `/`.
+    pub public_url: Option<String>,
+    pub ingest_queue_limit: usize,
+    pub sentry_client_secret: Option<Secret>,
+    pub header_read_timeout_secs: u64,
+    pub body_read_timeout_secs: u64,
+    pub keepalive_timeout_secs: u64,
+    pub max_connections: usize,
+    pub shutdown_timeout_secs: u64,
 }
 
 /// A setting with a bad value; the message names the setting.
@@ -252,18 +275,37 @@ impl Config {
                 })?,
             )
         };
-        let attempts = number("BATON_OUTBOX_MAX_ATTEMPTS")?;
-        if attempts == 0 || attempts > 100 {
+        let backoff = duration("BATON_OUTBOX_BACKOFF")?;
+        let max_backoff = duration("BATON_OUTBOX_MAX_BACKOFF")?;
+        if backoff < 1 || max_backoff < backoff {
             return Err(ConfigError(
-                "BATON_OUTBOX_MAX_ATTEMPTS: must be from 1 to 100".into(),
+                "BATON_OUTBOX_BACKOFF: must be at least 1s and at most BATON_OUTBOX_MAX_BACKOFF"
+                    .into(),
             ));
         }
+        let clock_speed = get("BATON_CLOCK_SPEED")
+            .parse::<f64>()
+            .ok()
+            .filter(|s| (1.0..=100_000.0).contains(s))
+            .ok_or_else(|| {
+                ConfigError(format!(
+                    "BATON_CLOCK_SPEED: `{}` is not a number from 1 to 100000",
+                    get("BATON_CLOCK_SPEED")
+                ))
+            })?;
         let cap = number("BATON_ERROR_CHANNEL_CAP")?;
         if cap == 0 {
             return Err(ConfigError(
                 "BATON_ERROR_CHANNEL_CAP: must be at least 1".into(),
             ));
         }
+        let max_connections = number("BATON_MAX_CONNECTIONS")?;
+        if max_connections == 0 {
+            return Err(ConfigError(
+                "BATON_MAX_CONNECTIONS: must be at least 1".into(),
+            ));
+        }
+        let max_connections = max_connections as usize;
         let limit = |name: &str| -> Result<usize, ConfigError> {
             let n = number(name)?;
             if n < 1024 {
@@ -273,6 +315,14 @@ impl Config {
             }
             Ok(n as usize)
         };
+        let public_url = Some(get("BATON_PUBLIC_URL"))
+            .filter(|u| !u.is_empty())
+            .map(|u| {
+                baton_handlers::errors::dsn::check_public_url(&u)
+                    .map(|()| u.trim_end_matches('/').to_string())
+                    .map_err(|e| ConfigError(format!("BATON_PUBLIC_URL: {e}")))
+            })
+            .transpose()?;
         Ok(Config {
             listen,
             data: PathBuf::from(data),
@@ -292,12 +342,25 @@ impl Config {
             github_body_limit: limit("BATON_GITHUB_BODY_LIMIT")?,
             slack_body_limit: limit("BATON_SLACK_BODY_LIMIT")?,
             hook_body_limit: limit("BATON_HOOK_BODY_LIMIT")?,
-            outbox_max_attempts: attempts as u32,
-            outbox_backoff_secs: duration("BATON_OUTBOX_BACKOFF")? as f64,
+            outbox_give_up_after_secs: duration("BATON_OUTBOX_GIVE_UP_AFTER")? as f64,
+            outbox_backoff_secs: backoff as f64,
+            outbox_max_backoff_secs: max_backoff as f64,
+            clock_speed,
+            fault_file: Some(get("BATON_FAULT_FILE"))
+                .filter(|f| !f.is_empty())
+                .map(PathBuf::from),
             http_timeout_secs: duration("BATON_HTTP_TIMEOUT")? as u64,
             lock_default_secs: duration("BATON_LOCK_DEFAULT")?,
             error_window_secs: duration("BATON_ERROR_WINDOW")?,
             error_channel_cap: cap as u32,
+            public_url,
+            ingest_queue_limit: number("BATON_INGEST_QUEUE_LIMIT")? as usize,
+            sentry_client_secret: secret("SENTRY_CLIENT_SECRET"),
+            header_read_timeout_secs: duration("BATON_HEADER_READ_TIMEOUT")? as u64,
+            body_read_timeout_secs: duration("BATON_BODY_READ_TIMEOUT")? as u64,
+            keepalive_timeout_secs: duration("BATON_KEEPALIVE_TIMEOUT")? as u64,
+            max_connections,
+            shutdown_timeout_secs: duration("BATON_SHUTDOWN_TIMEOUT")? as u64,
         })
     }
 }
@@ -529,6 +592,8 @@ mod tests {
             ("BATON_LOG_FORMAT", "xml"),
             ("BATON_DEDUP_RETENTION", "forever"),
             ("BATON_HOOK_BODY_LIMIT", "12"),
+            ("BATON_MAX_CONNECTIONS", "0"),
+            ("BATON_BODY_READ_TIMEOUT", "soon"),
         ] {
             let err = Config::from_values(&values(&[(name, bad)])).unwrap_err();
             assert!(err.0.starts_with(name), "{err}");
@@ -606,8 +671,13 @@ mod tests {
 
     #[test]
     fn secrets_are_redacted_everywhere() {
-        let v = values(&[("SLACK_BOT_TOKEN", "xoxb-very-secret")]);
+        let v = values(&[
+            ("SLACK_BOT_TOKEN", "xoxb-very-secret"),
+            ("SENTRY_CLIENT_SECRET", "sentry-very-secret"),
+        ]);
         let c = Config::from_values(&v).unwrap();
+        assert!(!format!("{c:?}").contains("sentry-very-secret"));
+        assert!(!describe(&v).contains("sentry-very-secret"));
         assert!(!format!("{c:?}").contains("very-secret"));
         assert!(!describe(&v).contains("very-secret"));
         assert!(describe(&v).contains("[redacted]"));

@@ -73,6 +73,9 @@ impl GithubSink {
         }
     }
 
+    /// One REST call. Requesting or removing the same reviewers twice has
+    /// one effect on GitHub (both are idempotent), so a call whose answer was
+    /// lost is simply made again: no in-flight mark or lookup is needed.
     async fn call(&self, method: &str, route: &str, body: Value) -> Outcome {
         let (client, timeout) = match self {
             GithubSink::Offline => {
@@ -92,12 +95,14 @@ impl GithubSink {
                 return Outcome::Retry {
                     reason: "GitHub did not answer in time".into(),
                     after: None,
+                    maybe_sent: true,
                 }
             }
             Ok(Err(e)) => {
                 return Outcome::Retry {
                     reason: format!("GitHub unreachable: {}", first_line(&e.to_string())),
                     after: None,
+                    maybe_sent: true,
                 }
             }
             Ok(Ok(response)) => response,
@@ -131,6 +136,7 @@ impl GithubSink {
             Outcome::Retry {
                 reason,
                 after: retry_after,
+                maybe_sent: status.is_server_error(),
             }
         } else {
             Outcome::Fail { reason }

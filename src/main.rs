@@ -13,6 +13,7 @@ mod http;
 mod metrics;
 mod notify;
 mod outbox;
+mod outbox_cli;
 #[cfg(test)]
 mod packaging_check;
 mod server;
@@ -125,6 +126,8 @@ fn main() -> ExitCode {
             }
         }
         Command::Notify(cli::NotifyCommand::Deploy(args)) => notify::deploy(&config, &args),
+        Command::Outbox(command) => outbox_cli::run(&config, &command),
+        Command::Check(_) => outbox_cli::check(&config),
         _ => {
             eprintln!("baton: this subcommand is not available yet");
             ExitCode::from(2)
@@ -196,16 +199,14 @@ fn print_or_fail(text: anyhow::Result<String>) -> ExitCode {
 fn init_logging(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_new(&config.rust_log)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colours only on a terminal: escape codes do not belong in a log file.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     match config.log_format {
         LogFormat::Json => builder.json().init(),
-        // Colour codes only on a terminal, never into a file or a journal.
-        LogFormat::Pretty => {
-            use std::io::IsTerminal;
-            builder.with_ansi(std::io::stderr().is_terminal()).init()
-        }
+        LogFormat::Pretty => builder.init(),
     }
 }
 

@@ -21,6 +21,10 @@ const HELP: &[(&str, &str)] = &[
         "Redelivered events answered without acting",
     ),
     (
+        "baton_sentry_shed_total",
+        "Sentry SDK requests answered 429 because the store was too far behind",
+    ),
+    (
         "baton_deliveries_total",
         "Outbox items delivered, by service",
     ),
@@ -31,6 +35,14 @@ const HELP: &[(&str, &str)] = &[
     (
         "baton_deliveries_dead_lettered_total",
         "Outbox items that failed for good",
+    ),
+    (
+        "baton_slack_posts_found_in_history_total",
+        "Posts whose outcome was unknown, found in the channel's history and recorded instead of posted again",
+    ),
+    (
+        "baton_slack_history_unreadable_total",
+        "Posts whose outcome was unknown and whose channel history could not be read (may repeat), by channel",
     ),
 ];
 
@@ -61,6 +73,19 @@ impl Metrics {
             ));
         }
         out
+    }
+}
+
+/// Append a gauge with one sample per label set to a Prometheus text.
+pub fn render_gauge(
+    out: &mut String,
+    name: &str,
+    help: &str,
+    samples: impl IntoIterator<Item = (String, f64)>,
+) {
+    out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n"));
+    for (labels, value) in samples {
+        out.push_str(&format!("{name}{{{labels}}} {value}\n"));
     }
 }
 

@@ -1,11 +1,27 @@
 //! The dispatcher: drains the outbox in order, sends each item through the
-//! Slack or GitHub sink, retries transient failures with exponential backoff
-//! and jitter, dead-letters permanent ones, and marks each item done in redb
-//! right after it succeeds. It does not know what a message means.
+//! Slack or GitHub sink, and records each attempt's outcome in redb. It does
+//! not know what a message means.
+//!
+//! Exactly once, for Slack posts: before a post leaves, its item is marked in
+//! flight (durably, several marks in one commit) and the post carries the
+//! item's reference in its `metadata`. An item tried again while it still
+//! carries the mark (after a restart, a timeout, a 5xx) may be in the channel
+//! already: the channel's history is searched for it first, and a message
+//! found there is recorded instead of posting again. `chat.update` of a
+//! stored `ts` and GitHub's reviewer requests are idempotent, so repeating
+//! them is harmless. A send whose record fails (the disk is full) is recorded
+//! again later, never sent again.
+//!
+//! Outages: retries are paced per service, not per item. A failure pauses
+//! that service (`Retry-After` exactly, else capped exponential backoff with
+//! jitter); while it is down one item probes it per pause; the first answer
+//! ends the pause for every waiting item, so the backlog drains at once. An
+//! item is dead-lettered only after `give_up_after` (24 h by default) of
+//! failures. Time comes from a [`Clock`] whose speed tests can raise.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use baton_handlers::Outbound;
@@ -15,27 +31,118 @@ use tokio::sync::watch;
 
 use crate::github::GithubSink;
 use crate::metrics::{label, Metrics};
-use crate::slack::SlackSink;
+use crate::slack::{Lookup, SlackSink};
 use crate::writer::Writer;
 
 /// The result of one delivery attempt.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Outcome {
     /// Done; for a Slack message, where it now is.
     Sent { posted: Option<StoredMessage> },
     /// Failed for now: try again later (no sooner than `after`, if given).
+    /// `maybe_sent`: the request may have reached the service (a timeout, a
+    /// 5xx, a dropped connection), so a post keeps its in-flight mark.
     Retry {
         reason: String,
         after: Option<Duration>,
+        maybe_sent: bool,
     },
     /// Failed for good.
     Fail { reason: String },
 }
 
-/// Longest wait between two attempts.
-const MAX_BACKOFF_SECS: f64 = 300.0;
-/// Items read from the outbox per pass.
+/// Items read from one service's queue per pass.
 const PASS_SIZE: usize = 200;
+/// Slack posts marked in flight together, in one commit.
+const MARK_BATCH: usize = 32;
+/// The services, in the order a pass serves them.
+const SERVICES: [&str; 2] = ["slack", "github"];
+/// Consecutive failures after which a service counts as down: one item
+/// probes it per pause, and its return releases every waiting item.
+const DOWN_AFTER_FAILURES: u32 = 2;
+/// Longest `Retry-After` honoured as given.
+const MAX_RETRY_AFTER_SECS: f64 = 3600.0;
+
+/// The dispatcher's time: wall-clock Unix seconds, optionally running
+/// faster (a test hook, so a 24-hour outage runs in seconds).
+#[derive(Debug, Clone)]
+pub struct Clock {
+    origin_unix: f64,
+    origin: std::time::Instant,
+    speed: f64,
+}
+
+impl Clock {
+    pub fn new(speed: f64) -> Clock {
+        Clock {
+            origin_unix: wall_clock(),
+            origin: std::time::Instant::now(),
+            speed: speed.max(1.0),
+        }
+    }
+
+    /// Now, in (possibly fast) Unix seconds.
+    pub fn now(&self) -> f64 {
+        self.origin_unix + self.origin.elapsed().as_secs_f64() * self.speed
+    }
+
+    /// How long to really sleep for `secs` of this clock's time.
+    pub fn real(&self, secs: f64) -> Duration {
+        Duration::from_secs_f64((secs / self.speed).clamp(0.0, 86_400.0))
+    }
+}
+
+/// When to retry and when to give up.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// First delay; doubles each failure.
+    pub first_secs: f64,
+    /// Longest delay.
+    pub max_secs: f64,
+    /// An item failing for longer than this since it was queued becomes a
+    /// dead letter.
+    pub give_up_after_secs: f64,
+}
+
+impl RetryPolicy {
+    /// The delay after `failures` failures (0 = the first): doubling, with
+    /// ±25 % jitter, capped.
+    pub fn backoff(&self, failures: u32) -> f64 {
+        let exp = self.first_secs * 2f64.powi(failures.min(30) as i32);
+        let jitter = rand::rng().random_range(0.75..1.25);
+        (exp.min(self.max_secs) * jitter).min(self.max_secs)
+    }
+}
+
+/// One service's pacing, in memory.
+#[derive(Debug, Default, Clone)]
+struct Gate {
+    /// No call to this service before this time.
+    paused_until: f64,
+    /// Transient failures in a row.
+    failures: u32,
+    /// When the service last answered after being down: items that failed
+    /// before then are due at once.
+    recovered_at: f64,
+}
+
+impl Gate {
+    fn is_down(&self) -> bool {
+        self.failures >= DOWN_AFTER_FAILURES
+    }
+
+    /// Whether `item` may be tried at `now`.
+    fn admits(&self, item: &OutboxItem, now: f64) -> bool {
+        if now < self.paused_until {
+            return false;
+        }
+        // While the service is down, the gate paces the probes, not the
+        // items' own timers.
+        self.is_down()
+            || now >= item.not_before
+            || item.last_attempt_at.is_some_and(|t| t < self.recovered_at)
+    }
+}
 
 /// Everything the dispatcher needs.
 pub struct Dispatcher {
@@ -44,13 +151,58 @@ pub struct Dispatcher {
     pub slack: SlackSink,
     pub github: GithubSink,
     pub metrics: Arc<Metrics>,
-    pub max_attempts: u32,
-    pub backoff_secs: f64,
+    pub policy: RetryPolicy,
+    pub clock: Clock,
     /// Set while the dispatcher loop runs (for `/readyz`).
     pub running: Arc<AtomicBool>,
+    state: Mutex<DispatchState>,
+}
+
+/// What the dispatcher keeps in memory between passes.
+#[derive(Default)]
+struct DispatchState {
+    gates: HashMap<&'static str, Gate>,
+    /// Items this process marked in flight but has not tried yet: their mark
+    /// needs no history lookup.
+    marked_untried: HashSet<u64>,
+    /// Outcomes sent but not yet recorded (the store failed): recorded
+    /// again, never sent again.
+    unrecorded: HashMap<u64, Outcome>,
+    /// Channels whose history could not be read (said once in the log).
+    unreadable_channels: HashSet<String>,
+    /// The data file's id, read once.
+    install_id: Option<u64>,
 }
 
 impl Dispatcher {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        store: Arc<Store>,
+        writer: Writer,
+        slack: SlackSink,
+        github: GithubSink,
+        metrics: Arc<Metrics>,
+        policy: RetryPolicy,
+        clock: Clock,
+        running: Arc<AtomicBool>,
+    ) -> Dispatcher {
+        Dispatcher {
+            store,
+            writer,
+            slack,
+            github,
+            metrics,
+            policy,
+            clock,
+            running,
+            state: Mutex::default(),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, DispatchState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Run until `shutdown` turns true. Finishes the item in hand first.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         self.running.store(true, Ordering::SeqCst);
@@ -59,11 +211,18 @@ impl Dispatcher {
             if *shutdown.borrow() {
                 break;
             }
-            let wait = match self.pass(&shutdown).await {
-                Ok(wait) => wait,
-                Err(e) => {
-                    tracing::error!(error = %e, "outbox pass failed; retrying in 1s");
-                    Duration::from_secs(1)
+            let wait = if let Some(reason) = self.store.failure() {
+                // The store cannot record outcomes: send nothing until it
+                // is reopened (the server retries that every few seconds).
+                tracing::debug!(%reason, "store unavailable; dispatching paused");
+                Duration::from_secs(1)
+            } else {
+                match self.pass(&shutdown).await {
+                    Ok(wait) => wait,
+                    Err(e) => {
+                        tracing::error!(error = %e, "outbox pass failed; retrying in 1s");
+                        Duration::from_secs(1)
+                    }
                 }
             };
             tokio::select! {
@@ -76,39 +235,152 @@ impl Dispatcher {
         tracing::info!("outbox dispatcher stopped");
     }
 
-    /// One pass over the pending items, oldest first. Returns how long to
-    /// sleep before the next pass if nothing new is committed.
+    /// One pass over each service's pending items, oldest first. Returns how
+    /// long to sleep before the next pass if nothing new is committed.
     async fn pass(&self, shutdown: &watch::Receiver<bool>) -> anyhow::Result<Duration> {
-        let store = self.store.clone();
-        let items = tokio::task::spawn_blocking(move || store.pending_outbox(PASS_SIZE)).await??;
-        let now = unix_now_f64();
-        let mut next_wake = Duration::from_secs(if items.len() == PASS_SIZE { 0 } else { 5 });
+        let mut next_wake = f64::INFINITY;
+        let mut more = false;
+        for service in SERVICES {
+            let now = self.clock.now();
+            let paused_until = self.gate(service).paused_until;
+            if now < paused_until {
+                next_wake = next_wake.min(paused_until - now);
+                continue;
+            }
+            let store = self.store.clone();
+            let items = tokio::task::spawn_blocking(move || {
+                store.pending_outbox_for(Some(service), PASS_SIZE)
+            })
+            .await??;
+            more |= items.len() == PASS_SIZE;
+            next_wake = next_wake.min(self.serve(service, &items, shutdown).await?);
+        }
+        let wait = if more { 0.0 } else { next_wake.min(5.0) };
+        Ok(self.clock.real(wait))
+    }
+
+    /// Try `service`'s due items in order. Returns how long until the next
+    /// one is due (clock seconds).
+    async fn serve(
+        &self,
+        service: &'static str,
+        items: &[OutboxItem],
+        shutdown: &watch::Receiver<bool>,
+    ) -> anyhow::Result<f64> {
+        let mut next_wake = f64::INFINITY;
         // A message key whose earlier item is still waiting: later items
         // touching the same message wait too, so updates keep their order.
         let mut blocked_keys: HashSet<String> = HashSet::new();
-        for item in items {
+        for (index, item) in items.iter().enumerate() {
             if *shutdown.borrow() {
                 break;
             }
             let keys = message_keys(&item.action);
+            let unrecorded = self.state().unrecorded.get(&item.id).cloned();
+            if let Some(outcome) = unrecorded {
+                // Sent already; only its record failed. Record it again.
+                self.record(item, outcome).await?;
+                continue;
+            }
             if keys.iter().any(|k| blocked_keys.contains(*k)) {
                 continue;
             }
-            let due_in = item.not_before as f64 - now;
-            if due_in > 0.0 {
-                next_wake = next_wake.min(Duration::from_secs_f64(due_in));
+            let now = self.clock.now();
+            let gate = self.gate(service);
+            if now < gate.paused_until {
+                next_wake = next_wake.min(gate.paused_until - now);
+                break;
+            }
+            if !gate.admits(item, now) {
+                next_wake = next_wake.min(item.not_before - now);
                 blocked_keys.extend(keys.iter().map(|k| k.to_string()));
                 continue;
             }
-            let outcome = self.deliver(&item).await;
+            if service == "slack" {
+                self.mark_in_flight(&items[index..], &gate, now).await?;
+            }
+            let outcome = self.deliver(item).await;
+            self.state().marked_untried.remove(&item.id);
             if !matches!(outcome, Outcome::Sent { .. }) {
                 blocked_keys.extend(keys.iter().map(|k| k.to_string()));
             }
-            if let Some(wait) = self.record(&item, outcome).await? {
+            self.pace(service, &outcome);
+            if let Some(wait) = self.record(item, outcome).await? {
                 next_wake = next_wake.min(wait);
             }
         }
         Ok(next_wake)
+    }
+
+    fn gate(&self, service: &'static str) -> Gate {
+        self.state().gates.get(service).cloned().unwrap_or_default()
+    }
+
+    /// Update the service's gate after an attempt.
+    fn pace(&self, service: &'static str, outcome: &Outcome) {
+        let now = self.clock.now();
+        let backoff = |failures: u32| self.policy.backoff(failures.saturating_sub(1));
+        let mut state = self.state();
+        let gate = state.gates.entry(service).or_default();
+        match outcome {
+            // The service answered (even a permanent "no" is an answer).
+            Outcome::Sent { .. } | Outcome::Fail { .. } => {
+                if gate.is_down() {
+                    tracing::info!(
+                        service,
+                        failures = gate.failures,
+                        "service answers again; sending the backlog"
+                    );
+                    gate.recovered_at = now;
+                }
+                gate.failures = 0;
+                gate.paused_until = 0.0;
+            }
+            // Rate limited: pause this service exactly as long as asked.
+            Outcome::Retry {
+                after: Some(after), ..
+            } => {
+                gate.paused_until = now + after.as_secs_f64().min(MAX_RETRY_AFTER_SECS);
+            }
+            Outcome::Retry { .. } => {
+                gate.failures += 1;
+                gate.paused_until = now + backoff(gate.failures);
+            }
+        }
+    }
+
+    /// Mark the Slack post in hand, and the next unmarked due ones, in
+    /// flight in one commit, before the first of them leaves.
+    async fn mark_in_flight(
+        &self,
+        items: &[OutboxItem],
+        gate: &Gate,
+        now: f64,
+    ) -> anyhow::Result<()> {
+        let first = &items[0];
+        if first.in_flight_since.is_some() || self.state().marked_untried.contains(&first.id) {
+            return Ok(());
+        }
+        let ids: Vec<u64> = {
+            let state = self.state();
+            items
+                .iter()
+                .filter(|i| {
+                    i.in_flight_since.is_none()
+                        && !state.marked_untried.contains(&i.id)
+                        && gate.admits(i, now)
+                })
+                .take(MARK_BATCH)
+                .map(|i| i.id)
+                .collect()
+        };
+        let at = wall_clock();
+        let marked = ids.clone();
+        self.writer
+            .run(move |tx| tx.mark_in_flight(&marked, at))
+            .await?;
+        self.state().marked_untried.extend(ids);
+        Ok(())
     }
 
     /// Send one item.
@@ -121,8 +393,9 @@ impl Dispatcher {
                 key,
                 thread_of,
             } => {
-                // Posted before (a retry after a crash, or a repeated key):
-                // update that message instead of posting a second one.
+                // Posted before (a repeated key): update that message
+                // instead of posting a second one (`chat.update` of a stored
+                // `ts` is idempotent).
                 if let Some(key) = key {
                     if let Some(existing) = self.stored_message(key).await {
                         return self
@@ -135,8 +408,7 @@ impl Dispatcher {
                     Some(parent) => self.stored_message(parent).await.map(|m| m.ts),
                     None => None,
                 };
-                self.slack
-                    .post(channel, text, blocks.as_deref(), thread_ts.as_deref())
+                self.post_once(item, channel, text, blocks.as_deref(), thread_ts.as_deref())
                     .await
             }
             Outbound::SlackUpdate {
@@ -145,6 +417,7 @@ impl Dispatcher {
                 text,
                 blocks,
             } => match self.stored_message(key).await {
+                // Idempotent: the same text and blocks on the same message.
                 Some(existing) => {
                     self.slack
                         .update(&existing.channel, &existing.ts, text, blocks.as_deref())
@@ -152,11 +425,11 @@ impl Dispatcher {
                 }
                 // The original was never posted (dead-lettered): post it now.
                 None => {
-                    self.slack
-                        .post(channel, text, blocks.as_deref(), None)
+                    self.post_once(item, channel, text, blocks.as_deref(), None)
                         .await
                 }
             },
+            // Requesting the same reviewers twice has one effect on GitHub.
             Outbound::GithubRequestReviewers {
                 repo,
                 number,
@@ -174,6 +447,86 @@ impl Dispatcher {
         }
     }
 
+    /// `chat.postMessage`, unless the item may have been posted already and
+    /// the channel's history shows it was.
+    async fn post_once(
+        &self,
+        item: &OutboxItem,
+        channel: &str,
+        text: &str,
+        blocks: Option<&serde_json::Value>,
+        thread_ts: Option<&str>,
+    ) -> Outcome {
+        let Some(outbox_ref) = self.outbox_ref(item.id).await else {
+            return Outcome::Retry {
+                reason: "the data file cannot be read".into(),
+                after: None,
+                // Keep any earlier mark: nothing is known about this post.
+                maybe_sent: true,
+            };
+        };
+        let marked_untried = self.state().marked_untried.contains(&item.id);
+        if let (Some(since), false) = (item.in_flight_since, marked_untried) {
+            match self
+                .slack
+                .find_posted(channel, thread_ts, since, &outbox_ref)
+                .await
+            {
+                Lookup::Found(message) => {
+                    tracing::info!(
+                        id = item.id,
+                        channel,
+                        ts = %message.ts,
+                        "the post had arrived before; recording it instead of posting again"
+                    );
+                    self.metrics
+                        .inc("baton_slack_posts_found_in_history_total", String::new());
+                    return Outcome::Sent {
+                        posted: Some(message),
+                    };
+                }
+                Lookup::NotFound => {}
+                Lookup::Unreadable(reason) => {
+                    let first = self.state().unreadable_channels.insert(channel.to_string());
+                    if first {
+                        tracing::warn!(
+                            channel,
+                            %reason,
+                            "cannot read this channel's history, so a post whose outcome is unknown is posted again and may repeat; add the channels:history and groups:history scopes"
+                        );
+                    }
+                    self.metrics.inc(
+                        "baton_slack_history_unreadable_total",
+                        format!("channel=\"{}\"", label(channel)),
+                    );
+                }
+                Lookup::Failed(outcome) => return outcome,
+            }
+        }
+        self.slack
+            .post(channel, text, blocks, thread_ts, Some(&outbox_ref))
+            .await
+    }
+
+    /// The reference carried in a post's metadata: this data file's id and
+    /// the item's id.
+    async fn outbox_ref(&self, id: u64) -> Option<String> {
+        let known = self.state().install_id;
+        let install = match known {
+            Some(install) => install,
+            None => {
+                let store = self.store.clone();
+                let install = tokio::task::spawn_blocking(move || store.install_id())
+                    .await
+                    .ok()?
+                    .ok()?;
+                self.state().install_id = Some(install);
+                install
+            }
+        };
+        Some(format!("{install:016x}-{id}"))
+    }
+
     async fn stored_message(&self, key: &str) -> Option<StoredMessage> {
         let store = self.store.clone();
         let key = key.to_string();
@@ -183,15 +536,13 @@ impl Dispatcher {
             .ok()?
     }
 
-    /// Store an attempt's outcome. Returns the retry delay, if any.
-    async fn record(
-        &self,
-        item: &OutboxItem,
-        outcome: Outcome,
-    ) -> anyhow::Result<Option<Duration>> {
+    /// Store an attempt's outcome. Returns the retry delay, if any. If a
+    /// successful send cannot be recorded, the outcome is kept in memory and
+    /// recorded later: the item is not sent again.
+    async fn record(&self, item: &OutboxItem, outcome: Outcome) -> anyhow::Result<Option<f64>> {
         let id = item.id;
         let service = item.action.service();
-        let now = crate::unix_now();
+        let now = self.clock.now();
         match outcome {
             Outcome::Sent { posted } => {
                 let key = match &item.action {
@@ -199,33 +550,46 @@ impl Dispatcher {
                     Outbound::SlackUpdate { key, .. } => Some(key.clone()),
                     _ => None,
                 };
-                self.writer
+                let remembered = key.zip(posted.clone());
+                let written = self
+                    .writer
                     .run(move |tx| {
-                        let remembered = key.as_deref().zip(posted.clone());
+                        let remembered = remembered.as_ref().map(|(k, m)| (k.as_str(), m.clone()));
                         tx.complete_delivery(id, remembered)
                     })
-                    .await?;
+                    .await;
+                if let Err(e) = written {
+                    self.state().unrecorded.insert(id, Outcome::Sent { posted });
+                    return Err(anyhow::anyhow!(
+                        "item {id} was sent but its record failed (it will be recorded, not sent, again): {e}"
+                    ));
+                }
+                self.state().unrecorded.remove(&id);
                 self.metrics
                     .inc("baton_deliveries_total", format!("service=\"{service}\""));
                 Ok(None)
             }
-            Outcome::Retry { reason, after } if item.attempts + 1 < self.max_attempts => {
-                let backoff = backoff_secs(self.backoff_secs, item.attempts);
-                let wait = after.map(|a| a.as_secs_f64()).unwrap_or(0.0).max(backoff);
-                let not_before = now + wait.ceil() as i64;
-                tracing::warn!(id, service, attempt = item.attempts + 1, retry_in_secs = wait.ceil(), %reason, "delivery failed; will retry");
+            Outcome::Retry {
+                reason,
+                after,
+                maybe_sent,
+            } if now - (item.created_at as f64) < self.policy.give_up_after_secs => {
+                let backoff = self.policy.backoff(item.attempts);
+                let wait = after.map(|a| a.as_secs_f64()).unwrap_or(backoff);
+                let not_before = now + wait;
+                tracing::warn!(id, service, attempt = item.attempts + 1, retry_in_secs = format!("{wait:.3}"), %reason, "delivery failed; will retry");
                 self.metrics.inc(
                     "baton_deliveries_retried_total",
                     format!("service=\"{service}\""),
                 );
-                let stored_reason = reason.clone();
+                let maybe_sent = maybe_sent && service == "slack";
                 self.writer
-                    .run(move |tx| tx.reschedule_delivery(id, not_before, &stored_reason))
+                    .run(move |tx| tx.reschedule_delivery(id, not_before, &reason, now, maybe_sent))
                     .await?;
-                Ok(Some(Duration::from_secs_f64(wait)))
+                Ok(Some(wait))
             }
             Outcome::Retry { reason, .. } | Outcome::Fail { reason } => {
-                tracing::error!(id, service, attempts = item.attempts + 1, %reason, "delivery failed for good; moved to dead letters");
+                tracing::error!(id, service, attempts = item.attempts + 1, %reason, "delivery failed for good; moved to dead letters (`baton outbox list --dead`, `baton outbox retry`)");
                 self.metrics.inc(
                     "baton_deliveries_dead_lettered_total",
                     format!(
@@ -233,8 +597,9 @@ impl Dispatcher {
                         label(reason_label(&reason))
                     ),
                 );
+                let at = now as i64;
                 self.writer
-                    .run(move |tx| tx.dead_letter(id, &reason, now))
+                    .run(move |tx| tx.dead_letter(id, &reason, at))
                     .await?;
                 Ok(None)
             }
@@ -255,13 +620,6 @@ fn message_keys(action: &Outbound) -> Vec<&str> {
     }
 }
 
-/// Exponential backoff with ±25% jitter: base, 2×base, 4×base … capped.
-fn backoff_secs(base: f64, attempts: u32) -> f64 {
-    let exp = base * 2f64.powi(attempts.min(20) as i32);
-    let jitter = rand::rng().random_range(0.75..1.25);
-    (exp * jitter).min(MAX_BACKOFF_SECS)
-}
-
 /// A short, bounded label for metrics (the error code, not the whole text).
 fn reason_label(reason: &str) -> &str {
     reason
@@ -272,7 +630,8 @@ fn reason_label(reason: &str) -> &str {
         .unwrap_or(reason)
 }
 
-fn unix_now_f64() -> f64 {
+/// Wall-clock Unix seconds with a fraction.
+pub fn wall_clock() -> f64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
@@ -283,13 +642,77 @@ fn unix_now_f64() -> f64 {
 mod tests {
     use super::*;
 
+    fn policy() -> RetryPolicy {
+        RetryPolicy {
+            first_secs: 1.0,
+            max_secs: 60.0,
+            give_up_after_secs: 86_400.0,
+        }
+    }
+
     #[test]
     fn backoff_grows_and_is_capped() {
-        let first = backoff_secs(1.0, 0);
+        let first = policy().backoff(0);
         assert!((0.75..1.25).contains(&first));
-        let fourth = backoff_secs(1.0, 3);
+        let fourth = policy().backoff(3);
         assert!((6.0..10.0).contains(&fourth));
-        assert!(backoff_secs(1.0, 30) <= MAX_BACKOFF_SECS);
+        assert!(policy().backoff(30) <= 60.0);
+    }
+
+    #[test]
+    fn the_schedule_spans_a_day_before_giving_up() {
+        // Capped at a minute, a day of failures is well over a thousand tries
+        // spread over the whole day, not ten tries in ten minutes.
+        let p = policy();
+        let (mut t, mut tries) = (0.0, 0u32);
+        while t < p.give_up_after_secs {
+            t += p.backoff(tries);
+            tries += 1;
+        }
+        assert!(tries > 1000, "{tries}");
+    }
+
+    #[test]
+    fn a_down_service_admits_one_probe_per_pause_and_its_return_releases_everyone() {
+        let item = |not_before: f64, last: Option<f64>| OutboxItem {
+            id: 1,
+            action: Outbound::post("C", "t"),
+            created_at: 0,
+            attempts: 1,
+            not_before,
+            last_error: None,
+            last_attempt_at: last,
+            in_flight_since: None,
+        };
+        let mut gate = Gate {
+            paused_until: 100.0,
+            failures: 5,
+            recovered_at: 0.0,
+        };
+        assert!(!gate.admits(&item(0.0, None), 99.0), "paused");
+        assert!(
+            gate.admits(&item(500.0, None), 100.5),
+            "down: probe regardless"
+        );
+        gate.failures = 0;
+        gate.recovered_at = 150.0;
+        assert!(
+            gate.admits(&item(500.0, Some(120.0)), 151.0),
+            "failed before recovery"
+        );
+        assert!(
+            !gate.admits(&item(500.0, Some(160.0)), 161.0),
+            "failed after"
+        );
+    }
+
+    #[test]
+    fn the_clock_runs_at_its_speed() {
+        let clock = Clock::new(1000.0);
+        assert_eq!(clock.real(5.0), Duration::from_millis(5));
+        let before = clock.now();
+        std::thread::sleep(Duration::from_millis(10));
+        assert!(clock.now() - before >= 10.0);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Starting and stopping Baton: open the store, start the writer, the outbox
 //! dispatcher and the maintenance ticker, serve HTTP, and on shutdown stop
-//! accepting, finish requests in flight and stop the dispatcher cleanly.
+//! accepting, finish requests in flight (for at most the shutdown deadline)
+//! and stop the dispatcher cleanly.
 
 use std::net::SocketAddr;
 use std::sync::atomic::AtomicBool;
@@ -8,15 +9,17 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use baton_state::Store;
+use baton_state::{Store, StoreOptions};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
 use crate::github::GithubSink;
+use crate::http::connections::{self, Limits, OpenConnections};
+use crate::http::refusals::RefusalLog;
 use crate::http::{self, AppState};
 use crate::metrics::Metrics;
-use crate::outbox::Dispatcher;
+use crate::outbox::{Clock, Dispatcher, RetryPolicy};
 use crate::slack::SlackSink;
 use crate::writer::Writer;
 
@@ -26,6 +29,8 @@ const PRUNE_EVERY: Duration = Duration::from_secs(300);
 const DEPLOY_RETENTION_SECS: i64 = 30 * 86_400;
 /// How often timed work (digests, windows) is looked at.
 const TICK_EVERY: Duration = Duration::from_secs(5);
+/// How often a store closed by a failed write is reopened.
+const REOPEN_EVERY: Duration = Duration::from_secs(2);
 
 /// A running server.
 pub struct Server {
@@ -50,7 +55,10 @@ impl Server {
 pub async fn start(config: Config) -> anyhow::Result<Server> {
     let config = Arc::new(config);
     let path = config.data.clone();
-    let store = tokio::task::spawn_blocking(move || Store::open(&path))
+    let options = StoreOptions {
+        fault_file: config.fault_file.clone(),
+    };
+    let store = tokio::task::spawn_blocking(move || Store::open_with(&path, options))
         .await?
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let store = Arc::new(store);
@@ -78,18 +86,25 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     let dispatcher_running = Arc::new(AtomicBool::new(false));
     let (shutdown, shutdown_rx) = watch::channel(false);
 
-    let dispatcher = Dispatcher {
-        store: store.clone(),
-        writer: writer.clone(),
+    let dispatcher = Dispatcher::new(
+        store.clone(),
+        writer.clone(),
         slack,
         github,
-        metrics: metrics.clone(),
-        max_attempts: config.outbox_max_attempts,
-        backoff_secs: config.outbox_backoff_secs,
-        running: dispatcher_running.clone(),
-    };
+        metrics.clone(),
+        RetryPolicy {
+            first_secs: config.outbox_backoff_secs,
+            max_secs: config.outbox_max_backoff_secs,
+            give_up_after_secs: config.outbox_give_up_after_secs,
+        },
+        Clock::new(config.clock_speed),
+        dispatcher_running.clone(),
+    );
     let dispatcher_task = tokio::spawn(dispatcher.run(shutdown_rx.clone()));
+    let reopen_task = tokio::spawn(reopen_when_failed(store.clone(), shutdown_rx.clone()));
 
+    let refusals = Arc::new(RefusalLog::new(std::time::Instant::now()));
+    let open_connections = Arc::new(OpenConnections::default());
     let state = Arc::new(AppState {
         config: config.clone(),
         store,
@@ -97,32 +112,32 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         metrics,
         dispatcher_running,
         bot_user_id: Mutex::new(config.slack_bot_user_id.clone()),
+        refusals: refusals.clone(),
+        connections: open_connections.clone(),
     });
+    let refusal_summary_task =
+        tokio::spawn(refusals.clone().report_suppressed(shutdown_rx.clone()));
     let ticker_task = tokio::spawn(maintenance(state.clone(), shutdown_rx.clone()));
 
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot listen on {} (BATON_LISTEN): is another process using it?",
-                config.listen
-            )
-        })?;
+    let listener = connections::listen(config.listen).with_context(|| {
+        format!(
+            "cannot listen on {} (BATON_LISTEN): is another process using it?",
+            config.listen
+        )
+    })?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, data = %config.data.display(), "Baton is listening");
 
+    let limits = connection_limits(&config);
     let app = http::router(state);
-    let mut stop = shutdown_rx.clone();
+    let stop = shutdown_rx.clone();
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stop.wait_for(|s| *s).await;
-            })
-            .await
-            .context("HTTP server failed")?;
+        connections::serve(listener, app, limits, open_connections, refusals, stop).await;
+        let _ = refusal_summary_task.await;
         tracing::info!("HTTP server stopped; stopping the dispatcher");
         let _ = dispatcher_task.await;
         let _ = ticker_task.await;
+        let _ = reopen_task.await;
         drop(writer);
         // The writer thread ends when the last handle is gone; wait for it so
         // the file is closed before the process exits.
@@ -134,6 +149,28 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         shutdown,
         task,
     })
+}
+
+/// The connection limits from the settings, with the cap kept under the
+/// open-file limit (raised first to its hard limit).
+fn connection_limits(config: &Config) -> Limits {
+    let open_files = connections::raise_open_file_limit();
+    let max_connections = connections::effective_cap(config.max_connections, open_files);
+    if max_connections < config.max_connections {
+        tracing::warn!(
+            setting = config.max_connections,
+            open_file_limit = open_files,
+            max_connections,
+            "BATON_MAX_CONNECTIONS lowered to fit the open-file limit (raise `ulimit -n` to allow more)"
+        );
+    }
+    Limits {
+        header_read: Duration::from_secs(config.header_read_timeout_secs),
+        body_read: Duration::from_secs(config.body_read_timeout_secs),
+        keepalive: Duration::from_secs(config.keepalive_timeout_secs),
+        max_connections,
+        shutdown_deadline: Duration::from_secs(config.shutdown_timeout_secs),
+    }
 }
 
 /// Periodic work through the writer: prune old dedup ids, run timed decisions.
@@ -173,6 +210,29 @@ async fn maintenance(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) 
                 }
                 Err(e) => tracing::error!(error = %e, "pruning failed"),
             }
+        }
+    }
+}
+
+/// After a write fails on the disk (full, read-only), the store refuses
+/// everything until it is closed and opened again: try that every
+/// [`REOPEN_EVERY`] until it works, so Baton recovers without a restart.
+async fn reopen_when_failed(store: Arc<Store>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(REOPEN_EVERY) => {}
+            _ = shutdown.wait_for(|s| *s) => break,
+        }
+        let Some(reason) = store.failure() else {
+            continue;
+        };
+        let reopening = store.clone();
+        match tokio::task::spawn_blocking(move || reopening.reopen()).await {
+            Ok(Ok(())) => tracing::info!(%reason, "the data file is writable again; resuming"),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "the data file is still not writable; will try again")
+            }
+            Err(e) => tracing::error!(error = %e, "reopening the data file failed"),
         }
     }
 }

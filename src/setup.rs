@@ -27,6 +27,14 @@ pub const SCOPES_USED: &[(&str, &str)] = &[
         "groups:read",
         "member_joined_channel in private channels (introduction)",
     ),
+    (
+        "channels:history",
+        "conversations.history in public channels: find a post whose outcome is unknown (src/slack.rs find_posted)",
+    ),
+    (
+        "groups:history",
+        "conversations.history in private channels: the same",
+    ),
 ];
 
 /// The GitHub webhook events Baton acts on.

@@ -13,6 +13,38 @@ use slack_morphism::prelude::*;
 
 use crate::outbox::Outcome;
 
+/// The `metadata.event_type` of every message Baton posts.
+pub const METADATA_EVENT_TYPE: &str = "baton_outbox";
+/// The `metadata.event_payload` field holding the outbox item's reference.
+pub const METADATA_ID_FIELD: &str = "outbox_id";
+/// How far before the in-flight mark the history is read (clock skew).
+const HISTORY_CLOCK_MARGIN_SECS: f64 = 120.0;
+/// Pages of 200 messages read at most per lookup.
+const HISTORY_MAX_PAGES: usize = 20;
+/// Slack errors that mean the history cannot be read (not a passing failure).
+const HISTORY_UNREADABLE: &[&str] = &[
+    "missing_scope",
+    "not_in_channel",
+    "channel_not_found",
+    "thread_not_found",
+    "not_allowed_token_type",
+    "access_denied",
+    "no_permission",
+];
+
+/// What a history lookup found.
+#[derive(Debug)]
+pub enum Lookup {
+    /// The post is there: record it, do not post again.
+    Found(StoredMessage),
+    /// Not there: post it.
+    NotFound,
+    /// The history cannot be read (scope, membership): post, and say so.
+    Unreadable(String),
+    /// The lookup failed for now: try again later.
+    Failed(Outcome),
+}
+
 type Connector = SlackClientHyperConnector<
     hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
 >;
@@ -54,13 +86,16 @@ impl SlackSink {
         }
     }
 
-    /// `chat.postMessage`, optionally in a thread.
+    /// `chat.postMessage`, optionally in a thread. `outbox_ref` goes into the
+    /// message's `metadata`, so the post can be found in the channel's
+    /// history when Baton does not know whether it arrived.
     pub async fn post(
         &self,
         channel: &str,
         text: &str,
         blocks: Option<&Value>,
         thread_ts: Option<&str>,
+        outbox_ref: Option<&str>,
     ) -> Outcome {
         match self {
             SlackSink::Offline { printed } => {
@@ -88,6 +123,12 @@ impl SlackSink {
                 }
                 if let Some(ts) = thread_ts {
                     request["thread_ts"] = json!(ts);
+                }
+                if let Some(outbox_ref) = outbox_ref {
+                    request["metadata"] = json!({
+                        "event_type": METADATA_EVENT_TYPE,
+                        "event_payload": {METADATA_ID_FIELD: outbox_ref},
+                    });
                 }
                 let request: SlackApiChatPostMessageRequest = match typed_request(request) {
                     Ok(r) => r,
@@ -141,6 +182,107 @@ impl SlackSink {
         }
     }
 
+    /// Look in `channel` (or in the thread `thread_ts`) for a message of
+    /// Baton's posted since `since` (wall-clock Unix seconds) whose metadata
+    /// carries `outbox_ref`: `conversations.history` / `conversations.replies`
+    /// with `include_all_metadata`.
+    pub async fn find_posted(
+        &self,
+        channel: &str,
+        thread_ts: Option<&str>,
+        since: f64,
+        outbox_ref: &str,
+    ) -> Lookup {
+        let (client, token, timeout) = match self {
+            SlackSink::Offline { .. } => return Lookup::NotFound,
+            SlackSink::Api {
+                client,
+                token,
+                timeout,
+            } => (client, token, *timeout),
+        };
+        let session = client.open_session(token);
+        // Clocks differ: look a little before the mark.
+        let oldest = format!("{:.6}", (since - HISTORY_CLOCK_MARGIN_SECS).max(0.0));
+        let mut cursor: Option<String> = None;
+        for _ in 0..HISTORY_MAX_PAGES {
+            let mut params: Vec<(&str, Option<String>)> = vec![
+                ("channel", Some(channel.to_string())),
+                ("oldest", Some(oldest.clone())),
+                ("include_all_metadata", Some("true".into())),
+                ("limit", Some("200".into())),
+                ("cursor", cursor.clone()),
+            ];
+            let method = match thread_ts {
+                Some(ts) => {
+                    params.push(("ts", Some(ts.to_string())));
+                    "conversations.replies"
+                }
+                None => "conversations.history",
+            };
+            let call = session
+                .http_session_api
+                .http_get::<SlackApiConversationsHistoryResponse, _, _>(method, &params, None);
+            let page = match tokio::time::timeout(timeout, call).await {
+                Err(_) => {
+                    return Lookup::Failed(Outcome::Retry {
+                        reason: format!("Slack did not answer {method} in time"),
+                        after: None,
+                        maybe_sent: true,
+                    })
+                }
+                Ok(Err(SlackClientError::ApiError(e)))
+                    if HISTORY_UNREADABLE.contains(&e.code.as_str()) =>
+                {
+                    return Lookup::Unreadable(format!("{method}: {}", e.code));
+                }
+                Ok(Err(e)) => {
+                    return Lookup::Failed(match classify(e) {
+                        // Whatever the lookup's failure, the post may still be there.
+                        Outcome::Retry { reason, after, .. } => Outcome::Retry {
+                            reason: format!("{method}: {reason}"),
+                            after,
+                            maybe_sent: true,
+                        },
+                        Outcome::Fail { reason } => Outcome::Retry {
+                            reason: format!("{method}: {reason}"),
+                            after: None,
+                            maybe_sent: true,
+                        },
+                        sent => sent,
+                    });
+                }
+                Ok(Ok(page)) => page,
+            };
+            let found = page.messages.iter().find(|m| {
+                m.sender.bot_id.is_some()
+                    && m.content.metadata.as_ref().is_some_and(|meta| {
+                        meta.event_type == METADATA_EVENT_TYPE
+                            && meta
+                                .event_payload
+                                .as_ref()
+                                .and_then(|p| p.get(METADATA_ID_FIELD))
+                                .is_some_and(|id| id == outbox_ref)
+                    })
+            });
+            if let Some(message) = found {
+                return Lookup::Found(StoredMessage {
+                    channel: channel.to_string(),
+                    ts: message.origin.ts.to_string(),
+                });
+            }
+            cursor = page
+                .response_metadata
+                .and_then(|m| m.next_cursor)
+                .map(|c| c.to_string())
+                .filter(|c| !c.is_empty());
+            if cursor.is_none() {
+                break;
+            }
+        }
+        Lookup::NotFound
+    }
+
     /// `auth.test`: the bot's user id and team, or why it failed.
     pub async fn auth_test(&self) -> Result<(String, String), String> {
         match self {
@@ -175,9 +317,11 @@ fn sent_outcome(
     result: Result<Result<(String, String), SlackClientError>, tokio::time::error::Elapsed>,
 ) -> Outcome {
     match result {
+        // The request left: Slack may have acted on it.
         Err(_) => Outcome::Retry {
             reason: "Slack did not answer in time".into(),
             after: None,
+            maybe_sent: true,
         },
         Ok(Ok((channel, ts))) => Outcome::Sent {
             posted: Some(StoredMessage { channel, ts }),
@@ -192,6 +336,7 @@ fn classify(error: SlackClientError) -> Outcome {
         SlackClientError::RateLimitError(e) => Outcome::Retry {
             reason: "Slack rate limit (429)".into(),
             after: e.retry_after,
+            maybe_sent: false,
         },
         SlackClientError::HttpError(e)
             if e.status_code.is_server_error() || e.status_code.as_u16() == 429 =>
@@ -199,6 +344,8 @@ fn classify(error: SlackClientError) -> Outcome {
             Outcome::Retry {
                 reason: format!("Slack answered HTTP {}", e.status_code.as_u16()),
                 after: None,
+                // A 5xx can come after Slack acted (a proxy's timeout).
+                maybe_sent: e.status_code.is_server_error(),
             }
         }
         SlackClientError::ApiError(e)
@@ -214,16 +361,31 @@ fn classify(error: SlackClientError) -> Outcome {
             Outcome::Retry {
                 reason: format!("Slack error {}", e.code),
                 after: None,
+                maybe_sent: e.code.as_str() != "ratelimited",
             }
         }
         SlackClientError::HttpError(_) | SlackClientError::ApiError(_) => Outcome::Fail {
             reason: describe(&error),
         },
-        // Connection refused, reset, TLS, timeouts: transient.
+        // Connection refused, reset, TLS, timeouts: transient. Only a
+        // failure to connect proves the request never left.
         _ => Outcome::Retry {
             reason: describe(&error),
             after: None,
+            maybe_sent: !is_connect_error(&error),
         },
+    }
+}
+
+/// Whether the call failed before a connection was made.
+fn is_connect_error(error: &SlackClientError) -> bool {
+    match error {
+        SlackClientError::HttpProtocolError(e) => e
+            .cause
+            .as_ref()
+            .and_then(|c| c.downcast_ref::<hyper_util::client::legacy::Error>())
+            .is_some_and(|e| e.is_connect()),
+        _ => false,
     }
 }
 

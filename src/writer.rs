@@ -6,6 +6,7 @@
 //! bad write (a corrupt record, a bug that panics) fails only its own caller.
 
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use baton_state::{Store, StoreError, Tx};
@@ -65,6 +66,17 @@ pub struct Writer {
     jobs: mpsc::UnboundedSender<BoxedJob>,
     /// Woken after every commit, so the outbox dispatcher looks again.
     committed: Arc<Notify>,
+    /// Writes sent and not yet answered (queued or in the current batch).
+    pending: Arc<AtomicUsize>,
+}
+
+/// Counts a write as pending from its send until its caller stops waiting.
+struct PendingGuard(Arc<AtomicUsize>);
+
+impl Drop for PendingGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Writer {
@@ -90,7 +102,12 @@ impl Writer {
                 }
             })
             .expect("spawn the writer thread");
-        (Writer { jobs, committed }, thread)
+        let writer = Writer {
+            jobs,
+            committed,
+            pending: Arc::new(AtomicUsize::new(0)),
+        };
+        (writer, thread)
     }
 
     /// Run `f` inside a write transaction; returns its value once committed.
@@ -102,6 +119,8 @@ impl Writer {
         F: FnMut(&mut Tx<'_>) -> Result<T, StoreError> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel::<Result<T, String>>();
+        self.pending.fetch_add(1, Ordering::Relaxed);
+        let _pending = PendingGuard(self.pending.clone());
         let job: BoxedJob = Box::new(Call {
             write: f,
             value: None,
@@ -115,6 +134,12 @@ impl Writer {
                 "the write was abandoned (see the log)".into(),
             )),
         }
+    }
+
+    /// Writes sent and not yet answered: how far the store is behind. The
+    /// Sentry SDK endpoints shed load (429) past a limit of it.
+    pub fn pending(&self) -> usize {
+        self.pending.load(Ordering::Relaxed)
     }
 
     /// Notified after each commit that added items to the outbox.

@@ -420,6 +420,7 @@ async fn slack_500_then_429_then_200_delivers_exactly_once() {
         .with_priority(3)
         .mount(&slack)
         .await;
+    fake_slack::mount_empty_history(&slack).await;
     let api = format!("{}/api", slack.uri());
     let baton = Baton::start(&[("SLACK_BOT_TOKEN", "xoxb-test"), ("SLACK_API_URL", &api)]).await;
     assert_eq!(

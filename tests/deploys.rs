@@ -126,6 +126,50 @@ async fn github_deployment_posts_once_then_updates_the_same_message() {
     assert!(text(&updates[1]).starts_with('✅'), "{}", text(&updates[1]));
 }
 
+/// Issue 10: GitHub Enterprise Server 3.1 sends `deployment` and
+/// `deployment_status` without `action`; they are taken as `created`.
+#[tokio::test]
+async fn ghes_3_1_deployments_without_action_are_posted_and_updated() {
+    let (slack, baton) = start().await;
+    baton
+        .command(
+            "C0DEPLOYS",
+            "U1",
+            "deploys watch Codertocat/Hello-World production",
+        )
+        .await;
+    let fixtures = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/github-ghes-3.1"
+    );
+    let deployment = std::fs::read(format!("{fixtures}/deployment.payload.json")).unwrap();
+    let status = std::fs::read(format!("{fixtures}/deployment_status.payload.json")).unwrap();
+    assert!(!String::from_utf8_lossy(&deployment).contains("\"action\""));
+    send_github(&baton, "deployment", "ghes-1", &deployment).await;
+    send_github(&baton, "deployment_status", "ghes-2", &status).await;
+    baton.drained().await;
+    assert_eq!(posts(&slack).await.len(), 1);
+    let updates = updates(&slack).await;
+    assert_eq!(updates.len(), 1, "{updates:?}");
+    assert!(text(&updates[0]).starts_with('✅'), "{}", text(&updates[0]));
+
+    // A field Baton needs is still refused by name.
+    let mut broken: Value = serde_json::from_slice(&deployment).unwrap();
+    broken["deployment"]
+        .as_object_mut()
+        .unwrap()
+        .remove("environment");
+    let response = baton
+        .github(
+            "deployment",
+            "ghes-3",
+            &serde_json::to_vec(&broken).unwrap(),
+        )
+        .await;
+    assert_eq!(response.status(), 400);
+    assert!(response.text().await.unwrap().contains("environment"));
+}
+
 #[tokio::test]
 async fn a_late_status_after_success_sends_nothing() {
     let (slack, baton) = start().await;

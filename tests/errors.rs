@@ -372,3 +372,143 @@ async fn bad_requests_are_refused_and_store_nothing() {
     baton.drained().await;
     assert!(error_posts(&api, "CERR").await.is_empty());
 }
+
+const SENTRY_SECRET: &str = "test-sentry-client-secret";
+
+/// POST `body` to `/hooks/errors` as Sentry's integration platform does:
+/// only the `Sentry-Hook-*` headers, signed with the client secret.
+async fn sentry(baton: &Baton, resource: &str, body: &[u8], secret: &str) -> reqwest::Response {
+    use hmac::{Hmac, KeyInit, Mac};
+    let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(body);
+    let signature = hex::encode(mac.finalize().into_bytes());
+    baton
+        .http
+        .post(baton.url("/hooks/errors"))
+        .header("Content-Type", "application/json")
+        .header("Request-ID", "ab4ee3a1-2f5b-4a3c-8a2e-0c0b8c3f0d11")
+        .header("Sentry-Hook-Resource", resource)
+        .header("Sentry-Hook-Timestamp", common::now().to_string())
+        .header("Sentry-Hook-Signature", signature)
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap()
+}
+
+fn sentry_fixture(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/tests/fixtures/sentry/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Issue 10: real Sentry webhooks carry no `Authorization`; they are
+/// verified by `Sentry-Hook-Signature` (HMAC-SHA256 of the raw body with the
+/// integration's client secret). Sentry's documented example payloads,
+/// unmodified, are accepted; a bad signature is 401 and stores nothing.
+#[tokio::test]
+async fn signed_sentry_webhooks_are_verified_and_accepted() {
+    let api = fake_slack::ok().await;
+    let baton = start(&api, &[("SENTRY_CLIENT_SECRET", SENTRY_SECRET)]).await;
+    subscribe(&baton, "CFRONT", "").await;
+
+    // A bad signature, a signature by another secret, and a repeated
+    // signature header: refused, nothing stored.
+    let error = sentry_fixture("error.created.json");
+    let response = sentry(&baton, "error", &error, "not-the-secret").await;
+    assert_eq!(response.status(), 401);
+    let mut tampered = error.clone();
+    tampered[10] ^= 1;
+    let response = baton
+        .http
+        .post(baton.url("/hooks/errors"))
+        .header("Sentry-Hook-Resource", "error")
+        .header("Sentry-Hook-Signature", "00".repeat(32))
+        .body(tampered)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    let response = baton
+        .http
+        .post(baton.url("/hooks/errors"))
+        .header("Sentry-Hook-Resource", "error")
+        .header("Sentry-Hook-Signature", "00".repeat(32))
+        .header("Sentry-Hook-Signature", "11".repeat(32))
+        .body(error.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert!(response.text().await.unwrap().contains("repeated"));
+    baton.drained().await;
+    assert!(error_posts(&api, "CFRONT").await.is_empty());
+
+    // Signed as Sentry signs: accepted and posted.
+    let response = sentry(&baton, "error", &error, SENTRY_SECRET).await;
+    assert_eq!(response.status(), 202, "{}", response.text().await.unwrap());
+    let alert = sentry_fixture("event_alert.triggered.json");
+    let response = sentry(&baton, "event_alert", &alert, SENTRY_SECRET).await;
+    assert_eq!(response.status(), 202, "{}", response.text().await.unwrap());
+    // Another resource (an installation, an issue change) is signed but not
+    // a report: acknowledged and ignored.
+    let response = sentry(
+        &baton,
+        "installation",
+        br#"{"action":"created"}"#,
+        SENTRY_SECRET,
+    )
+    .await;
+    assert_eq!(response.status(), 202);
+    baton.drained().await;
+    let posts = error_posts(&api, "CFRONT").await;
+    let texts: Vec<&str> = posts.iter().map(|p| p["text"].as_str().unwrap()).collect();
+    assert_eq!(posts.len(), 2, "{texts:?}");
+    assert!(
+        texts.iter().any(|t| t.contains("blooopy is not defined")),
+        "{texts:?}"
+    );
+    assert!(
+        texts.iter().any(|t| t.contains("heck is not defined")),
+        "{texts:?}"
+    );
+
+    // The bearer token still works for Baton's own JSON; a Sentry signature
+    // does not stand in for it on other routes.
+    send(&baton, &report("api", "boom")).await;
+    let response = baton
+        .http
+        .post(baton.url("/hooks/deploy"))
+        .header("Sentry-Hook-Signature", "00".repeat(32))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    // The secret never reaches the log.
+    assert!(!baton.stderr().contains(SENTRY_SECRET));
+}
+
+/// Without `SENTRY_CLIENT_SECRET`, a signed Sentry webhook is 503 naming the
+/// setting, and Baton's own bearer-token reports keep working.
+#[tokio::test]
+async fn sentry_webhooks_without_a_client_secret_name_the_setting() {
+    let api = fake_slack::ok().await;
+    let baton = start(&api, &[]).await;
+    let response = sentry(
+        &baton,
+        "error",
+        &sentry_fixture("error.created.json"),
+        SENTRY_SECRET,
+    )
+    .await;
+    assert_eq!(response.status(), 503);
+    assert!(response
+        .text()
+        .await
+        .unwrap()
+        .contains("SENTRY_CLIENT_SECRET"));
+    send(&baton, &report("api", "boom")).await;
+}

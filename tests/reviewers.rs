@@ -349,6 +349,84 @@ async fn cant_review_hands_the_review_on_in_slack_and_github() {
     );
 }
 
+/// Issue 10: the same signed `block_actions` body, replayed inside Slack's
+/// five-minute window, acts once: keyed on the press's `action_ts`, user,
+/// channel and message.
+#[tokio::test]
+async fn a_replayed_button_press_acts_once() {
+    let (baton, slack, github) = start(&[]).await;
+    set_up_pool(&baton).await;
+    open(&baton, 2, "torvalds").await;
+    let payload = json!({
+        "type": "block_actions",
+        "user": {"id": "U0HUBOT01"},
+        "channel": {"id": CHANNEL},
+        "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": CHANNEL},
+        "response_url": "http://127.0.0.1:9/unused",
+        "actions": [{"action_id": "reviewers_reassign", "value": "codertocat/hello-world#2",
+                     "type": "button", "block_id": "b", "action_ts": "1700000100.123456"}],
+    });
+    let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
+    for _ in 0..3 {
+        let response = baton
+            .slack(
+                "/slack/interactions",
+                body.as_bytes(),
+                "application/x-www-form-urlencoded",
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+    }
+    baton.drained().await;
+    // One reassignment: hubot removed once, the next reviewer requested once.
+    let calls = github_calls(&github).await;
+    assert_eq!(calls.len(), 3, "{calls:?}");
+    assert_eq!(calls[1].0, "DELETE");
+    assert_eq!(calls[2].0, "POST");
+    assert_eq!(fake_slack::calls(&slack, "chat.update").await.len(), 1);
+
+    // A new press (a new action_ts) is a new action.
+    let mut again = payload.clone();
+    again["user"]["id"] = json!("U0MONA001");
+    again["actions"][0]["action_ts"] = json!("1700000200.000001");
+    let body = serde_urlencoded::to_string([("payload", again.to_string())]).unwrap();
+    baton
+        .slack(
+            "/slack/interactions",
+            body.as_bytes(),
+            "application/x-www-form-urlencoded",
+        )
+        .await;
+    baton.drained().await;
+    assert_eq!(github_calls(&github).await.len(), 5);
+}
+
+/// Issue 10: a `pull_request_review` delivered again under new delivery ids
+/// (GitHub's "Redeliver" keeps the id, but a script or a second webhook does
+/// not) posts its thread reply once: replies are keyed on the review id.
+#[tokio::test]
+async fn a_review_redelivered_under_new_ids_replies_once() {
+    let (baton, slack, _github) = start(&[]).await;
+    set_up_pool(&baton).await;
+    open(&baton, 2, "torvalds").await;
+    let mut review: Value =
+        serde_json::from_slice(&corpus("github/pull_request_review/submitted.payload.json"))
+            .unwrap();
+    review["review"]["user"]["login"] = json!("hubot");
+    let body = serde_json::to_vec(&review).unwrap();
+    for delivery in ["review-a", "review-b", "review-c"] {
+        let response = baton.github("pull_request_review", delivery, &body).await;
+        assert!(response.status().is_success());
+    }
+    baton.drained().await;
+    let replies = fake_slack::calls(&slack, "chat.postMessage")
+        .await
+        .into_iter()
+        .filter(|p| p.get("thread_ts").is_some())
+        .count();
+    assert_eq!(replies, 1);
+}
+
 #[tokio::test]
 async fn a_submitted_review_is_told_in_the_thread() {
     let (baton, slack, _github) = start(&[]).await;

@@ -16,12 +16,15 @@
 //! post: the first tick after it closes what came due meanwhile.
 //!
 //! Submodules: [`report`] (reading bodies; it lists every field read),
+//! [`envelope`] (Sentry SDKs' envelopes), [`dsn`] (the SDKs' keys),
 //! [`mod@fingerprint`] (grouping), [`commands`] (the `/baton errors` commands),
 //! [`state`] (records and outcomes), [`render`] (Slack messages) and
 //! [`decide`] (the decisions).
 
 pub mod commands;
 pub mod decide;
+pub mod dsn;
+pub mod envelope;
 pub mod fingerprint;
 pub mod render;
 pub mod report;
@@ -36,7 +39,9 @@ pub use decide::{
 };
 pub use fingerprint::{fingerprint, normalize_message};
 pub use render::{ACTION_MUTE, ACTION_RESOLVE};
-pub use report::{parse_report, ErrorReport, Exception, Frame, Level, ReportError, Source, Stack};
+pub use report::{
+    parse_report, parse_sdk_event, ErrorReport, Exception, Frame, Level, ReportError, Source, Stack,
+};
 pub use state::{
     group_key, Change, ChannelRate, DigestLine, Group, HeldEntry, Mode, Mute, Outcome, Policy,
     Record, Resolved, Sample, Snapshot, Subscription, Table,

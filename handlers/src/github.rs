@@ -76,6 +76,13 @@ pub fn parse(event: &str, body: &[u8]) -> Result<GithubEvent, ParseError> {
     })
 }
 
+/// GitHub Enterprise Server 3.1 and older send `deployment` and
+/// `deployment_status` without an `action`: every such delivery is a
+/// creation, which is what later versions name `created`.
+fn created_action() -> String {
+    "created".to_string()
+}
+
 fn decode<T: DeserializeOwned>(event: &str, body: &[u8]) -> Result<T, ParseError> {
     // The fast path: plain serde, skipping every field Baton does not read.
     match serde_json::from_slice(body) {
@@ -127,6 +134,9 @@ pub struct PullRequestEvent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PullRequestReviewEvent {
     pub action: String,
+    /// GitHub's id of the review: a review delivered again under a new
+    /// delivery id is recognised by it.
+    pub review_id: Option<u64>,
     pub repo: String,
     pub number: u64,
     pub reviewer: String,
@@ -273,6 +283,8 @@ mod wire {
 
     #[derive(Deserialize)]
     pub struct Review {
+        #[serde(default)]
+        pub id: Option<u64>,
         pub user: User,
         pub state: String,
         #[serde(default)]
@@ -298,6 +310,7 @@ mod wire {
         fn from(p: PullRequestReviewPayload) -> Self {
             PullRequestReviewEvent {
                 action: p.action,
+                review_id: p.review.id,
                 repo: p.repository.full_name,
                 number: p.pull_request.number,
                 reviewer: p.review.user.login,
@@ -341,6 +354,7 @@ mod wire {
 
     #[derive(Deserialize)]
     pub struct DeploymentPayload {
+        #[serde(default = "super::created_action")]
         pub action: String,
         pub deployment: Deployment,
         pub repository: Repository,
@@ -367,6 +381,7 @@ mod wire {
 
     #[derive(Deserialize)]
     pub struct DeploymentStatusPayload {
+        #[serde(default = "super::created_action")]
         pub action: String,
         pub deployment_status: DeploymentStatus,
         pub deployment: Deployment,
@@ -480,6 +495,42 @@ mod tests {
                 kind: "star".into()
             }
         );
+    }
+
+    #[test]
+    fn ghes_deployments_without_action_are_created() {
+        let fixtures = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/github-ghes-3.1"
+        );
+        let body = std::fs::read(format!("{fixtures}/deployment.payload.json")).unwrap();
+        let GithubEvent::Deployment(d) = parse("deployment", &body).unwrap() else {
+            panic!("not a deployment")
+        };
+        assert_eq!(d.action, "created");
+        assert_eq!((d.deployment_id, d.environment.as_str()), (2, "production"));
+        let body = std::fs::read(format!("{fixtures}/deployment_status.payload.json")).unwrap();
+        let GithubEvent::DeploymentStatus(s) = parse("deployment_status", &body).unwrap() else {
+            panic!("not a deployment_status")
+        };
+        assert_eq!(
+            (s.action.as_str(), s.deployment.action.as_str()),
+            ("created", "created")
+        );
+        // What Baton needs is still required, and named.
+        let err = parse(
+            "deployment",
+            br#"{"deployment":{"id":1},"repository":{"full_name":"a/b"}}"#,
+        )
+        .unwrap_err();
+        assert!(err.0.contains("missing field `environment`"), "{err}");
+        // Other events still need their action.
+        let err = parse(
+            "workflow_run",
+            br#"{"workflow_run":{"id":1,"status":"completed"},"repository":{"full_name":"a/b"}}"#,
+        )
+        .unwrap_err();
+        assert!(err.0.contains("missing field `action`"), "{err}");
     }
 
     #[test]

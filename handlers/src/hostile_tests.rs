@@ -252,7 +252,7 @@ proptest! {
         for o in &out.outbound { check_outbound(o)?; }
         if let Some(assignment) = &out.assignment {
             let review = PullRequestReviewEvent {
-                action: "submitted".into(), repo: "octo/api".into(), number: 7,
+                action: "submitted".into(), review_id: None, repo: "octo/api".into(), number: 7,
                 reviewer: assignment.reviewers[0].login.clone(), state: "approved".into(),
                 html_url: Some(url.clone()), submitted_at: None,
             };

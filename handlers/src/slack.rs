@@ -174,6 +174,24 @@ pub struct BlockAction {
     pub action_id: String,
     pub value: String,
     pub response_url: Option<String>,
+    /// When Slack recorded the press; with the user, channel and message it
+    /// identifies one press, so a replayed body acts once.
+    pub action_ts: Option<String>,
+}
+
+impl BlockAction {
+    /// The key that identifies this press among replays of the same signed
+    /// body, or `None` when Slack sent no `action_ts`.
+    pub fn dedup_key(&self) -> Option<String> {
+        let ts = self.action_ts.as_deref()?;
+        Some(format!(
+            "slack-action:{ts}:{}:{}:{}:{}",
+            self.user,
+            self.channel.as_deref().unwrap_or("-"),
+            self.message_ts.as_deref().unwrap_or("-"),
+            self.action_id
+        ))
+    }
 }
 
 /// An interaction payload (the `payload` field of the form body).
@@ -214,6 +232,8 @@ pub fn parse_interaction(body: &[u8]) -> Result<Interaction, ParseError> {
         action_id: String,
         #[serde(default)]
         value: Option<String>,
+        #[serde(default)]
+        action_ts: Option<String>,
     }
     let form: Form =
         serde_urlencoded_lite(body).map_err(|e| ParseError(format!("interaction form: {e}")))?;
@@ -247,12 +267,15 @@ pub fn parse_interaction(body: &[u8]) -> Result<Interaction, ParseError> {
                 action_id: a.action_id,
                 value: a.value.unwrap_or_default(),
                 response_url: payload.response_url.clone(),
+                action_ts: a.action_ts,
             })
             .collect(),
     ))
 }
 
-/// Decode `application/x-www-form-urlencoded` into a struct.
+/// Decode `application/x-www-form-urlencoded` into a struct. A field given
+/// twice is refused: Slack never repeats one, and taking either copy would
+/// let a forger choose which one Baton reads.
 fn serde_urlencoded_lite<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
     let pairs: Vec<(String, String)> = body
         .split(|b| *b == b'&')
@@ -264,11 +287,23 @@ fn serde_urlencoded_lite<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<
             Ok((key, value))
         })
         .collect::<Result<_, String>>()?;
-    let map: serde_json::Map<String, serde_json::Value> = pairs
-        .into_iter()
-        .map(|(k, v)| (k, serde_json::Value::String(v)))
-        .collect();
+    let mut map = serde_json::Map::with_capacity(pairs.len());
+    for (key, value) in pairs {
+        if map.contains_key(&key) {
+            return Err(format!("field `{}` is repeated", printable(&key)));
+        }
+        map.insert(key, serde_json::Value::String(value));
+    }
     serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| e.to_string())
+}
+
+/// A field name as it may be shown in an error: at most 40 characters,
+/// control characters replaced.
+fn printable(name: &str) -> String {
+    name.chars()
+        .take(40)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
 }
 
 /// Percent-decoding with `+` as space, as forms encode.
@@ -316,6 +351,30 @@ mod tests {
             .0
             .contains("missing field"));
         assert!(parse_slash_command(b"command=%ZZ").is_err());
+    }
+
+    #[test]
+    fn repeated_form_fields_are_refused() {
+        let err = parse_slash_command(b"command=%2Fbaton&user_id=U1&user_id=U2&channel_id=C1")
+            .unwrap_err();
+        assert!(err.0.contains("field `user_id` is repeated"), "{err}");
+        let err = parse_interaction(b"payload=%7B%7D&payload=%7B%7D").unwrap_err();
+        assert!(err.0.contains("field `payload` is repeated"), "{err}");
+    }
+
+    #[test]
+    fn a_press_is_keyed_on_what_slack_sends() {
+        let body = include_str!(
+            "../../../shared/corpora/slack/bolt-python/interactivity/block_actions.form-body.txt"
+        );
+        let Interaction::BlockActions(actions) = parse_interaction(body.trim().as_bytes()).unwrap()
+        else {
+            panic!("not block_actions")
+        };
+        assert_eq!(
+            actions[0].dedup_key().as_deref(),
+            Some("slack-action:1596530385.194939:W111:C111:111.222:a")
+        );
     }
 
     #[test]

@@ -151,43 +151,26 @@ pub fn format_clock(time: UnixTime) -> String {
     format!("{:02}:{:02}", secs / 3600, (secs % 3600) / 60)
 }
 
-/// Parse an RFC 3339 / ISO 8601 UTC timestamp as GitHub and most tools write
-/// it (`2019-05-15T15:20:30Z`, optional fraction, `Z` or `±HH:MM`).
+/// Parse an RFC 3339 timestamp as GitHub and most tools write it
+/// (`2019-05-15T15:20:30Z`, optional fraction, `Z` or `±HH:MM`), with the
+/// `time` crate. Also taken, as tools write them: a space for the `T`, and
+/// no offset at all (meaning UTC, as Sentry's `datetime` does).
 pub fn parse_rfc3339(text: &str) -> Option<UnixTime> {
-    if text.len() < 19 || !text.is_char_boundary(10) || !text.is_char_boundary(19) {
-        return None;
-    }
-    let date = parse_date(&text[..10])?;
-    let sep = text.as_bytes()[10];
-    if sep != b'T' && sep != b't' && sep != b' ' {
-        return None;
-    }
-    let clock = &text[11..19];
-    let mut hms = clock.split(':');
-    let h: i64 = hms.next()?.parse().ok()?;
-    let m: i64 = hms.next()?.parse().ok()?;
-    let s: i64 = hms.next()?.parse().ok()?;
-    if h > 23 || m > 59 || s > 60 {
-        return None;
-    }
-    let mut rest = &text[19..];
-    if let Some(frac) = rest.strip_prefix('.') {
-        let digits = frac.chars().take_while(|c| c.is_ascii_digit()).count();
-        rest = &frac[digits..];
-    }
-    let offset = match rest {
-        "Z" | "z" | "" => 0,
-        _ => {
-            let sign = match rest.as_bytes()[0] {
-                b'+' => 1,
-                b'-' => -1,
-                _ => return None,
-            };
-            let (oh, om) = rest[1..].split_once(':')?;
-            sign * (oh.parse::<i64>().ok()? * 3600 + om.parse::<i64>().ok()? * 60)
-        }
-    };
-    Some(date + h * 3600 + m * 60 + s - offset)
+    use time::format_description::well_known::Rfc3339;
+    let parse = |t: &str| time::OffsetDateTime::parse(t, &Rfc3339).ok();
+    let text = text.trim();
+    parse(text)
+        .or_else(|| {
+            let mut fixed = text.replacen(' ', "T", 1);
+            let has_offset = fixed
+                .get(19..)
+                .is_some_and(|rest| rest.contains(['Z', 'z', '+', '-']));
+            if !has_offset {
+                fixed.push('Z');
+            }
+            parse(&fixed)
+        })
+        .map(|t| t.unix_timestamp())
 }
 
 /// Cut `text` to at most `limit` characters, saying how much was cut.
@@ -219,17 +202,7 @@ pub fn tail_chars(text: &str, limit: usize) -> (String, usize) {
 
 /// Levenshtein distance over characters, for "did you mean" suggestions.
 pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
+    strsim::levenshtein(a, b)
 }
 
 #[cfg(test)]
@@ -311,6 +284,9 @@ mod tests {
         assert_eq!(parse_rfc3339("1970-01-01T00:00:00.123Z"), Some(0));
         assert_eq!(parse_rfc3339("yesterday"), None);
         assert_eq!(parse_rfc3339("1970-01-01T0é:00:00Z"), None);
+        assert_eq!(parse_rfc3339("1970-01-01 00:00:10"), Some(10));
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:10.5"), Some(10));
+        assert_eq!(parse_rfc3339("2026-02-30T00:00:00Z"), None);
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! Applying error-report inputs: a report from `POST /hooks/errors`, an
-//! `/baton errors …` command, a "Mute 1h"/"Resolve" button, and the periodic
+//! Applying error-report inputs: a report from `POST /hooks/errors` or
+//! from a Sentry SDK (`/api/{project_id}/envelope/`), an
+//! `/baton errors …` command (including the DSN commands), a "Mute 1h"/"Resolve" button, and the periodic
 //! tick. Each loads only the records its decision reads (see the docs of
 //! `baton_handlers::errors`), calls the pure decision, and stores the
 //! outcome's changes and messages in the caller's transaction.
@@ -19,6 +20,8 @@
 use baton_handlers::Mrkdwn;
 use std::sync::Mutex;
 
+use baton_handlers::errors::dsn::{self, DsnChange, NewKey, SentryKey};
+use baton_handlers::errors::envelope::normalize_event_id;
 use baton_handlers::errors::{
     self as decide, Change, CompiledSubscriptions, ErrorReport, Invocation, Outcome, Policy,
     Record, Snapshot,
@@ -54,6 +57,104 @@ pub fn parse_report(body: &[u8]) -> std::result::Result<Report, String> {
         report,
         fingerprint,
     })
+}
+
+/// A Sentry SDK event, parsed and fingerprinted (outside the writer).
+pub struct SdkEvent {
+    report: Report,
+    /// 32 lower-case hex digits; the dedup id of the event.
+    pub event_id: String,
+}
+
+/// Parse and fingerprint an SDK event for the service of `key`. Its id is
+/// the event's `event_id`, else the envelope header's, else a new one. An
+/// id that is not one (32 hex digits or a UUID) is refused (400).
+pub fn parse_sdk_event(
+    payload: &[u8],
+    key: &SentryKey,
+    envelope_event_id: Option<&str>,
+) -> std::result::Result<SdkEvent, String> {
+    let (report, event_id) =
+        decide::parse_sdk_event(payload, &key.service).map_err(|e| e.to_string())?;
+    let event_id = match event_id.as_deref().or(envelope_event_id) {
+        Some(id) => normalize_event_id(id).ok_or_else(|| {
+            format!(
+                "`{}` is not an event id (32 hex digits or a UUID)",
+                baton_handlers::text::truncate_chars(id, 40)
+            )
+        })?,
+        None => hex_id(),
+    };
+    let fingerprint = decide::fingerprint(&report);
+    Ok(SdkEvent {
+        report: Report {
+            report,
+            fingerprint,
+        },
+        event_id,
+    })
+}
+
+/// 32 random lower-case hex digits (a Sentry event id or DSN key).
+pub fn hex_id() -> String {
+    let bytes: [u8; 16] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Decide and store the events of one SDK request. An event id already seen
+/// for this project (an SDK's retry) acts not at all. Returns how many
+/// events were new.
+pub fn on_sdk_events(
+    tx: &mut Tx<'_>,
+    events: &[SdkEvent],
+    project_id: u64,
+    ctx: &Context,
+    now: UnixTime,
+) -> Result<usize> {
+    let mut new = 0;
+    for event in events {
+        let dedup_key = format!("sentry:{project_id}:{}", event.event_id);
+        if tx.first_delivery(&dedup_key, now)? {
+            on_report(tx, &event.report, ctx, now)?;
+            new += 1;
+        }
+    }
+    Ok(new)
+}
+
+/// `errors dsn <service>` and `errors dsn revoke <service>`.
+fn on_dsn_command(
+    tx: &mut Tx<'_>,
+    cmd: &Command,
+    service: &str,
+    by: &Invocation,
+    ctx: &Context,
+    now: UnixTime,
+) -> Result<Mrkdwn> {
+    let existing = tx.sentry_key_of_service(service)?;
+    let fresh = match (&existing, cmd, &ctx.public_url) {
+        (None, Command::Dsn { .. }, Some(_)) => Some(NewKey {
+            key: hex_id(),
+            project_id: tx.next_sentry_project_id()?,
+        }),
+        _ => None,
+    };
+    let outcome = dsn::execute(
+        cmd,
+        existing.as_ref(),
+        fresh,
+        ctx.public_url.as_deref(),
+        by,
+        now,
+    );
+    match &outcome.change {
+        Some(DsnChange::Put(key)) => tx.put_sentry_key(key)?,
+        Some(DsnChange::Remove(key)) => {
+            tx.remove_sentry_key(key)?;
+        }
+        None => {}
+    }
+    Ok(Mrkdwn::from(outcome.reply))
 }
 
 fn policy(ctx: &Context) -> Policy {
@@ -155,9 +256,16 @@ pub fn on_command(
     tx: &mut Tx<'_>,
     cmd: Command,
     caller: &Caller,
-    _ctx: &Context,
+    ctx: &Context,
     now: UnixTime,
 ) -> Result<Mrkdwn> {
+    let by = Invocation {
+        channel: &caller.channel,
+        user: &caller.user,
+    };
+    if let Command::Dsn { service } | Command::RevokeDsn { service } = &cmd {
+        return on_dsn_command(tx, &cmd, service, &by, ctx, now);
+    }
     let subscriptions;
     let mut mutes = Vec::new();
     let mut resolved = Vec::new();
@@ -172,16 +280,13 @@ pub fn on_command(
             mutes.extend(tx.error_mute(fingerprint)?);
             resolved.extend(tx.error_resolved(fingerprint)?);
         }
+        Command::Dsn { .. } | Command::RevokeDsn { .. } => subscriptions = Vec::new(),
     }
     let snapshot = Snapshot {
         subscriptions: &subscriptions,
         mutes: &mutes,
         resolved: &resolved,
         ..Snapshot::default()
-    };
-    let by = Invocation {
-        channel: &caller.channel,
-        user: &caller.user,
     };
     let outcome = decide::execute(&cmd, &by, &snapshot, now);
     Ok(store(tx, outcome, now)?.unwrap_or_default())

@@ -23,6 +23,8 @@ pub struct Context {
     pub lock_default_secs: i64,
     pub error_window_secs: i64,
     pub error_channel_cap: u32,
+    /// `BATON_PUBLIC_URL`: the host of the Sentry DSNs.
+    pub public_url: Option<String>,
 }
 
 /// Who typed a slash command, and where.

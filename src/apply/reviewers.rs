@@ -78,13 +78,22 @@ pub fn on_pull_request(
 }
 
 /// A `pull_request_review` delivery: an assigned reviewer's review is
-/// recorded and announced in the assignment message's thread.
+/// recorded and announced in the assignment message's thread. A review seen
+/// before (the same review id and action, under another delivery id: a
+/// redelivery from GitHub's UI or a script) does nothing.
 pub fn on_review(
     tx: &mut Tx<'_>,
     review: &PullRequestReviewEvent,
     _ctx: &Context,
     now: UnixTime,
 ) -> Result<()> {
+    if let Some(id) = review.review_id {
+        let key = format!("github-review:{}:{id}:{}", review.repo, review.action);
+        if !tx.first_delivery(&key, now)? {
+            tracing::info!(repo = %review.repo, review_id = id, "review already handled; ignored");
+            return Ok(());
+        }
+    }
     let Some(assignment) = tx.review_assignment(&review.repo, review.number)? else {
         return Ok(());
     };

@@ -9,7 +9,7 @@ use baton_handlers::github::{self, GithubEvent};
 use serde_json::json;
 
 use super::signature::verify_github;
-use super::{header, ok, ApiError, SharedState};
+use super::{ok, single_header, ApiError, SharedState};
 use crate::apply;
 
 pub async fn webhook(
@@ -22,15 +22,12 @@ pub async fn webhook(
         .github_webhook_secret
         .as_ref()
         .ok_or_else(|| ApiError::not_configured("GITHUB_WEBHOOK_SECRET"))?;
-    verify_github(
-        secret.expose(),
-        header(&headers, "x-hub-signature-256"),
-        &body,
-    )
-    .map_err(ApiError::unauthorized)?;
-    let kind = header(&headers, "x-github-event")
-        .ok_or_else(|| ApiError::bad_request("missing header X-GitHub-Event"))?;
-    let delivery = header(&headers, "x-github-delivery")
+    let signature = single_header(&headers, "X-Hub-Signature-256")?;
+    let kind = single_header(&headers, "X-GitHub-Event")?;
+    let delivery = single_header(&headers, "X-GitHub-Delivery")?;
+    verify_github(secret.expose(), signature, &body).map_err(ApiError::unauthorized)?;
+    let kind = kind.ok_or_else(|| ApiError::bad_request("missing header X-GitHub-Event"))?;
+    let delivery = delivery
         .filter(|d| !d.is_empty() && d.len() <= 200)
         .ok_or_else(|| ApiError::bad_request("missing or malformed header X-GitHub-Delivery"))?
         .to_string();

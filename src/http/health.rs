@@ -16,29 +16,39 @@ pub async fn healthz() -> &'static str {
 /// The store is open and answers, and the dispatcher is running.
 pub async fn readyz(State(state): State<SharedState>) -> Response {
     let store = state.store.clone();
-    let store_ok = tokio::task::spawn_blocking(move || store.outbox_counts().is_ok())
-        .await
-        .unwrap_or(false);
+    let store_problem = tokio::task::spawn_blocking(move || match store.failure() {
+        Some(reason) => Some(reason),
+        None => store.outbox_counts().err().map(|e| e.to_string()),
+    })
+    .await
+    .unwrap_or_else(|e| Some(e.to_string()));
     let dispatcher_ok = state.dispatcher_running.load(Ordering::SeqCst);
-    if store_ok && dispatcher_ok {
-        (StatusCode::OK, "ready\n").into_response()
-    } else {
-        let reason = match (store_ok, dispatcher_ok) {
-            (false, _) => "store unavailable\n",
-            _ => "outbox dispatcher not running\n",
-        };
-        (StatusCode::SERVICE_UNAVAILABLE, reason).into_response()
+    match (store_problem, dispatcher_ok) {
+        (None, true) => (StatusCode::OK, "ready\n").into_response(),
+        (Some(reason), _) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("store unavailable: {reason}\n"),
+        )
+            .into_response(),
+        (None, false) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "outbox dispatcher not running\n",
+        )
+            .into_response(),
     }
 }
 
 /// Prometheus text.
 pub async fn metrics(State(state): State<SharedState>) -> Response {
     let store = state.store.clone();
-    let (pending, dead) =
-        tokio::task::spawn_blocking(move || store.outbox_counts().unwrap_or((0, 0)))
-            .await
-            .unwrap_or((0, 0));
-    let body = state.metrics.render(&[
+    let (pending, dead, backlog) = tokio::task::spawn_blocking(move || {
+        let (pending, dead) = store.outbox_counts().unwrap_or((0, 0));
+        (pending, dead, store.outbox_backlog().unwrap_or_default())
+    })
+    .await
+    .unwrap_or_default();
+    let now = crate::unix_now();
+    let mut body = state.metrics.render(&[
         (
             "baton_outbox_depth",
             "Outbox items waiting to be sent",
@@ -49,6 +59,28 @@ pub async fn metrics(State(state): State<SharedState>) -> Response {
             "Outbox items that failed for good",
             dead,
         ),
+        (
+            "baton_http_connections_open",
+            "Client connections open now",
+            state.connections.get(),
+        ),
     ]);
+    crate::metrics::render_gauge(
+        &mut body,
+        "baton_outbox_service_depth",
+        "Outbox items waiting, by service",
+        backlog
+            .iter()
+            .map(|b| (format!("service=\"{}\"", b.service), b.depth as f64)),
+    );
+    crate::metrics::render_gauge(
+        &mut body,
+        "baton_outbox_oldest_pending_seconds",
+        "Age of the oldest item waiting, by service (0 when none waits)",
+        backlog.iter().map(|b| {
+            let age = b.oldest_created_at.map_or(0, |t| (now - t).max(0));
+            (format!("service=\"{}\"", b.service), age as f64)
+        }),
+    );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

@@ -4,16 +4,21 @@
 //! through the writer.
 
 mod backup;
+pub mod connections;
+mod decompress;
 mod github;
 mod health;
 mod hooks;
+pub mod refusals;
+mod sentry;
 pub mod signature;
 mod slack;
 
+use std::net::SocketAddr;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -36,6 +41,10 @@ pub struct AppState {
     pub dispatcher_running: Arc<AtomicBool>,
     /// The bot's own Slack user id, from config or learned from events.
     pub bot_user_id: Mutex<Option<String>>,
+    /// The rate-limited log of refused requests.
+    pub refusals: Arc<refusals::RefusalLog>,
+    /// Client connections open now.
+    pub connections: Arc<connections::OpenConnections>,
 }
 
 impl AppState {
@@ -51,6 +60,7 @@ impl AppState {
             lock_default_secs: self.config.lock_default_secs,
             error_window_secs: self.config.error_window_secs,
             error_channel_cap: self.config.error_channel_cap,
+            public_url: self.config.public_url.clone(),
         }
     }
 }
@@ -86,6 +96,14 @@ pub fn router(state: SharedState) -> Router {
             post(hooks::errors).layer(DefaultBodyLimit::max(config.hook_body_limit)),
         )
         .route("/api/locks/{environment}", get(hooks::lock_status))
+        .route(
+            "/api/{project_id}/envelope/",
+            post(sentry::envelope).layer(DefaultBodyLimit::max(sentry::ENVELOPE_WIRE_LIMIT)),
+        )
+        .route(
+            "/api/{project_id}/store/",
+            post(sentry::store).layer(DefaultBodyLimit::max(sentry::STORE_LIMIT)),
+        )
         .route("/api/backup", get(backup::backup))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -102,18 +120,58 @@ async fn not_found() -> Response {
     ApiError::new(StatusCode::NOT_FOUND, "no such route").into_response()
 }
 
-/// Count requests by route and status for `/metrics`.
+/// Count requests by route and status for `/metrics`, answer 408 to a
+/// request whose body did not arrive in time, and log every refusal (4xx)
+/// once, rate-limited, with its route, status, reason and client address.
 async fn count_requests(
     State(state): State<SharedState>,
     request: Request,
     next: Next,
 ) -> Response {
-    let route = request
+    let matched = request
         .extensions()
         .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".to_string());
-    let response = next.run(request).await;
+        .map(|p| p.as_str().to_string());
+    // The path without its query string, which could carry a token.
+    let path = request.uri().path().to_string();
+    let client = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
+    let body_deadline = request
+        .extensions()
+        .get::<connections::BodyDeadline>()
+        .cloned();
+    let mut response = next.run(request).await;
+    if body_deadline.is_some_and(|d| d.expired()) {
+        response = ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "the request body did not arrive within {}s (BATON_BODY_READ_TIMEOUT)",
+                state.config.body_read_timeout_secs
+            ),
+        )
+        .into_response();
+        response.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+    }
+    let status = response.status();
+    if status.is_client_error() {
+        let reason = response
+            .extensions()
+            .get::<Refusal>()
+            .map(|r| r.0.clone())
+            .unwrap_or_else(|| default_reason(status).to_string());
+        state.refusals.refused(
+            matched.as_deref().unwrap_or(&path),
+            status.as_u16(),
+            &reason,
+            client,
+        );
+    }
+    let route = matched.unwrap_or_else(|| "unmatched".to_string());
     state.metrics.inc(
         "baton_http_requests_total",
         format!(
@@ -123,6 +181,21 @@ async fn count_requests(
         ),
     );
     response
+}
+
+/// The reason Baton gave for a refusal, kept on the response for the log.
+#[derive(Clone)]
+struct Refusal(String);
+
+/// The reason logged for a refusal that axum made (no [`ApiError`]).
+fn default_reason(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "body over the route's limit",
+        StatusCode::METHOD_NOT_ALLOWED => "method not allowed on this route",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported content type",
+        StatusCode::BAD_REQUEST => "unreadable request",
+        _ => "refused",
+    }
 }
 
 /// An error answer: a status and a reason, as `{"ok":false,"error":…}`.
@@ -168,17 +241,36 @@ impl From<WriteError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if self.status.is_server_error() || self.status == StatusCode::UNAUTHORIZED {
-            tracing::warn!(status = self.status.as_u16(), reason = %self.message, "request refused");
-        } else {
-            tracing::debug!(status = self.status.as_u16(), reason = %self.message, "request refused");
+        // Refusals (4xx) are logged once, rate-limited, by `count_requests`.
+        if self.status.is_server_error() {
+            tracing::warn!(status = self.status.as_u16(), reason = %self.message, "request failed");
         }
-        (
+        let refusal = Refusal(self.message.clone());
+        let mut response = (
             self.status,
             Json(json!({"ok": false, "error": self.message})),
         )
-            .into_response()
+            .into_response();
+        response.extensions_mut().insert(refusal);
+        response
     }
+}
+
+/// A header that decides authentication or identity, which must appear at
+/// most once: with two, a proxy and Baton could each read a different one.
+/// Its value if present (and printable), or 400 naming it if repeated.
+pub fn single_header<'h>(
+    headers: &'h HeaderMap,
+    name: &'static str,
+) -> Result<Option<&'h str>, ApiError> {
+    let mut values = headers.get_all(name).iter();
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(ApiError::bad_request(format!(
+            "header {name} is repeated; send it once"
+        )));
+    }
+    Ok(first.and_then(|v| v.to_str().ok()))
 }
 
 /// A header's value as text, if present and printable.

@@ -13,7 +13,7 @@ use baton_handlers::Mrkdwn;
 use serde_json::json;
 
 use super::signature::verify_slack;
-use super::{header, ok, ApiError, SharedState};
+use super::{header, ok, single_header, ApiError, SharedState};
 use crate::apply::{self, Caller};
 
 fn verify(state: &SharedState, headers: &HeaderMap, body: &[u8]) -> Result<(), ApiError> {
@@ -22,10 +22,12 @@ fn verify(state: &SharedState, headers: &HeaderMap, body: &[u8]) -> Result<(), A
         .slack_signing_secret
         .as_ref()
         .ok_or_else(|| ApiError::not_configured("SLACK_SIGNING_SECRET"))?;
+    let timestamp = single_header(headers, "X-Slack-Request-Timestamp")?;
+    let signature = single_header(headers, "X-Slack-Signature")?;
     verify_slack(
         secret.expose(),
-        header(headers, "x-slack-request-timestamp"),
-        header(headers, "x-slack-signature"),
+        timestamp,
+        signature,
         body,
         crate::unix_now(),
     )
@@ -167,6 +169,13 @@ pub async fn interactions(
         .run(move |tx| {
             let mut replies = Vec::new();
             for action in &actions {
+                // A replay of the same signed body (inside Slack's five-minute
+                // window) carries the same press: act on it once.
+                if let Some(key) = action.dedup_key() {
+                    if !tx.first_delivery(&key, now)? {
+                        continue;
+                    }
+                }
                 if let Some(reply) = apply::button(tx, action, &context, now)? {
                     replies.push(reply);
                 }

@@ -47,7 +47,7 @@ impl Store {
     /// Copy a snapshot of every table into a new file at `dest` (which must
     /// not exist), committed durably. Safe while this store is being written.
     pub fn backup_to(&self, dest: &Path) -> Result<BackupSummary> {
-        let snapshot = self.db.begin_read()?;
+        let snapshot = self.db()?.begin_read()?;
         copy_snapshot(&snapshot, dest)
     }
 }

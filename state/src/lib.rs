@@ -7,16 +7,21 @@
 //!
 //! Values are JSON (serde) so the file stays readable with a debugger and
 //! new optional fields need no migration. Feature tables live in their own
-//! modules ([`reviewers`], [`deploys`], [`errors`], [`channels`]).
+//! modules ([`reviewers`], [`deploys`], [`errors`], [`channels`],
+//! [`sentry`]).
 
 mod backup;
 pub mod channels;
+mod check;
 pub mod deploys;
 pub mod errors;
+mod faults;
 mod outbox;
 pub mod reviewers;
+pub mod sentry;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
 
 use redb::{
     Database, ReadableDatabase, ReadableTable, TableDefinition, TableHandle, WriteTransaction,
@@ -24,7 +29,8 @@ use redb::{
 use serde::{de::DeserializeOwned, Serialize};
 
 pub use backup::{backup_file, inspect, schema_supported, BackupSummary, FileState};
-pub use outbox::{DeadLetter, OutboxItem, StoredMessage};
+pub use check::CheckReport;
+pub use outbox::{DeadLetter, OutboxItem, ServiceBacklog, StoredMessage};
 
 /// Unix seconds, passed in by the caller (the state crate never reads the clock).
 pub type UnixTime = i64;
@@ -54,16 +60,34 @@ pub enum StoreError {
         found: u64,
         known: u64,
     },
+    #[error("the data file {path} is damaged: {reason}. Restore it from a backup (`baton check --data {path}` says what is wrong); only a missing file starts a new database")]
+    Damaged { path: String, reason: String },
     #[error("storage error: {0}")]
     Storage(String),
+    /// The disk failed under a write (full, read-only, gone). The store stays
+    /// closed for writes until [`Store::reopen`] succeeds.
+    #[error("the data file cannot be written: {0}")]
+    Io(String),
     #[error("corrupt record in table {table}: {reason}")]
     Corrupt { table: String, reason: String },
+}
+
+impl StoreError {
+    /// Whether this is the disk failing (as opposed to a bad record or a bug).
+    pub fn is_io(&self) -> bool {
+        matches!(self, StoreError::Io(_))
+    }
 }
 
 macro_rules! storage_error_from {
     ($($t:ty),*) => {$(
         impl From<$t> for StoreError {
-            fn from(e: $t) -> Self { StoreError::Storage(e.to_string()) }
+            fn from(e: $t) -> Self {
+                match redb::Error::from(e) {
+                    e @ (redb::Error::Io(_) | redb::Error::PreviousIo) => StoreError::Io(e.to_string()),
+                    e => StoreError::Storage(e.to_string()),
+                }
+            }
         }
     )*};
 }
@@ -78,47 +102,160 @@ storage_error_from!(
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-/// The open data file.
+/// How to open the data file.
+#[derive(Debug, Clone, Default)]
+pub struct StoreOptions {
+    /// Test hook: while this file exists, every write to the data file fails
+    /// with an I/O error, as on a full disk.
+    pub fault_file: Option<PathBuf>,
+}
+
+/// The open data file. After the disk fails under a write it is closed
+/// (every call answers [`StoreError::Io`] with the reason) until
+/// [`Store::reopen`] succeeds.
 pub struct Store {
-    db: Database,
+    path: PathBuf,
+    options: StoreOptions,
+    db: RwLock<Option<Arc<Database>>>,
+    /// Why the store is closed, while it is.
+    failure: Mutex<Option<String>>,
 }
 
 impl Store {
     /// Open (or create) the data file, creating its folder, and make sure
     /// every table exists.
     pub fn open(path: &Path) -> Result<Store> {
+        Store::open_with(path, StoreOptions::default())
+    }
+
+    /// [`Store::open`] with options (fault injection for tests).
+    pub fn open_with(path: &Path, options: StoreOptions) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
                 StoreError::Storage(format!("cannot create folder {}: {e}", dir.display()))
             })?;
         }
-        let db = Database::builder()
-            .set_cache_size(CACHE_BYTES)
-            .create(path)
-            .map_err(|e| match e {
-                redb::DatabaseError::DatabaseAlreadyOpen => StoreError::AlreadyOpen {
-                    path: path.display().to_string(),
-                },
-                other => StoreError::Storage(format!("cannot open {}: {other}", path.display())),
-            })?;
-        let store = Store { db };
-        store.write(|tx| tx.init_schema(&path.display().to_string()))?;
+        let db = open_database(path, &options)?;
+        let store = Store {
+            path: path.to_path_buf(),
+            options,
+            db: RwLock::new(Some(Arc::new(db))),
+            failure: Mutex::new(None),
+        };
+        let shown = path.display().to_string();
+        // redb panics on some damaged pages; name the file instead.
+        match quietly(|| store.write(|tx| tx.init_schema(&shown))) {
+            Ok(result) => result?,
+            Err(panic) => {
+                return Err(StoreError::Damaged {
+                    path: shown,
+                    reason: format!("redb could not read it ({})", panic_text(&panic)),
+                })
+            }
+        }
         Ok(store)
+    }
+
+    /// The data file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Why the store is closed, if it is (for `/readyz`).
+    pub fn failure(&self) -> Option<String> {
+        self.failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The open database, or why there is none.
+    fn db(&self) -> Result<Arc<Database>> {
+        if let Some(reason) = self.failure() {
+            return Err(StoreError::Io(reason));
+        }
+        self.db
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .ok_or_else(|| StoreError::Io("the data file is closed".into()))
+    }
+
+    /// Remember that the disk failed: close for every caller until reopened.
+    fn fail(&self, error: &StoreError) {
+        if error.is_io() {
+            let mut failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
+            if failure.is_none() {
+                *failure = Some(error.to_string());
+            }
+        }
+    }
+
+    /// Close the data file and open it again (redb refuses every write after
+    /// an I/O error until then). Returns `Ok` once writes work again; the
+    /// store stays closed otherwise. Safe to call while it is healthy (then
+    /// it does nothing).
+    pub fn reopen(&self) -> Result<()> {
+        if self.failure().is_none() {
+            return Ok(());
+        }
+        let mut slot = self.db.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(mut old) = slot.take() {
+            // Readers hold their clone only for one read; wait them out so the
+            // file's lock is released before it is opened again.
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+            loop {
+                match Arc::try_unwrap(old) {
+                    Ok(db) => {
+                        drop(db);
+                        break;
+                    }
+                    Err(shared) if std::time::Instant::now() < deadline => {
+                        old = shared;
+                        std::thread::sleep(std::time::Duration::from_millis(5));
+                    }
+                    Err(shared) => {
+                        *slot = Some(shared);
+                        return Err(StoreError::Io(
+                            "the data file is still in use; cannot reopen it yet".into(),
+                        ));
+                    }
+                }
+            }
+        }
+        let db = Arc::new(open_database(&self.path, &self.options)?);
+        // Prove that a write works before reporting the store healthy.
+        let probe = (|| -> Result<()> {
+            let txn = db.begin_write()?;
+            txn.open_table(META)?;
+            txn.commit()?;
+            Ok(())
+        })();
+        match probe {
+            Ok(()) => {
+                *slot = Some(db);
+                *self.failure.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                Ok(())
+            }
+            Err(e) => {
+                drop(db);
+                Err(e)
+            }
+        }
     }
 
     /// Run `f` in one write transaction and commit it. Nothing is written if
     /// `f` or the commit fails.
     pub fn write<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
-        let txn = self.db.begin_write()?;
-        let value = {
-            let mut tx = Tx {
-                txn: &txn,
-                outbox_grew: false,
-            };
-            f(&mut tx)?
-        };
-        txn.commit()?;
-        Ok(value)
+        let mut f = Some(f);
+        let mut value = None;
+        self.write_batch(&mut [()], |(), tx| {
+            if let Some(f) = f.take() {
+                value = Some(f(tx)?);
+            }
+            Ok(())
+        })?;
+        value.ok_or_else(|| StoreError::Storage("the write ran no job".into()))
     }
 
     /// Run several jobs in one write transaction and one commit (group
@@ -128,9 +265,22 @@ impl Store {
     pub fn write_batch<J>(
         &self,
         jobs: &mut [J],
+        run: impl FnMut(&mut J, &mut Tx<'_>) -> Result<()>,
+    ) -> Result<bool> {
+        let result = self.write_batch_once(jobs, run);
+        if let Err(e) = &result {
+            self.fail(e);
+        }
+        result
+    }
+
+    fn write_batch_once<J>(
+        &self,
+        jobs: &mut [J],
         mut run: impl FnMut(&mut J, &mut Tx<'_>) -> Result<()>,
     ) -> Result<bool> {
-        let txn = self.db.begin_write()?;
+        let db = self.db()?;
+        let txn = db.begin_write()?;
         let outbox_grew = {
             let mut tx = Tx {
                 txn: &txn,
@@ -147,7 +297,7 @@ impl Store {
 
     /// Read one JSON record without a write transaction.
     pub fn read_json<T: DeserializeOwned>(&self, table: JsonTable, key: &str) -> Result<Option<T>> {
-        let txn = self.db.begin_read()?;
+        let txn = self.db()?.begin_read()?;
         let table_handle = match txn.open_table(table) {
             Ok(t) => t,
             Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
@@ -165,7 +315,7 @@ impl Store {
         table: JsonTable,
         prefix: &str,
     ) -> Result<Vec<(String, T)>> {
-        let txn = self.db.begin_read()?;
+        let txn = self.db()?.begin_read()?;
         let table_handle = match txn.open_table(table) {
             Ok(t) => t,
             Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
@@ -181,6 +331,101 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// Open or create the redb file. An empty file is refused (only a missing
+/// file is a new database), and a damaged one is named, never a panic.
+fn open_database(path: &Path, options: &StoreOptions) -> Result<Database> {
+    let shown = path.display().to_string();
+    if let Ok(meta) = std::fs::metadata(path) {
+        if meta.is_dir() {
+            return Err(StoreError::Storage(format!(
+                "the data file {shown} is a folder, not a file"
+            )));
+        }
+        if meta.len() == 0 {
+            return Err(StoreError::Damaged {
+                path: shown,
+                reason: "the file is empty (0 bytes), so it holds no database; a botched restore or a full disk at creation leaves such a file".into(),
+            });
+        }
+    }
+    let builder = || {
+        let mut builder = Database::builder();
+        builder.set_cache_size(CACHE_BYTES);
+        builder
+    };
+    let opened = quietly(|| match &options.fault_file {
+        None => builder().create(path),
+        Some(fault_file) => {
+            let file = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(path)
+                .map_err(|e| redb::DatabaseError::Storage(redb::StorageError::Io(e)))?;
+            builder().create_with_backend(faults::FaultyFile::new(file, fault_file.clone())?)
+        }
+    });
+    match opened {
+        Ok(Ok(db)) => Ok(db),
+        Ok(Err(redb::DatabaseError::DatabaseAlreadyOpen)) => {
+            Err(StoreError::AlreadyOpen { path: shown })
+        }
+        Ok(Err(redb::DatabaseError::Storage(redb::StorageError::Io(e))))
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::PermissionDenied
+                    | std::io::ErrorKind::NotFound
+                    | std::io::ErrorKind::StorageFull
+                    | std::io::ErrorKind::ReadOnlyFilesystem
+                    | std::io::ErrorKind::QuotaExceeded
+            ) =>
+        {
+            Err(StoreError::Io(format!("cannot open {shown}: {e}")))
+        }
+        Ok(Err(other)) => Err(StoreError::Damaged {
+            path: shown,
+            reason: other.to_string(),
+        }),
+        Err(panic) => Err(StoreError::Damaged {
+            path: shown,
+            reason: format!("redb could not read it ({})", panic_text(&panic)),
+        }),
+    }
+}
+
+thread_local! {
+    /// Set while [`quietly`] runs on this thread.
+    static QUIET_PANICS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Run `f`, turning a panic into an `Err` without the panic hook's report
+/// (redb panics on some damaged files; the caller names the file instead).
+fn quietly<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET_PANICS.with(|q| q.get()) {
+                previous(info);
+            }
+        }));
+    });
+    QUIET_PANICS.with(|q| q.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    QUIET_PANICS.with(|q| q.set(false));
+    result
+}
+
+/// The message of a caught panic.
+fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "it panicked".into())
 }
 
 fn decode<T: DeserializeOwned>(table: JsonTable, bytes: &[u8]) -> Result<T> {
@@ -217,6 +462,13 @@ impl Tx<'_> {
             None => {
                 meta.insert("schema_version", SCHEMA_VERSION)?;
             }
+        }
+        if meta.get("install_id")?.is_none() {
+            use std::hash::{BuildHasher, Hasher};
+            let random = std::collections::hash_map::RandomState::new()
+                .build_hasher()
+                .finish();
+            meta.insert("install_id", random.max(1))?;
         }
         drop(meta);
         self.txn.open_table(DEDUP)?;

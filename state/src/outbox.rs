@@ -1,5 +1,9 @@
 //! The outbox: messages still to send, the dead letters that could not be
 //! sent, and the Slack messages Baton posted (their `ts`, for updates).
+//!
+//! A Slack post is marked *in flight* (durably) before it leaves; an item
+//! that still carries the mark when it is tried again may have arrived, so
+//! the dispatcher looks for it in the channel before posting it again.
 
 use baton_handlers::Outbound;
 use redb::{
@@ -20,10 +24,27 @@ pub struct OutboxItem {
     pub action: Outbound,
     pub created_at: UnixTime,
     pub attempts: u32,
-    /// Not to be tried before this time (backoff).
-    pub not_before: UnixTime,
+    /// Not to be tried before this time (backoff), in Unix seconds with a
+    /// fraction, so a `Retry-After` is honoured to the millisecond.
+    pub not_before: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
+    /// When the last attempt was made (Unix seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_attempt_at: Option<f64>,
+    /// Set (wall-clock Unix seconds) before a Slack post leaves, cleared when
+    /// the post is known not to have arrived. While set, the post may be in
+    /// the channel already.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_flight_since: Option<f64>,
+}
+
+/// The pending items of one service: how many, and since when the oldest waits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceBacklog {
+    pub service: &'static str,
+    pub depth: u64,
+    pub oldest_created_at: Option<UnixTime>,
 }
 
 /// An action that failed for good, with the reason.
@@ -49,6 +70,7 @@ pub(crate) fn create_tables(txn: &WriteTransaction) -> Result<()> {
 }
 
 const OUTBOX_NAME: crate::JsonTable = TableDefinition::new("outbox");
+const DEAD_LETTERS_NAME: crate::JsonTable = TableDefinition::new("dead_letters");
 
 impl Tx<'_> {
     /// Queue actions to send. Returns how many were queued.
@@ -62,8 +84,10 @@ impl Tx<'_> {
                 action,
                 created_at: now,
                 attempts: 0,
-                not_before: now,
+                not_before: now as f64,
                 last_error: None,
+                last_attempt_at: None,
+                in_flight_since: None,
             };
             self.txn
                 .open_table(OUTBOX)?
@@ -86,12 +110,34 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// A transient failure: try again at `not_before`.
+    /// Mark Slack posts in flight at `at` (wall clock), before they leave.
+    /// Items already marked keep their first mark (the earliest moment the
+    /// post may have arrived).
+    pub fn mark_in_flight(&mut self, ids: &[u64], at: f64) -> Result<()> {
+        let mut table = self.txn.open_table(OUTBOX)?;
+        for &id in ids {
+            let Some(bytes) = table.get(id)?.map(|b| b.value().to_vec()) else {
+                continue;
+            };
+            let mut item: OutboxItem = decode(OUTBOX_NAME, &bytes)?;
+            if item.in_flight_since.is_none() {
+                item.in_flight_since = Some(at);
+                table.insert(id, encode(&item).as_slice())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A transient failure at `attempted_at`: try again at `not_before`.
+    /// `maybe_sent` keeps the in-flight mark (the outcome is unknown: a
+    /// timeout, a dropped connection); otherwise the mark is cleared.
     pub fn reschedule_delivery(
         &mut self,
         id: u64,
-        not_before: UnixTime,
+        not_before: f64,
         error: &str,
+        attempted_at: f64,
+        maybe_sent: bool,
     ) -> Result<()> {
         let mut table = self.txn.open_table(OUTBOX)?;
         let Some(bytes) = table.get(id)?.map(|b| b.value().to_vec()) else {
@@ -101,8 +147,44 @@ impl Tx<'_> {
         item.attempts += 1;
         item.not_before = not_before;
         item.last_error = Some(error.to_string());
+        item.last_attempt_at = Some(attempted_at);
+        if !maybe_sent {
+            item.in_flight_since = None;
+        }
         table.insert(id, encode(&item).as_slice())?;
         Ok(())
+    }
+
+    /// Move dead letters back into the outbox (all, or the one with `id`),
+    /// to be tried again from now with a fresh retry schedule. An item that
+    /// may have been posted keeps its in-flight mark, so it is looked for
+    /// before it is posted again. Returns the ids requeued.
+    pub fn requeue_dead_letters(&mut self, id: Option<u64>, now: UnixTime) -> Result<Vec<u64>> {
+        let mut dead = self.txn.open_table(DEAD_LETTERS)?;
+        let ids: Vec<u64> = match id {
+            Some(id) => dead.get(id)?.map(|_| vec![id]).unwrap_or_default(),
+            None => {
+                let mut ids = Vec::new();
+                for entry in dead.iter()? {
+                    ids.push(entry?.0.value());
+                }
+                ids
+            }
+        };
+        let mut outbox = self.txn.open_table(OUTBOX)?;
+        for &id in &ids {
+            let Some(bytes) = dead.remove(id)?.map(|b| b.value().to_vec()) else {
+                continue;
+            };
+            let letter: DeadLetter = decode(DEAD_LETTERS_NAME, &bytes)?;
+            let mut item = letter.item;
+            item.attempts = 0;
+            item.created_at = now;
+            item.not_before = now as f64;
+            outbox.insert(id, encode(&item).as_slice())?;
+        }
+        self.outbox_grew |= !ids.is_empty();
+        Ok(ids)
     }
 
     /// A permanent failure: move the item to the dead letters.
@@ -137,19 +219,61 @@ impl Tx<'_> {
 impl Store {
     /// Every item in the outbox, oldest first (at most `limit`).
     pub fn pending_outbox(&self, limit: usize) -> Result<Vec<OutboxItem>> {
-        let txn = self.db.begin_read()?;
+        self.pending_outbox_for(None, limit)
+    }
+
+    /// The oldest `limit` items bound for `service` (`slack`, `github`), or
+    /// for any service.
+    pub fn pending_outbox_for(
+        &self,
+        service: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<OutboxItem>> {
+        let txn = self.db()?.begin_read()?;
         let table = txn.open_table(OUTBOX)?;
         let mut out = Vec::new();
-        for entry in table.iter()?.take(limit) {
+        for entry in table.iter()? {
+            if out.len() >= limit {
+                break;
+            }
             let (_, value) = entry?;
-            out.push(decode(OUTBOX_NAME, value.value())?);
+            let item: OutboxItem = decode(OUTBOX_NAME, value.value())?;
+            if service.is_none_or(|s| item.action.service() == s) {
+                out.push(item);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Depth and oldest item of each service's queue (for `/metrics`).
+    pub fn outbox_backlog(&self) -> Result<Vec<ServiceBacklog>> {
+        let txn = self.db()?.begin_read()?;
+        let table = txn.open_table(OUTBOX)?;
+        let mut out: Vec<ServiceBacklog> = ["slack", "github"]
+            .into_iter()
+            .map(|service| ServiceBacklog {
+                service,
+                depth: 0,
+                oldest_created_at: None,
+            })
+            .collect();
+        for entry in table.iter()? {
+            let (_, value) = entry?;
+            let item: OutboxItem = decode(OUTBOX_NAME, value.value())?;
+            if let Some(b) = out.iter_mut().find(|b| b.service == item.action.service()) {
+                b.depth += 1;
+                b.oldest_created_at = Some(
+                    b.oldest_created_at
+                        .map_or(item.created_at, |t| t.min(item.created_at)),
+                );
+            }
         }
         Ok(out)
     }
 
     /// How many items wait in the outbox, and how many are dead letters.
     pub fn outbox_counts(&self) -> Result<(u64, u64)> {
-        let txn = self.db.begin_read()?;
+        let txn = self.db()?.begin_read()?;
         let pending = txn.open_table(OUTBOX)?.len()?;
         let dead = txn.open_table(DEAD_LETTERS)?.len()?;
         Ok((pending, dead))
@@ -157,14 +281,22 @@ impl Store {
 
     /// The dead letters, oldest first.
     pub fn dead_letters(&self) -> Result<Vec<DeadLetter>> {
-        let txn = self.db.begin_read()?;
+        let txn = self.db()?.begin_read()?;
         let table = txn.open_table(DEAD_LETTERS)?;
         let mut out = Vec::new();
         for entry in table.iter()? {
             let (_, value) = entry?;
-            out.push(decode(TableDefinition::new("dead_letters"), value.value())?);
+            out.push(decode(DEAD_LETTERS_NAME, value.value())?);
         }
         Ok(out)
+    }
+
+    /// This data file's random id, so Baton's message metadata from another
+    /// install (or an earlier file) never matches this one's.
+    pub fn install_id(&self) -> Result<u64> {
+        let txn = self.db()?.begin_read()?;
+        let meta = txn.open_table(crate::META)?;
+        Ok(meta.get("install_id")?.map(|v| v.value()).unwrap_or(0))
     }
 
     /// The Slack message posted under `key`, if it was.
@@ -210,15 +342,52 @@ mod tests {
                         },
                     )),
                 )?;
-                tx.reschedule_delivery(2, 99, "HTTP 500")?;
+                tx.reschedule_delivery(2, 99.5, "HTTP 500", 12.0, false)?;
                 tx.dead_letter(3, "channel_not_found", 11)
             })
             .unwrap();
         let items = store.pending_outbox(10).unwrap();
         assert_eq!(items.len(), 1);
-        assert_eq!((items[0].attempts, items[0].not_before), (1, 99));
+        assert_eq!((items[0].attempts, items[0].not_before), (1, 99.5));
         assert_eq!(store.outbox_counts().unwrap(), (1, 1));
         assert_eq!(store.dead_letters().unwrap()[0].reason, "channel_not_found");
         assert_eq!(store.message("k").unwrap().unwrap().ts, "1.2");
+
+        // A dead letter goes back into the outbox, same id, fresh schedule.
+        let requeued = store.write(|tx| tx.requeue_dead_letters(None, 50)).unwrap();
+        assert_eq!(requeued, vec![3]);
+        let items = store.pending_outbox(10).unwrap();
+        assert_eq!(items.iter().map(|i| i.id).collect::<Vec<_>>(), vec![2, 3]);
+        assert_eq!((items[1].attempts, items[1].created_at), (0, 50));
+        assert_eq!(store.outbox_counts().unwrap(), (2, 0));
+    }
+
+    #[test]
+    fn in_flight_mark_survives_a_maybe_sent_retry_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("o.redb")).unwrap();
+        store
+            .write(|tx| {
+                tx.enqueue(
+                    vec![Outbound::post("C1", "a"), Outbound::post("C1", "b")],
+                    10,
+                )
+            })
+            .unwrap();
+        store.write(|tx| tx.mark_in_flight(&[1, 2], 11.25)).unwrap();
+        store.write(|tx| tx.mark_in_flight(&[1], 30.0)).unwrap();
+        store
+            .write(|tx| {
+                tx.reschedule_delivery(1, 20.0, "timeout", 12.0, true)?;
+                tx.reschedule_delivery(2, 20.0, "HTTP 429", 12.0, false)
+            })
+            .unwrap();
+        let items = store.pending_outbox(10).unwrap();
+        assert_eq!(items[0].in_flight_since, Some(11.25), "first mark kept");
+        assert_eq!(items[1].in_flight_since, None);
+        let backlog = store.outbox_backlog().unwrap();
+        assert_eq!(backlog[0].depth, 2);
+        assert_eq!(backlog[0].oldest_created_at, Some(10));
+        assert_ne!(store.install_id().unwrap(), 0);
     }
 }

@@ -45,6 +45,11 @@ fn hmac_hex(key: &str, parts: &[&[u8]]) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
+/// The `X-Hub-Signature-256` of `body` under the test secret.
+pub fn github_signature(body: &[u8]) -> String {
+    format!("sha256={}", hmac_hex(GITHUB_SECRET, &[body]))
+}
+
 pub fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -394,6 +399,21 @@ pub mod fake_slack {
             .respond_with(ResponseTemplate::new(200).set_body_json(ok_body()))
             .mount(server)
             .await;
+        mount_empty_history(server).await;
+    }
+
+    /// `conversations.history` / `.replies`, read when a post's outcome is
+    /// unknown; this fake keeps no history.
+    pub async fn mount_empty_history(server: &MockServer) {
+        for history in ["/api/conversations.history", "/api/conversations.replies"] {
+            Mock::given(method("GET"))
+                .and(path(history))
+                .respond_with(ResponseTemplate::new(200).set_body_json(
+                    serde_json::json!({"ok": true, "messages": [], "has_more": false}),
+                ))
+                .mount(server)
+                .await;
+        }
     }
 
     /// What Slack answers to a successful `chat.postMessage` / `chat.update`.

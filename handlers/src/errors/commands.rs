@@ -72,6 +72,22 @@ pub const COMMANDS: &[CommandSpec] = &[
         admin_only: false,
         example: "errors resolve 85944171f73967e8",
     },
+    CommandSpec {
+        name: "errors dsn",
+        args: "<service>",
+        summary: "Make (or show) the Sentry DSN whose SDK events are reported as this service",
+        topic: Topic::Errors,
+        admin_only: true,
+        example: "errors dsn checkout",
+    },
+    CommandSpec {
+        name: "errors dsn revoke",
+        args: "<service>",
+        summary: "Revoke a service's Sentry DSN: SDKs using it are refused",
+        topic: Topic::Errors,
+        admin_only: true,
+        example: "errors dsn revoke checkout",
+    },
 ];
 
 /// Which reports a subscription wants.
@@ -192,6 +208,13 @@ pub enum Command {
     Resolve {
         fingerprint: String,
     },
+    /// Make or show the Sentry DSN of a service (see [`super::dsn`]).
+    Dsn {
+        service: String,
+    },
+    RevokeDsn {
+        service: String,
+    },
 }
 
 /// What `errors unsubscribe` removes.
@@ -204,7 +227,13 @@ pub enum UnsubscribeTarget {
 impl Command {
     /// Does it change configuration (admins only)?
     pub fn admin_only(&self) -> bool {
-        matches!(self, Command::Subscribe { .. } | Command::Unsubscribe(_))
+        matches!(
+            self,
+            Command::Subscribe { .. }
+                | Command::Unsubscribe(_)
+                | Command::Dsn { .. }
+                | Command::RevokeDsn { .. }
+        )
     }
 }
 
@@ -337,6 +366,21 @@ pub fn parse_args(name: &str, args: &[&str]) -> Result<Command, UsageError> {
                 })
             }
             _ => Err(err("give exactly one fingerprint".into())),
+        },
+        "errors dsn" | "errors dsn revoke" => match args {
+            [service] if super::dsn::valid_service(service) => {
+                let service = service.to_string();
+                Ok(if name == "errors dsn" {
+                    Command::Dsn { service }
+                } else {
+                    Command::RevokeDsn { service }
+                })
+            }
+            [service] => Err(err(format!(
+                "`{}` is not a service name (letters, digits, `-`, `_` and `.`, at most 100)",
+                crate::text::truncate_chars(service, 100)
+            ))),
+            _ => Err(err("give exactly one service name".into())),
         },
         other => Err(UsageError::new(format!(
             "`{other}` is not an errors command"
@@ -485,6 +529,34 @@ mod tests {
         for (text, want) in cases {
             let err = errors(text).unwrap_err();
             assert!(err.message.contains(want), "{text}: {}", err.message);
+        }
+    }
+
+    #[test]
+    fn dsn_commands_parse() {
+        assert_eq!(
+            errors("errors dsn checkout").unwrap(),
+            Command::Dsn {
+                service: "checkout".into()
+            }
+        );
+        assert_eq!(
+            errors("errors dsn revoke checkout").unwrap(),
+            Command::RevokeDsn {
+                service: "checkout".into()
+            }
+        );
+        assert!(errors("errors dsn api").unwrap().admin_only());
+        assert!(errors("errors dsn revoke api").unwrap().admin_only());
+        for (text, want) in [
+            ("errors dsn", "exactly one service"),
+            ("errors dsn a b", "exactly one service"),
+            ("errors dsn revoke", "exactly one service"),
+            ("errors dsn <!here>", "is not a service name"),
+        ] {
+            let err = errors(text).unwrap_err();
+            assert!(err.message.contains(want), "{text}: {}", err.message);
+            assert!(!err.to_text().contains("<!here>"), "{}", err.to_text());
         }
     }
 

@@ -638,6 +638,10 @@ pub fn execute(cmd: &Command, by: &Invocation, snapshot: &Snapshot, now: UnixTim
             None => Outcome::reply(format!("`{fingerprint}` is not muted.")),
         },
         Command::Resolve { fingerprint } => resolve(fingerprint, by, now, None),
+        // They read and write keys, not this snapshot: see `dsn::execute`.
+        Command::Dsn { .. } | Command::RevokeDsn { .. } => {
+            Outcome::reply(":warning: DSN commands run through `dsn::execute`.")
+        }
     }
 }
 

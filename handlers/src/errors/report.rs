@@ -288,6 +288,57 @@ pub fn parse_report(body: &[u8]) -> Result<ErrorReport, ReportError> {
     parse_baton(&root)
 }
 
+// ---------- Sentry SDK events ----------
+
+/// An event as a Sentry SDK sends it (an envelope's `event` item, or the
+/// body of the older `/api/{id}/store/`), for `service` (the service the
+/// DSN's key belongs to). Read like a Sentry webhook's event (see the module
+/// comment), plus the SDKs' own forms: `message` as an object
+/// (`{"formatted"|"message": …}`), `exception` as a bare array of values,
+/// and `release`, kept as the tag `release`. Returns the event's
+/// `event_id` as sent, if any.
+pub fn parse_sdk_event(
+    body: &[u8],
+    service: &str,
+) -> Result<(ErrorReport, Option<String>), ReportError> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| ReportError(format!("the event is not valid JSON: {e}")))?;
+    let Value::Object(mut event) = value else {
+        return Err(ReportError("the event must be a JSON object".into()));
+    };
+    if let Some(Value::Object(message)) = event.get("message") {
+        let message = message.clone();
+        event.remove("message");
+        event.entry("logentry").or_insert(Value::Object(message));
+    }
+    if let Some(Value::Array(values)) = event.get("exception") {
+        let values = Value::Array(values.clone());
+        event.insert("exception".into(), serde_json::json!({ "values": values }));
+    }
+    let event_id = event
+        .get("event_id")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let mut report = match parse_sentry(&event, "event", None) {
+        Ok(report) => report,
+        // An event with no text at all, as Sentry labels it.
+        Err(_) => {
+            event.insert("message".into(), Value::from("<unlabeled event>"));
+            parse_sentry(&event, "event", None)?
+        }
+    };
+    report.service = clean_name(service);
+    if let Some(release) = event.get("release").and_then(Value::as_str) {
+        if !release.trim().is_empty() && report.tags.len() < MAX_TAGS {
+            report
+                .tags
+                .entry("release".into())
+                .or_insert_with(|| clean_name(release));
+        }
+    }
+    Ok((report, event_id))
+}
+
 // ---------- Baton's JSON ----------
 
 fn parse_baton(root: &Map<String, Value>) -> Result<ErrorReport, ReportError> {
@@ -786,6 +837,56 @@ mod tests {
         );
         assert_eq!(r.frames()[0].function.as_deref(), Some("send_test_message"));
         assert_eq!(r.occurred_at, Some(1_406_510_640));
+    }
+
+    #[test]
+    fn sdk_events_in_their_own_forms() {
+        // A chained exception (outermost last), release, tags as an object.
+        let (r, id) = parse_sdk_event(
+            br#"{"event_id":"5b7f4e8a9c2d4e1f8a3b6c9d0e1f2a3b","level":"fatal","release":"shop@1.4.2",
+                "tags":{"region":"eu","service":"ignored"},"timestamp":"2026-11-23T10:00:00Z",
+                "exception":{"values":[
+                  {"type":"CardDeclined","value":"no"},
+                  {"type":"CheckoutError","value":"checkout of order 7 failed","stacktrace":{"frames":[
+                    {"function":"main","filename":"lib/runtime.py","in_app":false},
+                    {"function":"checkout","filename":"shop/views.py","lineno":12,"in_app":true}]}}]}}"#,
+            "Shop",
+        )
+        .unwrap();
+        assert_eq!(id.as_deref(), Some("5b7f4e8a9c2d4e1f8a3b6c9d0e1f2a3b"));
+        assert_eq!(r.service, "Shop", "the DSN's service, not a tag");
+        assert_eq!(r.environment, "production");
+        assert_eq!(r.level, Level::Fatal);
+        assert_eq!(r.exception.as_ref().unwrap().kind, "CheckoutError");
+        assert_eq!(r.message, "CheckoutError: checkout of order 7 failed");
+        assert_eq!(r.frames()[0].function.as_deref(), Some("checkout"));
+        assert_eq!(r.frames()[0].in_app, Some(true));
+        assert_eq!(
+            r.tags.get("release").map(String::as_str),
+            Some("shop@1.4.2")
+        );
+        assert_eq!(r.occurred_at, Some(1_795_428_000));
+        // `message` as an object, `exception` as a bare array, a fingerprint.
+        let (r, _) = parse_sdk_event(
+            br#"{"message":{"message":"disk %s full","formatted":"disk /var full"},"level":"warning",
+                "fingerprint":["{{ default }}","db"],"environment":"staging"}"#,
+            "db",
+        )
+        .unwrap();
+        assert_eq!(r.message, "disk /var full");
+        assert_eq!(r.environment, "staging");
+        assert_eq!(
+            r.fingerprint,
+            Some(vec!["{{ default }}".into(), "db".into()])
+        );
+        let (r, id) = parse_sdk_event(br#"{"exception":[{"type":"E","value":"v"}]}"#, "a").unwrap();
+        assert_eq!(r.message, "E: v");
+        assert_eq!(id, None);
+        // Nothing to show: labelled as Sentry does.
+        let (r, _) = parse_sdk_event(br#"{"level":"error"}"#, "a").unwrap();
+        assert_eq!(r.message, "<unlabeled event>");
+        assert!(parse_sdk_event(b"[]", "a").is_err());
+        assert!(parse_sdk_event(b"{", "a").is_err());
     }
 
     #[test]

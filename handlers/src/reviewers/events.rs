@@ -446,6 +446,7 @@ mod tests {
 
     fn review(reviewer: &str, state: &str) -> PullRequestReviewEvent {
         PullRequestReviewEvent {
+            review_id: None,
             action: "submitted".into(),
             repo: "Octo-Org/api".into(),
             number: 1347,

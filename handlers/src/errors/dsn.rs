@@ -1,0 +1,254 @@
+//! The Sentry SDKs' keys: a Baton service can have one DSN
+//! (`https://<key>@<host>/<project id>`), made and shown by
+//! `/baton errors dsn <service>` and revoked by
+//! `/baton errors dsn revoke <service>`. An SDK event is authenticated by
+//! the DSN's public key and counts as a report of that key's service.
+//!
+//! Pure decisions: the caller loads the service's current key, supplies a
+//! fresh random key and project id, and stores the returned change.
+
+use serde::{Deserialize, Serialize};
+
+use super::commands::Command;
+use super::decide::Invocation;
+use crate::UnixTime;
+
+/// One service's SDK key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentryKey {
+    /// The DSN's public key (32 hex digits).
+    pub key: String,
+    /// The Baton service its events are reported as.
+    pub service: String,
+    /// The DSN's numeric project id (the path of the SDKs' endpoints).
+    pub project_id: u64,
+    pub created_by: String,
+    pub created_at: UnixTime,
+}
+
+impl SentryKey {
+    /// The key of the service index (services are matched case-insensitively).
+    pub fn service_key(service: &str) -> String {
+        service.to_lowercase()
+    }
+}
+
+/// A key and project id the caller made for a service that has none.
+#[derive(Debug, Clone)]
+pub struct NewKey {
+    pub key: String,
+    pub project_id: u64,
+}
+
+/// What to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DsnChange {
+    /// Store a new key (under its key and its service).
+    Put(SentryKey),
+    /// Forget a key (both entries).
+    Remove(SentryKey),
+}
+
+/// A command's change, if any, and the ephemeral reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DsnOutcome {
+    pub change: Option<DsnChange>,
+    pub reply: String,
+}
+
+/// Is `name` a service name a DSN can be made for?
+pub fn valid_service(name: &str) -> bool {
+    (1..=100).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// Check `BATON_PUBLIC_URL`: `http(s)://host[:port][/path]`, no user, query
+/// or fragment.
+pub fn check_public_url(url: &str) -> Result<(), String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| format!("`{url}` must start with https:// or http://"))?;
+    let host = rest.split('/').next().unwrap_or_default();
+    if host.is_empty() {
+        return Err(format!("`{url}` has no host"));
+    }
+    if rest.contains(['@', '?', '#']) || rest.contains(char::is_whitespace) {
+        return Err(format!(
+            "`{url}` must be a plain address (no user, query, fragment or spaces)"
+        ));
+    }
+    Ok(())
+}
+
+/// The DSN of `key` for a Baton reached at `public_url`:
+/// `https://baton.example.com/x` → `https://<key>@baton.example.com/x/<id>`.
+pub fn dsn(public_url: &str, key: &SentryKey) -> Result<String, String> {
+    check_public_url(public_url)?;
+    let (scheme, rest) = public_url
+        .split_once("://")
+        .unwrap_or(("https", public_url));
+    let rest = rest.trim_end_matches('/');
+    Ok(format!("{scheme}://{}@{rest}/{}", key.key, key.project_id))
+}
+
+/// Run `errors dsn <service>` or `errors dsn revoke <service>`.
+///
+/// `existing` is the service's key, if it has one; `fresh` is used when it
+/// has none; `public_url` is `BATON_PUBLIC_URL` (needed to show a DSN).
+pub fn execute(
+    cmd: &Command,
+    existing: Option<&SentryKey>,
+    fresh: Option<NewKey>,
+    public_url: Option<&str>,
+    by: &Invocation,
+    now: UnixTime,
+) -> DsnOutcome {
+    let reply = |text: String| DsnOutcome {
+        change: None,
+        reply: text,
+    };
+    match cmd {
+        Command::Dsn { service } => {
+            let Some(public_url) = public_url.filter(|u| !u.is_empty()) else {
+                return reply(
+                    ":warning: Set BATON_PUBLIC_URL (the address your applications reach Baton at, e.g. `https://baton.example.com`) to make DSNs."
+                        .into(),
+                );
+            };
+            let (key, change, verb) = match (existing, fresh) {
+                (Some(key), _) => (key.clone(), None, "The"),
+                (None, Some(new)) => {
+                    let key = SentryKey {
+                        key: new.key,
+                        service: service.clone(),
+                        project_id: new.project_id,
+                        created_by: by.user.to_string(),
+                        created_at: now,
+                    };
+                    (key.clone(), Some(DsnChange::Put(key)), "A new")
+                }
+                (None, None) => return reply(":warning: No key was made; try again.".into()),
+            };
+            match dsn(public_url, &key) {
+                Ok(dsn) => DsnOutcome {
+                    change,
+                    reply: format!(
+                        "{verb} Sentry DSN for service `{}`:\n`{dsn}`\nSet it as `SENTRY_DSN` (or the SDK's `dsn` option); its events are reported as service `{}`. Revoke it with `/baton errors dsn revoke {}`.",
+                        key.service, key.service, key.service
+                    ),
+                },
+                Err(e) => reply(format!(":warning: BATON_PUBLIC_URL is not usable: {e}")),
+            }
+        }
+        Command::RevokeDsn { service } => match existing {
+            Some(key) => DsnOutcome {
+                change: Some(DsnChange::Remove(key.clone())),
+                reply: format!(
+                    "Revoked the Sentry DSN of service `{}`: SDKs using it are now refused (403). `/baton errors dsn {}` makes a new one.",
+                    key.service, key.service
+                ),
+            },
+            None => reply(format!("Service `{service}` has no Sentry DSN.")),
+        },
+        _ => reply(":warning: Not a DSN command.".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BY: Invocation = Invocation {
+        channel: "C1",
+        user: "UADMIN",
+    };
+
+    fn fresh() -> Option<NewKey> {
+        Some(NewKey {
+            key: "0123456789abcdef0123456789abcdef".into(),
+            project_id: 7,
+        })
+    }
+
+    #[test]
+    fn makes_then_shows_then_revokes() {
+        let cmd = Command::Dsn {
+            service: "checkout".into(),
+        };
+        let out = execute(
+            &cmd,
+            None,
+            fresh(),
+            Some("https://baton.example.com/"),
+            &BY,
+            100,
+        );
+        let Some(DsnChange::Put(key)) = &out.change else {
+            panic!("{out:?}")
+        };
+        assert_eq!(key.project_id, 7);
+        assert_eq!(key.service, "checkout");
+        assert!(
+            out.reply
+                .contains("`https://0123456789abcdef0123456789abcdef@baton.example.com/7`"),
+            "{}",
+            out.reply
+        );
+        // Shown again, unchanged.
+        let again = execute(
+            &cmd,
+            Some(key),
+            fresh(),
+            Some("https://baton.example.com"),
+            &BY,
+            200,
+        );
+        assert_eq!(again.change, None);
+        assert!(again.reply.contains("@baton.example.com/7`"));
+        // Revoked.
+        let revoke = Command::RevokeDsn {
+            service: "checkout".into(),
+        };
+        let out = execute(&revoke, Some(key), None, None, &BY, 300);
+        assert_eq!(out.change, Some(DsnChange::Remove(key.clone())));
+        let out = execute(&revoke, None, None, None, &BY, 300);
+        assert_eq!(out.change, None);
+        assert!(out.reply.contains("has no Sentry DSN"));
+    }
+
+    #[test]
+    fn needs_a_usable_public_url() {
+        let cmd = Command::Dsn {
+            service: "api".into(),
+        };
+        let out = execute(&cmd, None, fresh(), None, &BY, 1);
+        assert_eq!(out.change, None);
+        assert!(out.reply.contains("BATON_PUBLIC_URL"));
+        let out = execute(&cmd, None, fresh(), Some("ftp://x"), &BY, 1);
+        assert_eq!(out.change, None);
+        assert!(out.reply.contains("https://"), "{}", out.reply);
+    }
+
+    #[test]
+    fn dsn_keeps_a_path_and_port() {
+        let key = SentryKey {
+            key: "k".into(),
+            service: "s".into(),
+            project_id: 42,
+            created_by: "U".into(),
+            created_at: 0,
+        };
+        assert_eq!(
+            dsn("http://127.0.0.1:3000/baton/", &key).unwrap(),
+            "http://k@127.0.0.1:3000/baton/42"
+        );
+        assert!(check_public_url("https://user@host").is_err());
+        assert!(check_public_url("https://").is_err());
+        assert!(valid_service("checkout-api_2.eu"));
+        assert!(!valid_service("bad name"));
+        assert!(!valid_service("<!here>"));
+    }
+}

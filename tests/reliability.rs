@@ -1,0 +1,858 @@
+//! Invariant 7, black-box: each outbox item has exactly one effect on Slack
+//! and GitHub, across kills, late answers, outages of hours, rate limits and
+//! a failing disk. Effects are counted on fakes that behave like Slack on the
+//! point under test: a post is kept when it arrives (even if its answer comes
+//! late or never), `conversations.history` returns the kept posts with their
+//! `metadata` when asked with `include_all_metadata`, 503s and 429s with
+//! `Retry-After` are answered on demand. Long outages run on Baton's fast
+//! test clock (`BATON_CLOCK_SPEED`), so a 30-minute outage takes seconds.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{corpus, Baton};
+use serde_json::{json, Value};
+use wiremock::matchers::{method, path, path_regex};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+const CHANNEL: &str = "C0REVIEWS";
+const ADMIN: &str = "U0ADMIN01";
+const REPO: &str = "Codertocat/Hello-World";
+const POOL: [(&str, &str); 3] = [
+    ("hubot", "U0HUBOT01"),
+    ("monalisa", "U0MONA001"),
+    ("defunkt", "U0DEFUNK1"),
+];
+const REVIEWERS_ROUTE: &str = r"^/repos/[^/]+/[^/]+/pulls/\d+/requested_reviewers$";
+
+/// How the fake Slack answers right now.
+#[derive(Default, Clone)]
+struct Mode {
+    /// Answer 503 (and keep nothing).
+    down: bool,
+    /// Answer 429 with this `Retry-After` (and keep nothing).
+    rate_limit_secs: Option<u64>,
+    /// Keep the post, but hold the answer this long.
+    hold: Option<Duration>,
+}
+
+/// A fake Slack workspace: the posts it kept, and every call's time.
+#[derive(Default)]
+struct World {
+    mode: Mutex<Mode>,
+    posts: Mutex<Vec<Value>>,
+    calls: Mutex<Vec<(Instant, String)>>,
+    counter: AtomicU64,
+}
+
+impl World {
+    fn set(&self, change: impl FnOnce(&mut Mode)) {
+        change(&mut self.mode.lock().unwrap());
+    }
+    fn posts(&self) -> Vec<Value> {
+        self.posts.lock().unwrap().clone()
+    }
+    fn calls(&self) -> Vec<(Instant, String)> {
+        self.calls.lock().unwrap().clone()
+    }
+    /// The answer to a call when Slack is not well, if it is not.
+    fn unwell(&self, method_name: &str) -> Option<ResponseTemplate> {
+        self.calls
+            .lock()
+            .unwrap()
+            .push((Instant::now(), method_name.to_string()));
+        let mode = self.mode.lock().unwrap().clone();
+        if mode.down {
+            return Some(ResponseTemplate::new(503).set_body_string("Service Unavailable"));
+        }
+        mode.rate_limit_secs.map(|secs| {
+            ResponseTemplate::new(429)
+                .insert_header("Retry-After", secs.to_string().as_str())
+                .set_body_json(json!({"ok": false, "error": "ratelimited"}))
+        })
+    }
+}
+
+struct PostMessage(Arc<World>);
+
+impl Respond for PostMessage {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        if let Some(answer) = self.0.unwell("chat.postMessage") {
+            return answer;
+        }
+        let body: Value = serde_json::from_slice(&request.body).unwrap_or_default();
+        // A real ts: now, unique.
+        let n = self.0.counter.fetch_add(1, Ordering::SeqCst);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let ts = format!("{now}.{:06}", n % 1_000_000);
+        let mut kept = body.clone();
+        kept["ts"] = json!(ts);
+        self.0.posts.lock().unwrap().push(kept);
+        let answer = ResponseTemplate::new(200).set_body_json(json!({
+            "ok": true, "channel": body["channel"], "ts": ts,
+            "message": {"type": "message", "ts": ts, "text": body["text"], "bot_id": "B0BATON"}
+        }));
+        match self.0.mode.lock().unwrap().hold {
+            Some(hold) => answer.set_delay(hold),
+            None => answer,
+        }
+    }
+}
+
+/// `conversations.history` and `conversations.replies` over the kept posts.
+struct History(Arc<World>, bool);
+
+impl Respond for History {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let replies = self.1;
+        if let Some(answer) = self.0.unwell("conversations.history") {
+            return answer;
+        }
+        let query: BTreeMap<String, String> = request.url.query_pairs().into_owned().collect();
+        let oldest: f64 = query
+            .get("oldest")
+            .and_then(|o| o.parse().ok())
+            .unwrap_or(0.0);
+        let with_metadata = query.get("include_all_metadata").map(String::as_str) == Some("true");
+        let mut messages: Vec<Value> = self
+            .0
+            .posts()
+            .into_iter()
+            .filter(|p| p["channel"] == query["channel"])
+            .filter(|p| p["ts"].as_str().unwrap().parse::<f64>().unwrap() >= oldest)
+            .filter(|p| match replies {
+                true => p["thread_ts"].as_str() == query.get("ts").map(String::as_str),
+                false => p["thread_ts"].is_null(),
+            })
+            .map(|p| {
+                let mut m = json!({"type": "message", "ts": p["ts"], "text": p["text"],
+                    "bot_id": "B0BATON", "user": common::BOT_USER});
+                if with_metadata && !p["metadata"].is_null() {
+                    m["metadata"] = p["metadata"].clone();
+                }
+                m
+            })
+            .collect();
+        messages.reverse();
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"ok": true, "messages": messages, "has_more": false}))
+    }
+}
+
+/// A fake Slack over a fresh [`World`].
+async fn fake_slack() -> (MockServer, Arc<World>) {
+    let world = Arc::new(World::default());
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/chat.postMessage"))
+        .respond_with(PostMessage(world.clone()))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/chat.update"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(common::fake_slack::ok_body()))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/conversations.history"))
+        .respond_with(History(world.clone(), false))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/conversations.replies"))
+        .respond_with(History(world.clone(), true))
+        .mount(&server)
+        .await;
+    (server, world)
+}
+
+/// A fake GitHub answering review requests like GitHub does.
+async fn fake_github() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path_regex(REVIEWERS_ROUTE))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({})))
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path_regex(REVIEWERS_ROUTE))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&server)
+        .await;
+    server
+}
+
+/// GitHub's effect: the reviewers requested on each pull request (a set:
+/// requesting the same reviewer twice is one effect).
+async fn requested_reviewers(github: &MockServer) -> BTreeMap<u64, BTreeSet<String>> {
+    let mut out: BTreeMap<u64, BTreeSet<String>> = BTreeMap::new();
+    for r in github.received_requests().await.unwrap_or_default() {
+        if r.method.as_str() != "POST" {
+            continue;
+        }
+        let number: u64 = r.url.path().split('/').nth(5).unwrap().parse().unwrap();
+        let body: Value = serde_json::from_slice(&r.body).unwrap();
+        for login in body["reviewers"].as_array().unwrap() {
+            out.entry(number)
+                .or_default()
+                .insert(login.as_str().unwrap().to_string());
+        }
+    }
+    out
+}
+
+fn settings<'a>(slack: &'a str, github: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("SLACK_BOT_TOKEN", "xoxb-test"),
+        ("SLACK_API_URL", slack),
+        ("GITHUB_TOKEN", "ghp-test"),
+        ("GITHUB_API_URL", github),
+    ]
+}
+
+async fn set_up_pool(baton: &Baton) {
+    let reply = baton
+        .command(CHANNEL, ADMIN, "reviewers watch codertocat/hello-world")
+        .await;
+    assert!(reply.starts_with("Done."), "{reply}");
+    for (login, user) in POOL {
+        let reply = baton
+            .command(CHANNEL, ADMIN, &format!("reviewers add {login} <@{user}>"))
+            .await;
+        assert!(reply.starts_with("Done."), "{reply}");
+    }
+}
+
+fn pull_request(number: u64) -> Vec<u8> {
+    let mut payload: Value =
+        serde_json::from_slice(&corpus("github/pull_request/opened.payload.json")).unwrap();
+    payload["number"] = json!(number);
+    payload["pull_request"]["number"] = json!(number);
+    payload["pull_request"]["user"]["login"] = json!("someone-else");
+    payload["repository"]["full_name"] = json!(REPO);
+    serde_json::to_vec(&payload).unwrap()
+}
+
+/// The pull request a kept post is about (its `#n`), if any.
+fn pr_number(post: &Value) -> Option<u64> {
+    let text = post["text"].as_str()?;
+    let re = regex::Regex::new(r"(?i)^Review requested .*hello-world#(\d+)\D").unwrap();
+    re.captures(text).map(|c| c[1].parse().unwrap())
+}
+
+fn bot_joined(channel: &str) -> Value {
+    json!({"type": "member_joined_channel", "user": common::BOT_USER, "channel": channel})
+}
+
+/// Deliver pull request `n`; true if Baton acknowledged it.
+async fn deliver(port: u16, n: u64) -> bool {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let body = pull_request(n);
+    let signature = common::github_signature(&body);
+    client
+        .post(format!("http://127.0.0.1:{port}/github/webhook"))
+        .header("X-GitHub-Event", "pull_request")
+        .header("X-GitHub-Delivery", format!("kill-{n}"))
+        .header("X-Hub-Signature-256", signature)
+        .header("Content-Type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .is_ok_and(|r| r.status().is_success())
+}
+
+#[tokio::test]
+async fn kill_9_under_load_leaves_exactly_one_post_and_one_review_request_per_pull_request() {
+    let (slack, world) = fake_slack().await;
+    let github = fake_github().await;
+    let slack_api = format!("{}/api", slack.uri());
+    let github_api = github.uri();
+    // Slack holds every answer: a kill often lands between Slack keeping a
+    // post and Baton recording it.
+    world.set(|m| m.hold = Some(Duration::from_millis(150)));
+    let mut baton = Baton::start(&settings(&slack_api, &github_api)).await;
+    set_up_pool(&baton).await;
+
+    const PULL_REQUESTS: u64 = 96;
+    const KILLS: usize = 12;
+    let mut acknowledged: BTreeSet<u64> = BTreeSet::new();
+    let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = 1u64;
+    for _ in 0..KILLS {
+        // Load: deliveries in flight while the process is killed at a
+        // random moment.
+        let port = baton.port;
+        let batch: Vec<u64> = (next..(next + 8).min(PULL_REQUESTS + 1)).collect();
+        next += batch.len() as u64;
+        let sends: Vec<_> = batch
+            .iter()
+            .map(|&n| tokio::spawn(async move { (n, deliver(port, n).await) }))
+            .collect();
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        tokio::time::sleep(Duration::from_millis(50 + rng % 500)).await;
+        baton.kill9();
+        for send in sends {
+            let (n, ok) = send.await.unwrap();
+            if ok {
+                acknowledged.insert(n);
+            }
+        }
+        baton.spawn().await;
+    }
+    // The rest, and every delivery not acknowledged, redelivered (as a
+    // person or script does after GitHub shows a failed delivery).
+    for n in 1..=PULL_REQUESTS {
+        if !acknowledged.contains(&n) {
+            assert!(deliver(baton.port, n).await, "redelivery of #{n}");
+            acknowledged.insert(n);
+        }
+    }
+    world.set(|m| m.hold = None);
+    baton.drained().await;
+
+    let mut posts_per_pr: BTreeMap<u64, usize> = BTreeMap::new();
+    for post in world.posts() {
+        if let Some(n) = pr_number(&post) {
+            *posts_per_pr.entry(n).or_default() += 1;
+        }
+    }
+    let reviewers = requested_reviewers(&github).await;
+    // Every process's log: how often a post was found after a kill.
+    let found_in_history = baton
+        .stderr()
+        .matches("the post had arrived before")
+        .count();
+    eprintln!(
+        "kill -9 drill: {KILLS} kills, {} pull requests, {} posts, {} recorded from history",
+        acknowledged.len(),
+        world.posts().len(),
+        found_in_history
+    );
+    for n in &acknowledged {
+        assert_eq!(
+            posts_per_pr.get(n),
+            Some(&1),
+            "pull request #{n}: exactly one Slack post"
+        );
+        assert_eq!(
+            reviewers.get(n).map(BTreeSet::len),
+            Some(1),
+            "pull request #{n}: exactly one reviewer requested: {:?}",
+            reviewers.get(n)
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_post_answered_after_the_timeout_is_posted_once() {
+    let (slack, world) = fake_slack().await;
+    let api = format!("{}/api", slack.uri());
+    // Slack keeps the post but answers after Baton's 1 s timeout.
+    world.set(|m| m.hold = Some(Duration::from_millis(2500)));
+    let baton = Baton::start(&[
+        ("SLACK_BOT_TOKEN", "xoxb-test"),
+        ("SLACK_API_URL", &api),
+        ("BATON_HTTP_TIMEOUT", "1s"),
+    ])
+    .await;
+    assert_eq!(
+        baton
+            .slack_event("EvLATE", bot_joined("CLATE"))
+            .await
+            .status(),
+        200
+    );
+    common::eventually(10, "a timed-out attempt", || async {
+        baton
+            .metric("baton_deliveries_retried_total")
+            .await
+            .is_some()
+    })
+    .await;
+    world.set(|m| m.hold = None);
+    baton.drained().await;
+    assert_eq!(world.posts().len(), 1, "one post: {:?}", world.posts());
+    assert_eq!(
+        baton
+            .metric("baton_slack_posts_found_in_history_total")
+            .await,
+        Some(1.0)
+    );
+    let post = &world.posts()[0];
+    assert_eq!(post["metadata"]["event_type"], "baton_outbox");
+    assert!(post["metadata"]["event_payload"]["outbox_id"].is_string());
+}
+
+#[tokio::test]
+async fn thirty_minutes_of_503_lose_nothing_and_the_backlog_drains_at_once() {
+    let (slack, world) = fake_slack().await;
+    let api = format!("{}/api", slack.uri());
+    const SPEED: f64 = 1000.0;
+    let baton = Baton::start(&[
+        ("SLACK_BOT_TOKEN", "xoxb-test"),
+        ("SLACK_API_URL", &api),
+        ("BATON_CLOCK_SPEED", "1000"),
+    ])
+    .await;
+    world.set(|m| m.down = true);
+    const MESSAGES: usize = 200;
+    for i in 0..MESSAGES {
+        let status = baton
+            .slack_event(&format!("EvOUT{i}"), bot_joined(&format!("COUT{i:04}")))
+            .await
+            .status();
+        assert_eq!(status, 200);
+    }
+    // 30 minutes of Baton's clock.
+    let outage = Duration::from_secs_f64(30.0 * 60.0 / SPEED);
+    tokio::time::sleep(outage).await;
+    let calls_during = world.calls().len();
+    // The backlog, per service, in /metrics.
+    assert_eq!(
+        baton
+            .metric("baton_outbox_service_depth{service=\"slack\"}")
+            .await,
+        Some(MESSAGES as f64)
+    );
+    assert_eq!(
+        baton
+            .metric("baton_outbox_service_depth{service=\"github\"}")
+            .await,
+        Some(0.0)
+    );
+    assert!(
+        baton
+            .metric("baton_outbox_oldest_pending_seconds{service=\"slack\"}")
+            .await
+            .is_some(),
+        "{}",
+        baton.metrics_text().await
+    );
+    world.set(|m| m.down = false);
+    let back = Instant::now();
+    baton.drained().await;
+    let drain = back.elapsed();
+    let first_after = world
+        .calls()
+        .iter()
+        .map(|(at, _)| *at)
+        .find(|at| *at >= back)
+        .map(|at| at.duration_since(back))
+        .unwrap_or_default();
+    eprintln!(
+        "503 for 30 min (clock x{SPEED}): {calls_during} calls during the outage; first call {:.0} ms after Slack's return ({:.0} s of Baton's clock); {MESSAGES} messages drained in {:.2} s",
+        first_after.as_secs_f64() * 1000.0,
+        first_after.as_secs_f64() * SPEED,
+        drain.as_secs_f64(),
+    );
+    assert_eq!(baton.metric("baton_dead_letters").await, Some(0.0));
+    let posts = world.posts();
+    let channels: BTreeSet<String> = posts
+        .iter()
+        .map(|p| p["channel"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(posts.len(), MESSAGES, "each message once");
+    assert_eq!(channels.len(), MESSAGES);
+    // Probes, not a storm: capped at one a minute of Baton's clock, 30
+    // minutes is a few dozen calls (each probe is a history read plus at
+    // most a post).
+    assert!(calls_during < 150, "{calls_during} calls during the outage");
+    // Back within the longest backoff (1 min of Baton's clock = 60 ms), then
+    // as fast as Slack answers.
+    assert!(drain < Duration::from_secs(15), "drained in {drain:?}");
+}
+
+#[tokio::test]
+async fn an_outage_longer_than_a_day_dead_letters_after_a_day_of_tries() {
+    let (slack, world) = fake_slack().await;
+    let api = format!("{}/api", slack.uri());
+    // 100,000× : a day is 0.86 s; a 10-minute cap is 6 ms between probes.
+    let mut baton = Baton::start(&[
+        ("SLACK_BOT_TOKEN", "xoxb-test"),
+        ("SLACK_API_URL", &api),
+        ("BATON_CLOCK_SPEED", "100000"),
+        ("BATON_OUTBOX_MAX_BACKOFF", "10m"),
+    ])
+    .await;
+    world.set(|m| m.down = true);
+    let started = Instant::now();
+    assert_eq!(
+        baton
+            .slack_event("EvDAY", bot_joined("CDAY"))
+            .await
+            .status(),
+        200
+    );
+    common::eventually(20, "a dead letter after a day", || async {
+        baton.metric("baton_dead_letters").await == Some(1.0)
+    })
+    .await;
+    // Measured from the test's side: at 100,000x, a few milliseconds of
+    // scheduling noise between the two processes is an hour of Baton's
+    // clock, so allow two.
+    let took = started.elapsed().as_secs_f64() * 100_000.0 / 3600.0;
+    assert!(
+        took >= 22.0,
+        "dead-lettered after {took:.1} h of Baton's clock"
+    );
+    assert_eq!(baton.terminate(), Some(0));
+    let out = baton_cli(&baton.dir.join("baton.redb"), &["outbox", "list", "--dead"]);
+    let listed = String::from_utf8_lossy(&out.stdout);
+    let attempts: u32 = regex::Regex::new(r"(\d+) attempt")
+        .unwrap()
+        .captures(&listed)
+        .map(|c| c[1].parse().unwrap())
+        .unwrap_or_default();
+    eprintln!(
+        "a day of 503s: dead-lettered after {took:.1} h of Baton's clock, {attempts} attempts"
+    );
+    assert!(attempts > 50, "tried through the day: {listed}");
+    assert!(world.posts().is_empty());
+}
+
+#[tokio::test]
+async fn retry_after_pauses_every_call_to_slack() {
+    let (slack, world) = fake_slack().await;
+    let api = format!("{}/api", slack.uri());
+    let baton = Baton::start(&[("SLACK_BOT_TOKEN", "xoxb-test"), ("SLACK_API_URL", &api)]).await;
+    world.set(|m| m.rate_limit_secs = Some(5));
+    for i in 0..20 {
+        let status = baton
+            .slack_event(&format!("EvRL{i}"), bot_joined(&format!("CRL{i:02}")))
+            .await
+            .status();
+        assert_eq!(status, 200);
+    }
+    common::eventually(10, "the first 429", || async { !world.calls().is_empty() }).await;
+    let first = world.calls()[0].0;
+    // Slack would accept again after 5 s; Baton must not call before.
+    world.set(|m| m.rate_limit_secs = None);
+    baton.drained().await;
+    let calls = world.calls();
+    let during: Vec<_> = calls
+        .iter()
+        .skip(1)
+        .filter(|(at, _)| at.duration_since(first) < Duration::from_secs(5))
+        .collect();
+    let resumed = calls[1].0.duration_since(first);
+    eprintln!(
+        "Retry-After: 5 -> {} calls during the pause; first call after it at {:.3} s; {} posts",
+        during.len(),
+        resumed.as_secs_f64(),
+        world.posts().len()
+    );
+    assert!(during.is_empty(), "calls during Retry-After: {during:?}");
+    assert!(
+        resumed < Duration::from_millis(6500),
+        "resumed after {resumed:?}"
+    );
+    assert_eq!(world.posts().len(), 20);
+}
+
+#[tokio::test]
+async fn a_failing_disk_answers_503_and_recovers_without_a_restart_or_a_second_send() {
+    let (slack, world) = fake_slack().await;
+    let api = format!("{}/api", slack.uri());
+    let switch = tempfile::tempdir().unwrap();
+    let full = switch.path().join("disk-full");
+    let full_setting = full.display().to_string();
+    let baton = Baton::start(&[
+        ("SLACK_BOT_TOKEN", "xoxb-test"),
+        ("SLACK_API_URL", &api),
+        ("BATON_FAULT_FILE", &full_setting),
+    ])
+    .await;
+    assert_eq!(
+        baton
+            .slack_event("EvD1", bot_joined("CDISK1"))
+            .await
+            .status(),
+        200
+    );
+    baton.drained().await;
+
+    // The disk fills while Slack holds its answer to a post: the post is
+    // sent, its record fails.
+    world.set(|m| m.hold = Some(Duration::from_millis(800)));
+    assert_eq!(
+        baton
+            .slack_event("EvD2", bot_joined("CDISK2"))
+            .await
+            .status(),
+        200
+    );
+    common::eventually(10, "the second post reaches Slack", || async {
+        world.posts().len() == 2
+    })
+    .await;
+    std::fs::write(&full, b"").unwrap();
+    world.set(|m| m.hold = None);
+    common::eventually(10, "readyz says the store is unavailable", || async {
+        baton
+            .http
+            .get(baton.url("/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 503)
+    })
+    .await;
+    let readyz = baton.http.get(baton.url("/readyz")).send().await.unwrap();
+    let reason = readyz.text().await.unwrap();
+    assert!(reason.contains("store unavailable"), "{reason}");
+    assert!(reason.contains("no space left"), "{reason}");
+    let refused = baton.slack_event("EvD3", bot_joined("CDISK3")).await;
+    assert_eq!(refused.status(), 503, "a write while the disk is full");
+    // A while with the disk full: nothing is sent again.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        world.posts().len(),
+        2,
+        "no post sent twice while the disk is full"
+    );
+
+    // Space returns: Baton reopens the file by itself.
+    std::fs::remove_file(&full).unwrap();
+    let freed = Instant::now();
+    common::eventually(10, "ready again", || async {
+        baton
+            .http
+            .get(baton.url("/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+    })
+    .await;
+    let recovered = freed.elapsed();
+    assert_eq!(
+        baton
+            .slack_event("EvD3", bot_joined("CDISK3"))
+            .await
+            .status(),
+        200
+    );
+    baton.drained().await;
+    let channels: Vec<String> = world
+        .posts()
+        .iter()
+        .map(|p| p["channel"].as_str().unwrap().to_string())
+        .collect();
+    eprintln!(
+        "disk full: writable again {:.2} s after space returned; posts {channels:?}",
+        recovered.as_secs_f64()
+    );
+    assert_eq!(channels, vec!["CDISK1", "CDISK2", "CDISK3"], "each once");
+}
+
+/// Run the `baton` binary with `args` on the data file `data`.
+fn baton_cli(data: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(args)
+        .current_dir(data.parent().unwrap())
+        .env_clear()
+        .env("BATON_DATA", data)
+        .env("BATON_LISTEN", "127.0.0.1:0")
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn damaged_truncated_and_empty_data_files_are_named_never_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    // A real data file with records in it.
+    let good = dir.path().join("good.redb");
+    let out = baton_cli(&good, &["outbox", "list"]);
+    assert!(out.status.success(), "{out:?}");
+    let out = baton_cli(&good, &["check"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("OK"), "{stdout}");
+    let bytes = std::fs::read(&good).unwrap();
+
+    let empty = dir.path().join("empty.redb");
+    std::fs::write(&empty, b"").unwrap();
+    let truncated = dir.path().join("truncated.redb");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 3]).unwrap();
+    let garbage = dir.path().join("garbage.redb");
+    let mut junk = bytes.clone();
+    for (i, b) in junk.iter_mut().enumerate() {
+        *b ^= (i % 251) as u8 | 1;
+    }
+    std::fs::write(&garbage, &junk).unwrap();
+    // The header intact, the pages behind it scrambled.
+    let pages = dir.path().join("pages.redb");
+    let mut scrambled = bytes.clone();
+    for (i, b) in scrambled.iter_mut().enumerate().skip(4096) {
+        *b ^= (i % 253) as u8 | 1;
+    }
+    std::fs::write(&pages, &scrambled).unwrap();
+    let not_redb = dir.path().join("notes.redb");
+    std::fs::write(&not_redb, b"these are my notes, not a database\n").unwrap();
+
+    for (file, what) in [
+        (&empty, "empty"),
+        (&truncated, "truncated"),
+        (&garbage, "garbage"),
+        (&pages, "scrambled pages"),
+        (&not_redb, "not redb"),
+    ] {
+        for args in [&["serve"][..], &["check"][..], &["outbox", "list"][..]] {
+            let out = baton_cli(file, args);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            eprintln!("{what} / {args:?}: {}", stderr.trim());
+            assert!(
+                !out.status.success(),
+                "{what} / {args:?} must fail: {stderr}"
+            );
+            assert_ne!(
+                out.status.code(),
+                Some(101),
+                "{what} / {args:?} panicked: {stderr}"
+            );
+            assert!(!stderr.contains("panicked"), "{what} / {args:?}: {stderr}");
+            assert!(
+                stderr.contains(&file.display().to_string()),
+                "{what} / {args:?} names the file: {stderr}"
+            );
+        }
+    }
+    let out = baton_cli(&empty, &["serve"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("empty"));
+    assert_eq!(
+        std::fs::metadata(&empty).unwrap().len(),
+        0,
+        "left as it was"
+    );
+}
+
+#[tokio::test]
+async fn dead_letters_are_listed_and_requeued() {
+    let slack = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/chat.postMessage"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"ok": false, "error": "channel_not_found"})),
+        )
+        .mount(&slack)
+        .await;
+    let api = format!("{}/api", slack.uri());
+    let mut baton =
+        Baton::start(&[("SLACK_BOT_TOKEN", "xoxb-test"), ("SLACK_API_URL", &api)]).await;
+    assert_eq!(
+        baton
+            .slack_event("EvDL", bot_joined("CDEAD"))
+            .await
+            .status(),
+        200
+    );
+    baton.drained().await;
+    assert_eq!(baton.metric("baton_dead_letters").await, Some(1.0));
+    assert_eq!(baton.terminate(), Some(0));
+
+    let data = baton.dir.join("baton.redb");
+    let out = baton_cli(&data, &["outbox", "list", "--dead"]);
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{listed}");
+    assert!(listed.contains("1 dead letter(s)"), "{listed}");
+    assert!(
+        listed.contains("CDEAD") && listed.contains("channel_not_found"),
+        "{listed}"
+    );
+    let out = baton_cli(&data, &["outbox", "retry", "99"]);
+    assert!(!out.status.success(), "no such dead letter");
+    let out = baton_cli(&data, &["outbox", "retry", "all"]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Requeued 1"));
+    let out = baton_cli(&data, &["outbox", "list"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 item(s) waiting"));
+
+    // The channel exists now: the requeued message is sent once.
+    let (ok_slack, world) = fake_slack().await;
+    baton.env.retain(|(k, _)| k != "SLACK_API_URL");
+    baton
+        .env
+        .push(("SLACK_API_URL".into(), format!("{}/api", ok_slack.uri())));
+    baton.spawn().await;
+    baton.drained().await;
+    assert_eq!(world.posts().len(), 1);
+    assert_eq!(world.posts()[0]["channel"], "CDEAD");
+    assert_eq!(baton.metric("baton_dead_letters").await, Some(0.0));
+}
+
+#[tokio::test]
+async fn without_history_access_an_unknown_post_is_posted_again_and_said_once() {
+    let slack = MockServer::start().await;
+    // The first post arrives but its answer comes after the timeout.
+    Mock::given(method("POST"))
+        .and(path("/api/chat.postMessage"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(common::fake_slack::ok_body())
+                .set_delay(Duration::from_millis(2500)),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&slack)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/chat.postMessage"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(common::fake_slack::ok_body()))
+        .with_priority(2)
+        .mount(&slack)
+        .await;
+    // The app was installed without the history scopes.
+    Mock::given(method("GET"))
+        .and(path("/api/conversations.history"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"ok": false, "error": "missing_scope", "needed": "channels:history"}),
+        ))
+        .mount(&slack)
+        .await;
+    let api = format!("{}/api", slack.uri());
+    let baton = Baton::start(&[
+        ("SLACK_BOT_TOKEN", "xoxb-test"),
+        ("SLACK_API_URL", &api),
+        ("BATON_HTTP_TIMEOUT", "1s"),
+    ])
+    .await;
+    assert_eq!(
+        baton
+            .slack_event("EvNOH", bot_joined("CNOHIST"))
+            .await
+            .status(),
+        200
+    );
+    baton.drained().await;
+    // The documented limit: the post may repeat, and Baton says why.
+    assert_eq!(
+        common::fake_slack::calls(&slack, "chat.postMessage")
+            .await
+            .len(),
+        2
+    );
+    assert_eq!(
+        baton
+            .metric("baton_slack_history_unreadable_total{channel=\"CNOHIST\"}")
+            .await,
+        Some(1.0)
+    );
+    let log = baton.stderr();
+    assert_eq!(
+        log.matches("cannot read this channel's history").count(),
+        1,
+        "{log}"
+    );
+    assert!(log.contains("missing_scope"));
+}
