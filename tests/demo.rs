@@ -8,9 +8,6 @@ mod common;
 use std::process::Command;
 
 use common::fake_slack;
-use serde_json::json;
-use wiremock::matchers::{method, path_regex};
-use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// Run `baton demo` with `env`; returns its stdout after a successful exit.
 async fn run_demo(env: &[(&str, String)]) -> String {
@@ -38,17 +35,7 @@ async fn run_demo(env: &[(&str, String)]) -> String {
 #[tokio::test]
 async fn every_message_of_the_demo_passes_the_validator() {
     let slack = fake_slack::ok().await;
-    let github = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path_regex(r"/requested_reviewers$"))
-        .respond_with(ResponseTemplate::new(201).set_body_json(json!({})))
-        .mount(&github)
-        .await;
-    Mock::given(method("DELETE"))
-        .and(path_regex(r"/requested_reviewers$"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
-        .mount(&github)
-        .await;
+    let github = common::fake_github::ok().await;
     run_demo(&[
         ("SLACK_BOT_TOKEN", "xoxb-demo-test".into()),
         ("SLACK_API_URL", format!("{}/api", slack.uri())),

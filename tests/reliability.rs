@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use common::{corpus, Baton};
 use serde_json::{json, Value};
-use wiremock::matchers::{method, path, path_regex};
+use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 const CHANNEL: &str = "C0REVIEWS";
@@ -27,7 +27,6 @@ const POOL: [(&str, &str); 3] = [
     ("monalisa", "U0MONA001"),
     ("defunkt", "U0DEFUNK1"),
 ];
-const REVIEWERS_ROUTE: &str = r"^/repos/[^/]+/[^/]+/pulls/\d+/requested_reviewers$";
 
 /// How the fake Slack answers right now.
 #[derive(Default, Clone)]
@@ -173,20 +172,9 @@ async fn fake_slack() -> (MockServer, Arc<World>) {
     (server, world)
 }
 
-/// A fake GitHub answering review requests like GitHub does.
+/// A fake GitHub API answering review requests like GitHub does.
 async fn fake_github() -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path_regex(REVIEWERS_ROUTE))
-        .respond_with(ResponseTemplate::new(201).set_body_json(json!({})))
-        .mount(&server)
-        .await;
-    Mock::given(method("DELETE"))
-        .and(path_regex(REVIEWERS_ROUTE))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
-        .mount(&server)
-        .await;
-    server
+    common::fake_github::ok().await
 }
 
 /// GitHub's effect: the reviewers requested on each pull request (a set:

@@ -8,8 +8,7 @@ mod common;
 
 use common::{corpus, fake_slack, Baton};
 use serde_json::{json, Value};
-use wiremock::matchers::{method, path_regex};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::MockServer;
 
 const CHANNEL: &str = "C0REVIEWS";
 const ADMIN: &str = "U0ADMIN01";
@@ -23,22 +22,10 @@ const POOL: [(&str, &str); 3] = [
     ("monalisa", "U0MONA001"),
     ("defunkt", "U0DEFUNK1"),
 ];
-const REVIEWERS_ROUTE: &str = r"^/repos/[^/]+/[^/]+/pulls/\d+/requested_reviewers$";
 
 /// A fake GitHub API answering review requests like GitHub does.
 async fn fake_github() -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path_regex(REVIEWERS_ROUTE))
-        .respond_with(ResponseTemplate::new(201).set_body_json(json!({})))
-        .mount(&server)
-        .await;
-    Mock::given(method("DELETE"))
-        .and(path_regex(REVIEWERS_ROUTE))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
-        .mount(&server)
-        .await;
-    server
+    common::fake_github::ok().await
 }
 
 /// The review-request calls GitHub received, in order: (method, path, reviewers).
