@@ -378,10 +378,7 @@ const SENTRY_SECRET: &str = "test-sentry-client-secret";
 /// POST `body` to `/hooks/errors` as Sentry's integration platform does:
 /// only the `Sentry-Hook-*` headers, signed with the client secret.
 async fn sentry(baton: &Baton, resource: &str, body: &[u8], secret: &str) -> reqwest::Response {
-    use hmac::{Hmac, KeyInit, Mac};
-    let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(body);
-    let signature = hex::encode(mac.finalize().into_bytes());
+    let signature = common::hmac_hex(secret, &[body]);
     baton
         .http
         .post(baton.url("/hooks/errors"))

@@ -8,23 +8,10 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{corpus, Baton, GITHUB_SECRET, HOOK_TOKEN, SLACK_SECRET};
-use hmac::{Hmac, KeyInit, Mac};
+use common::{corpus, github_signature, hmac_hex, Baton, GITHUB_SECRET, HOOK_TOKEN, SLACK_SECRET};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-fn hmac_hex(key: &str, parts: &[&[u8]]) -> String {
-    let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key.as_bytes()).unwrap();
-    for p in parts {
-        mac.update(p);
-    }
-    hex::encode(mac.finalize().into_bytes())
-}
-
-fn github_signature(body: &[u8]) -> String {
-    format!("sha256={}", hmac_hex(GITHUB_SECRET, &[body]))
-}
 
 /// Lift this process's open-file soft limit to its hard limit, so the test
 /// can hold thousands of sockets.

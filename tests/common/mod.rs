@@ -37,7 +37,9 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-fn hmac_hex(key: &str, parts: &[&[u8]]) -> String {
+/// Hex HMAC-SHA256 of `parts` (concatenated) under `key`, as Slack, GitHub
+/// and Sentry sign.
+pub fn hmac_hex(key: &str, parts: &[&[u8]]) -> String {
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key.as_bytes()).unwrap();
     for p in parts {
         mac.update(p);
