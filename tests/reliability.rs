@@ -19,14 +19,7 @@ use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-const CHANNEL: &str = "C0REVIEWS";
-const ADMIN: &str = "U0ADMIN01";
-const REPO: &str = "Codertocat/Hello-World";
-const POOL: [(&str, &str); 3] = [
-    ("hubot", "U0HUBOT01"),
-    ("monalisa", "U0MONA001"),
-    ("defunkt", "U0DEFUNK1"),
-];
+use common::review_pool::REPO;
 
 /// How the fake Slack answers right now.
 #[derive(Default, Clone)]
@@ -172,11 +165,6 @@ async fn fake_slack() -> (MockServer, Arc<World>) {
     (server, world)
 }
 
-/// A fake GitHub API answering review requests like GitHub does.
-async fn fake_github() -> MockServer {
-    common::fake_github::ok().await
-}
-
 /// GitHub's effect: the reviewers requested on each pull request (a set:
 /// requesting the same reviewer twice is one effect).
 async fn requested_reviewers(github: &MockServer) -> BTreeMap<u64, BTreeSet<String>> {
@@ -203,19 +191,6 @@ fn settings<'a>(slack: &'a str, github: &'a str) -> Vec<(&'a str, &'a str)> {
         ("GITHUB_TOKEN", "ghp-test"),
         ("GITHUB_API_URL", github),
     ]
-}
-
-async fn set_up_pool(baton: &Baton) {
-    let reply = baton
-        .command(CHANNEL, ADMIN, "reviewers watch codertocat/hello-world")
-        .await;
-    assert!(reply.starts_with("Done."), "{reply}");
-    for (login, user) in POOL {
-        let reply = baton
-            .command(CHANNEL, ADMIN, &format!("reviewers add {login} <@{user}>"))
-            .await;
-        assert!(reply.starts_with("Done."), "{reply}");
-    }
 }
 
 fn pull_request(number: u64) -> Vec<u8> {
@@ -262,14 +237,14 @@ async fn deliver(port: u16, n: u64) -> bool {
 #[tokio::test]
 async fn kill_9_under_load_leaves_exactly_one_post_and_one_review_request_per_pull_request() {
     let (slack, world) = fake_slack().await;
-    let github = fake_github().await;
+    let github = common::fake_github::ok().await;
     let slack_api = format!("{}/api", slack.uri());
     let github_api = github.uri();
     // Slack holds every answer: a kill often lands between Slack keeping a
     // post and Baton recording it.
     world.set(|m| m.hold = Some(Duration::from_millis(150)));
     let mut baton = Baton::start(&settings(&slack_api, &github_api)).await;
-    set_up_pool(&baton).await;
+    common::review_pool::set_up(&baton).await;
 
     const PULL_REQUESTS: u64 = 96;
     const KILLS: usize = 12;

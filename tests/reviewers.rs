@@ -10,23 +10,7 @@ use common::{corpus, fake_slack, Baton};
 use serde_json::{json, Value};
 use wiremock::MockServer;
 
-const CHANNEL: &str = "C0REVIEWS";
-const ADMIN: &str = "U0ADMIN01";
-/// The corpus payloads' repository.
-const REPO: &str = "Codertocat/Hello-World";
-/// The pool: GitHub login and Slack user, in rotation order. (The corpus
-/// pull request already requests `octocat` and assigns `Codertocat`, who are
-/// therefore never in the pool.)
-const POOL: [(&str, &str); 3] = [
-    ("hubot", "U0HUBOT01"),
-    ("monalisa", "U0MONA001"),
-    ("defunkt", "U0DEFUNK1"),
-];
-
-/// A fake GitHub API answering review requests like GitHub does.
-async fn fake_github() -> MockServer {
-    common::fake_github::ok().await
-}
+use common::review_pool::{ADMIN, CHANNEL, REPO};
 
 /// The review-request calls GitHub received, in order: (method, path, reviewers).
 async fn github_calls(server: &MockServer) -> Vec<(String, String, Vec<String>)> {
@@ -72,7 +56,7 @@ async fn assignment_posts(slack: &MockServer) -> Vec<Value> {
 /// Baton with fake Slack and GitHub, and `extra` settings.
 async fn start(extra: &[(&str, &str)]) -> (Baton, MockServer, MockServer) {
     let slack = fake_slack::ok().await;
-    let github = fake_github().await;
+    let github = common::fake_github::ok().await;
     let slack_api = format!("{}/api", slack.uri());
     let github_api = github.uri();
     let mut env = vec![
@@ -83,20 +67,6 @@ async fn start(extra: &[(&str, &str)]) -> (Baton, MockServer, MockServer) {
     ];
     env.extend_from_slice(extra);
     (Baton::start(&env).await, slack, github)
-}
-
-/// Watch the corpus repository in [`CHANNEL`] and add the [`POOL`].
-async fn set_up_pool(baton: &Baton) {
-    let reply = baton
-        .command(CHANNEL, ADMIN, "reviewers watch codertocat/hello-world")
-        .await;
-    assert!(reply.starts_with("Done."), "{reply}");
-    for (login, user) in POOL {
-        let reply = baton
-            .command(CHANNEL, ADMIN, &format!("reviewers add {login} <@{user}>"))
-            .await;
-        assert!(reply.starts_with("Done."), "{reply}");
-    }
 }
 
 /// A corpus `pull_request` payload, rewritten to pull request `number` by `author`.
@@ -149,7 +119,7 @@ async fn press(baton: &Baton, user: &str, action_id: &str, value: &str) -> reqwe
 #[tokio::test]
 async fn real_pull_request_payloads_assign_once_and_close_the_message() {
     let (baton, slack, github) = start(&[]).await;
-    set_up_pool(&baton).await;
+    common::review_pool::set_up(&baton).await;
 
     // The corpus `opened` payload as published (Codertocat's #2).
     let opened = corpus("github/pull_request/opened.payload.json");
@@ -207,7 +177,7 @@ async fn real_pull_request_payloads_assign_once_and_close_the_message() {
 #[tokio::test]
 async fn a_redelivered_pull_request_is_assigned_once() {
     let (baton, slack, github) = start(&[]).await;
-    set_up_pool(&baton).await;
+    common::review_pool::set_up(&baton).await;
     let body = pull_request("opened", 7, "torvalds");
     for _ in 0..3 {
         let response = baton.github("pull_request", "same-delivery", &body).await;
@@ -223,7 +193,7 @@ async fn a_redelivered_pull_request_is_assigned_once() {
 #[tokio::test]
 async fn the_author_is_skipped_and_keeps_their_turn() {
     let (baton, _slack, github) = start(&[]).await;
-    set_up_pool(&baton).await;
+    common::review_pool::set_up(&baton).await;
     open(&baton, 1, "torvalds").await;
     open(&baton, 2, "monalisa").await; // monalisa's turn, but she wrote it
     open(&baton, 3, "torvalds").await;
@@ -243,7 +213,7 @@ async fn the_author_is_skipped_and_keeps_their_turn() {
 /// rotation goes on to the third member.
 async fn rotation_continues_after(kill: bool) {
     let (mut baton, _slack, github) = start(&[]).await;
-    set_up_pool(&baton).await;
+    common::review_pool::set_up(&baton).await;
     open(&baton, 10, "torvalds").await;
     open(&baton, 11, "torvalds").await;
     if kill {
@@ -279,7 +249,7 @@ async fn rotation_continues_after_kill_9() {
 #[tokio::test]
 async fn cant_review_hands_the_review_on_in_slack_and_github() {
     let (baton, slack, github) = start(&[]).await;
-    set_up_pool(&baton).await;
+    common::review_pool::set_up(&baton).await;
     open(&baton, 2, "torvalds").await;
     let value = "codertocat/hello-world#2";
 
@@ -342,7 +312,7 @@ async fn cant_review_hands_the_review_on_in_slack_and_github() {
 #[tokio::test]
 async fn a_replayed_button_press_acts_once() {
     let (baton, slack, github) = start(&[]).await;
-    set_up_pool(&baton).await;
+    common::review_pool::set_up(&baton).await;
     open(&baton, 2, "torvalds").await;
     let payload = json!({
         "type": "block_actions",
@@ -394,7 +364,7 @@ async fn a_replayed_button_press_acts_once() {
 #[tokio::test]
 async fn a_review_redelivered_under_new_ids_replies_once() {
     let (baton, slack, _github) = start(&[]).await;
-    set_up_pool(&baton).await;
+    common::review_pool::set_up(&baton).await;
     open(&baton, 2, "torvalds").await;
     let mut review: Value =
         serde_json::from_slice(&corpus("github/pull_request_review/submitted.payload.json"))
@@ -417,7 +387,7 @@ async fn a_review_redelivered_under_new_ids_replies_once() {
 #[tokio::test]
 async fn a_submitted_review_is_told_in_the_thread() {
     let (baton, slack, _github) = start(&[]).await;
-    set_up_pool(&baton).await;
+    common::review_pool::set_up(&baton).await;
     open(&baton, 2, "torvalds").await;
     let mut review: Value =
         serde_json::from_slice(&corpus("github/pull_request_review/submitted.payload.json"))
@@ -465,7 +435,7 @@ async fn a_submitted_review_is_told_in_the_thread() {
 #[tokio::test]
 async fn a_malformed_command_gets_usage_and_changes_nothing() {
     let (baton, slack, _github) = start(&[]).await;
-    set_up_pool(&baton).await;
+    common::review_pool::set_up(&baton).await;
     baton.drained().await;
     let posts_before = fake_slack::calls(&slack, "chat.postMessage").await.len();
     let list_before = baton.command(CHANNEL, ADMIN, "reviewers list").await;
@@ -504,7 +474,7 @@ async fn only_admins_change_pools_when_admins_are_set() {
     let reply = baton.command(CHANNEL, "U0SOMEONE", "reviewers list").await;
     assert!(reply.contains("no review rotation"), "{reply}");
 
-    set_up_pool(&baton).await;
+    common::review_pool::set_up(&baton).await;
     let reply = baton
         .command(CHANNEL, "U0SOMEONE", "reviewers remove hubot")
         .await;
@@ -519,7 +489,7 @@ async fn only_admins_change_pools_when_admins_are_set() {
 #[tokio::test]
 async fn assign_command_picks_for_a_pull_request_seen_as_draft() {
     let (baton, slack, github) = start(&[]).await;
-    set_up_pool(&baton).await;
+    common::review_pool::set_up(&baton).await;
     let mut draft: Value = serde_json::from_slice(&pull_request("opened", 9, "torvalds")).unwrap();
     draft["pull_request"]["draft"] = json!(true);
     baton

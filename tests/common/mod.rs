@@ -379,6 +379,39 @@ where
     }
 }
 
+/// The review rotation the reviewer tests set up: the corpus repository
+/// watched in one channel, three reviewers in rotation order. (The corpus
+/// pull request already requests `octocat` and assigns `Codertocat`, who are
+/// therefore never in the pool.)
+pub mod review_pool {
+    use super::Baton;
+
+    pub const CHANNEL: &str = "C0REVIEWS";
+    pub const ADMIN: &str = "U0ADMIN01";
+    /// The corpus payloads' repository.
+    pub const REPO: &str = "Codertocat/Hello-World";
+    /// GitHub login and Slack user, in rotation order.
+    pub const POOL: [(&str, &str); 3] = [
+        ("hubot", "U0HUBOT01"),
+        ("monalisa", "U0MONA001"),
+        ("defunkt", "U0DEFUNK1"),
+    ];
+
+    /// Watch [`REPO`] in [`CHANNEL`] and add the [`POOL`].
+    pub async fn set_up(baton: &Baton) {
+        let reply = baton
+            .command(CHANNEL, ADMIN, "reviewers watch codertocat/hello-world")
+            .await;
+        assert!(reply.starts_with("Done."), "{reply}");
+        for (login, user) in POOL {
+            let reply = baton
+                .command(CHANNEL, ADMIN, &format!("reviewers add {login} <@{user}>"))
+                .await;
+            assert!(reply.starts_with("Done."), "{reply}");
+        }
+    }
+}
+
 /// A fake GitHub REST API (wiremock) answering review requests as GitHub
 /// does: 201 to a request, 200 to a withdrawal.
 pub mod fake_github {
