@@ -44,12 +44,14 @@ pub fn report_message(
     // Outside text is cut before it is escaped, so the cut counts what
     // people see and never splits an entity.
     let title = truncate_chars(&sample.title, FALLBACK_CHARS - 400);
+    let service = Mrkdwn::text_cut(&sample.service, SHORT_TITLE_CHARS);
+    let environment = Mrkdwn::text_cut(&sample.environment, SHORT_TITLE_CHARS);
     let mut text = mrkdwn!(
         "{}{} [{}/{}] {}",
         prefix(sample),
         sample.level.emoji(),
-        Mrkdwn::text_cut(&sample.service, SHORT_TITLE_CHARS),
-        Mrkdwn::text_cut(&sample.environment, SHORT_TITLE_CHARS),
+        service,
+        environment,
         title
     );
     if let Some(footer) = footer {
@@ -60,8 +62,8 @@ pub fn report_message(
         prefix(sample),
         sample.level.emoji(),
         sample.level.name(),
-        Mrkdwn::text_cut(&sample.service, SHORT_TITLE_CHARS),
-        Mrkdwn::text_cut(&sample.environment, SHORT_TITLE_CHARS),
+        service,
+        environment,
         Mrkdwn::text_cut(&sample.title, TITLE_CHARS),
     ))];
     if let Some(exc) = &sample.exception {
