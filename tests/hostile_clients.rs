@@ -110,7 +110,7 @@ async fn refusals_are_logged_once_at_info_with_route_status_reason_and_client() 
     // A flood of 600 bad requests writes a bounded number of lines, then
     // one "suppressed" summary.
     let started = Instant::now();
-    let client = reqwest::Client::new();
+    let client = common::client();
     for i in 0..600 {
         let response = client
             .post(baton.url("/github/webhook"))
@@ -294,7 +294,7 @@ async fn idle_and_slow_clients_cannot_starve_the_server() {
     }
 
     // A fresh client still gets answers, fast.
-    let client = reqwest::Client::new();
+    let client = common::client();
     let started = Instant::now();
     let response = client.get(baton.url("/healthz")).send().await.unwrap();
     let healthz = started.elapsed();
@@ -366,7 +366,7 @@ async fn over_the_connection_cap_a_client_gets_503_and_the_server_recovers() {
     assert!(text.starts_with("HTTP/1.1 503"), "{text}");
     drop(held);
     common::eventually(5, "healthz after the held connections close", || async {
-        reqwest::Client::new()
+        common::client()
             .get(baton.url("/healthz"))
             .send()
             .await

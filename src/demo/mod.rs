@@ -234,7 +234,11 @@ pub async fn run() -> anyhow::Result<()> {
     );
     let demo = Demo {
         base: format!("http://{}", server.addr),
-        http: reqwest::Client::new(),
+        // Idle pooled connections are dropped before the server's keep-alive
+        // timeout closes them, so no request races that close.
+        http: reqwest::Client::builder()
+            .pool_idle_timeout(Duration::from_secs(2))
+            .build()?,
         slack_secret,
         github_secret,
         hook_token,

@@ -91,6 +91,17 @@ pub fn slack_encode_typed(text: &str) -> String {
     out
 }
 
+/// The tests' HTTP client. It drops pooled connections after 2 s idle,
+/// before Baton's 5 s keep-alive timeout closes them, so a request never
+/// races the server's close on a reused connection (hyper's
+/// `IncompleteMessage`); real clients are told the same in the README.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_idle_timeout(Duration::from_secs(2))
+        .build()
+        .unwrap()
+}
+
 /// A running Baton process.
 pub struct Baton {
     pub dir: PathBuf,
@@ -127,7 +138,7 @@ impl Baton {
             port: 0,
             env,
             child: None,
-            http: reqwest::Client::new(),
+            http: client(),
             _tempdir: Some(tempdir),
         };
         baton.spawn().await;
