@@ -6,7 +6,29 @@ use std::time::Duration;
 use octocrab::Octocrab;
 use serde_json::{json, Value};
 
-use crate::outbox::Outcome;
+use crate::attempt::Attempt;
+
+/// The HTTP methods of the GitHub calls Baton makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Post,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// Where GitHub calls go.
 #[derive(Clone)]
@@ -37,16 +59,16 @@ impl GithubSink {
         repo: &str,
         number: u64,
         reviewers: &[String],
-    ) -> Outcome {
+    ) -> Attempt {
         let route = format!("/repos/{repo}/pulls/{number}/requested_reviewers");
-        self.call("POST", &route, json!({"reviewers": reviewers}))
+        self.call(Method::Post, &route, json!({"reviewers": reviewers}))
             .await
     }
 
     /// `DELETE /repos/{repo}/pulls/{n}/requested_reviewers`.
-    pub async fn remove_reviewers(&self, repo: &str, number: u64, reviewers: &[String]) -> Outcome {
+    pub async fn remove_reviewers(&self, repo: &str, number: u64, reviewers: &[String]) -> Attempt {
         let route = format!("/repos/{repo}/pulls/{number}/requested_reviewers");
-        self.call("DELETE", &route, json!({"reviewers": reviewers}))
+        self.call(Method::Delete, &route, json!({"reviewers": reviewers}))
             .await
     }
 
@@ -76,30 +98,30 @@ impl GithubSink {
     /// One REST call. Requesting or removing the same reviewers twice has
     /// one effect on GitHub (both are idempotent), so a call whose answer was
     /// lost is simply made again: no in-flight mark or lookup is needed.
-    async fn call(&self, method: &str, route: &str, body: Value) -> Outcome {
+    async fn call(&self, method: Method, route: &str, body: Value) -> Attempt {
         let (client, timeout) = match self {
             GithubSink::Offline => {
                 println!("┌─ GitHub {method} {route}\n│ {body}\n└─");
-                return Outcome::Sent { posted: None };
+                return Attempt::Sent { posted: None };
             }
             GithubSink::Api { client, timeout } => (client, *timeout),
         };
         let request = async {
             match method {
-                "DELETE" => client._delete(route, Some(&body)).await,
-                _ => client._post(route, Some(&body)).await,
+                Method::Post => client._post(route, Some(&body)).await,
+                Method::Delete => client._delete(route, Some(&body)).await,
             }
         };
         let response = match tokio::time::timeout(timeout, request).await {
             Err(_) => {
-                return Outcome::Retry {
+                return Attempt::Retry {
                     reason: "GitHub did not answer in time".into(),
                     after: None,
                     maybe_sent: true,
                 }
             }
             Ok(Err(e)) => {
-                return Outcome::Retry {
+                return Attempt::Retry {
                     reason: format!("GitHub unreachable: {}", first_line(&e.to_string())),
                     after: None,
                     maybe_sent: true,
@@ -121,7 +143,7 @@ impl GithubSink {
                 .and_then(|v| v.to_str().ok())
                 == Some("0");
         if status.is_success() {
-            return Outcome::Sent { posted: None };
+            return Attempt::Sent { posted: None };
         }
         let body = client.body_to_string(response).await.unwrap_or_default();
         let message = serde_json::from_str::<Value>(&body)
@@ -133,13 +155,13 @@ impl GithubSink {
             status.as_u16()
         );
         if status.is_server_error() || status.as_u16() == 429 || rate_limited {
-            Outcome::Retry {
+            Attempt::Retry {
                 reason,
                 after: retry_after,
                 maybe_sent: status.is_server_error(),
             }
         } else {
-            Outcome::Fail { reason }
+            Attempt::Fail { reason }
         }
     }
 }

@@ -2,6 +2,7 @@
 //! up logging, and run the chosen subcommand.
 
 mod apply;
+mod attempt;
 mod backup;
 mod cli;
 mod config;
@@ -36,7 +37,9 @@ use clap::Parser;
 use crate::cli::{Cli, Command, ConfigCommand, GithubCommand, SlackCommand};
 use crate::config::{Config, LogFormat};
 
-/// Seconds since the Unix epoch: the one place the server reads the clock.
+/// Seconds since the Unix epoch, for decisions and dedup records: the one
+/// place the request path reads the clock. (The outbox dispatcher keeps its
+/// own injectable clock, `outbox::Clock`, for retry schedules.)
 pub fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -29,27 +29,11 @@ use baton_state::{OutboxItem, Store, StoredMessage};
 use rand::RngExt;
 use tokio::sync::watch;
 
+pub use crate::attempt::Attempt;
 use crate::github::GithubSink;
 use crate::metrics::{label, Metrics};
 use crate::slack::{Lookup, SlackSink};
 use crate::writer::Writer;
-
-/// The result of one delivery attempt.
-#[derive(Debug, Clone)]
-pub enum Outcome {
-    /// Done; for a Slack message, where it now is.
-    Sent { posted: Option<StoredMessage> },
-    /// Failed for now: try again later (no sooner than `after`, if given).
-    /// `maybe_sent`: the request may have reached the service (a timeout, a
-    /// 5xx, a dropped connection), so a post keeps its in-flight mark.
-    Retry {
-        reason: String,
-        after: Option<Duration>,
-        maybe_sent: bool,
-    },
-    /// Failed for good.
-    Fail { reason: String },
-}
 
 /// Items read from one service's queue per pass.
 const PASS_SIZE: usize = 200;
@@ -167,7 +151,7 @@ struct DispatchState {
     marked_untried: HashSet<u64>,
     /// Outcomes sent but not yet recorded (the store failed): recorded
     /// again, never sent again.
-    unrecorded: HashMap<u64, Outcome>,
+    unrecorded: HashMap<u64, Attempt>,
     /// Channels whose history could not be read (said once in the log).
     unreadable_channels: HashSet<String>,
     /// The data file's id, read once.
@@ -301,7 +285,7 @@ impl Dispatcher {
             }
             let outcome = self.deliver(item).await;
             self.state().marked_untried.remove(&item.id);
-            if !matches!(outcome, Outcome::Sent { .. }) {
+            if !matches!(outcome, Attempt::Sent { .. }) {
                 blocked_keys.extend(keys.iter().map(|k| k.to_string()));
             }
             self.pace(service, &outcome);
@@ -317,14 +301,14 @@ impl Dispatcher {
     }
 
     /// Update the service's gate after an attempt.
-    fn pace(&self, service: &'static str, outcome: &Outcome) {
+    fn pace(&self, service: &'static str, outcome: &Attempt) {
         let now = self.clock.now();
         let backoff = |failures: u32| self.policy.backoff(failures.saturating_sub(1));
         let mut state = self.state();
         let gate = state.gates.entry(service).or_default();
         match outcome {
             // The service answered (even a permanent "no" is an answer).
-            Outcome::Sent { .. } | Outcome::Fail { .. } => {
+            Attempt::Sent { .. } | Attempt::Fail { .. } => {
                 if gate.is_down() {
                     tracing::info!(
                         service,
@@ -337,12 +321,12 @@ impl Dispatcher {
                 gate.paused_until = 0.0;
             }
             // Rate limited: pause this service exactly as long as asked.
-            Outcome::Retry {
+            Attempt::Retry {
                 after: Some(after), ..
             } => {
                 gate.paused_until = now + after.as_secs_f64().min(MAX_RETRY_AFTER_SECS);
             }
-            Outcome::Retry { .. } => {
+            Attempt::Retry { .. } => {
                 gate.failures += 1;
                 gate.paused_until = now + backoff(gate.failures);
             }
@@ -384,7 +368,7 @@ impl Dispatcher {
     }
 
     /// Send one item.
-    async fn deliver(&self, item: &OutboxItem) -> Outcome {
+    async fn deliver(&self, item: &OutboxItem) -> Attempt {
         match &item.action {
             Outbound::SlackPost {
                 channel,
@@ -456,9 +440,9 @@ impl Dispatcher {
         text: &str,
         blocks: Option<&serde_json::Value>,
         thread_ts: Option<&str>,
-    ) -> Outcome {
+    ) -> Attempt {
         let Some(outbox_ref) = self.outbox_ref(item.id).await else {
-            return Outcome::Retry {
+            return Attempt::Retry {
                 reason: "the data file cannot be read".into(),
                 after: None,
                 // Keep any earlier mark: nothing is known about this post.
@@ -481,7 +465,7 @@ impl Dispatcher {
                     );
                     self.metrics
                         .inc("baton_slack_posts_found_in_history_total", String::new());
-                    return Outcome::Sent {
+                    return Attempt::Sent {
                         posted: Some(message),
                     };
                 }
@@ -539,12 +523,12 @@ impl Dispatcher {
     /// Store an attempt's outcome. Returns the retry delay, if any. If a
     /// successful send cannot be recorded, the outcome is kept in memory and
     /// recorded later: the item is not sent again.
-    async fn record(&self, item: &OutboxItem, outcome: Outcome) -> anyhow::Result<Option<f64>> {
+    async fn record(&self, item: &OutboxItem, outcome: Attempt) -> anyhow::Result<Option<f64>> {
         let id = item.id;
         let service = item.action.service();
         let now = self.clock.now();
         match outcome {
-            Outcome::Sent { posted } => {
+            Attempt::Sent { posted } => {
                 let key = match &item.action {
                     Outbound::SlackPost { key, .. } => key.clone(),
                     Outbound::SlackUpdate { key, .. } => Some(key.clone()),
@@ -559,7 +543,7 @@ impl Dispatcher {
                     })
                     .await;
                 if let Err(e) = written {
-                    self.state().unrecorded.insert(id, Outcome::Sent { posted });
+                    self.state().unrecorded.insert(id, Attempt::Sent { posted });
                     return Err(anyhow::anyhow!(
                         "item {id} was sent but its record failed (it will be recorded, not sent, again): {e}"
                     ));
@@ -569,7 +553,7 @@ impl Dispatcher {
                     .inc("baton_deliveries_total", format!("service=\"{service}\""));
                 Ok(None)
             }
-            Outcome::Retry {
+            Attempt::Retry {
                 reason,
                 after,
                 maybe_sent,
@@ -588,7 +572,7 @@ impl Dispatcher {
                     .await?;
                 Ok(Some(wait))
             }
-            Outcome::Retry { reason, .. } | Outcome::Fail { reason } => {
+            Attempt::Retry { reason, .. } | Attempt::Fail { reason } => {
                 tracing::error!(id, service, attempts = item.attempts + 1, %reason, "delivery failed for good; moved to dead letters (`baton outbox list --dead`, `baton outbox retry`)");
                 self.metrics.inc(
                     "baton_deliveries_dead_lettered_total",
@@ -639,98 +623,4 @@ pub fn wall_clock() -> f64 {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn policy() -> RetryPolicy {
-        RetryPolicy {
-            first_secs: 1.0,
-            max_secs: 60.0,
-            give_up_after_secs: 86_400.0,
-        }
-    }
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        let first = policy().backoff(0);
-        assert!((0.75..1.25).contains(&first));
-        let fourth = policy().backoff(3);
-        assert!((6.0..10.0).contains(&fourth));
-        assert!(policy().backoff(30) <= 60.0);
-    }
-
-    #[test]
-    fn the_schedule_spans_a_day_before_giving_up() {
-        // Capped at a minute, a day of failures is well over a thousand tries
-        // spread over the whole day, not ten tries in ten minutes.
-        let p = policy();
-        let (mut t, mut tries) = (0.0, 0u32);
-        while t < p.give_up_after_secs {
-            t += p.backoff(tries);
-            tries += 1;
-        }
-        assert!(tries > 1000, "{tries}");
-    }
-
-    #[test]
-    fn a_down_service_admits_one_probe_per_pause_and_its_return_releases_everyone() {
-        let item = |not_before: f64, last: Option<f64>| OutboxItem {
-            id: 1,
-            action: Outbound::post("C", "t"),
-            created_at: 0,
-            attempts: 1,
-            not_before,
-            last_error: None,
-            last_attempt_at: last,
-            in_flight_since: None,
-        };
-        let mut gate = Gate {
-            paused_until: 100.0,
-            failures: 5,
-            recovered_at: 0.0,
-        };
-        assert!(!gate.admits(&item(0.0, None), 99.0), "paused");
-        assert!(
-            gate.admits(&item(500.0, None), 100.5),
-            "down: probe regardless"
-        );
-        gate.failures = 0;
-        gate.recovered_at = 150.0;
-        assert!(
-            gate.admits(&item(500.0, Some(120.0)), 151.0),
-            "failed before recovery"
-        );
-        assert!(
-            !gate.admits(&item(500.0, Some(160.0)), 161.0),
-            "failed after"
-        );
-    }
-
-    #[test]
-    fn the_clock_runs_at_its_speed() {
-        let clock = Clock::new(1000.0);
-        assert_eq!(clock.real(5.0), Duration::from_millis(5));
-        let before = clock.now();
-        std::thread::sleep(Duration::from_millis(10));
-        assert!(clock.now() - before >= 10.0);
-    }
-
-    #[test]
-    fn updates_wait_for_their_post() {
-        let post = Outbound::SlackPost {
-            channel: "C".into(),
-            text: "t".into(),
-            blocks: None,
-            key: Some("k".into()),
-            thread_of: None,
-        };
-        let update = Outbound::SlackUpdate {
-            key: "k".into(),
-            channel: "C".into(),
-            text: "u".into(),
-            blocks: None,
-        };
-        assert_eq!(message_keys(&post), vec!["k"]);
-        assert_eq!(message_keys(&update), vec!["k"]);
-    }
-}
+mod tests;

@@ -114,6 +114,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         bot_user_id: Mutex::new(config.slack_bot_user_id.clone()),
         refusals: refusals.clone(),
         connections: open_connections.clone(),
+        error_routes: Default::default(),
     });
     let refusal_summary_task =
         tokio::spawn(refusals.clone().report_suppressed(shutdown_rx.clone()));

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
 
-use crate::outbox::Outcome;
+use crate::attempt::Attempt;
 
 /// The `metadata.event_type` of every message Baton posts.
 pub const METADATA_EVENT_TYPE: &str = "baton_outbox";
@@ -42,7 +42,7 @@ pub enum Lookup {
     /// The history cannot be read (scope, membership): post, and say so.
     Unreadable(String),
     /// The lookup failed for now: try again later.
-    Failed(Outcome),
+    Failed(Attempt),
 }
 
 type Connector = SlackClientHyperConnector<
@@ -96,7 +96,7 @@ impl SlackSink {
         blocks: Option<&Value>,
         thread_ts: Option<&str>,
         outbox_ref: Option<&str>,
-    ) -> Outcome {
+    ) -> Attempt {
         match self {
             SlackSink::Offline { printed } => {
                 let n = printed.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
@@ -105,7 +105,7 @@ impl SlackSink {
                     None => format!("Slack chat.postMessage → {channel}"),
                 };
                 print_offline(&label, text, blocks);
-                Outcome::Sent {
+                Attempt::Sent {
                     posted: Some(StoredMessage {
                         channel: channel.to_string(),
                         ts: format!("offline.{n:06}"),
@@ -149,7 +149,7 @@ impl SlackSink {
         ts: &str,
         text: &str,
         blocks: Option<&Value>,
-    ) -> Outcome {
+    ) -> Attempt {
         match self {
             SlackSink::Offline { .. } => {
                 print_offline(
@@ -157,7 +157,7 @@ impl SlackSink {
                     text,
                     blocks,
                 );
-                Outcome::Sent {
+                Attempt::Sent {
                     posted: Some(StoredMessage {
                         channel: channel.to_string(),
                         ts: ts.to_string(),
@@ -225,7 +225,7 @@ impl SlackSink {
                 .http_get::<SlackApiConversationsHistoryResponse, _, _>(method, &params, None);
             let page = match tokio::time::timeout(timeout, call).await {
                 Err(_) => {
-                    return Lookup::Failed(Outcome::Retry {
+                    return Lookup::Failed(Attempt::Retry {
                         reason: format!("Slack did not answer {method} in time"),
                         after: None,
                         maybe_sent: true,
@@ -239,12 +239,12 @@ impl SlackSink {
                 Ok(Err(e)) => {
                     return Lookup::Failed(match classify(e) {
                         // Whatever the lookup's failure, the post may still be there.
-                        Outcome::Retry { reason, after, .. } => Outcome::Retry {
+                        Attempt::Retry { reason, after, .. } => Attempt::Retry {
                             reason: format!("{method}: {reason}"),
                             after,
                             maybe_sent: true,
                         },
-                        Outcome::Fail { reason } => Outcome::Retry {
+                        Attempt::Fail { reason } => Attempt::Retry {
                             reason: format!("{method}: {reason}"),
                             after: None,
                             maybe_sent: true,
@@ -305,8 +305,8 @@ impl SlackSink {
 
 /// Our JSON request as slack-morphism's typed request; a message that does
 /// not fit Block Kit fails for good.
-fn typed_request<R: serde::de::DeserializeOwned>(request: Value) -> Result<R, Outcome> {
-    serde_json::from_value(request).map_err(|e| Outcome::Fail {
+fn typed_request<R: serde::de::DeserializeOwned>(request: Value) -> Result<R, Attempt> {
+    serde_json::from_value(request).map_err(|e| Attempt::Fail {
         reason: format!("message does not fit Slack's Block Kit: {e}"),
     })
 }
@@ -315,15 +315,15 @@ fn typed_request<R: serde::de::DeserializeOwned>(request: Value) -> Result<R, Ou
 /// timeout): where the message now is, or why it failed.
 fn sent_outcome(
     result: Result<Result<(String, String), SlackClientError>, tokio::time::error::Elapsed>,
-) -> Outcome {
+) -> Attempt {
     match result {
         // The request left: Slack may have acted on it.
-        Err(_) => Outcome::Retry {
+        Err(_) => Attempt::Retry {
             reason: "Slack did not answer in time".into(),
             after: None,
             maybe_sent: true,
         },
-        Ok(Ok((channel, ts))) => Outcome::Sent {
+        Ok(Ok((channel, ts))) => Attempt::Sent {
             posted: Some(StoredMessage { channel, ts }),
         },
         Ok(Err(e)) => classify(e),
@@ -331,9 +331,9 @@ fn sent_outcome(
 }
 
 /// Sort a Slack failure into retry-later or give-up.
-fn classify(error: SlackClientError) -> Outcome {
+fn classify(error: SlackClientError) -> Attempt {
     match &error {
-        SlackClientError::RateLimitError(e) => Outcome::Retry {
+        SlackClientError::RateLimitError(e) => Attempt::Retry {
             reason: "Slack rate limit (429)".into(),
             after: e.retry_after,
             maybe_sent: false,
@@ -341,7 +341,7 @@ fn classify(error: SlackClientError) -> Outcome {
         SlackClientError::HttpError(e)
             if e.status_code.is_server_error() || e.status_code.as_u16() == 429 =>
         {
-            Outcome::Retry {
+            Attempt::Retry {
                 reason: format!("Slack answered HTTP {}", e.status_code.as_u16()),
                 after: None,
                 // A 5xx can come after Slack acted (a proxy's timeout).
@@ -358,18 +358,18 @@ fn classify(error: SlackClientError) -> Outcome {
                     | "request_timeout"
             ) =>
         {
-            Outcome::Retry {
+            Attempt::Retry {
                 reason: format!("Slack error {}", e.code),
                 after: None,
                 maybe_sent: e.code.as_str() != "ratelimited",
             }
         }
-        SlackClientError::HttpError(_) | SlackClientError::ApiError(_) => Outcome::Fail {
+        SlackClientError::HttpError(_) | SlackClientError::ApiError(_) => Attempt::Fail {
             reason: describe(&error),
         },
         // Connection refused, reset, TLS, timeouts: transient. Only a
         // failure to connect proves the request never left.
-        _ => Outcome::Retry {
+        _ => Attempt::Retry {
             reason: describe(&error),
             after: None,
             maybe_sent: !is_connect_error(&error),

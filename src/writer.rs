@@ -64,7 +64,8 @@ pub enum WriteError {
 #[derive(Clone)]
 pub struct Writer {
     jobs: mpsc::UnboundedSender<BoxedJob>,
-    /// Woken after every commit, so the outbox dispatcher looks again.
+    /// Woken after a commit that added items to the outbox (and only then),
+    /// so the outbox dispatcher looks again.
     committed: Arc<Notify>,
     /// Writes sent and not yet answered (queued or in the current batch).
     pending: Arc<AtomicUsize>,
@@ -142,7 +143,8 @@ impl Writer {
         self.pending.load(Ordering::Relaxed)
     }
 
-    /// Notified after each commit that added items to the outbox.
+    /// Notified after each commit that added items to the outbox; a commit
+    /// that queued nothing does not wake it.
     pub fn committed(&self) -> Arc<Notify> {
         self.committed.clone()
     }

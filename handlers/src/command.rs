@@ -1,106 +1,37 @@
-//! The `/baton` command line: one table of subcommands drives both the
-//! parser and the help, so the two cannot drift apart.
+//! The `/baton` command line: one table of subcommands drives the parser,
+//! the help, the admin rights and the routing, so they cannot drift apart.
 //!
-//! Each feature module owns a `COMMANDS` table of [`CommandSpec`]s and a
-//! `parse_args(name, args)` function. [`parse`] finds the longest spec name
-//! that the typed words start with and hands the rest to that feature.
+//! Each feature owns a `COMMANDS` table pairing its typed `Name`s with a
+//! [`CommandSpec`] (words, arguments, help line, rights), and a
+//! `parse_args(name, spec, args)` that matches on the typed name. [`parse`]
+//! finds the longest spec whose words the text starts with and hands the
+//! rest to that feature; [`Command::spec`] finds a parsed command's entry
+//! again (for its admin right and whether it only reads).
 
-use crate::mrkdwn;
 use crate::mrkdwn::Mrkdwn;
 use crate::text::edit_distance;
 use crate::{deploys, errors, reviewers};
 
-/// Which part of Baton a subcommand belongs to (also the help topics).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Topic {
-    General,
-    Reviewers,
-    Deploys,
-    Errors,
+pub use crate::subcommand::{CommandSpec, Topic, UsageError};
+
+/// Every subcommand, by a typed name: the feature and its own name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CommandName {
+    Help,
+    Reviewers(reviewers::Name),
+    Deploys(deploys::Name),
+    Errors(errors::Name),
 }
 
-impl Topic {
-    pub const ALL: [Topic; 4] = [
-        Topic::General,
-        Topic::Reviewers,
-        Topic::Deploys,
-        Topic::Errors,
-    ];
-
-    pub fn name(self) -> &'static str {
+impl CommandName {
+    /// The help topic (the feature) it belongs to.
+    pub fn topic(self) -> Topic {
         match self {
-            Topic::General => "general",
-            Topic::Reviewers => "reviewers",
-            Topic::Deploys => "deploys",
-            Topic::Errors => "errors",
+            CommandName::Help => Topic::General,
+            CommandName::Reviewers(_) => Topic::Reviewers,
+            CommandName::Deploys(_) => Topic::Deploys,
+            CommandName::Errors(_) => Topic::Errors,
         }
-    }
-}
-
-/// One subcommand: its words, its arguments, one line of help, and a full
-/// example that must parse (checked by a test).
-#[derive(Debug, Clone, Copy)]
-pub struct CommandSpec {
-    /// The words that name it, e.g. `"reviewers add"`.
-    pub name: &'static str,
-    /// The argument synopsis, e.g. `"<github-login> [<@U…>]"`.
-    pub args: &'static str,
-    pub summary: &'static str,
-    pub topic: Topic,
-    /// Only `BATON_ADMINS` may run it (when that list is not empty).
-    pub admin_only: bool,
-    /// A complete, valid invocation (without the leading `/baton`).
-    pub example: &'static str,
-}
-
-impl CommandSpec {
-    /// `"/baton reviewers add <github-login> [<@U…>]"`.
-    pub fn usage(&self) -> String {
-        if self.args.is_empty() {
-            format!("/baton {}", self.name)
-        } else {
-            format!("/baton {} {}", self.name, self.args)
-        }
-    }
-}
-
-/// A malformed command: what was wrong, and the usage line to show.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UsageError {
-    pub message: String,
-    pub usage: Option<String>,
-}
-
-impl UsageError {
-    pub fn new(message: impl Into<String>) -> Self {
-        UsageError {
-            message: message.into(),
-            usage: None,
-        }
-    }
-
-    pub fn for_spec(spec: &CommandSpec, message: impl Into<String>) -> Self {
-        UsageError {
-            message: message.into(),
-            usage: Some(spec.usage()),
-        }
-    }
-
-    /// The ephemeral text shown to the person who typed the command. The
-    /// message may quote their words: all of it is escaped, so a usage
-    /// placeholder like `<environment>` shows as written.
-    pub fn to_text(&self) -> Mrkdwn {
-        let message = Mrkdwn::text_cut(&self.message, 1_000);
-        match &self.usage {
-            Some(usage) => mrkdwn!(":warning: {}\nUsage: `{}`", message, usage),
-            None => mrkdwn!(":warning: {}", message),
-        }
-    }
-}
-
-impl std::fmt::Display for UsageError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.to_text().as_str())
     }
 }
 
@@ -109,8 +40,8 @@ pub const GENERAL_COMMANDS: &[CommandSpec] = &[CommandSpec {
     name: "help",
     args: "[reviewers|deploys|errors]",
     summary: "List every subcommand, or those of one topic",
-    topic: Topic::General,
     admin_only: false,
+    read_only: true,
     example: "help reviewers",
 }];
 
@@ -124,24 +55,62 @@ pub enum Command {
 }
 
 impl Command {
-    /// Does this command change configuration (and so need an admin)?
-    pub fn admin_only(&self) -> bool {
+    /// Its typed name.
+    pub fn name(&self) -> CommandName {
         match self {
-            Command::Help { .. } => false,
-            Command::Reviewers(c) => c.admin_only(),
-            Command::Deploys(c) => c.admin_only(),
-            Command::Errors(c) => c.admin_only(),
+            Command::Help { .. } => CommandName::Help,
+            Command::Reviewers(c) => CommandName::Reviewers(c.name()),
+            Command::Deploys(c) => CommandName::Deploys(c.name()),
+            Command::Errors(c) => CommandName::Errors(c.name()),
         }
     }
+
+    /// Its entry in the command table (`None` cannot happen: a test checks
+    /// that every name has one).
+    pub fn spec(&self) -> Option<&'static CommandSpec> {
+        let name = self.name();
+        all_commands()
+            .find(|(n, _)| *n == name)
+            .map(|(_, spec)| spec)
+    }
+
+    /// Does this command change configuration (and so need an admin)?
+    pub fn admin_only(&self) -> bool {
+        self.spec().is_none_or(|spec| spec.admin_only)
+    }
+
+    /// Does it only read state (no change, no message)?
+    pub fn read_only(&self) -> bool {
+        self.spec().is_some_and(|spec| spec.read_only)
+    }
+}
+
+/// Every subcommand Baton knows with its typed name, in help order.
+pub fn all_commands() -> impl Iterator<Item = (CommandName, &'static CommandSpec)> {
+    let named = |name: CommandName, spec: &'static CommandSpec| (name, spec);
+    GENERAL_COMMANDS
+        .iter()
+        .map(move |spec| named(CommandName::Help, spec))
+        .chain(
+            reviewers::COMMANDS
+                .iter()
+                .map(|(name, spec)| (CommandName::Reviewers(*name), spec)),
+        )
+        .chain(
+            deploys::COMMANDS
+                .iter()
+                .map(|(name, spec)| (CommandName::Deploys(*name), spec)),
+        )
+        .chain(
+            errors::COMMANDS
+                .iter()
+                .map(|(name, spec)| (CommandName::Errors(*name), spec)),
+        )
 }
 
 /// Every subcommand Baton knows, in help order.
 pub fn all_specs() -> impl Iterator<Item = &'static CommandSpec> {
-    GENERAL_COMMANDS
-        .iter()
-        .chain(reviewers::COMMANDS)
-        .chain(deploys::COMMANDS)
-        .chain(errors::COMMANDS)
+    all_commands().map(|(_, spec)| spec)
 }
 
 /// Parse the text after `/baton`.
@@ -150,8 +119,8 @@ pub fn parse(text: &str) -> Result<Command, UsageError> {
     if words.is_empty() {
         return Ok(Command::Help { topic: None });
     }
-    let spec = all_specs()
-        .filter(|spec| {
+    let found = all_commands()
+        .filter(|(_, spec)| {
             let name_words: Vec<&str> = spec.name.split(' ').collect();
             words.len() >= name_words.len()
                 && name_words
@@ -159,16 +128,18 @@ pub fn parse(text: &str) -> Result<Command, UsageError> {
                     .zip(&words)
                     .all(|(a, b)| a.eq_ignore_ascii_case(b))
         })
-        .max_by_key(|spec| spec.name.len());
-    let Some(spec) = spec else {
+        .max_by_key(|(_, spec)| spec.name.len());
+    let Some((name, spec)) = found else {
         return Err(unknown_command(&words));
     };
     let args = &words[spec.name.split(' ').count()..];
-    match spec.topic {
-        Topic::General => parse_help(spec, args),
-        Topic::Reviewers => reviewers::parse_args(spec.name, args).map(Command::Reviewers),
-        Topic::Deploys => deploys::parse_args(spec.name, args).map(Command::Deploys),
-        Topic::Errors => errors::parse_args(spec.name, args).map(Command::Errors),
+    match name {
+        CommandName::Help => parse_help(spec, args),
+        CommandName::Reviewers(name) => {
+            reviewers::parse_args(name, spec, args).map(Command::Reviewers)
+        }
+        CommandName::Deploys(name) => deploys::parse_args(name, spec, args).map(Command::Deploys),
+        CommandName::Errors(name) => errors::parse_args(name, spec, args).map(Command::Errors),
     }
 }
 
@@ -225,7 +196,10 @@ pub fn help_text(topic: Option<Topic>) -> Mrkdwn {
         if topic.is_some_and(|wanted| wanted != t) {
             continue;
         }
-        let specs: Vec<_> = all_specs().filter(|s| s.topic == t).collect();
+        let specs: Vec<_> = all_commands()
+            .filter(|(name, _)| name.topic() == t)
+            .map(|(_, spec)| spec)
+            .collect();
         if specs.is_empty() {
             continue;
         }
@@ -245,7 +219,7 @@ mod tests {
 
     #[test]
     fn every_example_parses_to_its_own_topic() {
-        for spec in all_specs() {
+        for (name, spec) in all_commands() {
             let parsed = parse(spec.example).unwrap_or_else(|e| {
                 panic!("example `{}` of `{}` fails: {e}", spec.example, spec.name)
             });
@@ -255,7 +229,9 @@ mod tests {
                 Command::Deploys(_) => Topic::Deploys,
                 Command::Errors(_) => Topic::Errors,
             };
-            assert_eq!(topic, spec.topic, "example of `{}`", spec.name);
+            assert_eq!(topic, name.topic(), "example of `{}`", spec.name);
+            assert_eq!(parsed.name(), name, "example of `{}`", spec.name);
+            assert!(std::ptr::eq(parsed.spec().unwrap(), spec), "{}", spec.name);
             assert!(
                 spec.example.starts_with(spec.name),
                 "example of `{}` must start with its name",
@@ -277,15 +253,49 @@ mod tests {
     fn topic_help_lists_only_that_topic() {
         for topic in Topic::ALL {
             let help = help_text(Some(topic));
-            for spec in all_specs() {
+            for (name, spec) in all_commands() {
                 assert_eq!(
                     help.contains(Mrkdwn::text(&spec.usage()).as_str()),
-                    spec.topic == topic,
+                    name.topic() == topic,
                     "{}",
                     spec.name
                 );
             }
         }
+    }
+
+    #[test]
+    fn each_name_and_each_word_list_is_in_the_table_once() {
+        let all: Vec<_> = all_commands().collect();
+        for (i, (name, spec)) in all.iter().enumerate() {
+            for (other_name, other) in &all[i + 1..] {
+                assert_ne!(name, other_name, "`{}` and `{}`", spec.name, other.name);
+                assert_ne!(spec.name, other.name);
+            }
+        }
+    }
+
+    #[test]
+    fn read_only_commands_are_not_admin_only() {
+        for spec in all_specs().filter(|s| s.read_only) {
+            assert!(!spec.admin_only, "{}", spec.name);
+        }
+        let read_only: Vec<&str> = all_specs()
+            .filter(|s| s.read_only)
+            .map(|s| s.name)
+            .collect();
+        assert_eq!(
+            read_only,
+            [
+                "help",
+                "reviewers list",
+                "next",
+                "stats",
+                "deploys list",
+                "locks",
+                "errors list"
+            ]
+        );
     }
 
     #[test]

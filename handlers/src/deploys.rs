@@ -13,12 +13,14 @@
 //! - [`hook`]: validation of the CI hook's JSON body;
 //! - [`update`]: [`DeployStatus`] and the normalized [`DeployUpdate`];
 //! - [`watch`]: which channels watch which repos, services and environments;
-//! - [`record`]: the stored state of one deploy and [`on_update`];
+//! - [`record`]: the stored state of one deploy;
+//! - [`decide`]: [`on_update`], which folds an update into it;
 //! - [`render`]: message text, Block Kit and the failure log tail;
 //! - [`lock`]: deploy locks, expiry and their JSON status;
 //! - [`commands`]: the `/baton` subcommands of this feature.
 
 pub mod commands;
+pub mod decide;
 pub mod hook;
 pub mod lock;
 pub mod record;
@@ -27,12 +29,13 @@ pub mod update;
 pub mod watch;
 
 pub use commands::{
-    execute, parse_args, Command, CommandContext, CommandOutcome, DeploySnapshot, StateChange,
+    execute, parse_args, Command, CommandOutcome, DeploySnapshot, Name, Policy, StateChange,
     COMMANDS,
 };
+pub use decide::{message_key, on_update, DeployOutcome};
 pub use hook::{parse_hook, DeployHook, HookError, HookStatus};
 pub use lock::{active_lock, format_rfc3339, is_production, lock_key, lock_status_json, Lock};
-pub use record::{message_key, on_update, DeployOutcome, DeployRecord, LockedDeploy};
+pub use record::{DeployRecord, LockedDeploy};
 pub use update::{DeploySource, DeployStatus, DeployUpdate};
 pub use watch::{channels_for, DeployTarget, DeployWatch};
 

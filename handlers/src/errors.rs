@@ -11,7 +11,8 @@
 //!    [`Route::rate_keys`], and the mute and resolved records of the
 //!    fingerprint; call [`on_report`]; apply its [`Outcome`].
 //!
-//! And every 10–30 seconds, [`tick`] with the groups and rates that are due.
+//! And every few seconds (the server's `TICK_EVERY`, 5 s), [`tick`] with
+//! the groups and rates that are due.
 //! Windows live in redb, so a restart neither loses a digest nor repeats a
 //! post: the first tick after it closes what came due meanwhile.
 //!
@@ -33,9 +34,9 @@ pub mod state;
 #[cfg(test)]
 mod tests;
 
-pub use commands::{parse_args, Command, Filters, UnsubscribeTarget, COMMANDS};
+pub use commands::{parse_args, Command, Filters, Name, UnsubscribeTarget, COMMANDS};
 pub use decide::{
-    execute, on_button, on_report, route, tick, CompiledSubscriptions, Delivery, Invocation, Route,
+    execute, on_button, on_report, route, tick, CompiledSubscriptions, Delivery, Route,
 };
 pub use fingerprint::{fingerprint, normalize_message};
 pub use render::{ACTION_MUTE, ACTION_RESOLVE};

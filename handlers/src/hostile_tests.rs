@@ -11,11 +11,12 @@
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-use crate::deploys::{self, CommandContext, DeploySnapshot, DeployUpdate, Lock};
-use crate::errors::{self, CompiledSubscriptions, Invocation, Policy, Snapshot};
+use crate::deploys::{self, DeploySnapshot, DeployUpdate, Lock};
+use crate::errors::{self, CompiledSubscriptions, Policy, Snapshot};
 use crate::github::{PullRequestEvent, PullRequestReviewEvent};
 use crate::onboarding::{mention_reply, ChannelSetup};
 use crate::reviewers::{self, CommandInput, People, Pool};
+use crate::Caller;
 use crate::{command, Mrkdwn, Outbound, UnixTime};
 
 #[path = "../../tests/common/slack_rules.rs"]
@@ -143,7 +144,7 @@ proptest! {
         {
             let Ok(command::Command::Errors(cmd)) = command::parse(text) else { panic!("{text}") };
             let channel = format!("C{i}");
-            let by = Invocation { channel: &channel, user: "U1" };
+            let by = Caller::new("U1", &channel);
             let snapshot = Snapshot { subscriptions: &subscriptions, groups: &[], rates: &[], mutes: &[], resolved: &[] };
             let out = errors::execute(&cmd, &by, &snapshot, NOW);
             for o in &out.outbound { check_outbound(o)?; }
@@ -154,7 +155,7 @@ proptest! {
         // A subscription with a hostile regex is echoed safely, or refused safely.
         match command::parse(&format!("errors subscribe match={pattern}")) {
             Ok(command::Command::Errors(cmd)) => {
-                let by = Invocation { channel: "C9", user: "U1" };
+                let by = Caller::new("U1", "C9");
                 let snapshot = Snapshot { subscriptions: &subscriptions, groups: &[], rates: &[], mutes: &[], resolved: &[] };
                 let out = errors::execute(&cmd, &by, &snapshot, NOW);
                 check_reply(out.reply.as_ref().unwrap())?;
@@ -216,13 +217,13 @@ proptest! {
             if let Some(r) = out.record { record = Some(r); }
         }
         // Locks and their announcements quote the reason and environment.
-        let ctx = CommandContext::new("U2", "C1");
+        let ctx = Caller::new("U2", "C1");
         let snapshot = DeploySnapshot { watches: &[], locks: std::slice::from_ref(&lock) };
         for text in ["locks".to_string(), format!("unlock {}", environment.split_whitespace().next().unwrap_or("x")),
                      format!("lock qa for 1h {reason}")] {
             match command::parse(&text) {
                 Ok(command::Command::Deploys(cmd)) => {
-                    let out = deploys::execute(&cmd, &ctx, snapshot, NOW);
+                    let out = deploys::execute(&cmd, &ctx, &deploys::Policy::default(), snapshot, NOW);
                     check_reply(&out.reply)?;
                     for o in &out.outbound { check_outbound(o)?; }
                 }
@@ -267,8 +268,9 @@ proptest! {
         for text in ["reviewers list".to_string(), format!("reviewers watch {words}"),
                      format!("reviewers add {login}"), format!("away {words}"),
                      format!("reviewers remove {login}"), "reviewers stats".to_string(), words.clone()] {
+            let caller = Caller::new("U1", "C1");
             let input = CommandInput {
-                caller: "U1", channel: "C1", now: NOW, pools: &pools, people: &people,
+                caller: &caller, now: NOW, pools: &pools, people: &people,
                 pull_request: None, existing_assignment: None, history: &[],
             };
             match command::parse(&text) {

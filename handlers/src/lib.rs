@@ -6,6 +6,8 @@
 //! returns (state changes and [`Outbound`] items) in one redb transaction.
 
 pub mod blocks;
+pub mod buttons;
+pub mod caller;
 pub mod command;
 pub mod deploys;
 pub mod errors;
@@ -13,15 +15,19 @@ pub mod github;
 pub mod mrkdwn;
 pub mod onboarding;
 pub mod outbound;
+pub mod outcome;
 pub mod reviewers;
 pub mod slack;
+pub mod subcommand;
 pub mod text;
 
 #[cfg(test)]
 mod hostile_tests;
 
+pub use caller::Caller;
 pub use mrkdwn::Mrkdwn;
 pub use outbound::{MessageKey, Outbound};
+pub use outcome::Outcome;
 
 /// Seconds since the Unix epoch, as passed in by the caller.
 pub type UnixTime = i64;

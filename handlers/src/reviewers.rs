@@ -9,22 +9,23 @@
 //! * [`pool`]: the pool record, people, and the picking rules.
 //! * [`assignment`]: one pull request's assignment and its Slack message.
 //! * [`events`]: GitHub deliveries and button presses.
-//! * [`commands`]: the subcommands' table, parsing and execution.
+//! * [`commands`]: the subcommands' table and parsing.
+//! * [`execute`]: what running each subcommand decides.
 
 pub mod assignment;
 pub mod commands;
 pub mod events;
+pub mod execute;
 pub mod pool;
 
 pub use assignment::{
     message_key, AssignedReviewer, Assignment, Closed, ReviewStatus, PASS_ACTION_ID,
     REASSIGN_ACTION_ID,
 };
-pub use commands::{
-    execute, parse_args, AwayChange, Command, CommandInput, CommandOutcome, MappingChange, COMMANDS,
-};
+pub use commands::{parse_args, Command, Name, COMMANDS};
 pub use events::{
     assign_pull_request, on_button, on_pull_request, on_pull_request_review, parse_button,
     ButtonPress, EventOutcome, ReviewerButton,
 };
+pub use execute::{execute, AwayChange, CommandInput, CommandOutcome, MappingChange};
 pub use pool::{pool_for_repo, Away, Member, Mode, People, Pool};

@@ -9,8 +9,8 @@
 //! caller's one write transaction.
 
 use baton_handlers::deploys::{
-    self as decide, channels_for, execute, lock_status_json, on_update, Command, CommandContext,
-    DeploySnapshot, DeployUpdate, StateChange,
+    self as decide, channels_for, execute, lock_status_json, on_update, Command, DeploySnapshot,
+    DeployUpdate, Policy, StateChange,
 };
 use baton_handlers::github::GithubEvent;
 use baton_handlers::Mrkdwn;
@@ -131,16 +131,14 @@ pub fn on_command(
 ) -> Result<Mrkdwn> {
     let watches = tx.deploy_watches()?;
     let locks = tx.deploy_locks()?;
-    let command_ctx = CommandContext {
-        user_id: caller.user.clone(),
-        channel_id: caller.channel.clone(),
+    let policy = Policy {
         lock_default_secs: ctx.lock_default_secs,
     };
     let snapshot = DeploySnapshot {
         watches: &watches,
         locks: &locks,
     };
-    let outcome = execute(&cmd, &command_ctx, snapshot, now);
+    let outcome = execute(&cmd, caller, &policy, snapshot, now);
     for change in &outcome.changes {
         match change {
             StateChange::PutWatch(w) => tx.put_deploy_watch(w)?,

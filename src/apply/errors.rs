@@ -8,7 +8,8 @@
 //! Cost per report (it runs on the single writer thread): the body is parsed
 //! and fingerprinted before the writer sees it; inside, the subscriptions are
 //! read (a small table) and routed with filters compiled once and kept in
-//! [`COMPILED`] until the subscriptions change; then only the matched
+//! [`CompiledRoutes`] (owned by the server's state) until the subscriptions
+//! change; then only the matched
 //! groups, the matched channels' rate records and the fingerprint's mute
 //! and resolved records are read.
 //!
@@ -20,17 +21,16 @@
 use baton_handlers::Mrkdwn;
 use std::sync::Mutex;
 
+use baton_handlers::buttons::ErrorButton;
 use baton_handlers::errors::dsn::{self, DsnChange, NewKey, SentryKey};
 use baton_handlers::errors::envelope::normalize_event_id;
 use baton_handlers::errors::{
-    self as decide, Change, CompiledSubscriptions, ErrorReport, Invocation, Outcome, Policy,
-    Record, Snapshot,
+    self as decide, Change, CompiledSubscriptions, ErrorReport, Outcome, Policy, Snapshot,
 };
 use baton_handlers::errors::{Command, Mode};
 use baton_handlers::slack::BlockAction;
 use baton_handlers::text::format_duration;
 use baton_handlers::UnixTime;
-use baton_state::errors::table;
 use baton_state::{Result, Tx};
 use serde_json::{json, Value};
 
@@ -39,8 +39,29 @@ use super::{Caller, Context};
 /// Most due groups one tick closes (the rest wait for the next tick).
 const TICK_GROUPS: usize = 5_000;
 
-/// The compiled subscriptions, rebuilt when the stored ones differ.
-static COMPILED: Mutex<Option<CompiledSubscriptions>> = Mutex::new(None);
+/// The subscriptions' filters, compiled once and kept (in the server's
+/// state, shared through [`Context::error_routes`]) until the stored
+/// subscriptions differ from those they were built from.
+#[derive(Default)]
+pub struct CompiledRoutes(Mutex<Option<CompiledSubscriptions>>);
+
+impl CompiledRoutes {
+    /// Route a fingerprinted report through `subscriptions`, compiling them
+    /// again only if they changed since the last report.
+    fn route(&self, subscriptions: &[decide::Subscription], report: &Report) -> decide::Route {
+        let mut cache = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let compiled = match cache.take() {
+            Some(c) if c.is_built_from(subscriptions) => c,
+            _ => CompiledSubscriptions::new(subscriptions),
+        };
+        let route = compiled.route_fingerprinted(&report.report, report.fingerprint.clone());
+        *cache = Some(compiled);
+        route
+    }
+}
 
 /// A validated `/hooks/errors` body, already fingerprinted.
 pub struct Report {
@@ -127,7 +148,7 @@ fn on_dsn_command(
     tx: &mut Tx<'_>,
     cmd: &Command,
     service: &str,
-    by: &Invocation,
+    by: &Caller,
     ctx: &Context,
     now: UnixTime,
 ) -> Result<Mrkdwn> {
@@ -169,25 +190,9 @@ fn policy(ctx: &Context) -> Policy {
 fn store(tx: &mut Tx<'_>, outcome: Outcome, now: UnixTime) -> Result<Option<Mrkdwn>> {
     for change in outcome.changes {
         match change {
-            Change::Put(Record::Group(group)) => tx.put_error_group(&group)?,
-            Change::Put(record) => {
-                let key = record.key();
-                match &record {
-                    Record::Subscription(r) => tx.put_json(table(record.table()), &key, r)?,
-                    Record::Mute(r) => tx.put_json(table(record.table()), &key, r)?,
-                    Record::Resolved(r) => tx.put_json(table(record.table()), &key, r)?,
-                    Record::Rate(r) => tx.put_json(table(record.table()), &key, r)?,
-                    Record::Group(_) => unreachable!("groups are stored above"),
-                }
-            }
-            Change::Remove {
-                table: decide::Table::Groups,
-                key,
-            } => {
-                tx.remove_error_group(&key)?;
-            }
-            Change::Remove { table: t, key } => {
-                tx.remove(table(t), &key)?;
+            Change::Put(record) => tx.put_error_record(&record)?,
+            Change::Remove { table, key } => {
+                tx.remove_error_record(table, &key)?;
             }
         }
     }
@@ -201,18 +206,7 @@ fn store(tx: &mut Tx<'_>, outcome: Outcome, now: UnixTime) -> Result<Option<Mrkd
 /// the channels it went to.
 pub fn on_report(tx: &mut Tx<'_>, report: &Report, ctx: &Context, now: UnixTime) -> Result<Value> {
     let subscriptions = tx.error_subscriptions()?;
-    let route = {
-        let mut cache = COMPILED
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let compiled = match cache.take() {
-            Some(c) if c.is_built_from(&subscriptions) => c,
-            _ => CompiledSubscriptions::new(&subscriptions),
-        };
-        let route = compiled.route_fingerprinted(&report.report, report.fingerprint.clone());
-        *cache = Some(compiled);
-        route
-    };
+    let route = ctx.error_routes.route(&subscriptions, report);
     let channels: Vec<&str> = route
         .deliveries
         .iter()
@@ -259,12 +253,9 @@ pub fn on_command(
     ctx: &Context,
     now: UnixTime,
 ) -> Result<Mrkdwn> {
-    let by = Invocation {
-        channel: &caller.channel,
-        user: &caller.user,
-    };
+    let by = caller;
     if let Command::Dsn { service } | Command::RevokeDsn { service } = &cmd {
-        return on_dsn_command(tx, &cmd, service, &by, ctx, now);
+        return on_dsn_command(tx, &cmd, service, by, ctx, now);
     }
     let subscriptions;
     let mut mutes = Vec::new();
@@ -288,13 +279,14 @@ pub fn on_command(
         resolved: &resolved,
         ..Snapshot::default()
     };
-    let outcome = decide::execute(&cmd, &by, &snapshot, now);
+    let outcome = decide::execute(&cmd, by, &snapshot, now);
     Ok(store(tx, outcome, now)?.unwrap_or_default())
 }
 
 /// A "Mute 1h" or "Resolve" button on an error message.
 pub fn on_button(
     tx: &mut Tx<'_>,
+    button: ErrorButton,
     action: &BlockAction,
     ctx: &Context,
     now: UnixTime,
@@ -311,22 +303,21 @@ pub fn on_button(
         mutes: &mutes,
         ..Snapshot::default()
     };
-    let Some(outcome) = decide::on_button(
-        &action.action_id,
+    let outcome = decide::on_button(
+        button,
         &action.value,
         &action.user,
         channel,
         &snapshot,
         &policy(ctx),
         now,
-    ) else {
-        return Ok(None);
-    };
+    );
     store(tx, outcome, now)
 }
 
 /// Close the windows that ended and send their updates and digests; post
-/// held summaries; drop expired mutes. Called every few seconds.
+/// held summaries; drop expired mutes. Called every `TICK_EVERY` (5 s,
+/// `src/server.rs`).
 pub fn tick(tx: &mut Tx<'_>, ctx: &Context, now: UnixTime) -> Result<()> {
     let groups = tx.due_error_groups(now, TICK_GROUPS)?;
     let rates = tx.all_error_rates()?;
@@ -345,8 +336,8 @@ pub fn tick(tx: &mut Tx<'_>, ctx: &Context, now: UnixTime) -> Result<()> {
     Ok(())
 }
 
-/// The error subscriptions of `channel`, one line each, for the help text.
-// Not called yet: the `@baton help` answer will list these (remove the allow then).
+/// The error subscriptions of `channel`, one line each, for the `@baton`
+/// help (called by `apply::onboarding`).
 pub fn channel_subscriptions(tx: &Tx<'_>, channel: &str) -> Result<Vec<String>> {
     let mut mine: Vec<_> = tx
         .error_subscriptions()?

@@ -8,6 +8,7 @@ pub mod errors;
 pub mod onboarding;
 pub mod reviewers;
 
+use baton_handlers::buttons::Button;
 use baton_handlers::command::Command;
 use baton_handlers::github::GithubEvent;
 use baton_handlers::slack::{BlockAction, SlackEvent};
@@ -15,7 +16,8 @@ use baton_handlers::Mrkdwn;
 use baton_handlers::UnixTime;
 use baton_state::{Result, Tx};
 
-/// The settings decisions need, copied out of the config per request.
+/// The settings decisions need, copied out of the config per request, and
+/// the server's compiled error routes.
 #[derive(Debug, Clone)]
 pub struct Context {
     pub admins: Vec<String>,
@@ -25,14 +27,12 @@ pub struct Context {
     pub error_channel_cap: u32,
     /// `BATON_PUBLIC_URL`: the host of the Sentry DSNs.
     pub public_url: Option<String>,
+    /// The error subscriptions' compiled filters, shared by every request
+    /// of one server (see [`errors::CompiledRoutes`]).
+    pub error_routes: std::sync::Arc<errors::CompiledRoutes>,
 }
 
-/// Who typed a slash command, and where.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub user: String,
-    pub channel: String,
-}
+pub use baton_handlers::Caller;
 
 /// A verified GitHub event (already deduplicated).
 pub fn github_event(
@@ -84,11 +84,10 @@ pub fn button(
     ctx: &Context,
     now: UnixTime,
 ) -> Result<Option<Mrkdwn>> {
-    let feature = action.action_id.split('_').next().unwrap_or_default();
-    match feature {
-        "reviewers" => reviewers::on_button(tx, action, ctx, now),
-        "errors" => errors::on_button(tx, action, ctx, now),
-        _ => {
+    match Button::from_action_id(&action.action_id) {
+        Some(Button::Reviewers(button)) => reviewers::on_button(tx, button, action, ctx, now),
+        Some(Button::Errors(button)) => errors::on_button(tx, button, action, ctx, now),
+        None => {
             tracing::debug!(action_id = %action.action_id, "button not handled; ignored");
             Ok(None)
         }

@@ -11,7 +11,7 @@
 
 use baton_handlers::github::{PullRequestEvent, PullRequestReviewEvent};
 use baton_handlers::reviewers::{
-    self as decide, AwayChange, Command, CommandInput, EventOutcome, Pool,
+    self as decide, AwayChange, Command, CommandInput, EventOutcome, Pool, ReviewerButton,
 };
 use baton_handlers::slack::BlockAction;
 use baton_handlers::Mrkdwn;
@@ -129,8 +129,7 @@ pub fn on_command(
         _ => Vec::new(),
     };
     let input = CommandInput {
-        caller: &caller.user,
-        channel: &caller.channel,
+        caller,
         now,
         pools: &pools,
         people: &people,
@@ -172,12 +171,13 @@ pub fn on_command(
 /// A press of "Reassign" or "Can't review"; returns the presser's note.
 pub fn on_button(
     tx: &mut Tx<'_>,
+    button: ReviewerButton,
     action: &BlockAction,
     _ctx: &Context,
     now: UnixTime,
 ) -> Result<Option<Mrkdwn>> {
-    let Some(press) = decide::parse_button(&action.action_id, &action.value) else {
-        tracing::debug!(action_id = %action.action_id, "not a reviewers button; ignored");
+    let Some(press) = decide::parse_button(button, &action.value) else {
+        tracing::debug!(value = %action.value, "reviewers button names no pull request; ignored");
         return Ok(None);
     };
     let Some(assignment) = tx.review_assignment(&press.repo, press.number)? else {
@@ -196,9 +196,9 @@ pub fn on_button(
     store(tx, outcome, now)
 }
 
-/// What `channel`'s pool is set up for, for the `@baton` help: the
-/// repositories it watches and how many reviewers it has.
-// Until `apply::onboarding::channel_setup` calls it (not this module's file).
+/// What `channel`'s pool is set up for, for the `@baton` help (called by
+/// `apply::onboarding`): the repositories it watches and how many reviewers
+/// it has.
 pub fn channel_setup(tx: &Tx<'_>, channel: &str) -> Result<(Vec<String>, usize)> {
     Ok(tx
         .reviewer_pool(channel)?

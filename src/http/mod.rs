@@ -45,6 +45,9 @@ pub struct AppState {
     pub refusals: Arc<refusals::RefusalLog>,
     /// Client connections open now.
     pub connections: Arc<connections::OpenConnections>,
+    /// The error subscriptions' filters, compiled once per change of the
+    /// subscriptions and shared by every report.
+    pub error_routes: Arc<apply::errors::CompiledRoutes>,
 }
 
 impl AppState {
@@ -61,6 +64,7 @@ impl AppState {
             error_window_secs: self.config.error_window_secs,
             error_channel_cap: self.config.error_channel_cap,
             public_url: self.config.public_url.clone(),
+            error_routes: self.error_routes.clone(),
         }
     }
 }

@@ -7,7 +7,7 @@
 //! group key. [`Tx::put_error_group`] and [`Tx::remove_error_group`] keep
 //! it in step with `error_groups`; nothing else writes either table.
 
-use baton_handlers::errors::{ChannelRate, Group, Mute, Resolved, Subscription, Table};
+use baton_handlers::errors::{ChannelRate, Group, Mute, Record, Resolved, Subscription, Table};
 use redb::{ReadableTable, TableDefinition};
 
 use crate::{JsonTable, Result, Tx, UnixTime};
@@ -20,8 +20,8 @@ pub const RATES: JsonTable = TableDefinition::new("error_rates");
 /// `"{due_at:020}/{group key}"` → group key (JSON string).
 pub const DUE: JsonTable = TableDefinition::new("error_due");
 
-/// The redb table of a handlers' [`Table`].
-pub fn table(t: Table) -> JsonTable {
+/// Where each kind of record ([`Table`]) is stored.
+fn table(t: Table) -> JsonTable {
     match t {
         Table::Subscriptions => SUBSCRIPTIONS,
         Table::Groups => GROUPS,
@@ -94,6 +94,27 @@ impl Tx<'_> {
         self.get_json(RESOLVED, fingerprint)
     }
 
+    /// Insert or replace any record of the feature under its key (a group
+    /// also moves its due-index entry).
+    pub fn put_error_record(&mut self, record: &Record) -> Result<()> {
+        match record {
+            Record::Group(group) => self.put_error_group(group),
+            Record::Subscription(r) => self.put_json(SUBSCRIPTIONS, &r.key(), r),
+            Record::Mute(r) => self.put_json(MUTES, &r.key(), r),
+            Record::Resolved(r) => self.put_json(RESOLVED, &r.key(), r),
+            Record::Rate(r) => self.put_json(RATES, &r.key(), r),
+        }
+    }
+
+    /// Remove the record of kind `kind` under `key` (a group with its
+    /// due-index entry). Returns whether it existed.
+    pub fn remove_error_record(&mut self, kind: Table, key: &str) -> Result<bool> {
+        match kind {
+            Table::Groups => self.remove_error_group(key),
+            other => self.remove(table(other), key),
+        }
+    }
+
     /// Insert or replace a group, moving its due-index entry.
     pub fn put_error_group(&mut self, group: &Group) -> Result<()> {
         let key = group.key();
@@ -151,5 +172,20 @@ impl Tx<'_> {
             }
         }
         Ok(groups)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use redb::TableHandle;
+
+    #[test]
+    fn each_kind_of_record_has_its_table() {
+        assert_eq!(table(Table::Groups).name(), "error_groups");
+        assert_eq!(table(Table::Subscriptions).name(), "error_subscriptions");
+        assert_eq!(table(Table::Mutes).name(), "error_mutes");
+        assert_eq!(table(Table::Resolved).name(), "error_resolved");
+        assert_eq!(table(Table::Rates).name(), "error_rates");
     }
 }

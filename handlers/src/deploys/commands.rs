@@ -1,71 +1,103 @@
 //! The `/baton` subcommands of the deploys feature: `deploys watch`,
 //! `deploys unwatch`, `deploys list`, `lock`, `unlock` and `locks`. Parsing
 //! ([`parse_args`]) and deciding ([`execute`]) are both pure; the caller
-//! checks [`Command::admin_only`] before executing.
+//! checks the admin right of the command's entry in [`COMMANDS`] before
+//! executing.
 
 use super::lock::{
     active_lock, lock_key, Lock, DEFAULT_LOCK_SECS, MAX_LOCK_SECS, MAX_REASON_CHARS,
 };
 use super::watch::{DeployTarget, DeployWatch};
-use crate::command::{CommandSpec, Topic, UsageError};
+use crate::caller::Caller;
 use crate::mrkdwn;
 use crate::mrkdwn::Mrkdwn;
 use crate::outbound::Outbound;
+use crate::subcommand::{CommandSpec, UsageError};
 use crate::text::{format_datetime, format_duration, parse_duration, parse_repo_pattern};
 use crate::UnixTime;
 
 const TARGET_ARGS: &str = "<owner/repo|owner/*|service> [environment] [workflow=<name or file>]";
 
+/// The typed names of this feature's subcommands; [`COMMANDS`] gives each
+/// its words, help and rights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Name {
+    Watch,
+    Unwatch,
+    List,
+    Lock,
+    Unlock,
+    Locks,
+}
+
 /// The `/baton` subcommands of this feature.
-pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec {
+pub const COMMANDS: &[(Name, CommandSpec)] = &[
+    (
+        Name::Watch,
+        CommandSpec {
         name: "deploys watch",
         args: TARGET_ARGS,
         summary: "Post deploys of a repo or CI service in this channel (workflow= makes that workflow's runs deploys)",
-        topic: Topic::Deploys,
         admin_only: true,
+        read_only: false,
         example: "deploys watch octo-org/octo-repo production workflow=deploy.yml",
     },
-    CommandSpec {
+    ),
+    (
+        Name::Unwatch,
+        CommandSpec {
         name: "deploys unwatch",
         args: TARGET_ARGS,
         summary: "Stop posting those deploys in this channel",
-        topic: Topic::Deploys,
         admin_only: true,
+        read_only: false,
         example: "deploys unwatch octo-org/octo-repo production",
     },
-    CommandSpec {
+    ),
+    (
+        Name::List,
+        CommandSpec {
         name: "deploys list",
         args: "",
         summary: "Show which deploys this channel watches",
-        topic: Topic::Deploys,
         admin_only: false,
+        read_only: true,
         example: "deploys list",
     },
-    CommandSpec {
+    ),
+    (
+        Name::Lock,
+        CommandSpec {
         name: "lock",
         args: "<environment> [for <duration>] [reason…]",
         summary: "Lock an environment against deploys (default 4h; e.g. for 30m, 2h, 1d)",
-        topic: Topic::Deploys,
         admin_only: false,
+        read_only: false,
         example: "lock production for 2h migrating the orders table",
     },
-    CommandSpec {
+    ),
+    (
+        Name::Unlock,
+        CommandSpec {
         name: "unlock",
         args: "<environment>",
         summary: "Release an environment's lock",
-        topic: Topic::Deploys,
         admin_only: false,
+        read_only: false,
         example: "unlock production",
     },
-    CommandSpec {
+    ),
+    (
+        Name::Locks,
+        CommandSpec {
         name: "locks",
         args: "",
         summary: "Show the environments locked now",
-        topic: Topic::Deploys,
         admin_only: false,
+        read_only: true,
         example: "locks",
     },
+    ),
 ];
 
 /// A parsed subcommand of this feature.
@@ -86,7 +118,7 @@ pub enum Command {
     Lock {
         environment: String,
         /// Seconds; `None` means the configured default
-        /// ([`CommandContext::lock_default_secs`]).
+        /// ([`Policy::lock_default_secs`]).
         duration: Option<i64>,
         reason: Option<String>,
     },
@@ -97,19 +129,34 @@ pub enum Command {
 }
 
 impl Command {
-    /// Does it change configuration (admins only)? Watches do; locks do not:
-    /// anyone about to do risky work may lock, and anyone may release a lock
-    /// whose holder is away (the release is announced, naming both).
-    pub fn admin_only(&self) -> bool {
-        matches!(self, Command::Watch { .. } | Command::Unwatch { .. })
+    /// The subcommand's typed name (its entry in [`COMMANDS`]). Watches
+    /// are admin-only; locks are not: anyone about to do risky work may
+    /// lock, and anyone may release a lock whose holder is away (the
+    /// release is announced, naming both).
+    pub fn name(&self) -> Name {
+        match self {
+            Command::Watch { .. } => Name::Watch,
+            Command::Unwatch { .. } => Name::Unwatch,
+            Command::List => Name::List,
+            Command::Lock { .. } => Name::Lock,
+            Command::Unlock { .. } => Name::Unlock,
+            Command::Locks => Name::Locks,
+        }
     }
-}
 
-fn spec(name: &str) -> &'static CommandSpec {
-    COMMANDS
-        .iter()
-        .find(|s| s.name == name)
-        .unwrap_or(&COMMANDS[0])
+    /// Its entry in [`COMMANDS`] (a test checks every name has one).
+    pub fn spec(&self) -> Option<&'static CommandSpec> {
+        let name = self.name();
+        COMMANDS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, spec)| spec)
+    }
+
+    /// Does it change configuration (admins only)? As [`COMMANDS`] says.
+    pub fn admin_only(&self) -> bool {
+        self.spec().is_none_or(|spec| spec.admin_only)
+    }
 }
 
 /// An environment name: 1–100 of letters, digits, `-`, `_`, `.`, `/`.
@@ -213,11 +260,11 @@ fn no_args(spec: &CommandSpec, args: &[&str]) -> Result<(), UsageError> {
     }
 }
 
-/// Parse the arguments of the subcommand `name` (one of [`COMMANDS`]).
-pub fn parse_args(name: &str, args: &[&str]) -> Result<Command, UsageError> {
-    let spec = spec(name);
+/// Parse the arguments of the subcommand `name`, described by `spec` (its
+/// entry in [`COMMANDS`]).
+pub fn parse_args(name: Name, spec: &CommandSpec, args: &[&str]) -> Result<Command, UsageError> {
     match name {
-        "deploys watch" => {
+        Name::Watch => {
             let (target, environment, workflow) = parse_target_args(spec, args)?;
             Ok(Command::Watch {
                 target,
@@ -225,7 +272,7 @@ pub fn parse_args(name: &str, args: &[&str]) -> Result<Command, UsageError> {
                 workflow,
             })
         }
-        "deploys unwatch" => {
+        Name::Unwatch => {
             let (target, environment, workflow) = parse_target_args(spec, args)?;
             Ok(Command::Unwatch {
                 target,
@@ -233,19 +280,16 @@ pub fn parse_args(name: &str, args: &[&str]) -> Result<Command, UsageError> {
                 workflow,
             })
         }
-        "deploys list" => no_args(spec, args).map(|()| Command::List),
-        "locks" => no_args(spec, args).map(|()| Command::Locks),
-        "unlock" => match args {
+        Name::List => no_args(spec, args).map(|()| Command::List),
+        Name::Locks => no_args(spec, args).map(|()| Command::Locks),
+        Name::Unlock => match args {
             [env] => Ok(Command::Unlock {
                 environment: parse_environment(spec, env)?,
             }),
             [] => Err(UsageError::for_spec(spec, "name the environment to unlock")),
             _ => Err(UsageError::for_spec(spec, "unlock takes one environment")),
         },
-        "lock" => parse_lock(spec, args),
-        other => Err(UsageError::new(format!(
-            "`{other}` is not a deploys command"
-        ))),
+        Name::Lock => parse_lock(spec, args),
     }
 }
 
@@ -298,23 +342,17 @@ fn parse_lock(spec: &CommandSpec, args: &[&str]) -> Result<Command, UsageError> 
     })
 }
 
-/// Who typed the command, where, and the settings a decision needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CommandContext {
-    /// Slack user id (`U…`).
-    pub user_id: String,
-    /// Slack channel id (`C…`).
-    pub channel_id: String,
+/// The settings deploy commands follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
     /// How long a lock lasts without `for <duration>` (configurable).
     pub lock_default_secs: i64,
 }
 
-impl CommandContext {
-    /// A context with the default lock length ([`DEFAULT_LOCK_SECS`], 4 hours).
-    pub fn new(user_id: impl Into<String>, channel_id: impl Into<String>) -> Self {
-        CommandContext {
-            user_id: user_id.into(),
-            channel_id: channel_id.into(),
+impl Default for Policy {
+    /// The default lock length ([`DEFAULT_LOCK_SECS`], 4 hours).
+    fn default() -> Self {
+        Policy {
             lock_default_secs: DEFAULT_LOCK_SECS,
         }
     }
@@ -365,7 +403,8 @@ impl CommandOutcome {
 /// to a non-admin.
 pub fn execute(
     cmd: &Command,
-    ctx: &CommandContext,
+    caller: &Caller,
+    policy: &Policy,
     snapshot: DeploySnapshot<'_>,
     now: UnixTime,
 ) -> CommandOutcome {
@@ -376,7 +415,7 @@ pub fn execute(
             workflow,
         } => {
             let watch = DeployWatch {
-                channel: ctx.channel_id.clone(),
+                channel: caller.channel.clone(),
                 target: target.clone(),
                 environment: environment.clone(),
                 workflow: workflow.clone(),
@@ -413,7 +452,7 @@ pub fn execute(
                 .watches
                 .iter()
                 .filter(|w| {
-                    w.channel == ctx.channel_id
+                    w.channel == caller.channel
                         && w.target.as_str().eq_ignore_ascii_case(target.as_str())
                         && same(&w.environment, environment)
                         && (workflow.is_none() || same(&w.workflow, workflow))
@@ -443,7 +482,7 @@ pub fn execute(
             let mine: Vec<String> = snapshot
                 .watches
                 .iter()
-                .filter(|w| w.channel == ctx.channel_id)
+                .filter(|w| w.channel == caller.channel)
                 .map(|w| format!("• {}", w.describe()))
                 .collect();
             if mine.is_empty() {
@@ -459,14 +498,15 @@ pub fn execute(
             duration,
             reason,
         } => lock(
-            ctx,
+            caller,
+            policy,
             snapshot,
             environment,
             *duration,
             reason.as_deref(),
             now,
         ),
-        Command::Unlock { environment } => unlock(ctx, snapshot, environment, now),
+        Command::Unlock { environment } => unlock(caller, snapshot, environment, now),
         Command::Locks => {
             let mut held: Vec<&Lock> = snapshot.locks.iter().filter(|l| l.is_active(now)).collect();
             if held.is_empty() {
@@ -504,8 +544,8 @@ fn describe_lock(l: &Lock, now: UnixTime) -> Mrkdwn {
 }
 
 /// The current channel, then every channel watching `environment`, each once.
-fn announce_to(ctx: &CommandContext, watches: &[DeployWatch], environment: &str) -> Vec<String> {
-    let mut out = vec![ctx.channel_id.clone()];
+fn announce_to(caller: &Caller, watches: &[DeployWatch], environment: &str) -> Vec<String> {
+    let mut out = vec![caller.channel.clone()];
     for w in watches.iter().filter(|w| w.covers_environment(environment)) {
         if !out.contains(&w.channel) {
             out.push(w.channel.clone());
@@ -515,7 +555,8 @@ fn announce_to(ctx: &CommandContext, watches: &[DeployWatch], environment: &str)
 }
 
 fn lock(
-    ctx: &CommandContext,
+    caller: &Caller,
+    policy: &Policy,
     snapshot: DeploySnapshot<'_>,
     environment: &str,
     duration: Option<i64>,
@@ -523,7 +564,7 @@ fn lock(
     now: UnixTime,
 ) -> CommandOutcome {
     if let Some(held) = active_lock(find_lock(snapshot, environment), now) {
-        let who = if held.by == ctx.user_id {
+        let who = if held.by == caller.user {
             mrkdwn!("You already hold the lock: ")
         } else {
             mrkdwn!("Already locked by {}: ", Mrkdwn::user(&held.by))
@@ -535,18 +576,18 @@ fn lock(
             environment
         ));
     }
-    let secs = duration.unwrap_or(if ctx.lock_default_secs > 0 {
-        ctx.lock_default_secs
+    let secs = duration.unwrap_or(if policy.lock_default_secs > 0 {
+        policy.lock_default_secs
     } else {
         DEFAULT_LOCK_SECS
     });
     let new = Lock {
         environment: environment.to_string(),
-        by: ctx.user_id.clone(),
+        by: caller.user.clone(),
         reason: reason.map(str::to_string),
         since: now,
         expires_at: now + secs,
-        channel: ctx.channel_id.clone(),
+        channel: caller.channel.clone(),
     };
     let mut text = mrkdwn!(
         "🔒 {} locked `{}` for {} (until {})",
@@ -558,7 +599,7 @@ fn lock(
     if let Some(r) = reason {
         text.push(mrkdwn!(": {}", r));
     }
-    let outbound = announce_to(ctx, snapshot.watches, environment)
+    let outbound = announce_to(caller, snapshot.watches, environment)
         .into_iter()
         .map(|c| Outbound::post(c, text.clone()))
         .collect();
@@ -575,7 +616,7 @@ fn lock(
 }
 
 fn unlock(
-    ctx: &CommandContext,
+    caller: &Caller,
     snapshot: DeploySnapshot<'_>,
     environment: &str,
     now: UnixTime,
@@ -593,17 +634,17 @@ fn unlock(
     };
     let mut text = mrkdwn!(
         "🔓 {} unlocked `{}`",
-        Mrkdwn::user(&ctx.user_id),
+        Mrkdwn::user(&caller.user),
         held.environment
     );
-    if held.by != ctx.user_id {
+    if held.by != caller.user {
         text.push(mrkdwn!(" (locked by {}", Mrkdwn::user(&held.by)));
         if let Some(r) = &held.reason {
             text.push(mrkdwn!(": {}", r));
         }
         text.push(")");
     }
-    let outbound = announce_to(ctx, snapshot.watches, environment)
+    let outbound = announce_to(caller, snapshot.watches, environment)
         .into_iter()
         .map(|c| Outbound::post(c, text.clone()))
         .collect();
@@ -617,401 +658,4 @@ fn unlock(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::command::{self, Command as Top};
-
-    /// 2026-11-23 09:00 UTC.
-    const NOW: UnixTime = 1_795_392_000 + 9 * 3600;
-
-    fn parse(text: &str) -> Result<Command, UsageError> {
-        match command::parse(text)? {
-            Top::Deploys(c) => Ok(c),
-            other => panic!("{other:?}"),
-        }
-    }
-
-    fn ctx(user: &str) -> CommandContext {
-        CommandContext::new(user, "C0OPS")
-    }
-
-    fn watches() -> Vec<DeployWatch> {
-        vec![
-            DeployWatch {
-                channel: "C0PROD".into(),
-                target: DeployTarget::Repo("octo-org/octo-repo".into()),
-                environment: Some("production".into()),
-                workflow: None,
-            },
-            DeployWatch {
-                channel: "C0STAGE".into(),
-                target: DeployTarget::Service("checkout-api".into()),
-                environment: Some("staging".into()),
-                workflow: None,
-            },
-            DeployWatch {
-                channel: "C0ALL".into(),
-                target: DeployTarget::Repo("octo-org/*".into()),
-                environment: None,
-                workflow: None,
-            },
-            DeployWatch {
-                channel: "C0OPS".into(),
-                target: DeployTarget::Repo("octo-org/octo-repo".into()),
-                environment: Some("production".into()),
-                workflow: Some("deploy.yml".into()),
-            },
-        ]
-    }
-
-    #[test]
-    fn commands_parse() {
-        assert_eq!(
-            parse("deploys watch Octo-Org/Octo-Repo production workflow=deploy.yml"),
-            Ok(Command::Watch {
-                target: DeployTarget::Repo("octo-org/octo-repo".into()),
-                environment: Some("production".into()),
-                workflow: Some("deploy.yml".into()),
-            })
-        );
-        assert_eq!(
-            parse("deploys watch checkout-api"),
-            Ok(Command::Watch {
-                target: DeployTarget::Service("checkout-api".into()),
-                environment: None,
-                workflow: None,
-            })
-        );
-        assert_eq!(
-            parse("lock production for 2h migrating the orders table"),
-            Ok(Command::Lock {
-                environment: "production".into(),
-                duration: Some(7200),
-                reason: Some("migrating the orders table".into()),
-            })
-        );
-        assert_eq!(
-            parse("lock staging"),
-            Ok(Command::Lock {
-                environment: "staging".into(),
-                duration: None,
-                reason: None,
-            })
-        );
-        assert_eq!(
-            parse("lock prod hotfix in flight"),
-            Ok(Command::Lock {
-                environment: "prod".into(),
-                duration: None,
-                reason: Some("hotfix in flight".into()),
-            })
-        );
-        assert_eq!(parse("LOCKS"), Ok(Command::Locks));
-        assert_eq!(parse("deploys list"), Ok(Command::List));
-        assert_eq!(
-            parse("unlock production"),
-            Ok(Command::Unlock {
-                environment: "production".into()
-            })
-        );
-    }
-
-    #[test]
-    fn admin_only_is_watch_and_unwatch() {
-        assert!(parse("deploys watch a/b").unwrap().admin_only());
-        assert!(parse("deploys unwatch a/b").unwrap().admin_only());
-        for c in ["deploys list", "lock prod", "unlock prod", "locks"] {
-            assert!(!parse(c).unwrap().admin_only(), "{c}");
-        }
-        for spec in COMMANDS {
-            assert_eq!(
-                spec.admin_only,
-                parse(spec.example).unwrap().admin_only(),
-                "{}",
-                spec.name
-            );
-        }
-    }
-
-    /// Each bad command → a usage error whose message has this phrase.
-    #[test]
-    fn command_parse_errors() {
-        let cases = [
-            ("deploys watch", "name a repo"),
-            ("deploys watch a/b/c", "is not `owner/repo`"),
-            (
-                "deploys watch <#C123|general>",
-                "neither `owner/repo` nor a service",
-            ),
-            ("deploys watch a/b prod staging", "one environment at most"),
-            (
-                "deploys watch checkout-api workflow=deploy.yml",
-                "needs a GitHub repo",
-            ),
-            ("deploys watch a/b workflow=", "needs a workflow name"),
-            (
-                "deploys watch a/b workflow=x workflow=y",
-                "`workflow=` once",
-            ),
-            ("deploys watch a/b pro*d", "not an environment name"),
-            ("deploys unwatch", "name a repo"),
-            ("deploys list everything", "takes no arguments"),
-            ("locks production", "takes no arguments"),
-            ("lock", "name the environment"),
-            ("lock for 2h", "name the environment first"),
-            ("lock production for", "needs a duration"),
-            ("lock production for soon", "`soon` is not a duration"),
-            ("lock production for 0m", "is not a duration"),
-            ("lock production for 90d", "at most 30d"),
-            ("unlock", "name the environment"),
-            ("unlock production staging", "one environment"),
-        ];
-        for (text, phrase) in cases {
-            let err = parse_or_err(text);
-            assert!(err.message.contains(phrase), "`{text}`: {}", err.message);
-            assert!(err.usage.is_some(), "`{text}` shows usage");
-        }
-        let long = format!("lock production {}", "why ".repeat(200));
-        assert!(parse_or_err(&long).message.contains("too long"));
-    }
-
-    fn parse_or_err(text: &str) -> UsageError {
-        command::parse(text).expect_err(text)
-    }
-
-    #[test]
-    fn watch_adds_once_and_unwatch_removes() {
-        let ws = watches();
-        let snap = DeploySnapshot {
-            watches: &ws,
-            locks: &[],
-        };
-        let out = execute(
-            &parse("deploys watch octo-org/octo-repo staging").unwrap(),
-            &ctx("U1"),
-            snap,
-            NOW,
-        );
-        let [StateChange::PutWatch(w)] = out.changes.as_slice() else {
-            panic!("{out:?}")
-        };
-        assert_eq!(w.channel, "C0OPS");
-        assert_eq!(w.environment.as_deref(), Some("staging"));
-
-        let again = execute(
-            &parse("deploys watch octo-org/octo-repo PRODUCTION workflow=Deploy.yml").unwrap(),
-            &ctx("U1"),
-            snap,
-            NOW,
-        );
-        assert!(
-            again.changes.is_empty() && again.reply.contains("already watches"),
-            "{again:?}"
-        );
-
-        let gone = execute(
-            &parse("deploys unwatch octo-org/octo-repo production").unwrap(),
-            &ctx("U1"),
-            snap,
-            NOW,
-        );
-        assert_eq!(
-            gone.changes,
-            vec![StateChange::DeleteWatch { key: ws[3].key() }]
-        );
-        let none = execute(
-            &parse("deploys unwatch octo-org/octo-repo").unwrap(),
-            &ctx("U1"),
-            snap,
-            NOW,
-        );
-        assert!(none.changes.is_empty() && none.reply.contains("does not watch"));
-
-        let list = execute(&Command::List, &ctx("U1"), snap, NOW);
-        assert!(
-            list.reply
-                .contains("`octo-org/octo-repo` in `production`, runs of workflow `deploy.yml`"),
-            "{}",
-            list.reply
-        );
-        let empty = execute(&Command::List, &ctx("U1"), DeploySnapshot::default(), NOW);
-        assert!(empty.reply.contains("watches no deploys"));
-    }
-
-    #[test]
-    fn lock_is_stored_and_announced_where_the_environment_is_watched() {
-        let ws = watches();
-        let snap = DeploySnapshot {
-            watches: &ws,
-            locks: &[],
-        };
-        let out = execute(
-            &parse("lock Production for 30m db migration").unwrap(),
-            &ctx("U024BE7LH"),
-            snap,
-            NOW,
-        );
-        let [StateChange::PutLock(lock)] = out.changes.as_slice() else {
-            panic!("{out:?}")
-        };
-        assert_eq!(lock.by, "U024BE7LH");
-        assert_eq!(lock.since, NOW);
-        assert_eq!(lock.expires_at, NOW + 1800);
-        assert_eq!(lock.reason.as_deref(), Some("db migration"));
-        let channels: Vec<&str> = out
-            .outbound
-            .iter()
-            .map(|o| match o {
-                Outbound::SlackPost { channel, text, .. } => {
-                    assert!(
-                        text.contains("🔒 <@U024BE7LH> locked `Production` for 30m"),
-                        "{text}"
-                    );
-                    channel.as_str()
-                }
-                other => panic!("{other:?}"),
-            })
-            .collect();
-        // The current channel, production watchers and all-environment watchers; not staging's.
-        assert_eq!(channels, vec!["C0OPS", "C0PROD", "C0ALL"]);
-
-        let default = execute(&parse("lock staging").unwrap(), &ctx("U1"), snap, NOW);
-        let [StateChange::PutLock(l)] = default.changes.as_slice() else {
-            panic!()
-        };
-        assert_eq!(l.expires_at - l.since, DEFAULT_LOCK_SECS);
-        let configured = CommandContext {
-            lock_default_secs: 3600,
-            ..ctx("U1")
-        };
-        let short = execute(&parse("lock staging").unwrap(), &configured, snap, NOW);
-        let [StateChange::PutLock(l)] = short.changes.as_slice() else {
-            panic!()
-        };
-        assert_eq!(l.expires_at, NOW + 3600);
-    }
-
-    fn held() -> Lock {
-        Lock {
-            environment: "production".into(),
-            by: "U024BE7LH".into(),
-            reason: Some("db migration".into()),
-            since: NOW,
-            expires_at: NOW + 3600,
-            channel: "C0OPS".into(),
-        }
-    }
-
-    #[test]
-    fn locking_a_held_environment_says_who_and_changes_nothing_until_it_expires() {
-        let locks = vec![held()];
-        let snap = DeploySnapshot {
-            watches: &[],
-            locks: &locks,
-        };
-        let out = execute(
-            &parse("lock PRODUCTION for 1h").unwrap(),
-            &ctx("U999"),
-            snap,
-            NOW + 60,
-        );
-        assert!(out.changes.is_empty() && out.outbound.is_empty());
-        assert!(
-            out.reply.contains("Already locked by <@U024BE7LH>"),
-            "{}",
-            out.reply
-        );
-        assert!(
-            out.reply.contains("db migration") && out.reply.contains("59m left"),
-            "{}",
-            out.reply
-        );
-        let mine = execute(
-            &parse("lock production").unwrap(),
-            &ctx("U024BE7LH"),
-            snap,
-            NOW + 60,
-        );
-        assert!(
-            mine.reply.starts_with("You already hold the lock"),
-            "{}",
-            mine.reply
-        );
-
-        // Once expired, the lock is free to take.
-        let later = execute(
-            &parse("lock production").unwrap(),
-            &ctx("U999"),
-            snap,
-            NOW + 3600,
-        );
-        assert!(matches!(later.changes.as_slice(), [StateChange::PutLock(l)] if l.by == "U999"));
-    }
-
-    #[test]
-    fn unlock_releases_and_names_the_holder() {
-        let locks = vec![held()];
-        let ws = watches();
-        let snap = DeploySnapshot {
-            watches: &ws,
-            locks: &locks,
-        };
-        let out = execute(
-            &parse("unlock production").unwrap(),
-            &ctx("U999"),
-            snap,
-            NOW + 60,
-        );
-        assert_eq!(
-            out.changes,
-            vec![StateChange::DeleteLock {
-                key: "production".into()
-            }]
-        );
-        let Outbound::SlackPost { text, .. } = &out.outbound[0] else {
-            panic!()
-        };
-        assert_eq!(
-            text,
-            "🔓 <@U999> unlocked `production` (locked by <@U024BE7LH>: db migration)"
-        );
-        assert_eq!(out.outbound.len(), 3);
-
-        let free = execute(&parse("unlock staging").unwrap(), &ctx("U999"), snap, NOW);
-        assert!(free.changes.is_empty() && free.reply.contains("is not locked"));
-        let expired = execute(
-            &parse("unlock production").unwrap(),
-            &ctx("U999"),
-            snap,
-            NOW + 3600,
-        );
-        assert_eq!(
-            expired.changes,
-            vec![StateChange::DeleteLock {
-                key: "production".into()
-            }]
-        );
-        assert!(expired.outbound.is_empty() && expired.reply.contains("is not locked"));
-    }
-
-    #[test]
-    fn locks_lists_only_active_locks() {
-        let mut stale = held();
-        stale.environment = "staging".into();
-        stale.expires_at = NOW - 1;
-        let locks = vec![held(), stale];
-        let snap = DeploySnapshot {
-            watches: &[],
-            locks: &locks,
-        };
-        let out = execute(&Command::Locks, &ctx("U1"), snap, NOW);
-        assert!(
-            out.reply.contains("`production` locked by <@U024BE7LH>"),
-            "{}",
-            out.reply
-        );
-        assert!(!out.reply.contains("staging"));
-        let none = execute(&Command::Locks, &ctx("U1"), snap, NOW + 3600);
-        assert_eq!(none.reply, "No environment is locked.");
-    }
-}
+mod tests;

@@ -156,7 +156,7 @@ pub struct DeployUpdate {
     pub key: String,
     pub source: DeploySource,
     pub status: DeployStatus,
-    /// `None` for a workflow run until [`DeployUpdate::with_watch_environment`]
+    /// `None` for a workflow run until `DeployUpdate::with_watch_environment`
     /// labels it from the watch that marks the workflow.
     pub environment: Option<String>,
     /// `owner/repo` for GitHub sources.
@@ -315,19 +315,6 @@ impl DeployUpdate {
             | DeploySource::WorkflowRun { repo, .. } => repo,
             DeploySource::Hook { service } => service,
         }
-    }
-
-    /// Label a workflow run with the environment named by the first watch
-    /// that marks its workflow (watches in the order given); other updates
-    /// are returned unchanged.
-    pub fn with_watch_environment(mut self, watches: &[super::DeployWatch]) -> DeployUpdate {
-        if self.environment.is_none() {
-            self.environment = watches
-                .iter()
-                .filter(|w| w.matches(&self))
-                .find_map(|w| w.environment.clone());
-        }
-        self
     }
 }
 

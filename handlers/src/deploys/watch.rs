@@ -137,6 +137,21 @@ pub fn channels_for(watches: &[DeployWatch], update: &DeployUpdate) -> Vec<Strin
     out
 }
 
+impl DeployUpdate {
+    /// Label a workflow run with the environment named by the first watch
+    /// that marks its workflow (watches in the order given); other updates
+    /// are returned unchanged.
+    pub fn with_watch_environment(mut self, watches: &[DeployWatch]) -> DeployUpdate {
+        if self.environment.is_none() {
+            self.environment = watches
+                .iter()
+                .filter(|w| w.matches(&self))
+                .find_map(|w| w.environment.clone());
+        }
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::fingerprint::is_fingerprint;
 use super::report::{ErrorReport, Level};
-use crate::command::{CommandSpec, Topic, UsageError};
+use crate::subcommand::{CommandSpec, UsageError};
 use crate::text::{format_duration, parse_duration};
 
 /// Compiled size limit of a subscription's `match` regex.
@@ -20,74 +20,112 @@ const MAX_DIGEST_SECS: i64 = 7 * 86_400;
 /// Longest mute.
 const MAX_MUTE_SECS: i64 = 90 * 86_400;
 
+/// The typed names of this feature's subcommands; [`COMMANDS`] gives each
+/// its words, help and rights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Name {
+    Subscribe,
+    Unsubscribe,
+    List,
+    Mute,
+    Unmute,
+    Resolve,
+    Dsn,
+    RevokeDsn,
+}
+
 /// The `/baton` subcommands of this feature.
-pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec {
+pub const COMMANDS: &[(Name, CommandSpec)] = &[
+    (
+        Name::Subscribe,
+        CommandSpec {
         name: "errors subscribe",
         args:
             "[service=<name>] [env=<name>] [level=<min level>] [match=<regex>] [digest=<duration>]",
         summary: "Send error reports to this channel (default: everything at `error` and above)",
-        topic: Topic::Errors,
         admin_only: true,
+        read_only: false,
         example:
             "errors subscribe service=api env=production level=warning match=(?i)timeout digest=1h",
     },
-    CommandSpec {
+    ),
+    (
+        Name::Unsubscribe,
+        CommandSpec {
         name: "errors unsubscribe",
         args: "<id|all>",
         summary: "Remove one of this channel's error subscriptions, or all of them",
-        topic: Topic::Errors,
         admin_only: true,
+        read_only: false,
         example: "errors unsubscribe all",
     },
-    CommandSpec {
+    ),
+    (
+        Name::List,
+        CommandSpec {
         name: "errors list",
         args: "",
         summary: "Show this channel's error subscriptions and their ids",
-        topic: Topic::Errors,
         admin_only: false,
+        read_only: true,
         example: "errors list",
     },
-    CommandSpec {
+    ),
+    (
+        Name::Mute,
+        CommandSpec {
         name: "errors mute",
         args: "<fingerprint> [for <duration>]",
         summary: "Stop posting an error (everywhere), for a while or until unmuted",
-        topic: Topic::Errors,
         admin_only: false,
+        read_only: false,
         example: "errors mute 85944171f73967e8 for 4h",
     },
-    CommandSpec {
+    ),
+    (
+        Name::Unmute,
+        CommandSpec {
         name: "errors unmute",
         args: "<fingerprint>",
         summary: "Post an error again",
-        topic: Topic::Errors,
         admin_only: false,
+        read_only: false,
         example: "errors unmute 85944171f73967e8",
     },
-    CommandSpec {
+    ),
+    (
+        Name::Resolve,
+        CommandSpec {
         name: "errors resolve",
         args: "<fingerprint>",
         summary: "Mark an error resolved; if it comes back it is posted as a regression",
-        topic: Topic::Errors,
         admin_only: false,
+        read_only: false,
         example: "errors resolve 85944171f73967e8",
     },
-    CommandSpec {
+    ),
+    (
+        Name::Dsn,
+        CommandSpec {
         name: "errors dsn",
         args: "<service>",
         summary: "Make (or show) the Sentry DSN whose SDK events are reported as this service",
-        topic: Topic::Errors,
         admin_only: true,
+        read_only: false,
         example: "errors dsn checkout",
     },
-    CommandSpec {
+    ),
+    (
+        Name::RevokeDsn,
+        CommandSpec {
         name: "errors dsn revoke",
         args: "<service>",
         summary: "Revoke a service's Sentry DSN: SDKs using it are refused",
-        topic: Topic::Errors,
         admin_only: true,
+        read_only: false,
         example: "errors dsn revoke checkout",
     },
+    ),
 ];
 
 /// Which reports a subscription wants.
@@ -225,31 +263,41 @@ pub enum UnsubscribeTarget {
 }
 
 impl Command {
-    /// Does it change configuration (admins only)?
+    /// The subcommand's typed name (its entry in [`COMMANDS`]).
+    pub fn name(&self) -> Name {
+        match self {
+            Command::Subscribe { .. } => Name::Subscribe,
+            Command::Unsubscribe(_) => Name::Unsubscribe,
+            Command::List => Name::List,
+            Command::Mute { .. } => Name::Mute,
+            Command::Unmute { .. } => Name::Unmute,
+            Command::Resolve { .. } => Name::Resolve,
+            Command::Dsn { .. } => Name::Dsn,
+            Command::RevokeDsn { .. } => Name::RevokeDsn,
+        }
+    }
+
+    /// Its entry in [`COMMANDS`] (a test checks every name has one).
+    pub fn spec(&self) -> Option<&'static CommandSpec> {
+        let name = self.name();
+        COMMANDS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, spec)| spec)
+    }
+
+    /// Does it change configuration (admins only)? As [`COMMANDS`] says.
     pub fn admin_only(&self) -> bool {
-        matches!(
-            self,
-            Command::Subscribe { .. }
-                | Command::Unsubscribe(_)
-                | Command::Dsn { .. }
-                | Command::RevokeDsn { .. }
-        )
+        self.spec().is_none_or(|spec| spec.admin_only)
     }
 }
 
-fn spec(name: &str) -> &'static CommandSpec {
-    COMMANDS
-        .iter()
-        .find(|s| s.name == name)
-        .unwrap_or(&COMMANDS[0])
-}
-
-/// Parse the arguments of the subcommand `name` (one of [`COMMANDS`]).
-pub fn parse_args(name: &str, args: &[&str]) -> Result<Command, UsageError> {
-    let spec = spec(name);
+/// Parse the arguments of the subcommand `name`, described by `spec` (its
+/// entry in [`COMMANDS`]).
+pub fn parse_args(name: Name, spec: &CommandSpec, args: &[&str]) -> Result<Command, UsageError> {
     let err = |message: String| UsageError::for_spec(spec, message);
     match name {
-        "errors subscribe" => {
+        Name::Subscribe => {
             let mut filters = Filters::default();
             let mut digest = None;
             for arg in args {
@@ -313,7 +361,7 @@ pub fn parse_args(name: &str, args: &[&str]) -> Result<Command, UsageError> {
             }
             Ok(Command::Subscribe { filters, digest })
         }
-        "errors unsubscribe" => match args {
+        Name::Unsubscribe => match args {
             [target] if target.eq_ignore_ascii_case("all") => {
                 Ok(Command::Unsubscribe(UnsubscribeTarget::All))
             }
@@ -324,11 +372,11 @@ pub fn parse_args(name: &str, args: &[&str]) -> Result<Command, UsageError> {
                 "give one subscription id (see `/baton errors list`) or `all`".into(),
             )),
         },
-        "errors list" => match args {
+        Name::List => match args {
             [] => Ok(Command::List),
             _ => Err(err("`errors list` takes no arguments".into())),
         },
-        "errors mute" => {
+        Name::Mute => {
             let (fp, rest) = args
                 .split_first()
                 .ok_or_else(|| err("which fingerprint? It is shown under each error".into()))?;
@@ -356,10 +404,10 @@ pub fn parse_args(name: &str, args: &[&str]) -> Result<Command, UsageError> {
                 duration,
             })
         }
-        "errors unmute" | "errors resolve" => match args {
+        Name::Unmute | Name::Resolve => match args {
             [fp] => {
                 let fingerprint = parse_fingerprint(fp).map_err(err)?;
-                Ok(if name == "errors unmute" {
+                Ok(if name == Name::Unmute {
                     Command::Unmute { fingerprint }
                 } else {
                     Command::Resolve { fingerprint }
@@ -367,10 +415,10 @@ pub fn parse_args(name: &str, args: &[&str]) -> Result<Command, UsageError> {
             }
             _ => Err(err("give exactly one fingerprint".into())),
         },
-        "errors dsn" | "errors dsn revoke" => match args {
-            [service] if super::dsn::valid_service(service) => {
+        Name::Dsn | Name::RevokeDsn => match args {
+            [service] if valid_service(service) => {
                 let service = service.to_string();
-                Ok(if name == "errors dsn" {
+                Ok(if name == Name::Dsn {
                     Command::Dsn { service }
                 } else {
                     Command::RevokeDsn { service }
@@ -382,10 +430,15 @@ pub fn parse_args(name: &str, args: &[&str]) -> Result<Command, UsageError> {
             ))),
             _ => Err(err("give exactly one service name".into())),
         },
-        other => Err(UsageError::new(format!(
-            "`{other}` is not an errors command"
-        ))),
     }
+}
+
+/// Is `name` a service name a DSN can be made for?
+pub fn valid_service(name: &str) -> bool {
+    (1..=100).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 fn parse_fingerprint(word: &str) -> Result<String, String> {

@@ -7,14 +7,14 @@ use std::collections::BTreeMap;
 
 use super::commands::{Command, CompiledFilters, UnsubscribeTarget};
 use super::fingerprint::{fingerprint, fnv1a_hex, is_fingerprint};
-use super::render::{
-    digest_message, held_summary, report_message, seen_footer, ACTION_MUTE, ACTION_RESOLVE,
-};
+use super::render::{digest_message, held_summary, report_message, seen_footer};
 use super::report::ErrorReport;
 use super::state::{
     group_key, ChannelRate, DigestLine, Group, HeldEntry, Mode, Mute, Outcome, Policy, Record,
     Resolved, Sample, Snapshot, Subscription, Table, HELD_FINGERPRINTS,
 };
+use crate::buttons::ErrorButton;
+use crate::caller::Caller;
 use crate::mrkdwn;
 use crate::mrkdwn::Mrkdwn;
 use crate::outbound::Outbound;
@@ -494,19 +494,12 @@ pub fn tick(snapshot: &Snapshot, policy: &Policy, now: UnixTime) -> Outcome {
     out
 }
 
-/// Who ran a command, and where.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Invocation<'a> {
-    pub channel: &'a str,
-    pub user: &'a str,
-}
-
 /// Run an `errors` command.
 ///
 /// Reads from `snapshot`: all subscriptions (for `subscribe`, `unsubscribe`
 /// and `list`), and the mute and resolved records of the command's
 /// fingerprint (for `mute`, `unmute`, `resolve`).
-pub fn execute(cmd: &Command, by: &Invocation, snapshot: &Snapshot, now: UnixTime) -> Outcome {
+pub fn execute(cmd: &Command, by: &Caller, snapshot: &Snapshot, now: UnixTime) -> Outcome {
     match cmd {
         Command::Subscribe { filters, digest } => {
             let in_channel = |s: &&Subscription| s.channel == by.channel;
@@ -521,7 +514,7 @@ pub fn execute(cmd: &Command, by: &Invocation, snapshot: &Snapshot, now: UnixTim
                     same.id
                 ));
             }
-            let id = new_subscription_id(by.channel, filters, *digest, snapshot.subscriptions);
+            let id = new_subscription_id(&by.channel, filters, *digest, snapshot.subscriptions);
             let sub = Subscription {
                 id: id.clone(),
                 channel: by.channel.to_string(),
@@ -539,10 +532,10 @@ pub fn execute(cmd: &Command, by: &Invocation, snapshot: &Snapshot, now: UnixTim
                 filters.describe()
             ));
             out.outbound.push(Outbound::post(
-                by.channel,
+                &by.channel,
                 mrkdwn!(
                     "{} subscribed this channel to error reports ({}) {}.",
-                    Mrkdwn::user(by.user),
+                    Mrkdwn::user(&by.user),
                     filters.describe(),
                     how
                 ),
@@ -648,7 +641,7 @@ pub fn execute(cmd: &Command, by: &Invocation, snapshot: &Snapshot, now: UnixTim
 fn mute(
     fingerprint: &str,
     duration: Option<i64>,
-    by: &Invocation,
+    by: &Caller,
     snapshot: &Snapshot,
     now: UnixTime,
     thread_of: Option<String>,
@@ -666,7 +659,7 @@ fn mute(
         channel: by.channel.to_string(),
         text: mrkdwn!(
             "🔇 {} muted {} {}.",
-            Mrkdwn::user(by.user),
+            Mrkdwn::user(&by.user),
             Mrkdwn::code(fingerprint),
             how_long
         ),
@@ -684,12 +677,7 @@ fn mute(
     out
 }
 
-fn resolve(
-    fingerprint: &str,
-    by: &Invocation,
-    now: UnixTime,
-    thread_of: Option<String>,
-) -> Outcome {
+fn resolve(fingerprint: &str, by: &Caller, now: UnixTime, thread_of: Option<String>) -> Outcome {
     let mut out = Outcome::reply(format!(
         "Resolved `{fingerprint}`. If it happens again it is posted as a regression."
     ));
@@ -697,7 +685,7 @@ fn resolve(
         channel: by.channel.to_string(),
         text: mrkdwn!(
             "✅ {} resolved {}.",
-            Mrkdwn::user(by.user),
+            Mrkdwn::user(&by.user),
             Mrkdwn::code(fingerprint)
         ),
         blocks: None,
@@ -712,44 +700,38 @@ fn resolve(
     out
 }
 
-/// A button press on an error message ("Mute 1h" or "Resolve"). `None`
-/// when the action is not this feature's.
+/// A press of "Mute 1h" or "Resolve" on an error message; `value` is the
+/// fingerprint the button carries.
 ///
 /// Reads from `snapshot`: the group of (`channel`, fingerprint) — to answer
 /// in the message's thread — and the fingerprint's mute record.
 pub fn on_button(
-    action_id: &str,
+    button: ErrorButton,
     value: &str,
     user: &str,
     channel: &str,
     snapshot: &Snapshot,
     policy: &Policy,
     now: UnixTime,
-) -> Option<Outcome> {
-    if action_id != ACTION_MUTE && action_id != ACTION_RESOLVE {
-        return None;
-    }
+) -> Outcome {
     if !is_fingerprint(value) {
-        return Some(Outcome::reply(
-            ":warning: That button carries no fingerprint.",
-        ));
+        return Outcome::reply(":warning: That button carries no fingerprint.");
     }
-    let by = Invocation { channel, user };
+    let by = Caller::new(user, channel);
     let thread = snapshot
         .group(channel, value)
         .and_then(|g| g.message_key.clone());
-    Some(if action_id == ACTION_MUTE {
-        mute(
+    match button {
+        ErrorButton::Mute => mute(
             value,
             Some(policy.mute_button_secs),
             &by,
             snapshot,
             now,
             thread,
-        )
-    } else {
-        resolve(value, &by, now, thread)
-    })
+        ),
+        ErrorButton::Resolve => resolve(value, &by, now, thread),
+    }
 }
 
 /// A short id for a new subscription, unique among `existing`.

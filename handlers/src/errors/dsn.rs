@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::commands::Command;
-use super::decide::Invocation;
+use crate::caller::Caller;
 use crate::UnixTime;
 
 /// One service's SDK key.
@@ -56,13 +56,7 @@ pub struct DsnOutcome {
     pub reply: String,
 }
 
-/// Is `name` a service name a DSN can be made for?
-pub fn valid_service(name: &str) -> bool {
-    (1..=100).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-}
+pub use super::commands::valid_service;
 
 /// Check `BATON_PUBLIC_URL`: `http(s)://host[:port][/path]`, no user, query
 /// or fragment.
@@ -103,7 +97,7 @@ pub fn execute(
     existing: Option<&SentryKey>,
     fresh: Option<NewKey>,
     public_url: Option<&str>,
-    by: &Invocation,
+    by: &Caller,
     now: UnixTime,
 ) -> DsnOutcome {
     let reply = |text: String| DsnOutcome {
@@ -161,10 +155,9 @@ pub fn execute(
 mod tests {
     use super::*;
 
-    const BY: Invocation = Invocation {
-        channel: "C1",
-        user: "UADMIN",
-    };
+    fn by() -> Caller {
+        Caller::new("UADMIN", "C1")
+    }
 
     fn fresh() -> Option<NewKey> {
         Some(NewKey {
@@ -183,7 +176,7 @@ mod tests {
             None,
             fresh(),
             Some("https://baton.example.com/"),
-            &BY,
+            &by(),
             100,
         );
         let Some(DsnChange::Put(key)) = &out.change else {
@@ -203,7 +196,7 @@ mod tests {
             Some(key),
             fresh(),
             Some("https://baton.example.com"),
-            &BY,
+            &by(),
             200,
         );
         assert_eq!(again.change, None);
@@ -212,9 +205,9 @@ mod tests {
         let revoke = Command::RevokeDsn {
             service: "checkout".into(),
         };
-        let out = execute(&revoke, Some(key), None, None, &BY, 300);
+        let out = execute(&revoke, Some(key), None, None, &by(), 300);
         assert_eq!(out.change, Some(DsnChange::Remove(key.clone())));
-        let out = execute(&revoke, None, None, None, &BY, 300);
+        let out = execute(&revoke, None, None, None, &by(), 300);
         assert_eq!(out.change, None);
         assert!(out.reply.contains("has no Sentry DSN"));
     }
@@ -224,10 +217,10 @@ mod tests {
         let cmd = Command::Dsn {
             service: "api".into(),
         };
-        let out = execute(&cmd, None, fresh(), None, &BY, 1);
+        let out = execute(&cmd, None, fresh(), None, &by(), 1);
         assert_eq!(out.change, None);
         assert!(out.reply.contains("BATON_PUBLIC_URL"));
-        let out = execute(&cmd, None, fresh(), Some("ftp://x"), &BY, 1);
+        let out = execute(&cmd, None, fresh(), Some("ftp://x"), &by(), 1);
         assert_eq!(out.change, None);
         assert!(out.reply.contains("https://"), "{}", out.reply);
     }

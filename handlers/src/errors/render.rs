@@ -3,15 +3,16 @@
 
 use super::state::{ChannelRate, DigestLine, Sample};
 use crate::blocks::{actions, button, context, message, section, Blocks};
+use crate::buttons::{Button, ErrorButton};
 use crate::mrkdwn;
 use crate::mrkdwn::Mrkdwn;
 use crate::text::{format_clock, format_duration, truncate_chars};
 use crate::UnixTime;
 
 /// `action_id` of the "Mute 1h" button (its value is the fingerprint).
-pub const ACTION_MUTE: &str = "errors_mute";
+pub const ACTION_MUTE: &str = Button::Errors(ErrorButton::Mute).action_id();
 /// `action_id` of the "Resolve" button (its value is the fingerprint).
-pub const ACTION_RESOLVE: &str = "errors_resolve";
+pub const ACTION_RESOLVE: &str = Button::Errors(ErrorButton::Resolve).action_id();
 
 /// Characters of the plain-text fallback.
 const FALLBACK_CHARS: usize = 3_000;

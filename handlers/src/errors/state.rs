@@ -263,7 +263,8 @@ impl ChannelRate {
     }
 }
 
-/// The redb table a record lives in.
+/// The kind of a record, which (with its key) names it for removal. Where
+/// each kind is stored is the state crate's business.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Table {
     Subscriptions,
@@ -271,18 +272,6 @@ pub enum Table {
     Mutes,
     Resolved,
     Rates,
-}
-
-impl Table {
-    pub fn name(self) -> &'static str {
-        match self {
-            Table::Subscriptions => "error_subscriptions",
-            Table::Groups => "error_groups",
-            Table::Mutes => "error_mutes",
-            Table::Resolved => "error_resolved",
-            Table::Rates => "error_rates",
-        }
-    }
 }
 
 /// Any record of this feature.

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::pool::{same_login, People};
 use crate::blocks;
 use crate::blocks::Blocks;
+use crate::buttons::{Button, ReviewerButton};
 use crate::github::PullRequestEvent;
 use crate::mrkdwn;
 use crate::mrkdwn::Mrkdwn;
@@ -22,9 +23,9 @@ const TITLE_CHARS: usize = 500;
 use crate::UnixTime;
 
 /// `action_id` of the "Reassign" button.
-pub const REASSIGN_ACTION_ID: &str = "reviewers_reassign";
+pub const REASSIGN_ACTION_ID: &str = Button::Reviewers(ReviewerButton::Reassign).action_id();
 /// `action_id` of the "Can't review" button.
-pub const PASS_ACTION_ID: &str = "reviewers_pass";
+pub const PASS_ACTION_ID: &str = Button::Reviewers(ReviewerButton::CantReview).action_id();
 
 /// Where one reviewer stands on one pull request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,0 +1,761 @@
+//! Tests of `commands`.
+
+use super::*;
+use crate::command::{self, Command as AnyCommand};
+use crate::github::PullRequestEvent;
+use crate::mrkdwn::Mrkdwn;
+use crate::outbound::Outbound;
+use crate::reviewers::assignment::AssignedReviewer;
+use crate::reviewers::assignment::{Assignment, ReviewStatus};
+use crate::reviewers::execute::*;
+use crate::reviewers::pool::{Away, People, Pool};
+use crate::Caller;
+
+const NOW: UnixTime = 1_795_392_000; // 2026-11-23 00:00 UTC
+const CHANNEL: &str = "C024BE91L";
+const ADMIN: &str = "U0ADMIN01";
+
+fn parse(text: &str) -> Result<Command, UsageError> {
+    match command::parse(text)? {
+        AnyCommand::Reviewers(command) => Ok(command),
+        other => panic!("`{text}` parsed as {other:?}"),
+    }
+}
+
+fn parse_error(text: &str) -> UsageError {
+    let error = parse(text).unwrap_err();
+    assert!(
+        error.usage.is_some(),
+        "`{text}` error lacks usage: {error:?}"
+    );
+    error
+}
+
+fn people() -> People {
+    let mut people = People::default();
+    people
+        .slack_users
+        .insert("octocat".into(), "U0G9QF9C6".into());
+    people
+        .slack_users
+        .insert("hubot".into(), "U024BE7LH".into());
+    people
+}
+
+fn api_pool() -> Pool {
+    let mut pool = Pool::new(CHANNEL);
+    pool.repos.push("octo-org/api".into());
+    for login in ["octocat", "hubot", "monalisa"] {
+        pool.add_member(login, &People::default(), NOW);
+    }
+    pool
+}
+
+/// The admin typing in the pool's channel.
+static CALLER: std::sync::LazyLock<Caller> =
+    std::sync::LazyLock::new(|| Caller::new(ADMIN, CHANNEL));
+
+fn input<'a>(pools: &'a [Pool], people: &'a People) -> CommandInput<'a> {
+    CommandInput {
+        caller: &CALLER,
+        now: NOW,
+        pools,
+        people,
+        pull_request: None,
+        existing_assignment: None,
+        history: &[],
+    }
+}
+
+#[test]
+fn every_command_parses_its_arguments() {
+    assert_eq!(
+        parse("reviewers watch Octo-Org/*"),
+        Ok(Command::Watch {
+            pattern: "octo-org/*".into()
+        })
+    );
+    assert_eq!(
+        parse("reviewers unwatch octo-org/api"),
+        Ok(Command::Unwatch {
+            pattern: "octo-org/api".into()
+        })
+    );
+    assert_eq!(
+        parse("reviewers add @octocat <@U0G9QF9C6|octocat>"),
+        Ok(Command::Add {
+            login: "octocat".into(),
+            slack_user: Some("U0G9QF9C6".into())
+        })
+    );
+    assert_eq!(
+        parse("reviewers add hubot"),
+        Ok(Command::Add {
+            login: "hubot".into(),
+            slack_user: None
+        })
+    );
+    assert_eq!(
+        parse("reviewers remove hubot"),
+        Ok(Command::Remove {
+            login: "hubot".into()
+        })
+    );
+    assert_eq!(parse("reviewers list"), Ok(Command::List));
+    assert_eq!(
+        parse("reviewers count 10"),
+        Ok(Command::Count {
+            reviewers_per_pr: 10
+        })
+    );
+    assert_eq!(
+        parse("Reviewers Mode Round-Robin"),
+        Ok(Command::Mode {
+            mode: Mode::RoundRobin
+        })
+    );
+    assert_eq!(
+        parse("reviewers drafts off"),
+        Ok(Command::Drafts { include: false })
+    );
+    assert_eq!(
+        parse("map hubot <@U024BE7LH>"),
+        Ok(Command::Map {
+            login: "hubot".into(),
+            slack_user: "U024BE7LH".into()
+        })
+    );
+    assert_eq!(
+        parse("away"),
+        Ok(Command::Away {
+            login: None,
+            until: None
+        })
+    );
+    assert_eq!(
+        parse("away until 2026-12-01"),
+        Ok(Command::Away {
+            login: None,
+            until: Some(NOW + 8 * 86_400)
+        })
+    );
+    assert_eq!(
+        parse("away hubot"),
+        Ok(Command::Away {
+            login: Some("hubot".into()),
+            until: None
+        })
+    );
+    assert_eq!(parse("back"), Ok(Command::Back { login: None }));
+    assert_eq!(
+        parse("back hubot"),
+        Ok(Command::Back {
+            login: Some("hubot".into())
+        })
+    );
+    assert_eq!(
+        parse("next Octo-Org/API"),
+        Ok(Command::Next {
+            repo: "octo-org/api".into()
+        })
+    );
+    assert_eq!(
+        parse("assign octo-org/api#1347"),
+        Ok(Command::Assign {
+            repo: "octo-org/api".into(),
+            number: 1347
+        })
+    );
+    assert_eq!(
+        parse("assign https://github.com/octo-org/api/pull/1347"),
+        Ok(Command::Assign {
+            repo: "octo-org/api".into(),
+            number: 1347
+        })
+    );
+    assert_eq!(parse("stats"), Ok(Command::Stats { days: 30 }));
+    assert_eq!(parse("stats 7"), Ok(Command::Stats { days: 7 }));
+}
+
+#[test]
+fn every_command_names_what_was_wrong() {
+    let cases = [
+        ("reviewers watch octo-org", "`octo-org` is not a repository"),
+        ("reviewers watch", "give exactly one repository"),
+        ("reviewers unwatch a/b c/d", "give exactly one repository"),
+        ("reviewers add", "give a GitHub login"),
+        ("reviewers add -octocat", "`-octocat` is not a GitHub login"),
+        (
+            "reviewers add octocat @octocat",
+            "`@octocat` is not a Slack user",
+        ),
+        ("reviewers remove", "give exactly one GitHub login"),
+        ("reviewers remove a--b", "`a--b` is not a GitHub login"),
+        ("reviewers list everything", "`list` takes no arguments"),
+        (
+            "reviewers count 0",
+            "`count` must be a whole number from 1 to 10, not `0`",
+        ),
+        (
+            "reviewers count 11",
+            "`count` must be a whole number from 1 to 10, not `11`",
+        ),
+        (
+            "reviewers count two",
+            "`count` must be a whole number from 1 to 10, not `two`",
+        ),
+        (
+            "reviewers count",
+            "`count` must be a whole number from 1 to 10",
+        ),
+        (
+            "reviewers mode fastest",
+            "`mode` is `round-robin` or `load-balance`, not `fastest`",
+        ),
+        (
+            "reviewers mode",
+            "`mode` is `round-robin` or `load-balance`",
+        ),
+        (
+            "reviewers drafts maybe",
+            "`drafts` is `on` or `off`, not `maybe`",
+        ),
+        ("reviewers drafts", "`drafts` is `on` or `off`"),
+        ("map octocat", "give a GitHub login and a Slack mention"),
+        ("map octocat #general", "`#general` is not a Slack user"),
+        (
+            "map <@U0G9QF9C6> octocat",
+            "`<@U0G9QF9C6>` is not a GitHub login",
+        ),
+        ("away until", "`until` needs a date"),
+        (
+            "away octocat until 2026-02-30",
+            "`2026-02-30` is not a date",
+        ),
+        (
+            "away octocat tomorrow",
+            "write `away`, `away <github-login>`",
+        ),
+        ("away <@U0G9QF9C6>", "`<@U0G9QF9C6>` is not a GitHub login"),
+        ("back octocat hubot", "give at most one GitHub login"),
+        ("back <@U0G9QF9C6>", "`<@U0G9QF9C6>` is not a GitHub login"),
+        (
+            "next octo-org/*",
+            "`octo-org/*` is not a repository: write `owner/repo`",
+        ),
+        ("next", "give exactly one repository"),
+        (
+            "assign octo-org/api",
+            "`octo-org/api` is not a pull request",
+        ),
+        (
+            "assign octo-org/api#x",
+            "`octo-org/api#x` is not a pull request",
+        ),
+        ("assign", "give exactly one pull request"),
+        (
+            "stats 0",
+            "`days` must be a whole number from 1 to 365, not `0`",
+        ),
+        (
+            "stats month",
+            "`days` must be a whole number from 1 to 365, not `month`",
+        ),
+        ("stats 1 2", "give at most one number of days"),
+    ];
+    for (text, expected) in cases {
+        let error = parse_error(text);
+        assert!(
+            error.message.contains(expected),
+            "`{text}`: {}",
+            error.message
+        );
+        let spec = COMMANDS
+            .iter()
+            .map(|(_, s)| s)
+            .filter(|s| text == s.name || text.starts_with(&format!("{} ", s.name)))
+            .max_by_key(|s| s.name.len())
+            .unwrap();
+        assert_eq!(error.usage, Some(spec.usage()), "`{text}`");
+    }
+}
+
+#[test]
+fn configuration_commands_are_admin_only() {
+    for (text, admin) in [
+        ("reviewers watch octo-org/api", true),
+        ("reviewers add octocat", true),
+        ("reviewers count 2", true),
+        ("map octocat <@U0G9QF9C6>", true),
+        ("assign octo-org/api#1", true),
+        ("reviewers list", false),
+        ("away", false),
+        ("back hubot", false),
+        ("next octo-org/api", false),
+        ("stats", false),
+    ] {
+        assert_eq!(parse(text).unwrap().admin_only(), admin, "{text}");
+        let spec = COMMANDS
+            .iter()
+            .map(|(_, s)| s)
+            .find(|s| text.starts_with(s.name))
+            .unwrap();
+        assert_eq!(spec.admin_only, admin, "spec of {text}");
+    }
+}
+
+#[test]
+fn watch_creates_the_pool_and_refuses_another_channels_pattern() {
+    let people = People::default();
+    let outcome = execute(
+        &Command::Watch {
+            pattern: "octo-org/*".into(),
+        },
+        &input(&[], &people),
+    );
+    let pool = outcome.pool.unwrap();
+    assert_eq!(
+        (pool.channel.as_str(), pool.repos.as_slice()),
+        (CHANNEL, &["octo-org/*".to_string()][..])
+    );
+    assert_eq!(pool.reviewers_per_pr, 1);
+    assert!(!pool.include_drafts);
+    assert_eq!(
+        outcome.outbound,
+        [Outbound::post(
+            CHANNEL,
+            Mrkdwn::expected(&format!(
+                "<@{ADMIN}> set this channel to assign reviewers for `octo-org/*`."
+            ))
+        )]
+    );
+
+    let mut elsewhere = Pool::new("C0OTHER");
+    elsewhere.repos.push("octo-org/api".into());
+    let pools = [elsewhere];
+    let refused = execute(
+        &Command::Watch {
+            pattern: "octo-org/api".into(),
+        },
+        &input(&pools, &people),
+    );
+    assert_eq!(refused.pool, None);
+    assert!(refused.outbound.is_empty());
+    assert!(
+        refused.reply.contains("already watched by <#C0OTHER>"),
+        "{}",
+        refused.reply
+    );
+}
+
+#[test]
+fn commands_needing_a_pool_say_how_to_start_one() {
+    let people = People::default();
+    for command in [
+        Command::List,
+        Command::Remove {
+            login: "hubot".into(),
+        },
+        Command::Count {
+            reviewers_per_pr: 2,
+        },
+    ] {
+        let outcome = execute(&command, &input(&[], &people));
+        assert!(outcome.reply.contains("reviewers watch"), "{command:?}");
+        assert_eq!(outcome.pool, None);
+    }
+}
+
+#[test]
+fn add_with_mention_maps_the_login_and_starts_level() {
+    let mut pool = api_pool();
+    for member in &mut pool.members {
+        member.assigned = 4;
+    }
+    let pools = [pool];
+    let people = People::default();
+    let outcome = execute(
+        &Command::Add {
+            login: "Defunkt".into(),
+            slack_user: Some("U0DEFUNKT".into()),
+        },
+        &input(&pools, &people),
+    );
+    let pool = outcome.pool.unwrap();
+    assert_eq!(pool.members.last().unwrap().login, "Defunkt");
+    assert_eq!(pool.members.last().unwrap().assigned, 4);
+    assert_eq!(
+        outcome.mapping,
+        Some(MappingChange {
+            login: "defunkt".into(),
+            slack_user: "U0DEFUNKT".into()
+        })
+    );
+    let again = execute(
+        &Command::Add {
+            login: "octocat".into(),
+            slack_user: None,
+        },
+        &input(&pools, &people),
+    );
+    assert_eq!((again.pool, again.mapping), (None, None));
+    assert!(again.reply.contains("already in this rotation"));
+}
+
+#[test]
+fn count_mode_drafts_remove_and_unwatch_change_the_pool_and_announce() {
+    let pools = [api_pool()];
+    let people = People::default();
+    let run = |command: Command| execute(&command, &input(&pools, &people));
+    let counted = run(Command::Count {
+        reviewers_per_pr: 2,
+    });
+    assert_eq!(counted.pool.unwrap().reviewers_per_pr, 2);
+    assert_eq!(counted.outbound.len(), 1);
+    assert_eq!(
+        run(Command::Mode {
+            mode: Mode::LoadBalance
+        })
+        .pool
+        .unwrap()
+        .mode,
+        Mode::LoadBalance
+    );
+    assert!(
+        run(Command::Drafts { include: true })
+            .pool
+            .unwrap()
+            .include_drafts
+    );
+    let removed = run(Command::Remove {
+        login: "HUBOT".into(),
+    })
+    .pool
+    .unwrap();
+    assert_eq!(
+        removed
+            .members
+            .iter()
+            .map(|m| m.login.as_str())
+            .collect::<Vec<_>>(),
+        ["octocat", "monalisa"]
+    );
+    assert!(run(Command::Remove {
+        login: "torvalds".into()
+    })
+    .reply
+    .contains("not in this rotation"));
+    assert!(run(Command::Unwatch {
+        pattern: "octo-org/api".into()
+    })
+    .pool
+    .unwrap()
+    .repos
+    .is_empty());
+    let missing = run(Command::Unwatch {
+        pattern: "octo-org/web".into(),
+    });
+    assert_eq!(missing.pool, None);
+    assert!(missing.reply.contains("does not watch `octo-org/web`"));
+}
+
+#[test]
+fn list_shows_order_next_away_mode_count_and_repositories() {
+    let mut pool = api_pool();
+    pool.reviewers_per_pr = 1;
+    let mut people = people();
+    people.away.insert(
+        "hubot".into(),
+        Away {
+            until: Some(NOW + 8 * 86_400),
+        },
+    );
+    people.away.insert(
+        "monalisa".into(),
+        Away {
+            until: Some(NOW - 1),
+        },
+    );
+    let pools = [pool];
+    let reply = execute(&Command::List, &input(&pools, &people)).reply;
+    assert!(
+        reply.contains("round-robin, 1 reviewer per pull request, drafts wait until ready"),
+        "{reply}"
+    );
+    assert!(
+        reply.contains("1. <@U0G9QF9C6> — 0 assigned (`octocat`) · *next*"),
+        "{reply}"
+    );
+    assert!(
+        reply
+            .contains("2. <@U024BE7LH> — 0 assigned (`hubot`) · :palm_tree: away until 2026-12-01"),
+        "{reply}"
+    );
+    assert!(
+        reply.contains("3. *monalisa* — 0 assigned\n"),
+        "an expired away is not shown: {reply}"
+    );
+    assert!(reply.contains("Watching `octo-org/api`."), "{reply}");
+}
+
+#[test]
+fn next_previews_without_advancing() {
+    let pools = [api_pool()];
+    let people = people();
+    let outcome = execute(
+        &Command::Next {
+            repo: "octo-org/api".into(),
+        },
+        &input(&pools, &people),
+    );
+    assert_eq!(outcome.pool, None);
+    assert!(
+        outcome.reply.contains("would go to <@U0G9QF9C6>"),
+        "{}",
+        outcome.reply
+    );
+    let unwatched = execute(
+        &Command::Next {
+            repo: "octo-org/web".into(),
+        },
+        &input(&pools, &people),
+    );
+    assert!(unwatched
+        .reply
+        .contains("No channel watches `octo-org/web`"));
+}
+
+#[test]
+fn map_away_and_back_change_global_records() {
+    let people = people();
+    let pools = [api_pool()];
+    let mapped = execute(
+        &Command::Map {
+            login: "Defunkt".into(),
+            slack_user: "U0DEFUNKT".into(),
+        },
+        &input(&pools, &people),
+    );
+    assert_eq!(
+        mapped.mapping,
+        Some(MappingChange {
+            login: "defunkt".into(),
+            slack_user: "U0DEFUNKT".into()
+        })
+    );
+    assert_eq!(mapped.outbound.len(), 1);
+
+    // `away` without a login is the caller's own mapped login.
+    let octocat = Caller::new("U0G9QF9C6", CHANNEL);
+    let mut as_octocat = input(&pools, &people);
+    as_octocat.caller = &octocat;
+    let away = execute(
+        &Command::Away {
+            login: None,
+            until: Some(NOW + 86_400),
+        },
+        &as_octocat,
+    );
+    assert_eq!(
+        away.away,
+        Some(AwayChange::Set {
+            login: "octocat".into(),
+            away: Away {
+                until: Some(NOW + 86_400)
+            }
+        })
+    );
+    assert!(away.reply.contains("until 2026-11-24"), "{}", away.reply);
+
+    let past = execute(
+        &Command::Away {
+            login: Some("hubot".into()),
+            until: Some(NOW),
+        },
+        &as_octocat,
+    );
+    assert_eq!(past.away, None);
+    assert!(past.reply.contains("not in the future"));
+
+    let unknown = execute(
+        &Command::Away {
+            login: None,
+            until: None,
+        },
+        &input(&pools, &people),
+    );
+    assert_eq!(unknown.away, None);
+    assert!(unknown.reply.contains("I don't know your GitHub login"));
+
+    let mut away_people = people.clone();
+    away_people
+        .away
+        .insert("octocat".into(), Away { until: None });
+    let mut as_octocat = input(&pools, &away_people);
+    as_octocat.caller = &octocat;
+    let back = execute(&Command::Back { login: None }, &as_octocat);
+    assert_eq!(
+        back.away,
+        Some(AwayChange::Clear {
+            login: "octocat".into()
+        })
+    );
+    let not_away = execute(
+        &Command::Back {
+            login: Some("hubot".into()),
+        },
+        &as_octocat,
+    );
+    assert_eq!(not_away.away, None);
+    assert!(not_away.reply.contains("not away"));
+}
+
+fn pull_request() -> PullRequestEvent {
+    PullRequestEvent {
+        action: "opened".into(),
+        repo: "octo-org/api".into(),
+        number: 1347,
+        title: "Retry webhook delivery on 5xx".into(),
+        html_url: "https://github.com/octo-org/api/pull/1347".into(),
+        author: "monalisa".into(),
+        draft: true,
+        merged: false,
+        additions: 12,
+        deletions: 3,
+        changed_files: 1,
+        requested_reviewers: vec![],
+        assignees: vec![],
+    }
+}
+
+#[test]
+fn assign_assigns_now_even_a_draft_but_only_once() {
+    let pools = [api_pool()];
+    let people = people();
+    let pr = pull_request();
+    let mut with_pr = input(&pools, &people);
+    with_pr.pull_request = Some(&pr);
+    let command = Command::Assign {
+        repo: "octo-org/api".into(),
+        number: 1347,
+    };
+    let outcome = execute(&command, &with_pr);
+    let assignment = outcome.assignment.unwrap();
+    assert_eq!(assignment.pending_logins(), ["octocat"]);
+    assert_eq!(outcome.pool.unwrap().member("octocat").unwrap().assigned, 1);
+    assert!(outcome.outbound.iter().any(|o| matches!(o, Outbound::GithubRequestReviewers { reviewers, .. } if reviewers == &["octocat"])));
+    assert!(
+        outcome.reply.contains("goes to <@U0G9QF9C6>"),
+        "{}",
+        outcome.reply
+    );
+
+    with_pr.existing_assignment = Some(&assignment);
+    let again = execute(&command, &with_pr);
+    assert_eq!((again.pool, again.assignment), (None, None));
+    assert!(again.outbound.is_empty());
+    assert!(
+        again.reply.contains("already has reviewers: <@U0G9QF9C6>"),
+        "{}",
+        again.reply
+    );
+
+    let not_found = execute(&command, &input(&pools, &people));
+    assert!(not_found
+        .reply
+        .contains("couldn't find pull request `octo-org/api#1347`"));
+}
+
+#[test]
+fn stats_counts_assignments_passes_and_median_time_to_first_review() {
+    let reviewer = |login: &str, assigned_at: UnixTime, status: ReviewStatus| AssignedReviewer {
+        login: login.into(),
+        assigned_at,
+        status,
+    };
+    let record = |number: u64, channel: &str, reviewers: Vec<AssignedReviewer>| {
+        let mut pr = pull_request();
+        pr.number = number;
+        let mut assignment = Assignment::new(&pr, channel, &[], NOW);
+        assignment.reviewers = reviewers;
+        assignment
+    };
+    let day = 86_400;
+    let reviewed = |at: UnixTime| ReviewStatus::Reviewed {
+        first_at: at,
+        state: "approved".into(),
+    };
+    let history = [
+        record(
+            1,
+            CHANNEL,
+            vec![reviewer(
+                "octocat",
+                NOW - 2 * day,
+                reviewed(NOW - 2 * day + 3600),
+            )],
+        ),
+        record(
+            2,
+            CHANNEL,
+            vec![reviewer(
+                "octocat",
+                NOW - day,
+                reviewed(NOW - day + 3 * 3600),
+            )],
+        ),
+        record(
+            3,
+            CHANNEL,
+            vec![
+                reviewer(
+                    "hubot",
+                    NOW - day,
+                    ReviewStatus::Passed { at: NOW - day + 60 },
+                ),
+                reviewer("octocat", NOW - day + 60, ReviewStatus::Pending),
+            ],
+        ),
+        // Too old for the window, and another channel's: ignored.
+        record(
+            4,
+            CHANNEL,
+            vec![reviewer(
+                "hubot",
+                NOW - 40 * day,
+                reviewed(NOW - 40 * day + 60),
+            )],
+        ),
+        record(
+            5,
+            "C0OTHER",
+            vec![reviewer("hubot", NOW - day, reviewed(NOW - day + 60))],
+        ),
+    ];
+    let pools = [api_pool()];
+    let people = people();
+    let mut with_history = input(&pools, &people);
+    with_history.history = &history;
+    let reply = execute(&Command::Stats { days: 30 }, &with_history).reply;
+    assert!(
+        reply.contains("• octocat — 3 assigned, 0 passed, median 2h to first review"),
+        "{reply}"
+    );
+    assert!(
+        reply.contains("• hubot — 1 assigned, 1 passed, no reviews yet"),
+        "{reply}"
+    );
+    let short = execute(&Command::Stats { days: 1 }, &with_history).reply;
+    assert!(short.contains("octocat — 2 assigned"), "{short}");
+    with_history.history = &[];
+    assert!(execute(&Command::Stats { days: 30 }, &with_history)
+        .reply
+        .contains("No review assignments"));
+}
+
+#[test]
+fn medians() {
+    assert_eq!(median(&mut []), None);
+    assert_eq!(median(&mut [30, 10, 20]), Some(20));
+    assert_eq!(median(&mut [40, 10, 20, 30]), Some(25));
+}
