@@ -14,6 +14,7 @@ mod backup;
 pub mod channels;
 mod check;
 pub mod deploys;
+pub mod engine;
 pub mod errors;
 mod faults;
 mod outbox;
@@ -70,6 +71,17 @@ pub enum StoreError {
     Io(String),
     #[error("corrupt record in table {table}: {reason}")]
     Corrupt { table: String, reason: String },
+    /// A write inside a read-only transaction (a bug).
+    #[error("a write was attempted in a read-only transaction")]
+    ReadOnly,
+    /// Another process changed what this transaction read (PostgreSQL's
+    /// serialization failure or deadlock). Nothing was stored; running the
+    /// transaction again is safe.
+    #[error("the transaction conflicted with another Baton process: {0}")]
+    Conflict(String),
+    /// The database cannot be reached. Nothing was stored.
+    #[error("the database is unreachable: {0}")]
+    Unavailable(String),
 }
 
 impl StoreError {
