@@ -24,6 +24,7 @@ pub mod embedded;
 pub mod engine;
 pub mod errors;
 mod faults;
+pub mod migrate;
 mod outbox;
 pub mod postgres;
 pub mod reviewers;
