@@ -18,8 +18,11 @@ pub mod engine;
 pub mod errors;
 mod faults;
 mod outbox;
+mod postgres;
 pub mod reviewers;
 pub mod sentry;
+#[doc(hidden)]
+pub mod testing;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
@@ -32,6 +35,7 @@ use serde::{de::DeserializeOwned, Serialize};
 pub use backup::{backup_file, inspect, schema_supported, BackupSummary, FileState};
 pub use check::CheckReport;
 pub use outbox::{DeadLetter, OutboxItem, ServiceBacklog, StoredMessage};
+pub use postgres::PostgresEngine;
 
 /// Unix seconds, passed in by the caller (the state crate never reads the clock).
 pub type UnixTime = i64;
