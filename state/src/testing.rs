@@ -70,7 +70,12 @@ fn find_server() -> Result<String, String> {
         .env("BATON_PG_WATCH_PID", std::process::id().to_string())
         .env("BATON_PG_NO_INSTALL", "1")
         .output()
-        .map_err(|e| format!("{HOW_TO_INSTALL} (running {} failed: {e})", script.display()))?;
+        .map_err(|e| {
+            format!(
+                "{HOW_TO_INSTALL} (running {} failed: {e})",
+                script.display()
+            )
+        })?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let url = stdout
         .lines()
@@ -160,7 +165,10 @@ mod tests {
     #[test]
     fn database_name_replaces_the_servers() {
         assert_eq!(
-            with_database("postgres://u:p@127.0.0.1:5432/postgres?sslmode=disable", "t1"),
+            with_database(
+                "postgres://u:p@127.0.0.1:5432/postgres?sslmode=disable",
+                "t1"
+            ),
             "postgres://u:p@127.0.0.1:5432/t1?sslmode=disable"
         );
         assert_eq!(with_database("postgresql://h", "t2"), "postgresql://h/t2");

@@ -86,8 +86,8 @@ mod tests {
 
     #[test]
     fn location_hides_the_password() {
-        let config = parse_url("postgres://baton:s3cret@db.example:6432/baton?sslmode=disable")
-            .unwrap();
+        let config =
+            parse_url("postgres://baton:s3cret@db.example:6432/baton?sslmode=disable").unwrap();
         let shown = location(&config);
         assert_eq!(shown, "postgres://baton@db.example:6432/baton");
         assert!(!format!("{config:?}").contains("s3cret"));
@@ -98,7 +98,10 @@ mod tests {
         let config = parse_url("postgres://u@h/d?sslmode=verify-full").unwrap();
         assert_eq!(config.get_ssl_mode(), SslMode::Require);
         let err = parse_url("postgres://u:pw@h/d?sslmode=sometimes").unwrap_err();
-        assert!(err.to_string().contains("not a valid PostgreSQL URL"), "{err}");
+        assert!(
+            err.to_string().contains("not a valid PostgreSQL URL"),
+            "{err}"
+        );
         assert!(!err.to_string().contains("pw"), "{err}");
     }
 }

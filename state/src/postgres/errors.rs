@@ -62,9 +62,7 @@ pub(crate) fn from_pool(error: PoolError) -> StoreError {
             StoreError::Unavailable("timed out waiting for a database connection".into())
         }
         PoolError::Backend(e) => match from_pg(e) {
-            StoreError::Storage(text) | StoreError::Conflict(text) => {
-                StoreError::Unavailable(text)
-            }
+            StoreError::Storage(text) | StoreError::Conflict(text) => StoreError::Unavailable(text),
             other => other,
         },
         PoolError::Closed => StoreError::Unavailable("the connection pool is closed".into()),

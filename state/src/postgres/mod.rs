@@ -131,7 +131,10 @@ impl PostgresEngine {
         if let StoreError::Unavailable(reason) = &error {
             let mut failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
             if failure.is_none() {
-                *failure = Some(format!("the database {} is unreachable: {reason}", self.location));
+                *failure = Some(format!(
+                    "the database {} is unreachable: {reason}",
+                    self.location
+                ));
             }
         }
         error
@@ -143,7 +146,9 @@ impl PostgresEngine {
             StoreError::Unavailable(reason) => {
                 StoreError::Unavailable(format!("{}: {reason}", self.location))
             }
-            StoreError::Storage(reason) => StoreError::Storage(format!("{}: {reason}", self.location)),
+            StoreError::Storage(reason) => {
+                StoreError::Storage(format!("{}: {reason}", self.location))
+            }
             other => other,
         }
     }
@@ -165,7 +170,8 @@ impl PostgresEngine {
         }
         if let Some(runtime) = &self.runtime {
             runtime.spawn(async move {
-                let rollback = tokio::time::timeout(STATEMENT_TIMEOUT, client.batch_execute("ROLLBACK"));
+                let rollback =
+                    tokio::time::timeout(STATEMENT_TIMEOUT, client.batch_execute("ROLLBACK"));
                 if !matches!(rollback.await, Ok(Ok(()))) {
                     drop(Object::take(client));
                 }
@@ -204,14 +210,14 @@ impl Engine for PostgresEngine {
     ) -> Result<Vec<OutboxItem>> {
         let mut client = self.connection()?;
         let claimed = self.block_on(async {
-            tokio::time::timeout(STATEMENT_TIMEOUT, claim(&mut client, service, owner, lease, limit))
-                .await
+            tokio::time::timeout(
+                STATEMENT_TIMEOUT,
+                claim(&mut client, service, owner, lease, limit),
+            )
+            .await
         });
         match claimed {
-            Ok(Ok(rows)) => rows
-                .into_iter()
-                .map(|bytes| decode_item(&bytes))
-                .collect(),
+            Ok(Ok(rows)) => rows.into_iter().map(|bytes| decode_item(&bytes)).collect(),
             Ok(Err(e)) => {
                 let e = self.noted(from_pg(e));
                 if matches!(e, StoreError::Unavailable(_)) {
@@ -240,9 +246,7 @@ impl Engine for PostgresEngine {
             return Ok(());
         }
         self.pool.retain(|_, _| false);
-        let client = self
-            .block_on(self.pool.get())
-            .map_err(from_pool)?;
+        let client = self.block_on(self.pool.get()).map_err(from_pool)?;
         match self.block_on(async {
             tokio::time::timeout(STATEMENT_TIMEOUT, client.simple_query("SELECT 1")).await
         }) {

@@ -175,7 +175,10 @@ impl Records for PgRecords<'_> {
             )?,
             None => self.query(self.mode.read(SCAN_OPEN), &[&table.name(), &prefix, &limit])?,
         };
-        Ok(rows.into_iter().map(|row| (row.get(0), row.get(1))).collect())
+        Ok(rows
+            .into_iter()
+            .map(|row| (row.get(0), row.get(1)))
+            .collect())
     }
 
     fn count(&self, table: Table) -> Result<u64> {
@@ -206,7 +209,10 @@ impl Records for PgRecords<'_> {
 
     fn deliveries(&self, after: &str, limit: usize) -> Result<Vec<(String, UnixTime)>> {
         let rows = self.query(self.mode.read(DELIVERIES), &[&after, &to_i64(limit)])?;
-        Ok(rows.into_iter().map(|row| (row.get(0), row.get(1))).collect())
+        Ok(rows
+            .into_iter()
+            .map(|row| (row.get(0), row.get(1)))
+            .collect())
     }
 
     fn next_id(&mut self, name: &str) -> Result<u64> {
@@ -336,7 +342,8 @@ pub(crate) fn to_i64(n: usize) -> i64 {
 
 /// An id or counter value as `bigint`.
 fn id_param(id: u64) -> Result<i64> {
-    i64::try_from(id).map_err(|_| StoreError::Storage(format!("id {id} is too large for PostgreSQL")))
+    i64::try_from(id)
+        .map_err(|_| StoreError::Storage(format!("id {id} is too large for PostgreSQL")))
 }
 
 fn count_of(rows: &[Row]) -> u64 {

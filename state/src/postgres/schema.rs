@@ -43,7 +43,6 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     "#,
 ];
 
-
 /// Advisory lock key (two 32-bit halves) held while migrating: "baton",
 /// "schema".
 const LOCK_CLASS: i32 = 0x6261_746f;
@@ -64,9 +63,12 @@ pub(crate) async fn migrate_to(
 ) -> Result<()> {
     let known = migrations.len() as u64;
     let tx = client.transaction().await.map_err(from_pg)?;
-    tx.execute("SELECT pg_advisory_xact_lock($1, $2)", &[&LOCK_CLASS, &LOCK_SCHEMA])
-        .await
-        .map_err(from_pg)?;
+    tx.execute(
+        "SELECT pg_advisory_xact_lock($1, $2)",
+        &[&LOCK_CLASS, &LOCK_SCHEMA],
+    )
+    .await
+    .map_err(from_pg)?;
     tx.batch_execute(
         "CREATE TABLE IF NOT EXISTS schema_version (
              single  boolean PRIMARY KEY DEFAULT true CHECK (single),
@@ -98,12 +100,9 @@ pub(crate) async fn migrate_to(
         })?;
     }
     if known > found {
-        tx.execute(
-            "UPDATE schema_version SET version = $1",
-            &[&(known as i64)],
-        )
-        .await
-        .map_err(from_pg)?;
+        tx.execute("UPDATE schema_version SET version = $1", &[&(known as i64)])
+            .await
+            .map_err(from_pg)?;
     }
     tx.commit().await.map_err(from_pg)
 }

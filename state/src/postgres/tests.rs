@@ -10,8 +10,8 @@ use baton_handlers::Outbound;
 use super::records::prefix_end;
 use super::*;
 use crate::engine::Table;
-use crate::DeadLetter;
 use crate::testing::postgres_database;
+use crate::DeadLetter;
 
 const THINGS: Table = Table::new("things");
 
@@ -64,7 +64,9 @@ fn prefix_end_is_the_first_string_past_the_prefix() {
 
 #[test]
 fn migrations_are_idempotent_and_keep_the_data() {
-    let Some(url) = postgres_database() else { return };
+    let Some(url) = postgres_database() else {
+        return;
+    };
     let engine = PostgresEngine::connect(&url).unwrap();
     let mut tx = engine.begin_write().unwrap();
     tx.put(THINGS, "k", b"v").unwrap();
@@ -89,7 +91,9 @@ fn migrations_are_idempotent_and_keep_the_data() {
 
 #[test]
 fn replicas_starting_together_migrate_once() {
-    let Some(url) = postgres_database() else { return };
+    let Some(url) = postgres_database() else {
+        return;
+    };
     let engines: Vec<Result<PostgresEngine>> = std::thread::scope(|s| {
         let starts: Vec<_> = (0..4)
             .map(|_| s.spawn(|| PostgresEngine::connect(&url)))
@@ -103,13 +107,17 @@ fn replicas_starting_together_migrate_once() {
 
 #[test]
 fn a_newer_database_is_refused_by_name_without_password() {
-    let Some(url) = postgres_database() else { return };
+    let Some(url) = postgres_database() else {
+        return;
+    };
     let engine = PostgresEngine::connect(&url).unwrap();
     admin(&engine, "UPDATE schema_version SET version = 99");
     // The same database, reached with a password in the URL (trust
     // authentication ignores it).
     let with_password = url.replacen("postgres://postgres@", "postgres://postgres:hunter2@", 1);
-    let err = PostgresEngine::connect(&with_password).err().expect("refused");
+    let err = PostgresEngine::connect(&with_password)
+        .err()
+        .expect("refused");
     match &err {
         StoreError::NewerSchema { path, found, known } => {
             assert_eq!((*found, *known), (99, schema::MIGRATIONS.len() as u64));
@@ -135,13 +143,18 @@ fn an_unreachable_database_is_unavailable_and_named_without_password() {
     .expect("nothing listens there");
     assert!(matches!(err, StoreError::Unavailable(_)), "{err}");
     let text = err.to_string();
-    assert!(text.contains(&format!("postgres://baton@127.0.0.1:{port}/baton")), "{text}");
+    assert!(
+        text.contains(&format!("postgres://baton@127.0.0.1:{port}/baton")),
+        "{text}"
+    );
     assert!(!text.contains("hunter2"), "{text}");
 }
 
 #[test]
 fn records_scan_in_byte_order_by_prefix_and_bound() {
-    let Some(url) = postgres_database() else { return };
+    let Some(url) = postgres_database() else {
+        return;
+    };
     let engine = PostgresEngine::connect(&url).unwrap();
     let mut tx = engine.begin_write().unwrap();
     for key in ["a:2", "a:1", "a:\u{e9}", "a:Z", "a;", "a", "B", "b:1"] {
@@ -163,7 +176,10 @@ fn records_scan_in_byte_order_by_prefix_and_bound() {
     };
     assert_eq!(keys("a:", None, 10), ["a:1", "a:2", "a:Z", "a:\u{e9}"]);
     assert_eq!(keys("a:", Some("a:Z"), 10), ["a:1", "a:2"]);
-    assert_eq!(keys("a:", Some("zzz"), 10), ["a:1", "a:2", "a:Z", "a:\u{e9}"]);
+    assert_eq!(
+        keys("a:", Some("zzz"), 10),
+        ["a:1", "a:2", "a:Z", "a:\u{e9}"]
+    );
     assert_eq!(keys("a:", None, 2), ["a:1", "a:2"]);
     assert_eq!(keys("", None, 3), ["B", "a", "a:1"]);
     assert_eq!(keys("", Some("a:"), 10), ["B", "a"]);
@@ -174,19 +190,32 @@ fn records_scan_in_byte_order_by_prefix_and_bound() {
 
 #[test]
 fn read_transactions_refuse_writes() {
-    let Some(url) = postgres_database() else { return };
+    let Some(url) = postgres_database() else {
+        return;
+    };
     let engine = PostgresEngine::connect(&url).unwrap();
     let mut tx = engine.begin_read().unwrap();
-    assert!(matches!(tx.put(THINGS, "k", b"v"), Err(StoreError::ReadOnly)));
-    assert!(matches!(tx.first_delivery("d", 1), Err(StoreError::ReadOnly)));
+    assert!(matches!(
+        tx.put(THINGS, "k", b"v"),
+        Err(StoreError::ReadOnly)
+    ));
+    assert!(matches!(
+        tx.first_delivery("d", 1),
+        Err(StoreError::ReadOnly)
+    ));
     assert!(matches!(tx.next_id("n"), Err(StoreError::ReadOnly)));
-    assert!(matches!(tx.outbox_put(&slack(1)), Err(StoreError::ReadOnly)));
+    assert!(matches!(
+        tx.outbox_put(&slack(1)),
+        Err(StoreError::ReadOnly)
+    ));
     tx.commit().unwrap();
 }
 
 #[test]
 fn uncommitted_writes_vanish_and_a_failed_statement_blocks_the_commit() {
-    let Some(url) = postgres_database() else { return };
+    let Some(url) = postgres_database() else {
+        return;
+    };
     let engine = PostgresEngine::connect(&url).unwrap();
     let mut tx = engine.begin_write().unwrap();
     tx.put(THINGS, "dropped", b"v").unwrap();
@@ -206,7 +235,9 @@ fn uncommitted_writes_vanish_and_a_failed_statement_blocks_the_commit() {
 
 #[test]
 fn counters_deliveries_outbox_and_dead_letters_round_trip() {
-    let Some(url) = postgres_database() else { return };
+    let Some(url) = postgres_database() else {
+        return;
+    };
     let engine = PostgresEngine::connect(&url).unwrap();
     let mut tx = engine.begin_write().unwrap();
     assert_eq!(tx.counter("n").unwrap(), None);
@@ -250,7 +281,9 @@ fn counters_deliveries_outbox_and_dead_letters_round_trip() {
 
 #[test]
 fn the_same_delivery_at_once_is_first_exactly_once() {
-    let Some(url) = postgres_database() else { return };
+    let Some(url) = postgres_database() else {
+        return;
+    };
     let engine = PostgresEngine::connect(&url).unwrap();
     for round in 0..5 {
         let id = format!("delivery-{round}");
@@ -288,7 +321,9 @@ fn the_same_delivery_at_once_is_first_exactly_once() {
 
 #[test]
 fn two_writers_of_one_record_one_commits_the_other_conflicts() {
-    let Some(url) = postgres_database() else { return };
+    let Some(url) = postgres_database() else {
+        return;
+    };
     let engine = PostgresEngine::connect(&url).unwrap();
     let mut tx = engine.begin_write().unwrap();
     tx.put(THINGS, "rotation", b"0").unwrap();
@@ -328,12 +363,17 @@ fn two_writers_of_one_record_one_commits_the_other_conflicts() {
     );
     assert_eq!(engine.failure(), None);
     let tx = engine.begin_read().unwrap();
-    assert_eq!(tx.get(THINGS, "rotation").unwrap().as_deref(), Some(&b"1"[..]));
+    assert_eq!(
+        tx.get(THINGS, "rotation").unwrap().as_deref(),
+        Some(&b"1"[..])
+    );
 }
 
 #[test]
 fn a_lease_keeps_other_owners_off_until_it_expires() {
-    let Some(url) = postgres_database() else { return };
+    let Some(url) = postgres_database() else {
+        return;
+    };
     let engine = PostgresEngine::connect(&url).unwrap();
     let mut tx = engine.begin_write().unwrap();
     for id in 1..=3 {
@@ -344,28 +384,54 @@ fn a_lease_keeps_other_owners_off_until_it_expires() {
 
     let lease = Duration::from_millis(600);
     let started = Instant::now();
-    assert_eq!(ids(&engine.claim_outbox("slack", "a", lease, 1).unwrap()), [1]);
+    assert_eq!(
+        ids(&engine.claim_outbox("slack", "a", lease, 1).unwrap()),
+        [1]
+    );
     // The head is a's: b gets nothing behind it, in the same service.
-    assert!(engine.claim_outbox("slack", "b", lease, 10).unwrap().is_empty());
+    assert!(engine
+        .claim_outbox("slack", "b", lease, 10)
+        .unwrap()
+        .is_empty());
     // Another service's queue is free.
-    assert_eq!(ids(&engine.claim_outbox("github", "b", lease, 10).unwrap()), [4]);
+    assert_eq!(
+        ids(&engine.claim_outbox("github", "b", lease, 10).unwrap()),
+        [4]
+    );
     // a renews and extends its claim.
-    assert_eq!(ids(&engine.claim_outbox("slack", "a", lease, 10).unwrap()), [1, 2, 3]);
-    assert!(started.elapsed() < lease, "the test machine is too slow for this lease");
+    assert_eq!(
+        ids(&engine.claim_outbox("slack", "a", lease, 10).unwrap()),
+        [1, 2, 3]
+    );
+    assert!(
+        started.elapsed() < lease,
+        "the test machine is too slow for this lease"
+    );
     std::thread::sleep(lease + Duration::from_millis(100));
     // a's lease ran out: b takes over, and a is now kept off.
-    assert_eq!(ids(&engine.claim_outbox("slack", "b", lease, 10).unwrap()), [1, 2, 3]);
-    assert!(engine.claim_outbox("slack", "a", lease, 10).unwrap().is_empty());
+    assert_eq!(
+        ids(&engine.claim_outbox("slack", "b", lease, 10).unwrap()),
+        [1, 2, 3]
+    );
+    assert!(engine
+        .claim_outbox("slack", "a", lease, 10)
+        .unwrap()
+        .is_empty());
     // A removed item is gone from the queue.
     let mut tx = engine.begin_write().unwrap();
     tx.outbox_remove(1).unwrap();
     tx.commit().unwrap();
-    assert_eq!(ids(&engine.claim_outbox("slack", "b", lease, 10).unwrap()), [2, 3]);
+    assert_eq!(
+        ids(&engine.claim_outbox("slack", "b", lease, 10).unwrap()),
+        [2, 3]
+    );
 }
 
 #[test]
 fn a_row_a_writer_holds_ends_the_claim() {
-    let Some(url) = postgres_database() else { return };
+    let Some(url) = postgres_database() else {
+        return;
+    };
     let engine = PostgresEngine::connect(&url).unwrap();
     let mut tx = engine.begin_write().unwrap();
     for id in 1..=3 {
@@ -377,14 +443,22 @@ fn a_row_a_writer_holds_ends_the_claim() {
     // stops before it instead of waiting or jumping over it.
     let writer = engine.begin_write().unwrap();
     assert!(writer.outbox_get(2).unwrap().is_some());
-    assert_eq!(ids(&engine.claim_outbox("slack", "a", lease, 10).unwrap()), [1]);
+    assert_eq!(
+        ids(&engine.claim_outbox("slack", "a", lease, 10).unwrap()),
+        [1]
+    );
     drop(writer);
-    assert_eq!(ids(&engine.claim_outbox("slack", "a", lease, 10).unwrap()), [1, 2, 3]);
+    assert_eq!(
+        ids(&engine.claim_outbox("slack", "a", lease, 10).unwrap()),
+        [1, 2, 3]
+    );
 }
 
 #[test]
 fn a_lost_connection_closes_the_engine_until_reopen_reaches_the_database() {
-    let Some(url) = postgres_database() else { return };
+    let Some(url) = postgres_database() else {
+        return;
+    };
     let engine = PostgresEngine::connect(&url).unwrap();
     let tx = engine.begin_write().unwrap();
     // Every other session to this database is cut, as by a failover.
