@@ -46,9 +46,7 @@ pub fn run(from: &Path, to: &str, into_non_empty: bool) -> ExitCode {
 /// A `postgres://` URL, or a data file path.
 fn open_target(to: &str) -> Result<Store, StoreError> {
     if to.starts_with("postgres://") || to.starts_with("postgresql://") {
-        Ok(Store::from_engine(
-            baton_state::postgres::PostgresEngine::connect(to)?,
-        ))
+        Store::open_postgres(to)
     } else {
         Store::open(Path::new(to))
     }

@@ -55,9 +55,7 @@ impl Server {
 /// `BATON_DATABASE_URL` is set, else the data file.
 pub fn open_store(config: &Config) -> Result<Store, baton_state::StoreError> {
     match &config.database_url {
-        Some(url) => Ok(Store::from_engine(
-            baton_state::postgres::PostgresEngine::connect(url.expose())?,
-        )),
+        Some(url) => Store::open_postgres(url.expose()),
         None => Store::open_with(
             &config.data,
             StoreOptions {

@@ -417,9 +417,40 @@ mod redb {
         static DIR: tempfile::TempDir = tempfile::tempdir().unwrap();
     }
 
-    fn open(name: &str) -> Store {
+    pub(super) fn open(name: &str) -> Store {
         let path: PathBuf = DIR.with(|dir| dir.path().join(format!("{name}.redb")));
         Store::open(&path).unwrap()
+    }
+
+    super::conformance_suite!(suite, super::open);
+}
+
+#[cfg(test)]
+mod postgres {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+
+    use crate::Store;
+
+    thread_local! {
+        /// Each test's databases by name (one test runs on one thread).
+        static DATABASES: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+    }
+
+    /// The database called `name` for this test, made on first use. When
+    /// the PostgreSQL tests are skipped (`BATON_SKIP_POSTGRES_TESTS=1`),
+    /// the scenario runs on a data file instead, so it still passes.
+    fn open(name: &str) -> Store {
+        let url = DATABASES.with(|dbs| {
+            dbs.borrow_mut()
+                .entry(name.to_string())
+                .or_insert_with(|| crate::testing::postgres_database().unwrap_or_default())
+                .clone()
+        });
+        if url.is_empty() {
+            return super::redb::open(name);
+        }
+        Store::open_postgres(&url).unwrap()
     }
 
     super::conformance_suite!(suite, super::open);

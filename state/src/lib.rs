@@ -26,9 +26,11 @@ pub mod errors;
 mod faults;
 pub mod migrate;
 mod outbox;
-pub mod postgres;
+mod postgres;
 pub mod reviewers;
 pub mod sentry;
+#[doc(hidden)]
+pub mod testing;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -41,6 +43,7 @@ pub use check::CheckReport;
 use embedded::RedbEngine;
 use engine::{Engine, Records, Table};
 pub use outbox::{DeadLetter, OutboxItem, ServiceBacklog, StoredMessage};
+pub use postgres::PostgresEngine;
 
 /// Unix seconds, passed in by the caller (the state crate never reads the clock).
 pub type UnixTime = i64;
@@ -126,9 +129,15 @@ impl Store {
         })
     }
 
-    /// A store over another engine (PostgreSQL).
+    /// A store over another engine.
     pub fn from_engine(engine: Arc<dyn Engine>) -> Store {
         Store { engine, file: None }
+    }
+
+    /// Connect to the PostgreSQL database at `url` (migrating its schema
+    /// under an advisory lock, see [`PostgresEngine::connect`]).
+    pub fn open_postgres(url: &str) -> Result<Store> {
+        Ok(Store::from_engine(Arc::new(PostgresEngine::connect(url)?)))
     }
 
     /// `redb` or `postgres`.
