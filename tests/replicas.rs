@@ -69,8 +69,14 @@ async fn two_replicas_assign_each_pull_request_once_and_post_it_once() {
     for n in 1..=PULL_REQUESTS {
         assert_eq!(posts.get(&n), Some(&1), "pull request #{n}: one Slack post");
         let requested = reviewers.get(&n).cloned().unwrap_or_default();
-        assert_eq!(requested.len(), 1, "pull request #{n}: one reviewer: {requested:?}");
-        *turns.entry(requested.into_iter().next().unwrap()).or_default() += 1;
+        assert_eq!(
+            requested.len(),
+            1,
+            "pull request #{n}: one reviewer: {requested:?}"
+        );
+        *turns
+            .entry(requested.into_iter().next().unwrap())
+            .or_default() += 1;
     }
     let counts: Vec<usize> = POOL.iter().map(|(login, _)| turns[*login]).collect();
     let spread = counts.iter().max().unwrap() - counts.iter().min().unwrap();
@@ -171,7 +177,11 @@ async fn a_data_file_migrated_to_postgres_answers_as_before_and_the_rotation_goe
         "service": "api", "level": "error", "message": "payment failed"
     }))
     .unwrap();
-    assert!(original.hook("/hooks/errors", &report).await.status().is_success());
+    assert!(original
+        .hook("/hooks/errors", &report)
+        .await
+        .status()
+        .is_success());
     original.drained().await;
     let before = read_commands(&original).await;
     assert_eq!(original.terminate(), Some(0));
@@ -203,7 +213,11 @@ async fn a_data_file_migrated_to_postgres_answers_as_before_and_the_rotation_goe
     let mut env = settings(&slack_api, &github_after.uri());
     env.push(("BATON_DATABASE_URL", &url));
     let moved = Baton::start(&env).await;
-    assert_eq!(read_commands(&moved).await, before, "same answers after the move");
+    assert_eq!(
+        read_commands(&moved).await,
+        before,
+        "same answers after the move"
+    );
 
     // The rotation continues where it was: the next pull request goes to
     // whoever the file would have picked next.

@@ -228,4 +228,3 @@ pub async fn deliver(port: u16, n: u64) -> bool {
         .await
         .is_ok_and(|r| r.status().is_success())
 }
-
