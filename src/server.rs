@@ -74,6 +74,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     tracing::info!(engine = store.kind(), at = %store.location(), "state store open");
     let store = Arc::new(store);
+    let store_location = store.location();
     let (writer, writer_thread) = Writer::start(store.clone());
     let timeout = Duration::from_secs(config.http_timeout_secs);
     let slack = match &config.slack_bot_token {
@@ -139,7 +140,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         )
     })?;
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, data = %config.data.display(), "Baton is listening");
+    tracing::info!(%addr, data = %store_location, "Baton is listening");
 
     let limits = connection_limits(&config);
     let app = http::router(state);
