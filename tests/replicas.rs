@@ -242,3 +242,112 @@ async fn a_data_file_migrated_to_postgres_answers_as_before_and_the_rotation_goe
     assert_eq!(picked_after_move.get(&5).map(BTreeSet::len), Some(1));
     assert_eq!(picked_after_move.get(&5), picked_by_file.get(&5));
 }
+
+/// A TCP proxy in front of PostgreSQL that can be cut (every connection
+/// through it dropped, new ones refused at once) and restored.
+struct Proxy {
+    addr: std::net::SocketAddr,
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    links: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
+}
+
+impl Proxy {
+    async fn start(upstream: String) -> Proxy {
+        use std::sync::atomic::Ordering;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let proxy = Proxy {
+            addr: listener.local_addr().unwrap(),
+            cut: Default::default(),
+            links: Default::default(),
+        };
+        let (cut, links) = (proxy.cut.clone(), proxy.links.clone());
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if cut.load(Ordering::SeqCst) {
+                    continue; // dropped: the connection is closed at once
+                }
+                let upstream = upstream.clone();
+                let link = tokio::spawn(async move {
+                    if let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+                links.lock().unwrap().push(link.abort_handle());
+            }
+        });
+        proxy
+    }
+
+    fn set_cut(&self, cut: bool) {
+        self.cut.store(cut, std::sync::atomic::Ordering::SeqCst);
+        if cut {
+            for link in self.links.lock().unwrap().drain(..) {
+                link.abort();
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn while_the_database_is_unreachable_readyz_and_writes_answer_503_and_nothing_is_half_done() {
+    let Some(url) = database().await else { return };
+    let host = regex::Regex::new(r"@([^/@]+)/").unwrap();
+    let upstream = host.captures(&url).unwrap()[1].to_string();
+    let proxy = Proxy::start(upstream.clone()).await;
+    let proxied = url.replace(&upstream, &proxy.addr.to_string());
+    let slack = common::fake_slack::ok().await;
+    let github = fake_github::ok().await;
+    let slack_api = format!("{}/api", slack.uri());
+    let github_api = github.uri();
+    let mut env = settings(&slack_api, &github_api);
+    env.push(("BATON_DATABASE_URL", &proxied));
+    let baton = Baton::start(&env).await;
+    common::review_pool::set_up(&baton).await;
+    assert!(deliver(baton.port, 1).await);
+
+    proxy.set_cut(true);
+    assert!(
+        !deliver(baton.port, 2).await,
+        "a write answers an error while cut"
+    );
+    let status = |baton: &Baton| {
+        let url = baton.url("/readyz");
+        let http = baton.http.clone();
+        async move { http.get(url).send().await.unwrap().status().as_u16() }
+    };
+    common::eventually(10, "readyz answers 503", || async {
+        status(&baton).await == 503
+    })
+    .await;
+    let answer = baton
+        .http
+        .post(baton.url("/github/webhook"))
+        .header("X-GitHub-Event", "pull_request")
+        .header("X-GitHub-Delivery", "kill-2")
+        .header(
+            "X-Hub-Signature-256",
+            common::github_signature(&common::slack_world::pull_request(2)),
+        )
+        .header("Content-Type", "application/json")
+        .body(common::slack_world::pull_request(2))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 503, "GitHub is told to redeliver");
+
+    proxy.set_cut(false);
+    common::eventually(20, "readyz answers 200 again", || async {
+        status(&baton).await == 200
+    })
+    .await;
+    assert!(deliver(baton.port, 2).await, "the redelivery is taken");
+    baton.drained().await;
+    let reviewers = requested_reviewers(&github).await;
+    for n in [1, 2] {
+        assert_eq!(
+            reviewers.get(&n).map(BTreeSet::len),
+            Some(1),
+            "pull request #{n}: assigned once"
+        );
+    }
+}
