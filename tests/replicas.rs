@@ -351,3 +351,63 @@ async fn while_the_database_is_unreachable_readyz_and_writes_answer_503_and_noth
         );
     }
 }
+
+#[tokio::test]
+async fn an_error_window_spread_over_two_replicas_posts_once_and_its_timer_updates_once() {
+    let Some(url) = database().await else { return };
+    let slack = common::fake_slack::ok().await;
+    let slack_api = format!("{}/api", slack.uri());
+    let env = [
+        ("SLACK_BOT_TOKEN", "xoxb-test"),
+        ("SLACK_API_URL", slack_api.as_str()),
+        ("BATON_ERROR_WINDOW", "3s"),
+        ("BATON_DATABASE_URL", url.as_str()),
+    ];
+    let a = Baton::start(&env).await;
+    let b = Baton::start(&env).await;
+    let subscribed = a
+        .command("C0ERRORS", ADMIN, "errors subscribe service=checkout")
+        .await;
+    assert!(subscribed.contains("Subscribed"), "{subscribed}");
+    let mut sends = tokio::task::JoinSet::new();
+    for i in 0..40 {
+        let baton = if i % 2 == 0 { &a } else { &b };
+        let (http, url) = (baton.http.clone(), baton.url("/hooks/errors"));
+        let body = serde_json::to_vec(&serde_json::json!({
+            "service": "checkout", "level": "error",
+            "message": format!("Order {i} failed: card declined"),
+        }))
+        .unwrap();
+        sends.spawn(async move {
+            http.post(url)
+                .bearer_auth(common::HOOK_TOKEN)
+                .header("Content-Type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        });
+    }
+    while let Some(status) = sends.join_next().await {
+        assert_eq!(status.unwrap(), 202);
+    }
+    // Both replicas run the window's timer; the count update is sent once.
+    common::eventually(20, "the count update after the window closes", || async {
+        !common::fake_slack::calls(&slack, "chat.update")
+            .await
+            .is_empty()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    a.drained().await;
+    let posts: Vec<_> = common::fake_slack::calls(&slack, "chat.postMessage")
+        .await
+        .into_iter()
+        .filter(|p| p["channel"] == "C0ERRORS" && p["text"].as_str().unwrap_or("").contains(" ["))
+        .collect();
+    assert_eq!(posts.len(), 1, "one post for the window: {posts:#?}");
+    let updates = common::fake_slack::calls(&slack, "chat.update").await;
+    assert_eq!(updates.len(), 1, "one count update: {updates:#?}");
+    assert!(updates[0]["blocks"].to_string().contains("seen 40 times"));
+}

@@ -572,7 +572,14 @@ pub mod fake_deliveries {
 
     impl Deliveries {
         /// Record a delivery (ids must grow with time, as GitHub's do).
-        pub fn add(&self, id: u64, event: &str, status_code: u16, delivered_at: i64, payload: &[u8]) -> String {
+        pub fn add(
+            &self,
+            id: u64,
+            event: &str,
+            status_code: u16,
+            delivered_at: i64,
+            payload: &[u8],
+        ) -> String {
             let guid = format!("0b3c7e2e-0000-11f0-8000-{id:012}");
             let delivered_at = time::OffsetDateTime::from_unix_timestamp(delivered_at)
                 .unwrap()
@@ -590,7 +597,13 @@ pub mod fake_deliveries {
         }
 
         pub fn fetches(&self, id: u64) -> usize {
-            self.record.lock().unwrap().fetches.get(&id).copied().unwrap_or(0)
+            self.record
+                .lock()
+                .unwrap()
+                .fetches
+                .get(&id)
+                .copied()
+                .unwrap_or(0)
         }
 
         pub fn list_requests(&self) -> usize {
@@ -615,7 +628,8 @@ pub mod fake_deliveries {
                 let id: u64 = id.parse().unwrap();
                 *record.fetches.entry(id).or_default() += 1;
                 let Some(d) = record.deliveries.iter().find(|d| d.id == id) else {
-                    return ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"}));
+                    return ResponseTemplate::new(404)
+                        .set_body_json(json!({"message": "Not Found"}));
                 };
                 let mut full = summary(d);
                 full["url"] = json!("");
