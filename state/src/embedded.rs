@@ -364,11 +364,16 @@ impl Records for RedbTxn {
 
     fn first_delivery(&mut self, id: &str, now: UnixTime) -> Result<bool> {
         let mut dedup = self.writing()?.open_table(DEDUP)?;
-        if dedup.get(id)?.is_some() {
-            return Ok(false);
+        // One tree walk for the common case (a new id); a redelivery puts
+        // back when it was first seen.
+        let first_seen = dedup.insert(id, now)?.map(|seen| seen.value());
+        match first_seen {
+            None => Ok(true),
+            Some(seen) => {
+                dedup.insert(id, seen)?;
+                Ok(false)
+            }
         }
-        dedup.insert(id, now)?;
-        Ok(true)
     }
 
     fn prune_deliveries(&mut self, cutoff: UnixTime) -> Result<u64> {
