@@ -74,7 +74,10 @@ pub async fn run(config: &Config) -> (Vec<(String, Verdict)>, bool) {
             "not set: /hooks/* and /api/* answer 503 until BATON_HOOK_TOKEN is set",
         ),
     ));
-    checks.push(("Data file".into(), data_file(config).await));
+    match &config.database_url {
+        Some(url) => checks.push(("Database".into(), database(url.expose()).await)),
+        None => checks.push(("Data file".into(), data_file(config).await)),
+    }
     checks.push(("Listen address".into(), listen_address(config).await));
     let ok = checks
         .iter()
@@ -142,6 +145,31 @@ async fn github_token(config: &Config, timeout: Duration) -> Verdict {
         Err(reason) => Verdict::Fail {
             problem: format!("GET /user failed: {reason}"),
             fix: "create a token with Pull requests: Read and write and put it in GITHUB_TOKEN (an App installation token works too, but cannot call /user: check it by a test delivery)".into(),
+        },
+    }
+}
+
+/// The PostgreSQL database: connect as a replica would (which brings an
+/// empty or older schema up to date, as starting Baton does) and read.
+async fn database(url: &str) -> Verdict {
+    let url = url.to_string();
+    let looked = tokio::task::spawn_blocking(move || {
+        let store = baton_state::Store::open_postgres(&url)?;
+        let (pending, dead) = store.outbox_counts()?;
+        Ok::<_, baton_state::StoreError>((store.location(), pending, dead))
+    })
+    .await;
+    match looked {
+        Ok(Ok((location, pending, dead))) => Verdict::Pass(format!(
+            "{location} answers, schema up to date ({pending} messages queued, {dead} dead letters)"
+        )),
+        Ok(Err(e)) => Verdict::Fail {
+            problem: e.to_string(),
+            fix: "check BATON_DATABASE_URL (host, port, database, user, password, sslmode) and that this host may connect (pg_hba.conf)".into(),
+        },
+        Err(e) => Verdict::Fail {
+            problem: e.to_string(),
+            fix: "run again".into(),
         },
     }
 }
