@@ -330,6 +330,38 @@ async fn envelopes_are_acted_on_once_and_acknowledged_with_their_reply() {
     assert_eq!(open_calls(&slack).await, 1, "no reconnection meanwhile");
 }
 
+/// The acknowledgement comes only after the commit: while the disk is full
+/// an envelope is not acknowledged (so Slack sends it again), and the resend
+/// after the disk frees acts once.
+#[tokio::test]
+async fn an_envelope_that_cannot_be_committed_is_not_acknowledged() {
+    let switch = tempfile::tempdir().unwrap();
+    let full = switch.path().join("disk-full");
+    let full_setting = full.display().to_string();
+    let (baton, slack, _github, _sockets, mut socket) =
+        start(&[("BATON_FAULT_FILE", &full_setting)]).await;
+    std::fs::write(&full, b"").unwrap();
+    socket
+        .send(Message::text(app_mention("env-full-1")))
+        .await
+        .unwrap();
+    let answer = tokio::time::timeout(Duration::from_millis(1500), socket.next()).await;
+    assert!(
+        answer.is_err(),
+        "Baton answered with the disk full: {answer:?}"
+    );
+
+    std::fs::remove_file(&full).unwrap();
+    eventually(10, "the store reopens", || async {
+        readyz(&baton).await == 200
+    })
+    .await;
+    // Slack sends the unacknowledged envelope again.
+    send(&mut socket, app_mention("env-full-2")).await;
+    baton.drained().await;
+    assert_eq!(fake_slack::calls(&slack, "chat.postMessage").await.len(), 1);
+}
+
 /// `disconnect` makes Baton open a new connection (a second
 /// `apps.connections.open`); `/readyz` answers 503 until Slack greets it.
 #[tokio::test]
