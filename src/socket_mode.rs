@@ -122,10 +122,18 @@ pub async fn run(
                 End::Closed
             }
         };
-        match end {
+        let reason = match end {
             End::Shutdown => break,
-            End::Disconnect => continue,
-            End::Lost | End::Closed => {}
+            End::Disconnect => "disconnect",
+            End::Lost => "lost",
+            End::Closed => "closed",
+        };
+        state.metrics.inc(
+            "baton_slack_socket_reconnects_total",
+            format!("reason=\"{reason}\""),
+        );
+        if end == End::Disconnect {
+            continue;
         }
         tokio::select! {
             _ = tokio::time::sleep(pause) => {}

@@ -390,6 +390,16 @@ async fn disconnect_makes_baton_reconnect_and_readyz_follows_the_socket() {
         readyz(&baton).await == 200
     })
     .await;
+    assert_eq!(
+        baton
+            .metric("baton_slack_socket_reconnects_total{reason=\"disconnect\"}")
+            .await,
+        Some(1.0)
+    );
+    assert_eq!(
+        baton.metric("baton_slack_socket_connected").await,
+        Some(1.0)
+    );
     // The new connection carries envelopes.
     send(&mut socket2, app_mention("env-after-reconnect")).await;
     baton.drained().await;
@@ -407,6 +417,16 @@ async fn a_silent_connection_is_replaced() {
     let mut socket2 = second.await.unwrap();
     assert_eq!(open_calls(&slack).await, 2);
     assert_eq!(readyz(&baton).await, 503);
+    assert_eq!(
+        baton.metric("baton_slack_socket_connected").await,
+        Some(0.0)
+    );
+    assert_eq!(
+        baton
+            .metric("baton_slack_socket_reconnects_total{reason=\"lost\"}")
+            .await,
+        Some(1.0)
+    );
     socket2.send(Message::text(hello())).await.unwrap();
     eventually(10, "ready after hello", || async {
         readyz(&baton).await == 200

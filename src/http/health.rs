@@ -72,6 +72,14 @@ pub async fn metrics(State(state): State<SharedState>) -> Response {
             state.connections.get(),
         ),
     ]);
+    if let Some(socket) = &state.slack_socket {
+        crate::metrics::render_gauge(
+            &mut body,
+            "baton_slack_socket_connected",
+            "1 while a Slack Socket Mode connection is open and greeted",
+            [(String::new(), if socket.connected() { 1.0 } else { 0.0 })],
+        );
+    }
     crate::metrics::render_gauge(
         &mut body,
         "baton_outbox_service_depth",
