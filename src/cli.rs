@@ -236,11 +236,19 @@ pub struct NotifyDeploy {
 
 #[derive(Subcommand, Debug)]
 pub enum SlackCommand {
-    /// Print the Slack app manifest with the request URLs filled in.
+    /// Print the Slack app manifest: with the request URLs filled in (--url),
+    /// or for Socket Mode, with no request URLs (--socket-mode).
     Manifest {
         /// Public base URL of this Baton, e.g. https://baton.example.com
+        #[arg(
+            long,
+            required_unless_present = "socket_mode",
+            conflicts_with = "socket_mode"
+        )]
+        url: Option<String>,
+        /// Socket Mode: Baton connects to Slack (SLACK_APP_TOKEN), so Slack needs no URL.
         #[arg(long)]
-        url: String,
+        socket_mode: bool,
     },
 }
 
@@ -271,6 +279,23 @@ mod tests {
             .map(|(name, _)| *name)
             .collect();
         assert_eq!(DEPLOY_STATUSES.to_vec(), hook);
+    }
+
+    #[test]
+    fn the_manifest_takes_a_url_or_socket_mode() {
+        let parse = |args: &[&str]| Cli::try_parse_from(args).map(|cli| cli.command);
+        assert!(parse(&["baton", "slack", "manifest", "--socket-mode"]).is_ok());
+        assert!(parse(&["baton", "slack", "manifest", "--url", "https://x"]).is_ok());
+        assert!(parse(&["baton", "slack", "manifest"]).is_err());
+        assert!(parse(&[
+            "baton",
+            "slack",
+            "manifest",
+            "--url",
+            "https://x",
+            "--socket-mode"
+        ])
+        .is_err());
     }
 
     #[test]

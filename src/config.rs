@@ -26,6 +26,8 @@ pub const SETTINGS: &[Setting] = &[
     Setting { name: "SLACK_SIGNING_SECRET", default: "", secret: true, meaning: "Slack app signing secret; unset = Slack endpoints answer 503" },
     Setting { name: "SLACK_BOT_TOKEN", default: "", secret: true, meaning: "Slack bot token (xoxb-…); unset = offline: Slack messages are printed to stdout" },
     Setting { name: "SLACK_API_URL", default: "https://slack.com/api", secret: false, meaning: "Base URL of Slack's Web API (point tests at a local fake)" },
+    Setting { name: "SLACK_APP_TOKEN", default: "", secret: true, meaning: "Slack app-level token (xapp-…, scope connections:write); set = Socket Mode: Slack's events, commands and buttons arrive over a connection Baton opens, no public URL needed" },
+    Setting { name: "BATON_SOCKET_PING_INTERVAL", default: "10s", secret: false, meaning: "Socket Mode: how often Baton pings Slack; a connection that sends nothing for three intervals is replaced" },
     Setting { name: "SLACK_BOT_USER_ID", default: "", secret: false, meaning: "The bot's own Slack user id (U…); unset = learned from events" },
     Setting { name: "GITHUB_WEBHOOK_SECRET", default: "", secret: true, meaning: "GitHub webhook secret; unset = /github/webhook answers 503" },
     Setting { name: "GITHUB_TOKEN", default: "", secret: true, meaning: "GitHub token (PAT or App installation token); unset = offline: GitHub calls are printed" },
@@ -97,6 +99,9 @@ pub struct Config {
     pub slack_bot_token: Option<Secret>,
     pub slack_api_url: String,
     pub slack_bot_user_id: Option<String>,
+    /// `SLACK_APP_TOKEN`, checked to be an `xapp-` token: Socket Mode on.
+    pub slack_app_token: Option<Secret>,
+    pub socket_ping_interval_secs: u64,
     pub github_webhook_secret: Option<Secret>,
     pub github_token: Option<Secret>,
     pub github_api_url: String,
@@ -328,6 +333,20 @@ impl Config {
                     .map_err(|e| ConfigError(format!("BATON_PUBLIC_URL: {e}")))
             })
             .transpose()?;
+        let slack_app_token = secret("SLACK_APP_TOKEN");
+        if let Some(token) = &slack_app_token {
+            // The value is a secret: the message never shows it.
+            if !token.expose().starts_with("xapp-") {
+                let hint = if token.expose().starts_with("xox") {
+                    " (this looks like a bot or user token: that one goes in SLACK_BOT_TOKEN)"
+                } else {
+                    ""
+                };
+                return Err(ConfigError(format!(
+                    "SLACK_APP_TOKEN: not an app-level token{hint}; it starts with xapp-. Make one under api.slack.com/apps → your app → Basic Information → App-Level Tokens, with the scope connections:write"
+                )));
+            }
+        }
         Ok(Config {
             listen,
             data: PathBuf::from(data),
@@ -336,6 +355,8 @@ impl Config {
             slack_bot_token: secret("SLACK_BOT_TOKEN"),
             slack_api_url: url("SLACK_API_URL")?,
             slack_bot_user_id,
+            slack_app_token,
+            socket_ping_interval_secs: duration("BATON_SOCKET_PING_INTERVAL")? as u64,
             github_webhook_secret: secret("GITHUB_WEBHOOK_SECRET"),
             github_token: secret("GITHUB_TOKEN"),
             github_api_url: url("GITHUB_API_URL")?,
@@ -396,8 +417,10 @@ pub fn problems(values: &Sources) -> Vec<String> {
 /// every feature is usable). Shown by `baton config check` and `baton doctor`.
 pub fn unusable_features(config: &Config) -> Vec<String> {
     let mut out = Vec::new();
-    if config.slack_signing_secret.is_none() {
-        out.push("SLACK_SIGNING_SECRET is unset: Slack events, /baton commands and buttons are refused (503)".to_string());
+    match (&config.slack_signing_secret, &config.slack_app_token) {
+        (None, None) => out.push("SLACK_SIGNING_SECRET is unset: Slack events, /baton commands and buttons are refused (503)".to_string()),
+        (None, Some(_)) => out.push("SLACK_SIGNING_SECRET is unset: Slack's request URLs answer 503 (fine with Socket Mode: SLACK_APP_TOKEN carries Slack's events, commands and buttons)".to_string()),
+        (Some(_), _) => {}
     }
     if config.github_webhook_secret.is_none() {
         out.push("GITHUB_WEBHOOK_SECRET is unset: GitHub webhooks are refused (503), so no reviewer rotation and no deploy messages from GitHub".to_string());
@@ -440,6 +463,7 @@ pub fn short_secrets(config: &Config) -> Vec<&'static str> {
 /// Whether no inbound endpoint can accept anything (no secret at all).
 pub fn nothing_accepted(config: &Config) -> bool {
     config.slack_signing_secret.is_none()
+        && config.slack_app_token.is_none()
         && config.github_webhook_secret.is_none()
         && config.hook_token.is_none()
 }
@@ -620,6 +644,34 @@ mod tests {
         assert!(found.iter().any(|p| p.starts_with("BATON_ERROR_WINDOW")));
         assert!(found.iter().any(|p| p.starts_with("BATON_LOG_FORMAT")));
         assert!(problems(&values(&[])).is_empty());
+    }
+
+    #[test]
+    fn the_app_token_must_be_an_app_level_token() {
+        let c = Config::from_values(&values(&[("SLACK_APP_TOKEN", "xapp-1-A1-2-abc")])).unwrap();
+        assert!(c.slack_app_token.is_some());
+        assert!(!nothing_accepted(&c));
+        assert!(Config::from_values(&values(&[]))
+            .unwrap()
+            .slack_app_token
+            .is_none());
+        let err = Config::from_values(&values(&[("SLACK_APP_TOKEN", "xoxb-secret-bot-token")]))
+            .unwrap_err();
+        assert!(
+            err.0.starts_with("SLACK_APP_TOKEN: not an app-level token"),
+            "{err}"
+        );
+        assert!(
+            err.0.contains("SLACK_BOT_TOKEN") && err.0.contains("connections:write"),
+            "{err}"
+        );
+        assert!(
+            !err.0.contains("secret-bot-token"),
+            "the message shows the secret: {err}"
+        );
+        let err = Config::from_values(&values(&[("SLACK_APP_TOKEN", "nonsense")])).unwrap_err();
+        assert!(err.0.contains("starts with xapp-"), "{err}");
+        assert!(!err.0.contains("nonsense"), "{err}");
     }
 
     #[test]

@@ -58,6 +58,10 @@ pub async fn run(config: &Config) -> (Vec<(String, Verdict)>, bool) {
     ));
     checks.push(("Slack bot token".into(), slack_token(config, timeout).await));
     checks.push((
+        "Slack app token (Socket Mode)".into(),
+        slack_app_token(config, timeout).await,
+    ));
+    checks.push((
         "GitHub webhook secret".into(),
         inbound_secret(
             "GITHUB_WEBHOOK_SECRET",
@@ -113,6 +117,34 @@ async fn slack_token(config: &Config, timeout: Duration) -> Verdict {
         Err(reason) => Verdict::Fail {
             problem: format!("auth.test failed: {reason}"),
             fix: "copy the Bot User OAuth Token (xoxb-…) from the Slack app's OAuth & Permissions page into SLACK_BOT_TOKEN, and reinstall the app if scopes changed".into(),
+        },
+    }
+}
+
+async fn slack_app_token(config: &Config, timeout: Duration) -> Verdict {
+    let Some(token) = &config.slack_app_token else {
+        return Verdict::Skip(
+            "not set: Slack calls Baton's request URLs (set SLACK_APP_TOKEN for Socket Mode)"
+                .into(),
+        );
+    };
+    let slack = match crate::socket_mode::Slack::new(&config.slack_api_url, token.expose()) {
+        Ok(s) => s,
+        Err(e) => {
+            return Verdict::Fail {
+                problem: format!("cannot build a Slack client: {e}"),
+                fix: "check SLACK_API_URL".into(),
+            }
+        }
+    };
+    match crate::socket_mode::check_app_token(&slack, timeout).await {
+        Ok(host) => Verdict::Pass(format!(
+            "apps.connections.open OK at {}: Socket Mode connects to {host}",
+            config.slack_api_url
+        )),
+        Err(reason) => Verdict::Fail {
+            problem: reason,
+            fix: "generate an app-level token with the scope connections:write (Slack app → Basic Information → App-Level Tokens), put it in SLACK_APP_TOKEN, and turn Socket Mode on (`baton slack manifest --socket-mode`)".into(),
         },
     }
 }

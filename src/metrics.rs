@@ -41,6 +41,10 @@ const HELP: &[(&str, &str)] = &[
         "Posts whose outcome was unknown, found in the channel's history and recorded instead of posted again",
     ),
     (
+        "baton_slack_socket_reconnects_total",
+        "Slack Socket Mode connections replaced, by reason (disconnect: Slack asked; lost: silent past three pings; closed: the socket closed or failed, or could not open)",
+    ),
+    (
         "baton_slack_history_unreadable_total",
         "Posts whose outcome was unknown and whose channel history could not be read (may repeat), by channel",
     ),
@@ -85,7 +89,11 @@ pub fn render_gauge(
 ) {
     out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n"));
     for (labels, value) in samples {
-        out.push_str(&format!("{name}{{{labels}}} {value}\n"));
+        if labels.is_empty() {
+            out.push_str(&format!("{name} {value}\n"));
+        } else {
+            out.push_str(&format!("{name}{{{labels}}} {value}\n"));
+        }
     }
 }
 

@@ -119,6 +119,13 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
 
     let refusals = Arc::new(RefusalLog::new(std::time::Instant::now()));
     let open_connections = Arc::new(OpenConnections::default());
+    let slack_socket = match &config.slack_app_token {
+        Some(token) => Some((
+            Arc::new(crate::socket_mode::Status::default()),
+            crate::socket_mode::Slack::new(&config.slack_api_url, token.expose())?,
+        )),
+        None => None,
+    };
     let state = Arc::new(AppState {
         config: config.clone(),
         store,
@@ -128,6 +135,23 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         bot_user_id: Mutex::new(config.slack_bot_user_id.clone()),
         refusals: refusals.clone(),
         connections: open_connections.clone(),
+        slack_socket: slack_socket.as_ref().map(|(status, _)| status.clone()),
+    });
+    let socket_task = slack_socket.map(|(status, slack)| {
+        let timing = crate::socket_mode::Timing {
+            ping_every: Duration::from_secs(config.socket_ping_interval_secs),
+            retry_first: Duration::from_secs(1),
+            retry_max: Duration::from_secs(60),
+            call_timeout: timeout,
+        };
+        tracing::info!("SLACK_APP_TOKEN is set: Slack Socket Mode, connecting to Slack");
+        tokio::spawn(crate::socket_mode::run(
+            state.clone(),
+            status,
+            slack,
+            timing,
+            shutdown_rx.clone(),
+        ))
     });
     let refusal_summary_task =
         tokio::spawn(refusals.clone().report_suppressed(shutdown_rx.clone()));
@@ -148,6 +172,9 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     let task = tokio::spawn(async move {
         connections::serve(listener, app, limits, open_connections, refusals, stop).await;
         let _ = refusal_summary_task.await;
+        if let Some(socket_task) = socket_task {
+            let _ = socket_task.await;
+        }
         tracing::info!("HTTP server stopped; stopping the dispatcher");
         let _ = dispatcher_task.await;
         let _ = ticker_task.await;

@@ -69,6 +69,34 @@ pub fn slack_manifest(url: &str) -> anyhow::Result<String> {
     Ok(MANIFEST_TEMPLATE.replace("https://YOUR-HOST", &format!("https://{host}")))
 }
 
+/// The manifest for Socket Mode: `socket_mode_enabled: true` and no request
+/// URLs (Slack sends everything down the connection Baton opens with
+/// `SLACK_APP_TOKEN`).
+pub fn slack_manifest_socket_mode() -> String {
+    let mut out = String::new();
+    for line in MANIFEST_TEMPLATE.lines() {
+        if line.contains("https://YOUR-HOST") {
+            continue;
+        }
+        if line.starts_with("# Baton's Slack app manifest.") {
+            out.push_str("# Baton's Slack app manifest for Socket Mode (`baton slack manifest --socket-mode`):\n# no request URLs; Baton connects to Slack with SLACK_APP_TOKEN. The template in\n# slack/manifest.yml is for request URLs (`--url https://your-host`).\n");
+            continue;
+        }
+        if line.starts_with("# `baton slack manifest --url")
+            || line.starts_with("# prints it with your host")
+        {
+            continue;
+        }
+        if line.starts_with("# \"Create New App\"") {
+            out.push_str("# Paste it at api.slack.com/apps → \"Create New App\" → \"From an app manifest\".\n");
+            continue;
+        }
+        out.push_str(&line.replace("socket_mode_enabled: false", "socket_mode_enabled: true"));
+        out.push('\n');
+    }
+    out
+}
+
 /// How to create the GitHub webhook for `url`.
 pub fn github_webhook_help(url: &str) -> anyhow::Result<String> {
     let base = base_url(url)?;
@@ -162,6 +190,38 @@ mod tests {
                 MANIFEST_TEMPLATE.contains(&format!("# {scope}:")),
                 "{scope} lacks a justification comment"
             );
+        }
+    }
+
+    #[test]
+    fn the_socket_mode_manifest_has_no_request_urls() {
+        let text = slack_manifest_socket_mode();
+        let m: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).expect("manifest is YAML");
+        assert_eq!(m["settings"]["socket_mode_enabled"].as_bool(), Some(true));
+        assert!(
+            !text.contains("YOUR-HOST") && !text.contains("url:"),
+            "{text}"
+        );
+        let command = &m["features"]["slash_commands"][0];
+        assert_eq!(command["command"].as_str(), Some("/baton"));
+        assert!(command.get("url").is_none());
+        assert_eq!(
+            m["settings"]["interactivity"]["is_enabled"].as_bool(),
+            Some(true)
+        );
+        assert!(m["settings"]["interactivity"].get("request_url").is_none());
+        assert!(m["settings"]["event_subscriptions"]
+            .get("request_url")
+            .is_none());
+        // Everything else is the request-URL manifest's: scopes, events, comments.
+        let with_urls = manifest();
+        assert_eq!(m["oauth_config"], with_urls["oauth_config"]);
+        assert_eq!(
+            m["settings"]["event_subscriptions"]["bot_events"],
+            with_urls["settings"]["event_subscriptions"]["bot_events"]
+        );
+        for (scope, _) in SCOPES_USED {
+            assert!(text.contains(&format!("# {scope}:")), "{scope}");
         }
     }
 

@@ -45,6 +45,8 @@ pub struct AppState {
     pub refusals: Arc<refusals::RefusalLog>,
     /// Client connections open now.
     pub connections: Arc<connections::OpenConnections>,
+    /// With Socket Mode (`SLACK_APP_TOKEN`): whether a connection is open.
+    pub slack_socket: Option<Arc<crate::socket_mode::Status>>,
 }
 
 impl AppState {

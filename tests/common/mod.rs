@@ -103,6 +103,29 @@ pub fn client() -> reqwest::Client {
         .unwrap()
 }
 
+/// Run `baton ARGS` in `dir` with only `env` (and `PATH`) set; returns the
+/// exit code, stdout and stderr.
+pub fn baton_cli<K: AsRef<std::ffi::OsStr>, V: AsRef<std::ffi::OsStr>>(
+    args: &[&str],
+    env: &[(K, V)],
+    dir: &std::path::Path,
+) -> (i32, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_baton"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
 /// A running Baton process.
 pub struct Baton {
     pub dir: PathBuf,
