@@ -3,11 +3,13 @@
 
 mod apply;
 mod backup;
+mod catch_up;
 mod cli;
 mod config;
 mod demo;
 mod doctor;
 mod github;
+mod github_app;
 mod healthcheck;
 mod http;
 mod metrics;

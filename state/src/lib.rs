@@ -11,6 +11,7 @@
 //! [`sentry`]).
 
 mod backup;
+pub mod catch_up;
 pub mod channels;
 mod check;
 pub mod deploys;
