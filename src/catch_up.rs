@@ -28,14 +28,6 @@ use crate::github_app::parse_time;
 use crate::http::github::{accept, Accepted};
 use crate::http::AppState;
 
-/// The event kinds Baton acts on: only these are fetched.
-const HANDLED_EVENTS: [&str; 5] = [
-    "pull_request",
-    "pull_request_review",
-    "deployment",
-    "deployment_status",
-    "workflow_run",
-];
 /// Deliveries per page (GitHub's maximum).
 const PER_PAGE: u32 = 100;
 /// Pages read back at most in one round (GitHub keeps 3 days).
@@ -213,7 +205,7 @@ fn to_fetch(entries: &[Listed]) -> Vec<Listed> {
     let mut seen = HashSet::new();
     let mut out: Vec<Listed> = entries
         .iter()
-        .filter(|e| HANDLED_EVENTS.contains(&e.event.as_str()))
+        .filter(|e| crate::setup::GITHUB_EVENTS.contains(&e.event.as_str()))
         .filter(|e| !answered.contains(e.guid.as_str()))
         .cloned()
         .collect();
