@@ -142,6 +142,123 @@ fn the_fake_checks_the_jwt_like_github() {
     let forged = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiI0NzExIn0.AAAA";
     assert!(fake_github_app::check_jwt(forged)
         .unwrap_err()
-        .contains("signature"));
+        .contains("could not be decoded"));
     assert!(fake_github_app::check_jwt("nope").is_err());
+}
+
+/// Run the `baton` binary with only `env`; (exit code, stdout, stderr).
+fn baton_cli(args: &[&str], env: &[(&str, String)]) -> (i32, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_baton"));
+    cmd.args(args)
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("BATON_DATA", dir.path().join("baton.redb"))
+        .env("BATON_LISTEN", format!("127.0.0.1:{}", common::free_port()));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[tokio::test]
+async fn doctor_checks_the_app_and_names_the_fix_when_it_fails() {
+    let fake = fake_github_app::start(3600, &[(1, "Codertocat"), (2, "other-org")]).await;
+    let env = fake_github_app::settings(&fake.server);
+    let run = |env: Vec<(&'static str, String)>| {
+        tokio::task::spawn_blocking(move || baton_cli(&["doctor"], &env))
+    };
+    let (_, out, err) = run(env.clone()).await.unwrap();
+    assert!(
+        out.contains("✔ GitHub App: GET /app OK")
+            && out.contains("App baton-test (id 4711)")
+            && out.contains("Codertocat (installation 1, 10 repositories)")
+            && out.contains("other-org (installation 2, 20 repositories)"),
+        "{out}{err}"
+    );
+
+    // The id of no App.
+    let mut wrong_id = env.clone();
+    wrong_id[0].1 = "999".into();
+    let (code, out, _) = run(wrong_id).await.unwrap();
+    assert_ne!(code, 0);
+    assert!(
+        out.contains("✘ GitHub App") && out.contains("GITHUB_APP_ID (999) is not this key's App"),
+        "{out}"
+    );
+
+    // Another key than the App's.
+    let other_key = tempfile::NamedTempFile::new().unwrap();
+    let made = std::process::Command::new("openssl")
+        .args(["genrsa", "-traditional", "-out"])
+        .arg(other_key.path())
+        .arg("2048")
+        .output();
+    if made.is_ok_and(|o| o.status.success()) {
+        let mut wrong_key = env.clone();
+        wrong_key[1].1 = other_key.path().display().to_string();
+        let (code, out, _) = run(wrong_key).await.unwrap();
+        assert_ne!(code, 0);
+        assert!(
+            out.contains("the private key does not belong to this App"),
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn the_app_manifest_is_printed_for_https_only() {
+    let (code, out, _) = baton_cli(
+        &[
+            "github",
+            "app-manifest",
+            "--url",
+            "https://baton.example.com",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0);
+    let manifest: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        manifest["hook_attributes"]["url"],
+        "https://baton.example.com/github/webhook"
+    );
+    assert_eq!(manifest["default_permissions"]["pull_requests"], "write");
+    let (code, _, err) = baton_cli(
+        &[
+            "github",
+            "app-manifest",
+            "--url",
+            "http://baton.example.com",
+        ],
+        &[],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("https://"), "{err}");
+}
+
+#[test]
+fn a_token_and_an_app_together_are_refused_naming_both() {
+    let env = vec![
+        ("GITHUB_APP_ID", "4711".to_string()),
+        (
+            "GITHUB_APP_PRIVATE_KEY_FILE",
+            fake_github_app::PRIVATE_KEY_FILE.to_string(),
+        ),
+        ("GITHUB_TOKEN", "ghp-test".to_string()),
+    ];
+    let (code, out, err) = baton_cli(&["config", "check"], &env);
+    assert_ne!(code, 0);
+    let text = out + &err;
+    assert!(
+        text.contains("GITHUB_TOKEN and GITHUB_APP_ID are both set"),
+        "{text}"
+    );
+    assert!(!text.contains("BEGIN RSA"), "the key is never printed");
 }

@@ -632,14 +632,16 @@ pub mod fake_github_app {
             format!("{}.{}", parts[0], parts[1]).as_bytes(),
             &decode(signature)?,
         )
-        .map_err(|_| "signature does not verify with the App's public key".to_string())?;
+        // GitHub's answer when the signature does not verify.
+        .map_err(|_| "A JSON web token could not be decoded".to_string())?;
         let claims: Value = serde_json::from_slice(&decode(claims)?).map_err(|e| e.to_string())?;
         let iss = match &claims["iss"] {
             Value::String(s) => s.clone(),
             other => other.to_string(),
         };
         if iss != APP_ID.to_string() {
-            return Err(format!("iss {iss} is not the App id"));
+            // GitHub's answer when `iss` names no App.
+            return Err("Integration not found".into());
         }
         let (Some(iat), Some(exp)) = (claims["iat"].as_i64(), claims["exp"].as_i64()) else {
             return Err("iat or exp missing".into());
@@ -677,7 +679,7 @@ pub mod fake_github_app {
                 return refuse(&self.seen, "no bearer JWT".into());
             };
             if let Err(why) = check_jwt(&jwt) {
-                return refuse(&self.seen, format!("JWT refused: {why}"));
+                return refuse(&self.seen, why);
             }
             let path = request.url.path().to_string();
             if let Some(rest) = path.strip_prefix("/app/installations/") {
