@@ -260,6 +260,12 @@ pub enum GithubCommand {
         #[arg(long)]
         url: String,
     },
+    /// Print a GitHub App manifest for this Baton (GitHub's manifest flow; see the README).
+    AppManifest {
+        /// Public HTTPS base URL of this Baton, e.g. https://baton.example.com
+        #[arg(long)]
+        url: String,
+    },
 }
 
 #[cfg(test)]

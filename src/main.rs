@@ -3,11 +3,13 @@
 
 mod apply;
 mod backup;
+mod catch_up;
 mod cli;
 mod config;
 mod demo;
 mod doctor;
 mod github;
+mod github_app;
 mod healthcheck;
 mod http;
 mod metrics;
@@ -67,6 +69,9 @@ fn main() -> ExitCode {
     }
     if let Command::Github(GithubCommand::Webhook { url }) = &command {
         return print_or_fail(setup::github_webhook_help(url));
+    }
+    if let Command::Github(GithubCommand::AppManifest { url }) = &command {
+        return print_or_fail(setup::github_app_manifest(url));
     }
     if let Command::Config(ConfigCommand::Check(_)) = command {
         return config_check(&layers);

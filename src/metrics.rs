@@ -21,6 +21,10 @@ const HELP: &[(&str, &str)] = &[
         "Redelivered events answered without acting",
     ),
     (
+        "baton_github_caught_up_total",
+        "GitHub deliveries missed while Baton was down, found in GitHub's delivery list and applied, by event",
+    ),
+    (
         "baton_sentry_shed_total",
         "Sentry SDK requests answered 429 because the store was too far behind",
     ),

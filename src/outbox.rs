@@ -447,16 +447,22 @@ impl Dispatcher {
                 repo,
                 number,
                 reviewers,
+                installation,
             } => {
                 self.github
-                    .request_reviewers(repo, *number, reviewers)
+                    .request_reviewers(repo, *number, reviewers, *installation)
                     .await
             }
             Outbound::GithubRemoveReviewers {
                 repo,
                 number,
                 reviewers,
-            } => self.github.remove_reviewers(repo, *number, reviewers).await,
+                installation,
+            } => {
+                self.github
+                    .remove_reviewers(repo, *number, reviewers, *installation)
+                    .await
+            }
         }
     }
 

@@ -134,6 +134,7 @@ fn describe(item: &OutboxItem, now: i64) -> String {
             repo,
             number,
             reviewers,
+            ..
         } => {
             format!("request {} on {repo}#{number}", reviewers.join(", "))
         }
@@ -141,6 +142,7 @@ fn describe(item: &OutboxItem, now: i64) -> String {
             repo,
             number,
             reviewers,
+            ..
         } => {
             format!("remove {} from {repo}#{number}", reviewers.join(", "))
         }

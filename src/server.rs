@@ -86,19 +86,13 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
             SlackSink::offline()
         }
     };
-    let github = match &config.github_token {
-        Some(token) => GithubSink::api(&config.github_api_url, token.expose(), timeout)?,
-        None => {
-            tracing::info!(
-                "GITHUB_TOKEN is not set: offline mode, GitHub calls are printed to stdout"
-            );
-            GithubSink::Offline
-        }
-    };
+    let github = github_sink(&config, timeout)?;
     let metrics = Arc::new(Metrics::default());
     let dispatcher_running = Arc::new(AtomicBool::new(false));
     let (shutdown, shutdown_rx) = watch::channel(false);
 
+    // One client, one installation-token cache, for the dispatcher and catch-up.
+    let github_for_catch_up = github.clone();
     let dispatcher = Dispatcher::new(
         store.clone(),
         writer.clone(),
@@ -156,6 +150,16 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     let refusal_summary_task =
         tokio::spawn(refusals.clone().report_suppressed(shutdown_rx.clone()));
     let ticker_task = tokio::spawn(maintenance(state.clone(), shutdown_rx.clone()));
+    let catch_up_sources = crate::catch_up::sources(&config);
+    let catch_up_task = (!catch_up_sources.is_empty()).then(|| {
+        tokio::spawn(crate::catch_up::run(
+            state.clone(),
+            github_for_catch_up,
+            catch_up_sources,
+            Duration::from_secs(config.github_catch_up_every_secs),
+            shutdown_rx.clone(),
+        ))
+    });
 
     let listener = connections::listen(config.listen).with_context(|| {
         format!(
@@ -178,6 +182,9 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         tracing::info!("HTTP server stopped; stopping the dispatcher");
         let _ = dispatcher_task.await;
         let _ = ticker_task.await;
+        if let Some(task) = catch_up_task {
+            let _ = task.await;
+        }
         let _ = reopen_task.await;
         drop(writer);
         // The writer thread ends when the last handle is gone; wait for it so
@@ -190,6 +197,26 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         shutdown,
         task,
     })
+}
+
+/// The GitHub client: as the App, with the token, or offline.
+pub fn github_sink(config: &Config, timeout: Duration) -> anyhow::Result<GithubSink> {
+    if let Some(app) = &config.github_app {
+        let key = app
+            .key()
+            .map_err(|e| anyhow::anyhow!("GITHUB_APP_PRIVATE_KEY: {e}"))?;
+        tracing::info!(app_id = app.app_id, "acting as GitHub App {}", app.app_id);
+        return GithubSink::app(&config.github_api_url, key, timeout);
+    }
+    match &config.github_token {
+        Some(token) => GithubSink::api(&config.github_api_url, token.expose(), timeout),
+        None => {
+            tracing::info!(
+                "GITHUB_TOKEN is not set: offline mode, GitHub calls are printed to stdout"
+            );
+            Ok(GithubSink::Offline)
+        }
+    }
 }
 
 /// The connection limits from the settings, with the cap kept under the

@@ -6,7 +6,7 @@
 mod backup;
 pub mod connections;
 mod decompress;
-mod github;
+pub mod github;
 mod health;
 mod hooks;
 pub mod refusals;

@@ -15,6 +15,7 @@
 //! optional fields need no migration.
 
 mod backup;
+pub mod catch_up;
 pub mod channels;
 mod check;
 #[cfg(test)]

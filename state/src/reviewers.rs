@@ -130,6 +130,7 @@ mod tests {
             changed_files: 1,
             requested_reviewers: vec!["hubot".into()],
             assignees: vec![],
+            installation: None,
         }
     }
 

@@ -1523,6 +1523,7 @@ mod tests {
             changed_files: 1,
             requested_reviewers: vec![],
             assignees: vec![],
+            installation: None,
         }
     }
 

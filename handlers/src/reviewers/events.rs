@@ -98,6 +98,7 @@ pub fn assign_pull_request(
                 repo: pr.repo.clone(),
                 number: pr.number,
                 reviewers: chosen,
+                installation: pr.installation,
             },
             Outbound::SlackPost {
                 channel: pool.channel.clone(),
@@ -339,11 +340,13 @@ pub fn on_button(
                 repo: updated.repo.clone(),
                 number: updated.number,
                 reviewers: leaving.to_vec(),
+                installation: updated.installation,
             },
             Outbound::GithubRequestReviewers {
                 repo: updated.repo.clone(),
                 number: updated.number,
                 reviewers: joining,
+                installation: updated.installation,
             },
             Outbound::SlackUpdate {
                 key: updated.key(),
@@ -441,6 +444,7 @@ mod tests {
             changed_files: 4,
             requested_reviewers: vec![],
             assignees: vec![],
+            installation: None,
         }
     }
 
@@ -488,6 +492,7 @@ mod tests {
                 repo: "Octo-Org/api".into(),
                 number: 1347,
                 reviewers: vec!["octocat".into()],
+                installation: None,
             }
         );
         let Outbound::SlackPost {
@@ -766,6 +771,47 @@ mod tests {
     }
 
     #[test]
+    fn the_installation_of_the_delivery_goes_with_every_github_action() {
+        let pool = pool(&["octocat", "hubot", "defunkt"]);
+        let mut pr = pull_request("opened", 9, "monalisa");
+        pr.installation = Some(4242);
+        let opened = on_pull_request(&pool, None, &pr, &people(), NOW);
+        assert!(matches!(
+            opened.outbound[0],
+            Outbound::GithubRequestReviewers {
+                installation: Some(4242),
+                ..
+            }
+        ));
+        let assignment = opened.assignment.unwrap();
+        assert_eq!(assignment.installation, Some(4242));
+        // A button pressed in Slack later acts as the same installation.
+        let passed = on_button(
+            &opened.pool.unwrap(),
+            &assignment,
+            ReviewerButton::CantReview,
+            "U0G9QF9C6",
+            &people(),
+            NOW + 60,
+        );
+        for action in &passed.outbound[..2] {
+            assert!(
+                matches!(
+                    action,
+                    Outbound::GithubRemoveReviewers {
+                        installation: Some(4242),
+                        ..
+                    } | Outbound::GithubRequestReviewers {
+                        installation: Some(4242),
+                        ..
+                    }
+                ),
+                "{action:?}"
+            );
+        }
+    }
+
+    #[test]
     fn cant_review_hands_on_without_counting_against_the_passer() {
         let (pool, assignment) = opened(&pool(&["octocat", "hubot", "defunkt"]));
         let outcome = on_button(
@@ -795,12 +841,14 @@ mod tests {
                 Outbound::GithubRemoveReviewers {
                     repo: "octo-org/api".into(),
                     number: 1347,
-                    reviewers: vec!["octocat".into()]
+                    reviewers: vec!["octocat".into()],
+                    installation: None,
                 },
                 Outbound::GithubRequestReviewers {
                     repo: "octo-org/api".into(),
                     number: 1347,
-                    reviewers: vec!["hubot".into()]
+                    reviewers: vec!["hubot".into()],
+                    installation: None,
                 },
             ]
         );
