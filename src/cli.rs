@@ -128,6 +128,26 @@ pub enum Command {
     Outbox(OutboxCommand),
     /// Verify the data file offline: redb's integrity check and every record decoded.
     Check(DataFlag),
+    /// Copy a stopped Baton's data file into PostgreSQL (to run replicas) and verify the counts.
+    #[command(
+        long_about = "Copy a stopped Baton's data file into PostgreSQL (to run several replicas) and verify the counts.\n\n\
+        Every record is copied in one transaction of the target: rotations, mappings, subscriptions, \
+        locks, open error windows, posted messages, the pending outbox and dead letters, the delivery \
+        ids still kept for dedup, and the counters. A target that already holds Baton data is refused \
+        unless --into-non-empty is given.\n\n\
+        Exit codes: 0 copied and verified; 1 the copy failed (nothing written); 2 the target is not empty."
+    )]
+    Migrate {
+        /// The data file to copy (Baton must be stopped).
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// The target: a postgres:// URL (or another data file).
+        #[arg(long, value_name = "URL")]
+        to: String,
+        /// Copy even if the target already holds data (same keys are overwritten).
+        #[arg(long)]
+        into_non_empty: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -21,7 +21,8 @@ pub struct Setting {
 /// Every setting Baton reads. `.env.example` is checked against this table.
 pub const SETTINGS: &[Setting] = &[
     Setting { name: "BATON_LISTEN", default: "127.0.0.1:3000", secret: false, meaning: "Address and port the HTTP server listens on" },
-    Setting { name: "BATON_DATA", default: "./data/baton.redb", secret: false, meaning: "The redb data file (its folder is created on first start)" },
+    Setting { name: "BATON_DATA", default: "./data/baton.redb", secret: false, meaning: "The redb data file (its folder is created on first start); unused when BATON_DATABASE_URL is set" },
+    Setting { name: "BATON_DATABASE_URL", default: "", secret: true, meaning: "PostgreSQL URL (postgres://user:password@host:5432/baton?sslmode=require); set = state in PostgreSQL, shared by several Baton replicas" },
     Setting { name: "SLACK_SIGNING_SECRET", default: "", secret: true, meaning: "Slack app signing secret; unset = Slack endpoints answer 503" },
     Setting { name: "SLACK_BOT_TOKEN", default: "", secret: true, meaning: "Slack bot token (xoxb-…); unset = offline: Slack messages are printed to stdout" },
     Setting { name: "SLACK_API_URL", default: "https://slack.com/api", secret: false, meaning: "Base URL of Slack's Web API (point tests at a local fake)" },
@@ -41,6 +42,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { name: "BATON_OUTBOX_GIVE_UP_AFTER", default: "24h", secret: false, meaning: "How long a message is retried through failures and outages before it becomes a dead letter (`baton outbox retry` requeues)" },
     Setting { name: "BATON_OUTBOX_BACKOFF", default: "1s", secret: false, meaning: "First retry delay; doubles each attempt (with jitter), capped at BATON_OUTBOX_MAX_BACKOFF" },
     Setting { name: "BATON_OUTBOX_MAX_BACKOFF", default: "1m", secret: false, meaning: "Longest wait between two tries while a service is down (so the backlog starts draining within this long of its return)" },
+    Setting { name: "BATON_OUTBOX_LEASE", default: "30s", secret: false, meaning: "How long one replica's claim on queued messages lasts; if it dies, another replica sends them after this long" },
     Setting { name: "BATON_HTTP_TIMEOUT", default: "10s", secret: false, meaning: "Timeout of one call to Slack or GitHub" },
     Setting { name: "BATON_LOCK_DEFAULT", default: "4h", secret: false, meaning: "How long a deploy lock lasts when no `for <duration>` is given" },
     Setting { name: "BATON_ERROR_WINDOW", default: "10m", secret: false, meaning: "Window in which repeats of one error are counted, not posted" },
@@ -89,6 +91,8 @@ pub enum LogFormat {
 pub struct Config {
     pub listen: SocketAddr,
     pub data: PathBuf,
+    /// `BATON_DATABASE_URL`: PostgreSQL instead of the data file.
+    pub database_url: Option<Secret>,
     pub slack_signing_secret: Option<Secret>,
     pub slack_bot_token: Option<Secret>,
     pub slack_api_url: String,
@@ -108,6 +112,7 @@ pub struct Config {
     pub outbox_give_up_after_secs: f64,
     pub outbox_backoff_secs: f64,
     pub outbox_max_backoff_secs: f64,
+    pub outbox_lease_secs: u64,
     pub clock_speed: f64,
     pub fault_file: Option<PathBuf>,
     pub http_timeout_secs: u64,
@@ -326,6 +331,7 @@ impl Config {
         Ok(Config {
             listen,
             data: PathBuf::from(data),
+            database_url: secret("BATON_DATABASE_URL"),
             slack_signing_secret: secret("SLACK_SIGNING_SECRET"),
             slack_bot_token: secret("SLACK_BOT_TOKEN"),
             slack_api_url: url("SLACK_API_URL")?,
@@ -345,6 +351,7 @@ impl Config {
             outbox_give_up_after_secs: duration("BATON_OUTBOX_GIVE_UP_AFTER")? as f64,
             outbox_backoff_secs: backoff as f64,
             outbox_max_backoff_secs: max_backoff as f64,
+            outbox_lease_secs: duration("BATON_OUTBOX_LEASE")?.max(1) as u64,
             clock_speed,
             fault_file: Some(get("BATON_FAULT_FILE"))
                 .filter(|f| !f.is_empty())

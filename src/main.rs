@@ -11,6 +11,7 @@ mod github;
 mod healthcheck;
 mod http;
 mod metrics;
+mod migrate;
 mod notify;
 mod outbox;
 mod outbox_cli;
@@ -128,6 +129,11 @@ fn main() -> ExitCode {
         Command::Notify(cli::NotifyCommand::Deploy(args)) => notify::deploy(&config, &args),
         Command::Outbox(command) => outbox_cli::run(&config, &command),
         Command::Check(_) => outbox_cli::check(&config),
+        Command::Migrate {
+            from,
+            to,
+            into_non_empty,
+        } => migrate::run(&from, &to, into_non_empty),
         _ => {
             eprintln!("baton: this subcommand is not available yet");
             ExitCode::from(2)

@@ -102,6 +102,10 @@ pub struct RetryPolicy {
     /// An item failing for longer than this since it was queued becomes a
     /// dead letter.
     pub give_up_after_secs: f64,
+    /// How long this process's claim on the head of a queue lasts (renewed
+    /// every pass); when it dies, another replica takes the items over
+    /// after this long.
+    pub lease: Duration,
 }
 
 impl RetryPolicy {
@@ -155,6 +159,8 @@ pub struct Dispatcher {
     pub clock: Clock,
     /// Set while the dispatcher loop runs (for `/readyz`).
     pub running: Arc<AtomicBool>,
+    /// This process's name as an outbox claimer (unique per start).
+    owner: String,
     state: Mutex<DispatchState>,
 }
 
@@ -195,6 +201,11 @@ impl Dispatcher {
             policy,
             clock,
             running,
+            owner: format!(
+                "{}-{}",
+                std::process::id(),
+                rand::rng().random_range(0..u64::MAX)
+            ),
             state: Mutex::default(),
         }
     }
@@ -248,8 +259,10 @@ impl Dispatcher {
                 continue;
             }
             let store = self.store.clone();
+            let owner = self.owner.clone();
+            let lease = self.policy.lease;
             let items = tokio::task::spawn_blocking(move || {
-                store.pending_outbox_for(Some(service), PASS_SIZE)
+                store.claim_outbox(service, &owner, lease, PASS_SIZE)
             })
             .await??;
             more |= items.len() == PASS_SIZE;
@@ -647,6 +660,7 @@ mod tests {
             first_secs: 1.0,
             max_secs: 60.0,
             give_up_after_secs: 86_400.0,
+            lease: Duration::from_secs(30),
         }
     }
 

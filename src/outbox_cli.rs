@@ -12,7 +12,7 @@ use crate::config::Config;
 
 /// `baton outbox …`: exit 0 done, 1 the store failed, 2 usage.
 pub fn run(config: &Config, command: &OutboxCommand) -> ExitCode {
-    let store = match Store::open(&config.data) {
+    let store = match crate::server::open_store(config) {
         Ok(store) => store,
         Err(e) => {
             eprintln!("baton: {e}");

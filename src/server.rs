@@ -51,17 +51,30 @@ impl Server {
     }
 }
 
+/// Open the state store the configuration names: PostgreSQL when
+/// `BATON_DATABASE_URL` is set, else the data file.
+pub fn open_store(config: &Config) -> Result<Store, baton_state::StoreError> {
+    match &config.database_url {
+        Some(url) => Store::open_postgres(url.expose()),
+        None => Store::open_with(
+            &config.data,
+            StoreOptions {
+                fault_file: config.fault_file.clone(),
+            },
+        ),
+    }
+}
+
 /// Open everything and start serving. Returns once the port is bound.
 pub async fn start(config: Config) -> anyhow::Result<Server> {
     let config = Arc::new(config);
-    let path = config.data.clone();
-    let options = StoreOptions {
-        fault_file: config.fault_file.clone(),
-    };
-    let store = tokio::task::spawn_blocking(move || Store::open_with(&path, options))
+    let opening = config.clone();
+    let store = tokio::task::spawn_blocking(move || open_store(&opening))
         .await?
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    tracing::info!(engine = store.kind(), at = %store.location(), "state store open");
     let store = Arc::new(store);
+    let store_location = store.location();
     let (writer, writer_thread) = Writer::start(store.clone());
     let timeout = Duration::from_secs(config.http_timeout_secs);
     let slack = match &config.slack_bot_token {
@@ -96,6 +109,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
             first_secs: config.outbox_backoff_secs,
             max_secs: config.outbox_max_backoff_secs,
             give_up_after_secs: config.outbox_give_up_after_secs,
+            lease: Duration::from_secs(config.outbox_lease_secs),
         },
         Clock::new(config.clock_speed),
         dispatcher_running.clone(),
@@ -126,7 +140,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         )
     })?;
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, data = %config.data.display(), "Baton is listening");
+    tracing::info!(%addr, data = %store_location, "Baton is listening");
 
     let limits = connection_limits(&config);
     let app = http::router(state);

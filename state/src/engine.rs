@@ -72,6 +72,10 @@ pub trait Engine: Send + Sync {
     /// is unreachable), if it cannot.
     fn failure(&self) -> Option<String>;
 
+    /// A write failed with `error`: an engine that closes itself after some
+    /// failures (redb after an I/O error) records it here.
+    fn note_failure(&self, _error: &crate::StoreError) {}
+
     /// Try to serve again after a failure. `Ok` once writes work again;
     /// does nothing while healthy.
     fn reopen(&self) -> Result<()>;

@@ -7,27 +7,28 @@
 //! group key. [`Tx::put_error_group`] and [`Tx::remove_error_group`] keep
 //! it in step with `error_groups`; nothing else writes either table.
 
-use baton_handlers::errors::{ChannelRate, Group, Mute, Resolved, Subscription, Table};
-use redb::{ReadableTable, TableDefinition};
+use baton_handlers::errors::{ChannelRate, Group, Mute, Resolved, Subscription};
 
-use crate::{JsonTable, Result, Tx, UnixTime};
+use crate::engine::Table;
+use crate::{Result, Tx, UnixTime};
 
-pub const SUBSCRIPTIONS: JsonTable = TableDefinition::new("error_subscriptions");
-pub const GROUPS: JsonTable = TableDefinition::new("error_groups");
-pub const MUTES: JsonTable = TableDefinition::new("error_mutes");
-pub const RESOLVED: JsonTable = TableDefinition::new("error_resolved");
-pub const RATES: JsonTable = TableDefinition::new("error_rates");
+pub const SUBSCRIPTIONS: Table = Table::new("error_subscriptions");
+pub const GROUPS: Table = Table::new("error_groups");
+pub const MUTES: Table = Table::new("error_mutes");
+pub const RESOLVED: Table = Table::new("error_resolved");
+pub const RATES: Table = Table::new("error_rates");
 /// `"{due_at:020}/{group key}"` → group key (JSON string).
-pub const DUE: JsonTable = TableDefinition::new("error_due");
+pub const DUE: Table = Table::new("error_due");
 
-/// The redb table of a handlers' [`Table`].
-pub fn table(t: Table) -> JsonTable {
+/// The table of a handlers' record kind.
+pub fn table(t: baton_handlers::errors::Table) -> Table {
+    use baton_handlers::errors::Table as Kind;
     match t {
-        Table::Subscriptions => SUBSCRIPTIONS,
-        Table::Groups => GROUPS,
-        Table::Mutes => MUTES,
-        Table::Resolved => RESOLVED,
-        Table::Rates => RATES,
+        Kind::Subscriptions => SUBSCRIPTIONS,
+        Kind::Groups => GROUPS,
+        Kind::Mutes => MUTES,
+        Kind::Resolved => RESOLVED,
+        Kind::Rates => RATES,
     }
 }
 
@@ -129,18 +130,7 @@ impl Tx<'_> {
     pub fn due_error_groups(&mut self, now: UnixTime, limit: usize) -> Result<Vec<Group>> {
         // '0' sorts after '/', so every key due at `now` is below `end`.
         let end = format!("{:020}0", now.max(0));
-        let mut entries = Vec::new();
-        {
-            let due = self.txn.open_table(DUE)?;
-            for entry in due.range(..end.as_str())? {
-                let (index_key, value) = entry?;
-                let group_key: String = crate::decode(DUE, value.value())?;
-                entries.push((index_key.value().to_string(), group_key));
-                if entries.len() >= limit {
-                    break;
-                }
-            }
-        }
+        let entries: Vec<(String, String)> = self.scan_json_below(DUE, "", Some(&end), limit)?;
         let mut groups = Vec::with_capacity(entries.len());
         for (index_key, group_key) in entries {
             match self.get_json::<Group>(GROUPS, &group_key)? {

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod slack_rules;
+pub mod slack_world;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

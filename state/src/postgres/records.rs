@@ -255,7 +255,8 @@ impl Records for PgRecords<'_> {
 
     fn set_counter(&mut self, name: &str, value: u64) -> Result<()> {
         self.writable()?;
-        self.execute(SET_COUNTER, &[&name, &id_param(value)?])?;
+        // Stored bit for bit: an install id is any u64; `counter` casts back.
+        self.execute(SET_COUNTER, &[&name, &(value as i64)])?;
         Ok(())
     }
 

@@ -104,5 +104,15 @@ pub(crate) async fn migrate_to(
             .await
             .map_err(from_pg)?;
     }
+    // The database's random id, which Baton's Slack message metadata
+    // carries (as the data file's `install_id`); `baton migrate` copies a
+    // file's id over it.
+    let install_id = (crate::random_install_id() >> 1) as i64;
+    tx.execute(
+        "INSERT INTO counters (name, value) VALUES ('install_id', $1) ON CONFLICT DO NOTHING",
+        &[&install_id],
+    )
+    .await
+    .map_err(from_pg)?;
     tx.commit().await.map_err(from_pg)
 }
