@@ -31,13 +31,13 @@ impl MigrationSummary {
     }
 }
 
-/// One table's records, as (key, value) pairs.
-type Records = Vec<(String, Vec<u8>)>;
+/// One table's records, key and value.
+type TableRecords = Vec<(String, Vec<u8>)>;
 
 /// Everything read from the source file.
 #[derive(Default)]
 struct Snapshot {
-    tables: Vec<(Table, Records)>,
+    tables: Vec<(Table, TableRecords)>,
     counters: Vec<(String, u64)>,
     deliveries: Vec<(String, i64)>,
     outbox: Vec<crate::OutboxItem>,

@@ -153,19 +153,21 @@ impl PostgresEngine {
         }
     }
 
-    /// Open a transaction of `mode` on one pooled connection.
+    /// Open a transaction of `mode` on one pooled connection (`BEGIN` goes
+    /// out with its first statement).
     fn begin(&self, mode: Mode) -> Result<PgRecords<'_>> {
-        let client = self.connection()?;
-        self.round_trip("BEGIN", client.batch_execute(mode.begin_sql()))?;
-        Ok(PgRecords::new(self, client, mode))
+        Ok(PgRecords::new(self, self.connection()?, mode))
     }
 
     /// Give a connection whose transaction was not committed back to the
     /// pool once it is rolled back (without blocking the caller), or drop it
     /// when its state is unknown.
-    fn release(&self, client: Object, broken: bool) {
+    fn release(&self, client: Object, begun: bool, broken: bool) {
         if broken {
             drop(Object::take(client));
+            return;
+        }
+        if !begun {
             return;
         }
         if let Some(runtime) = &self.runtime {

@@ -84,6 +84,9 @@ pub(crate) struct PgRecords<'e> {
     /// `None` once committed.
     client: Option<Object>,
     mode: Mode,
+    /// Whether `BEGIN` was sent. It goes out with the first statement, in
+    /// the same round trip; a transaction that ran none sends nothing.
+    begun: Cell<bool>,
     /// A statement failed: PostgreSQL has aborted the transaction, so a
     /// `COMMIT` would quietly roll back. Commit refuses instead.
     failed: Cell<bool>,
@@ -98,6 +101,7 @@ impl<'e> PgRecords<'e> {
             engine,
             client: Some(client),
             mode,
+            begun: Cell::new(false),
             failed: Cell::new(false),
             broken: Cell::new(false),
         }
@@ -112,18 +116,41 @@ impl<'e> PgRecords<'e> {
     /// Run one statement (prepared once per connection) and return its rows.
     fn query(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
         let client = self.client();
-        self.checked(self.engine.round_trip(sql, async {
+        self.run(sql, async {
             let statement = client.prepare_cached(sql).await?;
             client.query(&statement, params).await
-        }))
+        })
     }
 
     /// Run one statement and return how many rows it changed.
     fn execute(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
         let client = self.client();
-        self.checked(self.engine.round_trip(sql, async {
+        self.run(sql, async {
             let statement = client.prepare_cached(sql).await?;
             client.execute(&statement, params).await
+        })
+    }
+
+    /// Run a statement's round trip, preceded by `BEGIN` in the same round
+    /// trip if it is the transaction's first (the driver pipelines requests
+    /// in the order they are first polled).
+    fn run<T>(
+        &self,
+        sql: &str,
+        statement: impl std::future::Future<Output = Result<T, tokio_postgres::Error>>,
+    ) -> Result<T> {
+        if self.begun.replace(true) {
+            return self.checked(self.engine.round_trip(sql, statement));
+        }
+        let client = self.client();
+        self.checked(self.engine.round_trip(sql, async {
+            let (begin, result) = tokio::join!(
+                biased;
+                client.batch_execute(self.mode.begin_sql()),
+                statement
+            );
+            begin?;
+            result
         }))
     }
 
@@ -298,6 +325,9 @@ impl Records for PgRecords<'_> {
             ));
         }
         let client = self.client.take().expect("commit runs once");
+        if !self.begun.get() {
+            return Ok(()); // nothing was read or written
+        }
         let result = self
             .engine
             .round_trip("COMMIT", client.batch_execute("COMMIT"));
@@ -316,7 +346,8 @@ impl Records for PgRecords<'_> {
 impl Drop for PgRecords<'_> {
     fn drop(&mut self) {
         if let Some(client) = self.client.take() {
-            self.engine.release(client, self.broken.get());
+            self.engine
+                .release(client, self.begun.get(), self.broken.get());
         }
     }
 }

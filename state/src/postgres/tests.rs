@@ -483,3 +483,35 @@ fn a_lost_connection_closes_the_engine_until_reopen_reaches_the_database() {
     tx.put(THINGS, "k", b"v").unwrap();
     tx.commit().unwrap();
 }
+
+/// A measurement, not a test: durable events per second of
+/// `first_delivery + put + commit` on 1, 4 and 16 threads (the pool's size).
+/// `cargo test -p baton-state --release -- --ignored --nocapture events_per_second`
+#[test]
+#[ignore]
+fn events_per_second() {
+    let Some(url) = postgres_database() else {
+        return;
+    };
+    let engine = PostgresEngine::connect(&url).unwrap();
+    let value = vec![b'x'; 1024];
+    for threads in [1, 4, 16] {
+        let per_thread = if threads == 1 { 500 } else { 1_000 };
+        let started = Instant::now();
+        std::thread::scope(|s| {
+            for t in 0..threads {
+                let (engine, value) = (&engine, &value);
+                s.spawn(move || {
+                    for i in 0..per_thread {
+                        let mut tx = engine.begin_write().unwrap();
+                        assert!(tx.first_delivery(&format!("{threads}-{t}-{i}"), 1).unwrap());
+                        tx.put(THINGS, &format!("pool:{t}:{i}"), value).unwrap();
+                        tx.commit().unwrap();
+                    }
+                });
+            }
+        });
+        let rate = (threads * per_thread) as f64 / started.elapsed().as_secs_f64();
+        println!("{threads} thread(s): {rate:.0} events/s");
+    }
+}
