@@ -143,14 +143,14 @@ async fn a_replica_killed_mid_send_leaves_its_messages_to_the_other_once_each() 
 /// The replies Baton gives to the read commands of every feature.
 async fn read_commands(baton: &Baton) -> Vec<String> {
     let mut out = Vec::new();
+    // A lock's time left depends on when it is asked.
+    let left = regex::Regex::new(r"\([^()]* left\)").unwrap();
     for (channel, text) in [
         (CHANNEL, "reviewers list"),
         ("C0OPS", "locks"),
         ("C0ERRORS", "errors list"),
     ] {
         let reply = baton.command(channel, ADMIN, text).await;
-        // A lock's time left depends on when it is asked.
-        let left = regex::Regex::new(r"\([^()]* left\)").unwrap();
         out.push(left.replace_all(&reply, "(… left)").into_owned());
     }
     out

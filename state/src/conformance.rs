@@ -256,6 +256,7 @@ pub fn outbox_claim_complete_retry_dead_letter(open: Opener<'_>) {
                         repo: "octo-org/api".into(),
                         number: 7,
                         reviewers: vec!["hubot".into()],
+                        installation: Some(7),
                     },
                     Outbound::post("C1", "b"),
                     Outbound::post("C1", "c"),

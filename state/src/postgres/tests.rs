@@ -39,6 +39,7 @@ fn github(id: u64) -> OutboxItem {
             repo: "o/r".into(),
             number: id,
             reviewers: vec!["ann".into()],
+            installation: None,
         },
     )
 }
