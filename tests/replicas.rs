@@ -32,17 +32,38 @@ fn posts_per_pull_request(world: &common::slack_world::World) -> BTreeMap<u64, u
     out
 }
 
-#[tokio::test]
-async fn two_replicas_assign_each_pull_request_once_and_post_it_once() {
-    let Some(url) = database().await else { return };
+/// A fake Slack that keeps what it is sent, a fake GitHub, and the
+/// settings of a replica on the database at `url` using them.
+async fn fakes_and_settings(
+    url: &str,
+) -> (
+    wiremock::MockServer,
+    std::sync::Arc<common::slack_world::World>,
+    wiremock::MockServer,
+    Vec<(String, String)>,
+) {
     let (slack, world) = fake_slack().await;
     let github = fake_github::ok().await;
     let slack_api = format!("{}/api", slack.uri());
-    let github_api = github.uri();
-    let mut env = settings(&slack_api, &github_api);
-    env.push(("BATON_DATABASE_URL", &url));
-    let a = Baton::start(&env).await;
-    let b = Baton::start(&env).await;
+    let mut env: Vec<(String, String)> = settings(&slack_api, &github.uri())
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    env.push(("BATON_DATABASE_URL".into(), url.into()));
+    (slack, world, github, env)
+}
+
+/// `env` as `Baton::start` takes it.
+fn pairs(env: &[(String, String)]) -> Vec<(&str, &str)> {
+    env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
+#[tokio::test]
+async fn two_replicas_assign_each_pull_request_once_and_post_it_once() {
+    let Some(url) = database().await else { return };
+    let (_slack, world, github, env) = fakes_and_settings(&url).await;
+    let a = Baton::start(&pairs(&env)).await;
+    let b = Baton::start(&pairs(&env)).await;
     assert!(a.stderr().contains("engine=\"postgres\""), "{}", a.stderr());
     common::review_pool::set_up(&a).await;
 
@@ -95,13 +116,9 @@ async fn two_replicas_assign_each_pull_request_once_and_post_it_once() {
 #[tokio::test]
 async fn a_replica_killed_mid_send_leaves_its_messages_to_the_other_once_each() {
     let Some(url) = database().await else { return };
-    let (slack, world) = fake_slack().await;
-    let github = fake_github::ok().await;
-    let slack_api = format!("{}/api", slack.uri());
-    let github_api = github.uri();
-    let mut env = settings(&slack_api, &github_api);
-    env.push(("BATON_DATABASE_URL", &url));
-    env.push(("BATON_OUTBOX_LEASE", "2s"));
+    let (_slack, world, github, mut env) = fakes_and_settings(&url).await;
+    env.push(("BATON_OUTBOX_LEASE".into(), "2s".into()));
+    let env = pairs(&env);
     // Slack keeps each post but answers late, so the kill lands mid-send.
     world.set(|m| m.hold = Some(Duration::from_millis(200)));
     let mut sender = Baton::start(&env).await;
