@@ -6,7 +6,9 @@
 # unique delivery id, for 15 s at 16 and at 64 connections. The floor is the
 # same request with an event kind Baton ignores: signature check and routing
 # only, no parse, no write. Prints requests/s, p50/p99, idle and peak RSS and
-# the time to ready.
+# the time to ready. Then the same deliveries into PostgreSQL (one replica,
+# a throwaway cluster on this machine with PostgreSQL's default durability,
+# started by .ci/postgres.sh; SKIP_POSTGRES=1 leaves it out).
 #
 #   bash bench/ingest.sh            # DURATION=15s by default
 set -euo pipefail
@@ -17,7 +19,13 @@ command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk 
 cargo build --release --quiet
 
 work=$(mktemp -d)
-trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
+pg_pid=; pg_dir=
+cleanup() {
+  kill $pid $pg_pid 2>/dev/null || true
+  [ -z "$pg_dir" ] || bash .ci/postgres.sh stop "$pg_dir" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
 secret=bench-secret-$RANDOM
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 signature=sha256=$(python3 -c 'import hmac,hashlib,sys; print(hmac.new(sys.argv[1].encode(), open(sys.argv[2],"rb").read(), hashlib.sha256).hexdigest())' "$secret" "$PAYLOAD")
@@ -63,3 +71,22 @@ run pull_request 64 "pull_request, pool watching the repo"
 peak_kb=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
 startup_ms=$(grep -o '"startup_ms":[0-9]*' "$work/out.log" | head -1 | cut -d: -f2)
 echo "ready: ${startup_ms} ms from exec to listening (log), ${ready_ms} ms until an external /readyz poll answered; idle RSS: $((idle_kb / 1024)) MiB; peak RSS: $((peak_kb / 1024)) MiB"
+
+[ "${SKIP_POSTGRES:-}" = 1 ] && exit 0
+kill $pid 2>/dev/null || true
+pg_env=$(BATON_PG_DURABLE=1 bash .ci/postgres.sh start)
+eval "$pg_env"
+pg_dir=$BATON_PG_DIR
+psql "$BATON_TEST_DATABASE_URL" -qc "CREATE DATABASE baton_bench"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+BATON_LISTEN=127.0.0.1:$port BATON_DATABASE_URL=${BATON_TEST_DATABASE_URL%/postgres}/baton_bench GITHUB_WEBHOOK_SECRET=$secret SLACK_SIGNING_SECRET=$secret RUST_LOG=info BATON_LOG_FORMAT=json \
+  target/release/baton serve >"$work/pg.log" 2>&1 &
+pg_pid=$!
+until curl -fs "http://127.0.0.1:$port/readyz" >/dev/null; do sleep 0.01; done
+echo "PostgreSQL $(psql "$BATON_TEST_DATABASE_URL" -Atc 'SHOW server_version') on this machine, fsync=$(psql "$BATON_TEST_DATABASE_URL" -Atc 'SHOW fsync'), synchronous_commit=$(psql "$BATON_TEST_DATABASE_URL" -Atc 'SHOW synchronous_commit')"
+for c in 16 64; do
+  run pull_request "$c" "PostgreSQL: verify+parse+commit"
+done
+slash "reviewers watch codertocat/hello-world"
+for login in hubot monalisa defunkt; do slash "reviewers add $login"; done
+run pull_request 64 "PostgreSQL, pool watching the repo"

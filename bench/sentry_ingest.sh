@@ -100,6 +100,20 @@ end
 LUA
 }
 
+# CPU ticks (1/100 s) Baton has used: "<HTTP worker threads> <writer thread>".
+cpu_ticks() {
+  local http=0 writer=0 stat name ticks
+  for stat in /proc/$pid/task/*/stat; do
+    read -r name ticks < <(sed -E 's/^[0-9]+ \((.*)\) (.*)$/\1|\2/' "$stat" 2>/dev/null \
+      | awk -F'|' '{split($2, f, " "); gsub(/ /, "_", $1); print $1, f[12] + f[13]}') || continue
+    case "$name" in
+      baton-writer) writer=$((writer + ticks)) ;;
+      *) http=$((http + ticks)) ;;
+    esac
+  done
+  echo "$http $writer"
+}
+
 run() { # $1 = same|distinct, $2 = envelope|webhook
   if [ "$2" = envelope ]; then
     lua "$work/$1-envelope.bin" "/api/$project/envelope/" \
@@ -110,8 +124,22 @@ run() { # $1 = same|distinct, $2 = envelope|webhook
   fi
   echo
   echo "== $1 $2: $DURATION, $CONNS connections, $THREADS wrk threads; load $(cut -d' ' -f1-3 /proc/loadavg) =="
+  local before after
+  before=$(cpu_ticks)
   wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$work/run.lua" "http://127.0.0.1:$port" \
-    | grep -E "Requests/sec|requests in|  50%|  99%|Non-2xx|status " | head -8
+    >"$work/wrk.out"
+  after=$(cpu_ticks)
+  grep -E "Requests/sec|requests in|  50%|  99%|Non-2xx|status " "$work/wrk.out" | head -8
+  # Baton's own CPU time per request (less sensitive to other load on the
+  # machine than requests/s): HTTP worker threads and the writer thread.
+  python3 - "$before" "$after" "$(grep -oE '^ *[0-9]+ requests in' "$work/wrk.out" | grep -oE '[0-9]+')" <<'PY'
+import sys
+before, after, requests = sys.argv[1].split(), sys.argv[2].split(), int(sys.argv[3])
+hz = 100
+http, writer = (int(a) - int(b) for a, b in zip(after, before))
+print(f"Baton CPU per request: {http * 1e6 / hz / requests:.0f} us on the HTTP threads, "
+      f"{writer * 1e6 / hz / requests:.0f} us on the writer thread")
+PY
   echo "duplicates so far (repeated event ids, should stay 0): $(curl -s "http://127.0.0.1:$port/metrics" | grep '^baton_events_duplicate_total{source="sentry"}' | cut -d' ' -f2)"
 }
 

@@ -19,6 +19,10 @@ use crate::config::Config;
 const TIMEOUT: Duration = Duration::from_secs(300);
 
 pub fn run(config: &Config, dest: &Path) -> ExitCode {
+    if config.database_url.is_some() {
+        eprintln!("baton backup: the state is in PostgreSQL (BATON_DATABASE_URL); back it up with pg_dump, as any PostgreSQL database");
+        return ExitCode::from(2);
+    }
     if dest.exists() {
         eprintln!(
             "baton backup: {} already exists; choose a new file name",

@@ -128,6 +128,26 @@ pub enum Command {
     Outbox(OutboxCommand),
     /// Verify the data file offline: redb's integrity check and every record decoded.
     Check(DataFlag),
+    /// Copy a stopped Baton's data file into PostgreSQL (to run replicas) and verify the counts.
+    #[command(
+        long_about = "Copy a stopped Baton's data file into PostgreSQL (to run several replicas) and verify the counts.\n\n\
+        Every record is copied in one transaction of the target: rotations, mappings, subscriptions, \
+        locks, open error windows, posted messages, the pending outbox and dead letters, the delivery \
+        ids still kept for dedup, and the counters. A target that already holds Baton data is refused \
+        unless --into-non-empty is given.\n\n\
+        Exit codes: 0 copied and verified; 1 the copy failed (nothing written); 2 the target is not empty."
+    )]
+    Migrate {
+        /// The data file to copy (Baton must be stopped).
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// The target: a postgres:// URL (or another data file).
+        #[arg(long, value_name = "URL")]
+        to: String,
+        /// Copy even if the target already holds data (same keys are overwritten).
+        #[arg(long)]
+        into_non_empty: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -216,11 +236,19 @@ pub struct NotifyDeploy {
 
 #[derive(Subcommand, Debug)]
 pub enum SlackCommand {
-    /// Print the Slack app manifest with the request URLs filled in.
+    /// Print the Slack app manifest: with the request URLs filled in (--url),
+    /// or for Socket Mode, with no request URLs (--socket-mode).
     Manifest {
         /// Public base URL of this Baton, e.g. https://baton.example.com
+        #[arg(
+            long,
+            required_unless_present = "socket_mode",
+            conflicts_with = "socket_mode"
+        )]
+        url: Option<String>,
+        /// Socket Mode: Baton connects to Slack (SLACK_APP_TOKEN), so Slack needs no URL.
         #[arg(long)]
-        url: String,
+        socket_mode: bool,
     },
 }
 
@@ -229,6 +257,12 @@ pub enum GithubCommand {
     /// Print how to create the GitHub webhook for this Baton.
     Webhook {
         /// Public base URL of this Baton, e.g. https://baton.example.com
+        #[arg(long)]
+        url: String,
+    },
+    /// Print a GitHub App manifest for this Baton (GitHub's manifest flow; see the README).
+    AppManifest {
+        /// Public HTTPS base URL of this Baton, e.g. https://baton.example.com
         #[arg(long)]
         url: String,
     },
@@ -251,6 +285,23 @@ mod tests {
             .map(|(name, _)| *name)
             .collect();
         assert_eq!(DEPLOY_STATUSES.to_vec(), hook);
+    }
+
+    #[test]
+    fn the_manifest_takes_a_url_or_socket_mode() {
+        let parse = |args: &[&str]| Cli::try_parse_from(args).map(|cli| cli.command);
+        assert!(parse(&["baton", "slack", "manifest", "--socket-mode"]).is_ok());
+        assert!(parse(&["baton", "slack", "manifest", "--url", "https://x"]).is_ok());
+        assert!(parse(&["baton", "slack", "manifest"]).is_err());
+        assert!(parse(&[
+            "baton",
+            "slack",
+            "manifest",
+            "--url",
+            "https://x",
+            "--socket-mode"
+        ])
+        .is_err());
     }
 
     #[test]

@@ -21,13 +21,21 @@ pub struct Setting {
 /// Every setting Baton reads. `.env.example` is checked against this table.
 pub const SETTINGS: &[Setting] = &[
     Setting { name: "BATON_LISTEN", default: "127.0.0.1:3000", secret: false, meaning: "Address and port the HTTP server listens on" },
-    Setting { name: "BATON_DATA", default: "./data/baton.redb", secret: false, meaning: "The redb data file (its folder is created on first start)" },
+    Setting { name: "BATON_DATA", default: "./data/baton.redb", secret: false, meaning: "The redb data file (its folder is created on first start); unused when BATON_DATABASE_URL is set" },
+    Setting { name: "BATON_DATABASE_URL", default: "", secret: true, meaning: "PostgreSQL URL (postgres://user:password@host:5432/baton?sslmode=require); set = state in PostgreSQL, shared by several Baton replicas" },
     Setting { name: "SLACK_SIGNING_SECRET", default: "", secret: true, meaning: "Slack app signing secret; unset = Slack endpoints answer 503" },
     Setting { name: "SLACK_BOT_TOKEN", default: "", secret: true, meaning: "Slack bot token (xoxb-…); unset = offline: Slack messages are printed to stdout" },
     Setting { name: "SLACK_API_URL", default: "https://slack.com/api", secret: false, meaning: "Base URL of Slack's Web API (point tests at a local fake)" },
+    Setting { name: "SLACK_APP_TOKEN", default: "", secret: true, meaning: "Slack app-level token (xapp-…, scope connections:write); set = Socket Mode: Slack's events, commands and buttons arrive over a connection Baton opens, no public URL needed" },
+    Setting { name: "BATON_SOCKET_PING_INTERVAL", default: "10s", secret: false, meaning: "Socket Mode: how often Baton pings Slack; a connection that sends nothing for three intervals is replaced" },
     Setting { name: "SLACK_BOT_USER_ID", default: "", secret: false, meaning: "The bot's own Slack user id (U…); unset = learned from events" },
     Setting { name: "GITHUB_WEBHOOK_SECRET", default: "", secret: true, meaning: "GitHub webhook secret; unset = /github/webhook answers 503" },
-    Setting { name: "GITHUB_TOKEN", default: "", secret: true, meaning: "GitHub token (PAT or App installation token); unset = offline: GitHub calls are printed" },
+    Setting { name: "GITHUB_TOKEN", default: "", secret: true, meaning: "GitHub token (a PAT), for teams without a GitHub App; unset (and no App) = offline: GitHub calls are printed" },
+    Setting { name: "GITHUB_APP_ID", default: "", secret: false, meaning: "GitHub App id (App settings → About); with a private key, Baton acts as the App, per installation, instead of with GITHUB_TOKEN" },
+    Setting { name: "GITHUB_APP_PRIVATE_KEY", default: "", secret: true, meaning: "The GitHub App's private key, PEM text (-----BEGIN RSA PRIVATE KEY-----…; `\\n` escapes allowed)" },
+    Setting { name: "GITHUB_APP_PRIVATE_KEY_FILE", default: "", secret: false, meaning: "Path of the GitHub App's private key file (.pem), instead of GITHUB_APP_PRIVATE_KEY" },
+    Setting { name: "BATON_GITHUB_HOOKS", default: "", secret: false, meaning: "Repository/organisation webhooks whose missed deliveries are caught up (with GITHUB_TOKEN), e.g. owner/repo:123,my-org:456" },
+    Setting { name: "BATON_GITHUB_CATCH_UP_EVERY", default: "5m", secret: false, meaning: "How often GitHub's recent webhook deliveries are read to apply any Baton missed (also at start; App or BATON_GITHUB_HOOKS)" },
     Setting { name: "GITHUB_API_URL", default: "https://api.github.com", secret: false, meaning: "Base URL of GitHub's REST API (GitHub Enterprise or a local fake)" },
     Setting { name: "BATON_HOOK_TOKEN", default: "", secret: true, meaning: "Bearer token for /hooks/* and /api/*; unset = those endpoints answer 503" },
     Setting { name: "BATON_URL", default: "http://127.0.0.1:3000", secret: false, meaning: "Where `baton notify` finds a running Baton" },
@@ -41,6 +49,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { name: "BATON_OUTBOX_GIVE_UP_AFTER", default: "24h", secret: false, meaning: "How long a message is retried through failures and outages before it becomes a dead letter (`baton outbox retry` requeues)" },
     Setting { name: "BATON_OUTBOX_BACKOFF", default: "1s", secret: false, meaning: "First retry delay; doubles each attempt (with jitter), capped at BATON_OUTBOX_MAX_BACKOFF" },
     Setting { name: "BATON_OUTBOX_MAX_BACKOFF", default: "1m", secret: false, meaning: "Longest wait between two tries while a service is down (so the backlog starts draining within this long of its return)" },
+    Setting { name: "BATON_OUTBOX_LEASE", default: "30s", secret: false, meaning: "How long one replica's claim on queued messages lasts; if it dies, another replica sends them after this long" },
     Setting { name: "BATON_HTTP_TIMEOUT", default: "10s", secret: false, meaning: "Timeout of one call to Slack or GitHub" },
     Setting { name: "BATON_LOCK_DEFAULT", default: "4h", secret: false, meaning: "How long a deploy lock lasts when no `for <duration>` is given" },
     Setting { name: "BATON_ERROR_WINDOW", default: "10m", secret: false, meaning: "Window in which repeats of one error are counted, not posted" },
@@ -89,12 +98,22 @@ pub enum LogFormat {
 pub struct Config {
     pub listen: SocketAddr,
     pub data: PathBuf,
+    /// `BATON_DATABASE_URL`: PostgreSQL instead of the data file.
+    pub database_url: Option<Secret>,
     pub slack_signing_secret: Option<Secret>,
     pub slack_bot_token: Option<Secret>,
     pub slack_api_url: String,
     pub slack_bot_user_id: Option<String>,
+    /// `SLACK_APP_TOKEN`, checked to be an `xapp-` token: Socket Mode on.
+    pub slack_app_token: Option<Secret>,
+    pub socket_ping_interval_secs: u64,
     pub github_webhook_secret: Option<Secret>,
     pub github_token: Option<Secret>,
+    /// `GITHUB_APP_ID` and its private key, checked.
+    pub github_app: Option<GithubApp>,
+    /// `BATON_GITHUB_HOOKS`: webhooks whose deliveries are caught up.
+    pub github_hooks: Vec<HookSource>,
+    pub github_catch_up_every_secs: u64,
     pub github_api_url: String,
     pub hook_token: Option<Secret>,
     pub baton_url: String,
@@ -108,6 +127,7 @@ pub struct Config {
     pub outbox_give_up_after_secs: f64,
     pub outbox_backoff_secs: f64,
     pub outbox_max_backoff_secs: f64,
+    pub outbox_lease_secs: u64,
     pub clock_speed: f64,
     pub fault_file: Option<PathBuf>,
     pub http_timeout_secs: u64,
@@ -123,6 +143,78 @@ pub struct Config {
     pub keepalive_timeout_secs: u64,
     pub max_connections: usize,
     pub shutdown_timeout_secs: u64,
+}
+
+/// A GitHub App: its id and private key (PEM, checked to be a usable key).
+#[derive(Debug, Clone)]
+pub struct GithubApp {
+    pub app_id: u64,
+    pub private_key: Secret,
+}
+
+impl GithubApp {
+    /// The key, ready to sign JWTs.
+    pub fn key(&self) -> Result<crate::github_app::AppKey, String> {
+        crate::github_app::AppKey::from_pem(self.app_id, self.private_key.expose())
+    }
+}
+
+/// A repository or organisation webhook named in `BATON_GITHUB_HOOKS`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HookSource {
+    Repository { repo: String, hook_id: u64 },
+    Organisation { org: String, hook_id: u64 },
+}
+
+impl HookSource {
+    /// The REST route of its deliveries: `/repos/{o}/{r}/hooks/{id}/deliveries`
+    /// or `/orgs/{org}/hooks/{id}/deliveries`.
+    pub fn deliveries_route(&self) -> String {
+        match self {
+            HookSource::Repository { repo, hook_id } => {
+                format!("/repos/{repo}/hooks/{hook_id}/deliveries")
+            }
+            HookSource::Organisation { org, hook_id } => {
+                format!("/orgs/{org}/hooks/{hook_id}/deliveries")
+            }
+        }
+    }
+}
+
+/// `owner/repo:123,my-org:456`.
+fn parse_hooks(value: &str) -> Result<Vec<HookSource>, ConfigError> {
+    let name_ok = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    };
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|item| {
+            let bad = || {
+                ConfigError(format!(
+                    "BATON_GITHUB_HOOKS: `{item}` is not `owner/repo:HOOK_ID` or `org:HOOK_ID` (the id is in the webhook's settings URL)"
+                ))
+            };
+            let (place, id) = item.rsplit_once(':').ok_or_else(bad)?;
+            let hook_id = id.trim().parse::<u64>().map_err(|_| bad())?;
+            match place.trim().split_once('/') {
+                Some((owner, repo)) if name_ok(owner) && name_ok(repo) => {
+                    Ok(HookSource::Repository {
+                        repo: format!("{owner}/{repo}"),
+                        hook_id,
+                    })
+                }
+                None if name_ok(place.trim()) => Ok(HookSource::Organisation {
+                    org: place.trim().to_string(),
+                    hook_id,
+                }),
+                _ => Err(bad()),
+            }
+        })
+        .collect()
 }
 
 /// A setting with a bad value; the message names the setting.
@@ -315,6 +407,19 @@ impl Config {
             }
             Ok(n as usize)
         };
+        let github_app = github_app(&get)?;
+        let github_token = secret("GITHUB_TOKEN");
+        if github_app.is_some() && github_token.is_some() {
+            return Err(ConfigError(
+                "GITHUB_TOKEN and GITHUB_APP_ID are both set: Baton acts either with one token or as a GitHub App; unset one of them".into(),
+            ));
+        }
+        let github_hooks = parse_hooks(&get("BATON_GITHUB_HOOKS"))?;
+        if !github_hooks.is_empty() && github_token.is_none() {
+            return Err(ConfigError(
+                "BATON_GITHUB_HOOKS: reading a webhook's deliveries needs GITHUB_TOKEN (with admin:repo_hook / admin:org_hook, or Webhooks: Read); set it or empty BATON_GITHUB_HOOKS".into(),
+            ));
+        }
         let public_url = Some(get("BATON_PUBLIC_URL"))
             .filter(|u| !u.is_empty())
             .map(|u| {
@@ -323,15 +428,35 @@ impl Config {
                     .map_err(|e| ConfigError(format!("BATON_PUBLIC_URL: {e}")))
             })
             .transpose()?;
+        let slack_app_token = secret("SLACK_APP_TOKEN");
+        if let Some(token) = &slack_app_token {
+            // The value is a secret: the message never shows it.
+            if !token.expose().starts_with("xapp-") {
+                let hint = if token.expose().starts_with("xox") {
+                    " (this looks like a bot or user token: that one goes in SLACK_BOT_TOKEN)"
+                } else {
+                    ""
+                };
+                return Err(ConfigError(format!(
+                    "SLACK_APP_TOKEN: not an app-level token{hint}; it starts with xapp-. Make one under api.slack.com/apps → your app → Basic Information → App-Level Tokens, with the scope connections:write"
+                )));
+            }
+        }
         Ok(Config {
             listen,
             data: PathBuf::from(data),
+            database_url: secret("BATON_DATABASE_URL"),
             slack_signing_secret: secret("SLACK_SIGNING_SECRET"),
             slack_bot_token: secret("SLACK_BOT_TOKEN"),
             slack_api_url: url("SLACK_API_URL")?,
             slack_bot_user_id,
+            slack_app_token,
+            socket_ping_interval_secs: duration("BATON_SOCKET_PING_INTERVAL")? as u64,
             github_webhook_secret: secret("GITHUB_WEBHOOK_SECRET"),
-            github_token: secret("GITHUB_TOKEN"),
+            github_token,
+            github_app,
+            github_hooks,
+            github_catch_up_every_secs: duration("BATON_GITHUB_CATCH_UP_EVERY")? as u64,
             github_api_url: url("GITHUB_API_URL")?,
             hook_token: secret("BATON_HOOK_TOKEN"),
             baton_url: url("BATON_URL")?,
@@ -345,6 +470,7 @@ impl Config {
             outbox_give_up_after_secs: duration("BATON_OUTBOX_GIVE_UP_AFTER")? as f64,
             outbox_backoff_secs: backoff as f64,
             outbox_max_backoff_secs: max_backoff as f64,
+            outbox_lease_secs: duration("BATON_OUTBOX_LEASE")?.max(1) as u64,
             clock_speed,
             fault_file: Some(get("BATON_FAULT_FILE"))
                 .filter(|f| !f.is_empty())
@@ -365,6 +491,59 @@ impl Config {
     }
 }
 
+/// `GITHUB_APP_ID` with `GITHUB_APP_PRIVATE_KEY` or `_FILE`: all or none.
+fn github_app(get: &dyn Fn(&str) -> String) -> Result<Option<GithubApp>, ConfigError> {
+    let id = get("GITHUB_APP_ID");
+    let pem = get("GITHUB_APP_PRIVATE_KEY");
+    let file = get("GITHUB_APP_PRIVATE_KEY_FILE");
+    if id.is_empty() && pem.is_empty() && file.is_empty() {
+        return Ok(None);
+    }
+    if id.is_empty() {
+        return Err(ConfigError(
+            "GITHUB_APP_ID: unset, but a GitHub App private key is given; set the App id (App settings → About → App ID)".into(),
+        ));
+    }
+    let app_id = id.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+        ConfigError(format!(
+            "GITHUB_APP_ID: `{id}` is not a GitHub App id (a number, App settings → About → App ID)"
+        ))
+    })?;
+    let private_key = match (pem.is_empty(), file.is_empty()) {
+        (true, true) => {
+            return Err(ConfigError(
+                "GITHUB_APP_PRIVATE_KEY: unset; with GITHUB_APP_ID, give the App's private key (PEM text) or GITHUB_APP_PRIVATE_KEY_FILE".into(),
+            ))
+        }
+        (false, false) => {
+            return Err(ConfigError(
+                "GITHUB_APP_PRIVATE_KEY and GITHUB_APP_PRIVATE_KEY_FILE are both set; keep one".into(),
+            ))
+        }
+        (false, true) => pem,
+        (true, false) => std::fs::read_to_string(&file).map_err(|e| {
+            ConfigError(format!(
+                "GITHUB_APP_PRIVATE_KEY_FILE: cannot read `{file}`: {e}"
+            ))
+        })?,
+    };
+    let app = GithubApp {
+        app_id,
+        private_key: Secret::new(private_key),
+    };
+    let which = if file.is_empty() {
+        "GITHUB_APP_PRIVATE_KEY".to_string()
+    } else {
+        format!("GITHUB_APP_PRIVATE_KEY_FILE (`{file}`)")
+    };
+    app.key().map_err(|e| {
+        ConfigError(format!(
+            "{which}: {e}; download a new key from the App's settings → Private keys"
+        ))
+    })?;
+    Ok(Some(app))
+}
+
 /// Every bad setting among `values`, one message each, naming the setting.
 /// Each setting is validated on its own (the others at their defaults), so
 /// one bad value does not hide the next.
@@ -377,20 +556,38 @@ pub fn problems(values: &Sources) -> Vec<String> {
         .iter()
         .filter_map(|setting| {
             let mut alone = defaults.clone();
-            if let Some(value) = values.get(setting.name) {
-                alone.insert(setting.name, value.clone());
+            for name in
+                std::iter::once(setting.name).chain(companions(setting.name).iter().copied())
+            {
+                if let Some(value) = values.get(name) {
+                    alone.insert(name, value.clone());
+                }
             }
             Config::from_values(&alone).err().map(|e| e.0)
         })
-        .collect()
+        .collect::<Vec<_>>()
+        .into_iter()
+        .chain(
+            // Settings that are fine alone but not together (GITHUB_TOKEN
+            // with an App, a key without its App id…).
+            Config::from_values(values).err().map(|e| e.0),
+        )
+        .fold(Vec::new(), |mut all, problem| {
+            if !all.contains(&problem) {
+                all.push(problem);
+            }
+            all
+        })
 }
 
 /// What does not work with these settings, one sentence each (empty when
 /// every feature is usable). Shown by `baton config check` and `baton doctor`.
 pub fn unusable_features(config: &Config) -> Vec<String> {
     let mut out = Vec::new();
-    if config.slack_signing_secret.is_none() {
-        out.push("SLACK_SIGNING_SECRET is unset: Slack events, /baton commands and buttons are refused (503)".to_string());
+    match (&config.slack_signing_secret, &config.slack_app_token) {
+        (None, None) => out.push("SLACK_SIGNING_SECRET is unset: Slack events, /baton commands and buttons are refused (503)".to_string()),
+        (None, Some(_)) => out.push("SLACK_SIGNING_SECRET is unset: Slack's request URLs answer 503 (fine with Socket Mode: SLACK_APP_TOKEN carries Slack's events, commands and buttons)".to_string()),
+        (Some(_), _) => {}
     }
     if config.github_webhook_secret.is_none() {
         out.push("GITHUB_WEBHOOK_SECRET is unset: GitHub webhooks are refused (503), so no reviewer rotation and no deploy messages from GitHub".to_string());
@@ -401,8 +598,8 @@ pub fn unusable_features(config: &Config) -> Vec<String> {
     if config.slack_bot_token.is_none() {
         out.push("SLACK_BOT_TOKEN is unset: offline mode, Slack messages are printed to stdout instead of posted".to_string());
     }
-    if config.github_token.is_none() {
-        out.push("GITHUB_TOKEN is unset: offline mode, reviewer requests are printed instead of made on GitHub".to_string());
+    if config.github_token.is_none() && config.github_app.is_none() {
+        out.push("GITHUB_TOKEN (or GITHUB_APP_ID) is unset: offline mode, reviewer requests are printed instead of made on GitHub".to_string());
     }
     out
 }
@@ -433,8 +630,23 @@ pub fn short_secrets(config: &Config) -> Vec<&'static str> {
 /// Whether no inbound endpoint can accept anything (no secret at all).
 pub fn nothing_accepted(config: &Config) -> bool {
     config.slack_signing_secret.is_none()
+        && config.slack_app_token.is_none()
         && config.github_webhook_secret.is_none()
         && config.hook_token.is_none()
+}
+
+/// Settings only meaningful together, validated together by [`problems`].
+fn companions(name: &str) -> &'static [&'static str] {
+    const APP: &[&str] = &[
+        "GITHUB_APP_ID",
+        "GITHUB_APP_PRIVATE_KEY",
+        "GITHUB_APP_PRIVATE_KEY_FILE",
+    ];
+    match name {
+        "GITHUB_APP_ID" | "GITHUB_APP_PRIVATE_KEY" | "GITHUB_APP_PRIVATE_KEY_FILE" => APP,
+        "BATON_GITHUB_HOOKS" => &["GITHUB_TOKEN"],
+        _ => &[],
+    }
 }
 
 /// `0`, `0s`, `0m0s`…: a duration that parses but is zero.
@@ -616,6 +828,34 @@ mod tests {
     }
 
     #[test]
+    fn the_app_token_must_be_an_app_level_token() {
+        let c = Config::from_values(&values(&[("SLACK_APP_TOKEN", "xapp-1-A1-2-abc")])).unwrap();
+        assert!(c.slack_app_token.is_some());
+        assert!(!nothing_accepted(&c));
+        assert!(Config::from_values(&values(&[]))
+            .unwrap()
+            .slack_app_token
+            .is_none());
+        let err = Config::from_values(&values(&[("SLACK_APP_TOKEN", "xoxb-secret-bot-token")]))
+            .unwrap_err();
+        assert!(
+            err.0.starts_with("SLACK_APP_TOKEN: not an app-level token"),
+            "{err}"
+        );
+        assert!(
+            err.0.contains("SLACK_BOT_TOKEN") && err.0.contains("connections:write"),
+            "{err}"
+        );
+        assert!(
+            !err.0.contains("secret-bot-token"),
+            "the message shows the secret: {err}"
+        );
+        let err = Config::from_values(&values(&[("SLACK_APP_TOKEN", "nonsense")])).unwrap_err();
+        assert!(err.0.contains("starts with xapp-"), "{err}");
+        assert!(!err.0.contains("nonsense"), "{err}");
+    }
+
+    #[test]
     fn listen_accepts_a_host_name() {
         let c = Config::from_values(&values(&[("BATON_LISTEN", "localhost:3000")])).unwrap();
         assert!(c.listen.ip().is_loopback(), "{}", c.listen);
@@ -681,6 +921,98 @@ mod tests {
         assert!(!format!("{c:?}").contains("very-secret"));
         assert!(!describe(&v).contains("very-secret"));
         assert!(describe(&v).contains("[redacted]"));
+    }
+
+    const TEST_APP_KEY: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/github-app/test-app-private-key.pem"
+    );
+
+    #[test]
+    fn a_github_app_is_an_id_and_a_key_and_excludes_a_token() {
+        let pem = std::fs::read_to_string(TEST_APP_KEY).unwrap();
+        let app = [
+            ("GITHUB_APP_ID", "12345"),
+            ("GITHUB_APP_PRIVATE_KEY_FILE", TEST_APP_KEY),
+        ];
+        let c = Config::from_values(&values(&app)).unwrap();
+        assert_eq!(c.github_app.as_ref().unwrap().app_id, 12345);
+        assert!(
+            problems(&values(&app)).is_empty(),
+            "{:?}",
+            problems(&values(&app))
+        );
+        let inline = [
+            ("GITHUB_APP_ID", "12345"),
+            ("GITHUB_APP_PRIVATE_KEY", pem.as_str()),
+        ];
+        assert!(Config::from_values(&values(&inline))
+            .unwrap()
+            .github_app
+            .is_some());
+        assert!(!format!("{c:?}").contains("PRIVATE KEY-----\nMII"));
+
+        let both = [app[0], app[1], ("GITHUB_TOKEN", "ghp_x")];
+        let found = problems(&values(&both));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].contains("GITHUB_TOKEN") && found[0].contains("GITHUB_APP_ID"),
+            "{found:?}"
+        );
+        let err = Config::from_values(&values(&[("GITHUB_APP_ID", "12345")])).unwrap_err();
+        assert!(err.0.starts_with("GITHUB_APP_PRIVATE_KEY"), "{err}");
+        let err =
+            Config::from_values(&values(&[("GITHUB_APP_PRIVATE_KEY", pem.as_str())])).unwrap_err();
+        assert!(err.0.starts_with("GITHUB_APP_ID"), "{err}");
+        let err = Config::from_values(&values(&[
+            ("GITHUB_APP_ID", "12345"),
+            (
+                "GITHUB_APP_PRIVATE_KEY",
+                "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----",
+            ),
+        ]))
+        .unwrap_err();
+        assert!(err.0.starts_with("GITHUB_APP_PRIVATE_KEY:"), "{err}");
+        assert!(!err.0.contains("AAAA"), "the key is never echoed: {err}");
+        let err = Config::from_values(&values(&[
+            ("GITHUB_APP_ID", "12345"),
+            ("GITHUB_APP_PRIVATE_KEY_FILE", "/nonexistent/key.pem"),
+        ]))
+        .unwrap_err();
+        assert!(
+            err.0.contains("cannot read `/nonexistent/key.pem`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn catch_up_hooks_are_repositories_or_organisations_and_need_a_token() {
+        let c = Config::from_values(&values(&[
+            ("BATON_GITHUB_HOOKS", "octo/api:123, my-org:456"),
+            ("GITHUB_TOKEN", "ghp_x"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            c.github_hooks
+                .iter()
+                .map(HookSource::deliveries_route)
+                .collect::<Vec<_>>(),
+            [
+                "/repos/octo/api/hooks/123/deliveries",
+                "/orgs/my-org/hooks/456/deliveries"
+            ]
+        );
+        for bad in ["octo/api", "octo/api:x", "a/b/c:1", ":1"] {
+            let err = Config::from_values(&values(&[
+                ("BATON_GITHUB_HOOKS", bad),
+                ("GITHUB_TOKEN", "ghp_x"),
+            ]))
+            .unwrap_err();
+            assert!(err.0.starts_with("BATON_GITHUB_HOOKS"), "{bad}: {err}");
+        }
+        let err =
+            Config::from_values(&values(&[("BATON_GITHUB_HOOKS", "octo/api:1")])).unwrap_err();
+        assert!(err.0.contains("needs GITHUB_TOKEN"), "{err}");
     }
 
     #[test]

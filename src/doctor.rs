@@ -8,7 +8,7 @@ use std::time::Duration;
 use baton_state::FileState;
 
 use crate::config::Config;
-use crate::github::GithubSink;
+use crate::github::{Actor, GithubSink, Method};
 use crate::slack::SlackSink;
 
 /// How a check came out.
@@ -58,6 +58,10 @@ pub async fn run(config: &Config) -> (Vec<(String, Verdict)>, bool) {
     ));
     checks.push(("Slack bot token".into(), slack_token(config, timeout).await));
     checks.push((
+        "Slack app token (Socket Mode)".into(),
+        slack_app_token(config, timeout).await,
+    ));
+    checks.push((
         "GitHub webhook secret".into(),
         inbound_secret(
             "GITHUB_WEBHOOK_SECRET",
@@ -65,7 +69,11 @@ pub async fn run(config: &Config) -> (Vec<(String, Verdict)>, bool) {
             "not set: /github/webhook answers 503 until GITHUB_WEBHOOK_SECRET is set (see `baton github webhook --url …`)",
         ),
     ));
-    checks.push(("GitHub token".into(), github_token(config, timeout).await));
+    if config.github_app.is_some() {
+        checks.push(("GitHub App".into(), github_app(config, timeout).await));
+    } else {
+        checks.push(("GitHub token".into(), github_token(config, timeout).await));
+    }
     checks.push((
         "Hook token".into(),
         inbound_secret(
@@ -74,7 +82,10 @@ pub async fn run(config: &Config) -> (Vec<(String, Verdict)>, bool) {
             "not set: /hooks/* and /api/* answer 503 until BATON_HOOK_TOKEN is set",
         ),
     ));
-    checks.push(("Data file".into(), data_file(config).await));
+    match &config.database_url {
+        Some(url) => checks.push(("Database".into(), database(url.expose()).await)),
+        None => checks.push(("Data file".into(), data_file(config).await)),
+    }
     checks.push(("Listen address".into(), listen_address(config).await));
     let ok = checks
         .iter()
@@ -114,6 +125,34 @@ async fn slack_token(config: &Config, timeout: Duration) -> Verdict {
     }
 }
 
+async fn slack_app_token(config: &Config, timeout: Duration) -> Verdict {
+    let Some(token) = &config.slack_app_token else {
+        return Verdict::Skip(
+            "not set: Slack calls Baton's request URLs (set SLACK_APP_TOKEN for Socket Mode)"
+                .into(),
+        );
+    };
+    let slack = match crate::socket_mode::Slack::new(&config.slack_api_url, token.expose()) {
+        Ok(s) => s,
+        Err(e) => {
+            return Verdict::Fail {
+                problem: format!("cannot build a Slack client: {e}"),
+                fix: "check SLACK_API_URL".into(),
+            }
+        }
+    };
+    match crate::socket_mode::check_app_token(&slack, timeout).await {
+        Ok(host) => Verdict::Pass(format!(
+            "apps.connections.open OK at {}: Socket Mode connects to {host}",
+            config.slack_api_url
+        )),
+        Err(reason) => Verdict::Fail {
+            problem: reason,
+            fix: "generate an app-level token with the scope connections:write (Slack app → Basic Information → App-Level Tokens), put it in SLACK_APP_TOKEN, and turn Socket Mode on (`baton slack manifest --socket-mode`)".into(),
+        },
+    }
+}
+
 async fn github_token(config: &Config, timeout: Duration) -> Verdict {
     let Some(token) = &config.github_token else {
         return Verdict::Skip("not set: offline mode, GitHub calls are printed to stdout".into());
@@ -143,6 +182,180 @@ async fn github_token(config: &Config, timeout: Duration) -> Verdict {
             problem: format!("GET /user failed: {reason}"),
             fix: "create a token with Pull requests: Read and write and put it in GITHUB_TOKEN (an App installation token works too, but cannot call /user: check it by a test delivery)".into(),
         },
+    }
+}
+
+/// The PostgreSQL database: connect as a replica would (which brings an
+/// empty or older schema up to date, as starting Baton does) and read.
+async fn database(url: &str) -> Verdict {
+    let url = url.to_string();
+    let looked = tokio::task::spawn_blocking(move || {
+        let store = baton_state::Store::open_postgres(&url)?;
+        let (pending, dead) = store.outbox_counts()?;
+        Ok::<_, baton_state::StoreError>((store.location(), pending, dead))
+    })
+    .await;
+    match looked {
+        Ok(Ok((location, pending, dead))) => Verdict::Pass(format!(
+            "{location} answers, schema up to date ({pending} messages queued, {dead} dead letters)"
+        )),
+        Ok(Err(e)) => Verdict::Fail {
+            problem: e.to_string(),
+            fix: "check BATON_DATABASE_URL (host, port, database, user, password, sslmode) and that this host may connect (pg_hba.conf)".into(),
+        },
+        Err(e) => Verdict::Fail {
+            problem: e.to_string(),
+            fix: "run again".into(),
+        },
+    }
+}
+
+/// The GitHub App: its JWT works (`GET /app`), and each installation can
+/// get a token (its repository count is shown).
+async fn github_app(config: &Config, timeout: Duration) -> Verdict {
+    let Some(app) = &config.github_app else {
+        return Verdict::Skip("not set".into());
+    };
+    if let Err(problem) = reach(&config.github_api_url, timeout).await {
+        return Verdict::Fail {
+            problem: format!("GitHub's API is unreachable: {problem}"),
+            fix: "check GITHUB_API_URL, this machine's network, DNS and proxy settings".into(),
+        };
+    }
+    let sink = match app
+        .key()
+        .map_err(|e| e.to_string())
+        .and_then(|key| GithubSink::app(&config.github_api_url, key, timeout).map_err(|e| e.to_string()))
+    {
+        Ok(sink) => sink,
+        Err(e) => {
+            return Verdict::Fail {
+                problem: format!("cannot use the App's key: {e}"),
+                fix: "download a new private key from the App's settings → Private keys and point GITHUB_APP_PRIVATE_KEY_FILE at it".into(),
+            }
+        }
+    };
+    let answer = match sink.request(Method::Get, "/app", None, Actor::App).await {
+        Ok(answer) => answer,
+        Err(reason) => {
+            return Verdict::Fail {
+                problem: exchange_failed("GitHub", &config.github_api_url, &reason),
+                fix: "check GITHUB_API_URL and that this machine reaches it".into(),
+            }
+        }
+    };
+    if answer.status != 200 {
+        let message = answer.message();
+        return Verdict::Fail {
+            problem: format!(
+                "GET /app with the App's JWT answered HTTP {}: {message}",
+                answer.status
+            ),
+            fix: app_fix(app.app_id, &message),
+        };
+    }
+    let about: serde_json::Value = serde_json::from_slice(&answer.body).unwrap_or_default();
+    let name = about["slug"].as_str().unwrap_or("?").to_string();
+    let installations = match sink
+        .request(
+            Method::Get,
+            "/app/installations?per_page=100",
+            None,
+            Actor::App,
+        )
+        .await
+    {
+        Ok(answer) if answer.status == 200 => {
+            serde_json::from_slice::<Vec<serde_json::Value>>(&answer.body).unwrap_or_default()
+        }
+        Ok(answer) => {
+            return Verdict::Fail {
+                problem: format!(
+                    "GET /app/installations answered HTTP {}: {}",
+                    answer.status,
+                    answer.message()
+                ),
+                fix: app_fix(app.app_id, &answer.message()),
+            }
+        }
+        Err(reason) => {
+            return Verdict::Fail {
+                problem: exchange_failed("GitHub", &config.github_api_url, &reason),
+                fix: "check GITHUB_API_URL and that this machine reaches it".into(),
+            }
+        }
+    };
+    if installations.is_empty() {
+        return Verdict::Fail {
+            problem: format!(
+                "the App {name} (id {}) works but is installed nowhere",
+                app.app_id
+            ),
+            fix:
+                "install it: the App's settings → Install App → choose the account and repositories"
+                    .into(),
+        };
+    }
+    let mut described = Vec::new();
+    for installation in &installations {
+        let id = installation["id"].as_u64().unwrap_or(0);
+        let account = installation["account"]["login"].as_str().unwrap_or("?");
+        let repositories = sink
+            .request(
+                Method::Get,
+                "/installation/repositories?per_page=1",
+                None,
+                Actor::Installation(id),
+            )
+            .await;
+        match repositories {
+            Ok(answer) if answer.status == 200 => {
+                let count = serde_json::from_slice::<serde_json::Value>(&answer.body)
+                    .ok()
+                    .and_then(|v| v["total_count"].as_u64())
+                    .unwrap_or(0);
+                described.push(format!("{account} (installation {id}, {count} repositories)"));
+            }
+            Ok(answer) => {
+                return Verdict::Fail {
+                    problem: format!("installation {id} ({account}): its repositories could not be listed: HTTP {}: {}", answer.status, answer.message()),
+                    fix: "check the installation in the account's settings → GitHub Apps (suspended? repositories removed?)".into(),
+                }
+            }
+            Err(reason) => {
+                return Verdict::Fail {
+                    problem: format!("installation {id} ({account}): {reason}"),
+                    fix: "check the installation in the account's settings → GitHub Apps (suspended?), and that the App's permissions were accepted".into(),
+                }
+            }
+        }
+    }
+    Verdict::Pass(format!(
+        "GET /app OK at {}: App {name} (id {}), installed on {}",
+        config.github_api_url,
+        app.app_id,
+        described.join(", ")
+    ))
+}
+
+/// Which fix applies to a refused App JWT, from GitHub's message.
+fn app_fix(app_id: u64, message: &str) -> String {
+    let lower = message.to_ascii_lowercase();
+    if lower.contains("'exp'")
+        || lower.contains("'iat'")
+        || lower.contains("expiration")
+        || lower.contains("issued at")
+    {
+        "this machine's clock is off: GitHub checks the JWT's times to the second; sync it (e.g. `timedatectl set-ntp true`)".into()
+    } else if lower.contains("integration not found")
+        || lower.contains("'iss'")
+        || lower.contains("issuer")
+    {
+        format!("GITHUB_APP_ID ({app_id}) is not this key's App: copy the App ID from the App's settings → About")
+    } else if lower.contains("could not be decoded") || lower.contains("signature") {
+        "the private key does not belong to this App (or was revoked): generate a new one in the App's settings → Private keys and set GITHUB_APP_PRIVATE_KEY_FILE".into()
+    } else {
+        "check GITHUB_APP_ID and the private key (App settings → About / Private keys), and this machine's clock".into()
     }
 }
 

@@ -1,16 +1,27 @@
 //! A thin GitHub client over octocrab with a configurable base URL, or, with
-//! no token, an offline sink that prints each call to stdout.
+//! no credentials, an offline sink that prints each call to stdout.
+//!
+//! Credentials are either one token (`GITHUB_TOKEN`) or a GitHub App
+//! ([`crate::github_app`]): then each call is made with the installation
+//! token of the installation it concerns, and App-level calls (installation
+//! tokens, webhook deliveries, `GET /app`) with the App's JWT. Every call
+//! carries its own `Authorization` header over one shared octocrab client.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use axum::body::Bytes;
+use http_body_util::BodyExt as _;
 use octocrab::Octocrab;
 use serde_json::{json, Value};
 
 use crate::attempt::Attempt;
+use crate::github_app::{App, AppKey, InstallationToken};
 
 /// The HTTP methods of the GitHub calls Baton makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
+    Get,
     Post,
     Delete,
 }
@@ -18,8 +29,17 @@ pub enum Method {
 impl Method {
     pub fn as_str(self) -> &'static str {
         match self {
+            Method::Get => "GET",
             Method::Post => "POST",
             Method::Delete => "DELETE",
+        }
+    }
+
+    fn http(self) -> axum::http::Method {
+        match self {
+            Method::Get => axum::http::Method::GET,
+            Method::Post => axum::http::Method::POST,
+            Method::Delete => axum::http::Method::DELETE,
         }
     }
 }
@@ -30,27 +50,109 @@ impl std::fmt::Display for Method {
     }
 }
 
-/// Where GitHub calls go.
+/// Where GitHub calls go. Cloning shares the client and the token cache.
 #[derive(Clone)]
 pub enum GithubSink {
-    Api {
-        client: Octocrab,
-        timeout: Duration,
-    },
+    Api(Arc<GithubApi>),
     /// No token: print what would be called.
     Offline,
 }
 
+/// The client and what it authenticates with.
+pub struct GithubApi {
+    client: Octocrab,
+    timeout: Duration,
+    auth: Credentials,
+}
+
+/// How Baton authenticates to GitHub.
+pub enum Credentials {
+    /// `GITHUB_TOKEN`: one token for every call.
+    Token(String),
+    /// A GitHub App: a JWT for App calls, installation tokens for the rest.
+    App(Box<App>),
+}
+
+/// As whom one call is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor<'a> {
+    /// The App itself (its JWT); with a token, the token.
+    App,
+    /// An installation (App), or the token.
+    Installation(u64),
+    /// The installation of a repository (looked up once), or the token.
+    Repository(&'a str),
+}
+
+/// An answer from GitHub: status, `Link` header, body.
+pub struct Answer {
+    pub status: u16,
+    pub link: Option<String>,
+    pub retry_after: Option<Duration>,
+    pub rate_limited: bool,
+    pub body: Bytes,
+}
+
+impl Answer {
+    /// GitHub's `message`, if the body has one.
+    pub fn message(&self) -> String {
+        serde_json::from_slice::<Value>(&self.body)
+            .ok()
+            .and_then(|v| v["message"].as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+}
+
 impl GithubSink {
+    /// A client acting with one token.
     pub fn api(api_url: &str, token: &str, timeout: Duration) -> anyhow::Result<GithubSink> {
+        GithubSink::with(api_url, Credentials::Token(token.to_string()), timeout)
+    }
+
+    /// A client acting as a GitHub App.
+    pub fn app(api_url: &str, key: AppKey, timeout: Duration) -> anyhow::Result<GithubSink> {
+        GithubSink::with(api_url, Credentials::App(Box::new(App::new(key))), timeout)
+    }
+
+    fn with(api_url: &str, auth: Credentials, timeout: Duration) -> anyhow::Result<GithubSink> {
         let client = Octocrab::builder()
             .base_uri(api_url)?
-            .personal_token(token.to_string())
             .add_retry_config(octocrab::service::middleware::retry::RetryConfig::None)
             .set_connect_timeout(Some(timeout))
             .set_read_timeout(Some(timeout))
             .build()?;
-        Ok(GithubSink::Api { client, timeout })
+        Ok(GithubSink::Api(Arc::new(GithubApi {
+            client,
+            timeout,
+            auth,
+        })))
+    }
+
+    /// The App, when acting as one.
+    pub fn app_auth(&self) -> Option<&App> {
+        match self {
+            GithubSink::Api(api) => match &api.auth {
+                Credentials::App(app) => Some(app),
+                Credentials::Token(_) => None,
+            },
+            GithubSink::Offline => None,
+        }
+    }
+
+    /// One REST call as `actor`. `Err` is a failure to get any answer
+    /// (network, timeout, no installation token), worded for a log line.
+    pub async fn request(
+        &self,
+        method: Method,
+        route: &str,
+        body: Option<&Value>,
+        actor: Actor<'_>,
+    ) -> Result<Answer, String> {
+        let GithubSink::Api(api) = self else {
+            return Err("GitHub is not configured (offline mode)".into());
+        };
+        let authorization = api.authorization(actor).await?;
+        api.send(method, route, body, &authorization).await
     }
 
     /// `POST /repos/{repo}/pulls/{n}/requested_reviewers`.
@@ -59,110 +161,250 @@ impl GithubSink {
         repo: &str,
         number: u64,
         reviewers: &[String],
+        installation: Option<u64>,
     ) -> Attempt {
         let route = format!("/repos/{repo}/pulls/{number}/requested_reviewers");
-        self.call(Method::Post, &route, json!({"reviewers": reviewers}))
+        let actor = installation.map_or(Actor::Repository(repo), Actor::Installation);
+        self.call(Method::Post, &route, json!({"reviewers": reviewers}), actor)
             .await
     }
 
     /// `DELETE /repos/{repo}/pulls/{n}/requested_reviewers`.
-    pub async fn remove_reviewers(&self, repo: &str, number: u64, reviewers: &[String]) -> Attempt {
+    pub async fn remove_reviewers(
+        &self,
+        repo: &str,
+        number: u64,
+        reviewers: &[String],
+        installation: Option<u64>,
+    ) -> Attempt {
         let route = format!("/repos/{repo}/pulls/{number}/requested_reviewers");
-        self.call(Method::Delete, &route, json!({"reviewers": reviewers}))
-            .await
+        let actor = installation.map_or(Actor::Repository(repo), Actor::Installation);
+        self.call(
+            Method::Delete,
+            &route,
+            json!({"reviewers": reviewers}),
+            actor,
+        )
+        .await
     }
 
     /// `GET /user`: the token's login, or why it failed (for `baton doctor`).
     pub async fn current_user(&self) -> Result<String, String> {
-        match self {
-            GithubSink::Offline => Err("GITHUB_TOKEN is not set (offline mode)".into()),
-            GithubSink::Api { client, timeout } => {
-                let response = tokio::time::timeout(*timeout, client._get("/user"))
-                    .await
-                    .map_err(|_| "GitHub did not answer in time".to_string())?
-                    .map_err(|e| format!("GitHub unreachable: {}", first_line(&e.to_string())))?;
-                let status = response.status();
-                let body = client.body_to_string(response).await.unwrap_or_default();
-                if !status.is_success() {
-                    return Err(format!("GitHub answered HTTP {}", status.as_u16()));
-                }
-                let user: Value = serde_json::from_str(&body).unwrap_or_default();
-                user["login"]
-                    .as_str()
-                    .map(str::to_string)
-                    .ok_or_else(|| "GitHub's answer has no login".into())
-            }
+        if matches!(self, GithubSink::Offline) {
+            return Err("GITHUB_TOKEN is not set (offline mode)".into());
         }
+        let answer = self
+            .request(Method::Get, "/user", None, Actor::App)
+            .await
+            .map_err(|e| first_line(&e))?;
+        if !(200..300).contains(&answer.status) {
+            return Err(format!("GitHub answered HTTP {}", answer.status));
+        }
+        let user: Value = serde_json::from_slice(&answer.body).unwrap_or_default();
+        user["login"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| "GitHub's answer has no login".into())
     }
 
-    /// One REST call. Requesting or removing the same reviewers twice has
-    /// one effect on GitHub (both are idempotent), so a call whose answer was
-    /// lost is simply made again: no in-flight mark or lookup is needed.
-    async fn call(&self, method: Method, route: &str, body: Value) -> Attempt {
-        let (client, timeout) = match self {
-            GithubSink::Offline => {
-                println!("┌─ GitHub {method} {route}\n│ {body}\n└─");
-                return Attempt::Sent { posted: None };
-            }
-            GithubSink::Api { client, timeout } => (client, *timeout),
-        };
-        let request = async {
-            match method {
-                Method::Post => client._post(route, Some(&body)).await,
-                Method::Delete => client._delete(route, Some(&body)).await,
-            }
-        };
-        let response = match tokio::time::timeout(timeout, request).await {
-            Err(_) => {
-                return Attempt::Retry {
-                    reason: "GitHub did not answer in time".into(),
-                    after: None,
-                    maybe_sent: true,
-                }
-            }
-            Ok(Err(e)) => {
-                return Attempt::Retry {
-                    reason: format!("GitHub unreachable: {}", first_line(&e.to_string())),
-                    after: None,
-                    maybe_sent: true,
-                }
-            }
-            Ok(Ok(response)) => response,
-        };
-        let status = response.status();
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let rate_limited = status.as_u16() == 403
-            && response
-                .headers()
-                .get("x-ratelimit-remaining")
-                .and_then(|v| v.to_str().ok())
-                == Some("0");
-        if status.is_success() {
+    /// One reviewer call. Requesting or removing the same reviewers twice
+    /// has one effect on GitHub (both are idempotent), so a call whose
+    /// answer was lost is simply made again: no in-flight mark or lookup is
+    /// needed.
+    async fn call(&self, method: Method, route: &str, body: Value, actor: Actor<'_>) -> Attempt {
+        if matches!(self, GithubSink::Offline) {
+            println!("┌─ GitHub {method} {route}\n│ {body}\n└─");
             return Attempt::Sent { posted: None };
         }
-        let body = client.body_to_string(response).await.unwrap_or_default();
-        let message = serde_json::from_str::<Value>(&body)
-            .ok()
-            .and_then(|v| v["message"].as_str().map(str::to_string))
-            .unwrap_or_default();
+        let answer = match self.request(method, route, Some(&body), actor).await {
+            Ok(answer) => answer,
+            Err(reason) => {
+                return Attempt::Retry {
+                    reason,
+                    after: None,
+                    maybe_sent: true,
+                }
+            }
+        };
+        if (200..300).contains(&answer.status) {
+            return Attempt::Sent { posted: None };
+        }
         let reason = format!(
-            "GitHub {method} {route} answered HTTP {}: {message}",
-            status.as_u16()
+            "GitHub {method} {route} answered HTTP {}: {}",
+            answer.status,
+            answer.message()
         );
-        if status.is_server_error() || status.as_u16() == 429 || rate_limited {
+        if answer.status == 401 {
+            // An installation token GitHub no longer takes (revoked, or our
+            // clock is off): mint a new one on the next try.
+            if let (Some(app), Some(installation)) = (self.app_auth(), self.installation_of(actor))
+            {
+                app.forget(installation).await;
+                return Attempt::Retry {
+                    reason,
+                    after: None,
+                    maybe_sent: false,
+                };
+            }
+        }
+        if answer.status >= 500 || answer.status == 429 || answer.rate_limited {
             Attempt::Retry {
                 reason,
-                after: retry_after,
-                maybe_sent: status.is_server_error(),
+                after: answer.retry_after,
+                maybe_sent: answer.status >= 500,
             }
         } else {
             Attempt::Fail { reason }
         }
+    }
+
+    /// The installation `actor` resolved to, if known.
+    fn installation_of(&self, actor: Actor<'_>) -> Option<u64> {
+        match actor {
+            Actor::Installation(id) => Some(id),
+            Actor::Repository(repo) => self.app_auth()?.repository_installation(repo),
+            Actor::App => None,
+        }
+    }
+}
+
+impl GithubApi {
+    /// The `Authorization` header value for `actor`.
+    async fn authorization(&self, actor: Actor<'_>) -> Result<String, String> {
+        let app = match &self.auth {
+            Credentials::Token(token) => return Ok(format!("Bearer {token}")),
+            Credentials::App(app) => app,
+        };
+        let installation = match actor {
+            Actor::App => return Ok(format!("Bearer {}", app.key.jwt(crate::unix_now()))),
+            Actor::Installation(id) => id,
+            Actor::Repository(repo) => match app.repository_installation(repo) {
+                Some(id) => id,
+                None => self.look_up_installation(app, repo).await?,
+            },
+        };
+        Ok(format!(
+            "Bearer {}",
+            self.installation_token(app, installation).await?
+        ))
+    }
+
+    /// `GET /repos/{repo}/installation` with the App's JWT.
+    async fn look_up_installation(&self, app: &App, repo: &str) -> Result<u64, String> {
+        let jwt = format!("Bearer {}", app.key.jwt(crate::unix_now()));
+        let answer = self
+            .send(
+                Method::Get,
+                &format!("/repos/{repo}/installation"),
+                None,
+                &jwt,
+            )
+            .await?;
+        if answer.status != 200 {
+            return Err(format!(
+                "the GitHub App is not installed on {repo} (GET /repos/{repo}/installation answered HTTP {}: {})",
+                answer.status,
+                answer.message()
+            ));
+        }
+        let id = serde_json::from_slice::<Value>(&answer.body)
+            .ok()
+            .and_then(|v| v["id"].as_u64())
+            .ok_or("GitHub's installation answer has no id")?;
+        app.remember_repository(repo, id);
+        Ok(id)
+    }
+
+    /// The cached token of `installation`, or a new one
+    /// (`POST /app/installations/{id}/access_tokens`) when there is none or
+    /// it is about to expire. One mint at a time per installation.
+    async fn installation_token(&self, app: &App, installation: u64) -> Result<String, String> {
+        let slot = app.slot(installation);
+        let mut cached = slot.lock().await;
+        let now = crate::unix_now();
+        if let Some(token) = App::usable(&cached, now) {
+            return Ok(token);
+        }
+        let jwt = format!("Bearer {}", app.key.jwt(now));
+        let route = format!("/app/installations/{installation}/access_tokens");
+        let answer = self
+            .send(Method::Post, &route, Some(&json!({})), &jwt)
+            .await?;
+        if answer.status != 201 && answer.status != 200 {
+            return Err(format!(
+                "minting a token for installation {installation} failed: HTTP {}: {}",
+                answer.status,
+                answer.message()
+            ));
+        }
+        let minted: Value = serde_json::from_slice(&answer.body).unwrap_or_default();
+        let (Some(token), Some(expires_at)) = (
+            minted["token"].as_str(),
+            minted["expires_at"]
+                .as_str()
+                .and_then(crate::github_app::parse_time),
+        ) else {
+            return Err(format!(
+                "GitHub's answer to {route} has no token or expires_at"
+            ));
+        };
+        tracing::debug!(installation, expires_at, "minted an installation token");
+        *cached = Some(InstallationToken {
+            token: token.to_string(),
+            minted_at: now,
+            expires_at,
+        });
+        Ok(token.to_string())
+    }
+
+    /// Send one request with `authorization` and read the whole answer.
+    async fn send(
+        &self,
+        method: Method,
+        route: &str,
+        body: Option<&Value>,
+        authorization: &str,
+    ) -> Result<Answer, String> {
+        let mut value = axum::http::HeaderValue::from_str(authorization)
+            .map_err(|_| "the GitHub credentials are not a valid header value".to_string())?;
+        value.set_sensitive(true);
+        let builder = axum::http::Request::builder()
+            .method(method.http())
+            .uri(route)
+            .header(axum::http::header::AUTHORIZATION, value);
+        let exchange = async {
+            let request = self
+                .client
+                .build_request(builder, body)
+                .map_err(|e| first_line(&e.to_string()))?;
+            let response = self
+                .client
+                .execute(request)
+                .await
+                .map_err(|e| format!("GitHub unreachable: {}", first_line(&e.to_string())))?;
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| format!("GitHub's answer broke off: {}", first_line(&e.to_string())))?
+                .to_bytes();
+            Ok::<_, String>((status, headers, body))
+        };
+        let (status, headers, body) = tokio::time::timeout(self.timeout, exchange)
+            .await
+            .map_err(|_| "GitHub did not answer in time".to_string())??;
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        Ok(Answer {
+            status,
+            link: header("link").map(str::to_string),
+            retry_after: header("retry-after")
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs),
+            rate_limited: status == 403 && header("x-ratelimit-remaining") == Some("0"),
+            body,
+        })
     }
 }
 

@@ -4,14 +4,17 @@
 mod apply;
 mod attempt;
 mod backup;
+mod catch_up;
 mod cli;
 mod config;
 mod demo;
 mod doctor;
 mod github;
+mod github_app;
 mod healthcheck;
 mod http;
 mod metrics;
+mod migrate;
 mod notify;
 mod outbox;
 mod outbox_cli;
@@ -20,6 +23,8 @@ mod packaging_check;
 mod server;
 mod setup;
 mod slack;
+mod slack_inbound;
+mod socket_mode;
 mod writer;
 
 /// mimalloc instead of glibc's malloc: every webhook allocates and frees a
@@ -59,11 +64,17 @@ fn main() -> ExitCode {
     if let Command::Demo = command {
         return run_async(demo::run());
     }
-    if let Command::Slack(SlackCommand::Manifest { url }) = &command {
-        return print_or_fail(setup::slack_manifest(url));
+    if let Command::Slack(SlackCommand::Manifest { url, socket_mode }) = &command {
+        return match url {
+            Some(url) if !socket_mode => print_or_fail(setup::slack_manifest(url)),
+            _ => print_or_fail(Ok(setup::slack_manifest_socket_mode())),
+        };
     }
     if let Command::Github(GithubCommand::Webhook { url }) = &command {
         return print_or_fail(setup::github_webhook_help(url));
+    }
+    if let Command::Github(GithubCommand::AppManifest { url }) = &command {
+        return print_or_fail(setup::github_app_manifest(url));
     }
     if let Command::Config(ConfigCommand::Check(_)) = command {
         return config_check(&layers);
@@ -118,7 +129,7 @@ fn main() -> ExitCode {
                 println!("Some checks failed: see the fixes above.");
                 ExitCode::FAILURE
             } else if config::nothing_accepted(&config) {
-                println!("Baton would start, but every endpoint would answer 503: set at least one of SLACK_SIGNING_SECRET, GITHUB_WEBHOOK_SECRET, BATON_HOOK_TOKEN.");
+                println!("Baton would start, but every endpoint would answer 503: set at least one of SLACK_SIGNING_SECRET, SLACK_APP_TOKEN, GITHUB_WEBHOOK_SECRET, BATON_HOOK_TOKEN.");
                 ExitCode::FAILURE
             } else if off.is_empty() {
                 println!("All checks passed.");
@@ -131,6 +142,11 @@ fn main() -> ExitCode {
         Command::Notify(cli::NotifyCommand::Deploy(args)) => notify::deploy(&config, &args),
         Command::Outbox(command) => outbox_cli::run(&config, &command),
         Command::Check(_) => outbox_cli::check(&config),
+        Command::Migrate {
+            from,
+            to,
+            into_non_empty,
+        } => migrate::run(&from, &to, into_non_empty),
         _ => {
             eprintln!("baton: this subcommand is not available yet");
             ExitCode::from(2)

@@ -21,6 +21,10 @@ const HELP: &[(&str, &str)] = &[
         "Redelivered events answered without acting",
     ),
     (
+        "baton_github_caught_up_total",
+        "GitHub deliveries missed while Baton was down, found in GitHub's delivery list and applied, by event",
+    ),
+    (
         "baton_sentry_shed_total",
         "Sentry SDK requests answered 429 because the store was too far behind",
     ),
@@ -39,6 +43,10 @@ const HELP: &[(&str, &str)] = &[
     (
         "baton_slack_posts_found_in_history_total",
         "Posts whose outcome was unknown, found in the channel's history and recorded instead of posted again",
+    ),
+    (
+        "baton_slack_socket_reconnects_total",
+        "Slack Socket Mode connections replaced, by reason (disconnect: Slack asked; lost: silent past three pings; closed: the socket closed or failed, or could not open)",
     ),
     (
         "baton_slack_history_unreadable_total",
@@ -85,7 +93,11 @@ pub fn render_gauge(
 ) {
     out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n"));
     for (labels, value) in samples {
-        out.push_str(&format!("{name}{{{labels}}} {value}\n"));
+        if labels.is_empty() {
+            out.push_str(&format!("{name} {value}\n"));
+        } else {
+            out.push_str(&format!("{name}{{{labels}}} {value}\n"));
+        }
     }
 }
 

@@ -86,6 +86,10 @@ pub struct RetryPolicy {
     /// An item failing for longer than this since it was queued becomes a
     /// dead letter.
     pub give_up_after_secs: f64,
+    /// How long this process's claim on the head of a queue lasts (renewed
+    /// every pass); when it dies, another replica takes the items over
+    /// after this long.
+    pub lease: Duration,
 }
 
 impl RetryPolicy {
@@ -139,6 +143,8 @@ pub struct Dispatcher {
     pub clock: Clock,
     /// Set while the dispatcher loop runs (for `/readyz`).
     pub running: Arc<AtomicBool>,
+    /// This process's name as an outbox claimer (unique per start).
+    owner: String,
     state: Mutex<DispatchState>,
 }
 
@@ -179,6 +185,11 @@ impl Dispatcher {
             policy,
             clock,
             running,
+            owner: format!(
+                "{}-{}",
+                std::process::id(),
+                rand::rng().random_range(0..u64::MAX)
+            ),
             state: Mutex::default(),
         }
     }
@@ -232,8 +243,10 @@ impl Dispatcher {
                 continue;
             }
             let store = self.store.clone();
+            let owner = self.owner.clone();
+            let lease = self.policy.lease;
             let items = tokio::task::spawn_blocking(move || {
-                store.pending_outbox_for(Some(service), PASS_SIZE)
+                store.claim_outbox(service, &owner, lease, PASS_SIZE)
             })
             .await??;
             more |= items.len() == PASS_SIZE;
@@ -418,16 +431,22 @@ impl Dispatcher {
                 repo,
                 number,
                 reviewers,
+                installation,
             } => {
                 self.github
-                    .request_reviewers(repo, *number, reviewers)
+                    .request_reviewers(repo, *number, reviewers, *installation)
                     .await
             }
             Outbound::GithubRemoveReviewers {
                 repo,
                 number,
                 reviewers,
-            } => self.github.remove_reviewers(repo, *number, reviewers).await,
+                installation,
+            } => {
+                self.github
+                    .remove_reviewers(repo, *number, reviewers, *installation)
+                    .await
+            }
         }
     }
 

@@ -12,7 +12,7 @@ use crate::config::Config;
 
 /// `baton outbox …`: exit 0 done, 1 the store failed, 2 usage.
 pub fn run(config: &Config, command: &OutboxCommand) -> ExitCode {
-    let store = match Store::open(&config.data) {
+    let store = match crate::server::open_store(config) {
         Ok(store) => store,
         Err(e) => {
             eprintln!("baton: {e}");
@@ -134,6 +134,7 @@ fn describe(item: &OutboxItem, now: i64) -> String {
             repo,
             number,
             reviewers,
+            ..
         } => {
             format!("request {} on {repo}#{number}", reviewers.join(", "))
         }
@@ -141,6 +142,7 @@ fn describe(item: &OutboxItem, now: i64) -> String {
             repo,
             number,
             reviewers,
+            ..
         } => {
             format!("remove {} from {repo}#{number}", reviewers.join(", "))
         }

@@ -51,17 +51,30 @@ impl Server {
     }
 }
 
+/// Open the state store the configuration names: PostgreSQL when
+/// `BATON_DATABASE_URL` is set, else the data file.
+pub fn open_store(config: &Config) -> Result<Store, baton_state::StoreError> {
+    match &config.database_url {
+        Some(url) => Store::open_postgres(url.expose()),
+        None => Store::open_with(
+            &config.data,
+            StoreOptions {
+                fault_file: config.fault_file.clone(),
+            },
+        ),
+    }
+}
+
 /// Open everything and start serving. Returns once the port is bound.
 pub async fn start(config: Config) -> anyhow::Result<Server> {
     let config = Arc::new(config);
-    let path = config.data.clone();
-    let options = StoreOptions {
-        fault_file: config.fault_file.clone(),
-    };
-    let store = tokio::task::spawn_blocking(move || Store::open_with(&path, options))
+    let opening = config.clone();
+    let store = tokio::task::spawn_blocking(move || open_store(&opening))
         .await?
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    tracing::info!(engine = store.kind(), at = %store.location(), "state store open");
     let store = Arc::new(store);
+    let store_location = store.location();
     let (writer, writer_thread) = Writer::start(store.clone());
     let timeout = Duration::from_secs(config.http_timeout_secs);
     let slack = match &config.slack_bot_token {
@@ -73,19 +86,13 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
             SlackSink::offline()
         }
     };
-    let github = match &config.github_token {
-        Some(token) => GithubSink::api(&config.github_api_url, token.expose(), timeout)?,
-        None => {
-            tracing::info!(
-                "GITHUB_TOKEN is not set: offline mode, GitHub calls are printed to stdout"
-            );
-            GithubSink::Offline
-        }
-    };
+    let github = github_sink(&config, timeout)?;
     let metrics = Arc::new(Metrics::default());
     let dispatcher_running = Arc::new(AtomicBool::new(false));
     let (shutdown, shutdown_rx) = watch::channel(false);
 
+    // One client, one installation-token cache, for the dispatcher and catch-up.
+    let github_for_catch_up = github.clone();
     let dispatcher = Dispatcher::new(
         store.clone(),
         writer.clone(),
@@ -96,6 +103,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
             first_secs: config.outbox_backoff_secs,
             max_secs: config.outbox_max_backoff_secs,
             give_up_after_secs: config.outbox_give_up_after_secs,
+            lease: Duration::from_secs(config.outbox_lease_secs),
         },
         Clock::new(config.clock_speed),
         dispatcher_running.clone(),
@@ -105,6 +113,13 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
 
     let refusals = Arc::new(RefusalLog::new(std::time::Instant::now()));
     let open_connections = Arc::new(OpenConnections::default());
+    let slack_socket = match &config.slack_app_token {
+        Some(token) => Some((
+            Arc::new(crate::socket_mode::Status::default()),
+            crate::socket_mode::Slack::new(&config.slack_api_url, token.expose())?,
+        )),
+        None => None,
+    };
     let state = Arc::new(AppState {
         config: config.clone(),
         store,
@@ -115,10 +130,37 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         refusals: refusals.clone(),
         connections: open_connections.clone(),
         error_routes: Default::default(),
+        slack_socket: slack_socket.as_ref().map(|(status, _)| status.clone()),
+    });
+    let socket_task = slack_socket.map(|(status, slack)| {
+        let timing = crate::socket_mode::Timing {
+            ping_every: Duration::from_secs(config.socket_ping_interval_secs),
+            retry_first: Duration::from_secs(1),
+            retry_max: Duration::from_secs(60),
+            call_timeout: timeout,
+        };
+        tracing::info!("SLACK_APP_TOKEN is set: Slack Socket Mode, connecting to Slack");
+        tokio::spawn(crate::socket_mode::run(
+            state.clone(),
+            status,
+            slack,
+            timing,
+            shutdown_rx.clone(),
+        ))
     });
     let refusal_summary_task =
         tokio::spawn(refusals.clone().report_suppressed(shutdown_rx.clone()));
     let ticker_task = tokio::spawn(maintenance(state.clone(), shutdown_rx.clone()));
+    let catch_up_sources = crate::catch_up::sources(&config);
+    let catch_up_task = (!catch_up_sources.is_empty()).then(|| {
+        tokio::spawn(crate::catch_up::run(
+            state.clone(),
+            github_for_catch_up,
+            catch_up_sources,
+            Duration::from_secs(config.github_catch_up_every_secs),
+            shutdown_rx.clone(),
+        ))
+    });
 
     let listener = connections::listen(config.listen).with_context(|| {
         format!(
@@ -127,7 +169,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         )
     })?;
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, data = %config.data.display(), "Baton is listening");
+    tracing::info!(%addr, data = %store_location, "Baton is listening");
 
     let limits = connection_limits(&config);
     let app = http::router(state);
@@ -135,9 +177,15 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     let task = tokio::spawn(async move {
         connections::serve(listener, app, limits, open_connections, refusals, stop).await;
         let _ = refusal_summary_task.await;
+        if let Some(socket_task) = socket_task {
+            let _ = socket_task.await;
+        }
         tracing::info!("HTTP server stopped; stopping the dispatcher");
         let _ = dispatcher_task.await;
         let _ = ticker_task.await;
+        if let Some(task) = catch_up_task {
+            let _ = task.await;
+        }
         let _ = reopen_task.await;
         drop(writer);
         // The writer thread ends when the last handle is gone; wait for it so
@@ -150,6 +198,26 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         shutdown,
         task,
     })
+}
+
+/// The GitHub client: as the App, with the token, or offline.
+pub fn github_sink(config: &Config, timeout: Duration) -> anyhow::Result<GithubSink> {
+    if let Some(app) = &config.github_app {
+        let key = app
+            .key()
+            .map_err(|e| anyhow::anyhow!("GITHUB_APP_PRIVATE_KEY: {e}"))?;
+        tracing::info!(app_id = app.app_id, "acting as GitHub App {}", app.app_id);
+        return GithubSink::app(&config.github_api_url, key, timeout);
+    }
+    match &config.github_token {
+        Some(token) => GithubSink::api(&config.github_api_url, token.expose(), timeout),
+        None => {
+            tracing::info!(
+                "GITHUB_TOKEN is not set: offline mode, GitHub calls are printed to stdout"
+            );
+            Ok(GithubSink::Offline)
+        }
+    }
 }
 
 /// The connection limits from the settings, with the cap kept under the

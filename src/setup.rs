@@ -69,6 +69,77 @@ pub fn slack_manifest(url: &str) -> anyhow::Result<String> {
     Ok(MANIFEST_TEMPLATE.replace("https://YOUR-HOST", &format!("https://{host}")))
 }
 
+/// The manifest for Socket Mode: `socket_mode_enabled: true` and no request
+/// URLs (Slack sends everything down the connection Baton opens with
+/// `SLACK_APP_TOKEN`).
+pub fn slack_manifest_socket_mode() -> String {
+    let mut out = String::new();
+    for line in MANIFEST_TEMPLATE.lines() {
+        if line.contains("https://YOUR-HOST") {
+            continue;
+        }
+        if line.starts_with("# Baton's Slack app manifest.") {
+            out.push_str("# Baton's Slack app manifest for Socket Mode (`baton slack manifest --socket-mode`):\n# no request URLs; Baton connects to Slack with SLACK_APP_TOKEN. The template in\n# slack/manifest.yml is for request URLs (`--url https://your-host`).\n");
+            continue;
+        }
+        if line.starts_with("# `baton slack manifest --url")
+            || line.starts_with("# prints it with your host")
+        {
+            continue;
+        }
+        if line.starts_with("# \"Create New App\"") {
+            out.push_str("# Paste it at api.slack.com/apps → \"Create New App\" → \"From an app manifest\".\n");
+            continue;
+        }
+        out.push_str(&line.replace("socket_mode_enabled: false", "socket_mode_enabled: true"));
+        out.push('\n');
+    }
+    out
+}
+
+/// The permissions a GitHub App for Baton needs, and why.
+pub const GITHUB_APP_PERMISSIONS: &[(&str, &str, &str)] = &[
+    (
+        "pull_requests",
+        "write",
+        "request and withdraw reviewers; pull_request and pull_request_review events",
+    ),
+    ("metadata", "read", "required by GitHub for every App"),
+    (
+        "deployments",
+        "read",
+        "deployment and deployment_status events",
+    ),
+    ("actions", "read", "workflow_run events"),
+];
+
+/// A GitHub App manifest for this Baton at `url` (GitHub's manifest flow
+/// creates the App from it in one step). GitHub generates the App's id,
+/// private key and webhook secret and returns them when the flow's code is
+/// converted (see the README). HTTPS only, as for Slack: GitHub sends a
+/// webhook secret's signatures over it.
+pub fn github_app_manifest(url: &str) -> anyhow::Result<String> {
+    let base = base_url(url)?;
+    if !base.starts_with("https://") {
+        bail!("--url must start with https://: GitHub will send webhooks with their signatures there, and `baton` should only be reached over TLS. Put Baton behind a reverse proxy that terminates TLS (see \"HTTPS\" in the README) and give that proxy's https:// URL (got `{base}`)");
+    }
+    let permissions: serde_json::Map<String, serde_json::Value> = GITHUB_APP_PERMISSIONS
+        .iter()
+        .map(|(name, level, _)| (name.to_string(), serde_json::json!(level)))
+        .collect();
+    let manifest = serde_json::json!({
+        "name": "Baton",
+        "description": "Chat-ops bot: reviewer rotation, deploy notices, error reports in Slack",
+        "url": base,
+        "hook_attributes": {"url": format!("{base}/github/webhook"), "active": true},
+        "redirect_url": format!("{base}/github/app-created"),
+        "public": false,
+        "default_permissions": permissions,
+        "default_events": GITHUB_EVENTS,
+    });
+    Ok(serde_json::to_string_pretty(&manifest)? + "\n")
+}
+
 /// How to create the GitHub webhook for `url`.
 pub fn github_webhook_help(url: &str) -> anyhow::Result<String> {
     let base = base_url(url)?;
@@ -87,9 +158,9 @@ pub fn github_webhook_help(url: &str) -> anyhow::Result<String> {
          \n\
          GITHUB_TOKEN (to request reviewers): a fine-grained personal access token with\n\
          \x20 Repository permissions → Pull requests: Read and write (and Metadata: Read),\n\
-         \x20 or a classic token with the `repo` scope. A GitHub App installation token with\n\
-         \x20 Pull requests: Read and write works the same: put it in GITHUB_TOKEN and renew it\n\
-         \x20 before it expires (installation tokens last one hour).\n\
+         \x20 or a classic token with the `repo` scope. Or, better for a team, run Baton as a\n\
+         \x20 GitHub App (`baton github app-manifest --url …`, see the README): it renews its\n\
+         \x20 own installation tokens and needs no webhook of this kind.\n\
          \n\
          Check it: GitHub sends a `ping` on creation; Baton answers 200 and `baton doctor` checks the token.\n",
         events = GITHUB_EVENTS.iter().map(|e| format!("                 - {e}")).collect::<Vec<_>>().join("\n"),
@@ -104,6 +175,26 @@ mod tests {
     fn manifest() -> serde_yaml_ng::Value {
         serde_yaml_ng::from_str(&slack_manifest("https://baton.example.com").unwrap())
             .expect("manifest is YAML")
+    }
+
+    #[test]
+    fn the_github_app_manifest_asks_for_what_baton_uses() {
+        let text = github_app_manifest("https://baton.example.com/").unwrap();
+        let manifest: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            manifest["hook_attributes"]["url"],
+            "https://baton.example.com/github/webhook"
+        );
+        assert_eq!(manifest["hook_attributes"]["active"], true);
+        assert_eq!(
+            manifest["default_permissions"],
+            serde_json::json!({"pull_requests": "write", "metadata": "read", "deployments": "read", "actions": "read"})
+        );
+        assert_eq!(manifest["default_events"], serde_json::json!(GITHUB_EVENTS));
+        assert_eq!(manifest["public"], false);
+        let err = github_app_manifest("http://baton.example.com").unwrap_err();
+        assert!(err.to_string().contains("https://"), "{err}");
+        assert!(github_app_manifest("baton.example.com").is_err());
     }
 
     #[test]
@@ -162,6 +253,38 @@ mod tests {
                 MANIFEST_TEMPLATE.contains(&format!("# {scope}:")),
                 "{scope} lacks a justification comment"
             );
+        }
+    }
+
+    #[test]
+    fn the_socket_mode_manifest_has_no_request_urls() {
+        let text = slack_manifest_socket_mode();
+        let m: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).expect("manifest is YAML");
+        assert_eq!(m["settings"]["socket_mode_enabled"].as_bool(), Some(true));
+        assert!(
+            !text.contains("YOUR-HOST") && !text.contains("url:"),
+            "{text}"
+        );
+        let command = &m["features"]["slash_commands"][0];
+        assert_eq!(command["command"].as_str(), Some("/baton"));
+        assert!(command.get("url").is_none());
+        assert_eq!(
+            m["settings"]["interactivity"]["is_enabled"].as_bool(),
+            Some(true)
+        );
+        assert!(m["settings"]["interactivity"].get("request_url").is_none());
+        assert!(m["settings"]["event_subscriptions"]
+            .get("request_url")
+            .is_none());
+        // Everything else is the request-URL manifest's: scopes, events, comments.
+        let with_urls = manifest();
+        assert_eq!(m["oauth_config"], with_urls["oauth_config"]);
+        assert_eq!(
+            m["settings"]["event_subscriptions"]["bot_events"],
+            with_urls["settings"]["event_subscriptions"]["bot_events"]
+        );
+        for (scope, _) in SCOPES_USED {
+            assert!(text.contains(&format!("# {scope}:")), "{scope}");
         }
     }
 

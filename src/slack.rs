@@ -45,9 +45,21 @@ pub enum Lookup {
     Failed(Attempt),
 }
 
-type Connector = SlackClientHyperConnector<
+pub type Connector = SlackClientHyperConnector<
     hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
 >;
+
+/// A slack-morphism client for the Web API at `api_url` (plain http allowed,
+/// for local fakes).
+pub fn client(api_url: &str) -> anyhow::Result<SlackClient<Connector>> {
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_native_roots()?
+        .https_or_http()
+        .enable_http1()
+        .build();
+    let connector = SlackClientHyperConnector::with_connector(https).with_slack_api_url(api_url);
+    Ok(SlackClient::new(connector))
+}
 
 /// Where Slack messages go.
 #[derive(Clone)]
@@ -66,15 +78,8 @@ pub enum SlackSink {
 impl SlackSink {
     /// A client for `api_url` (plain http allowed, for local fakes).
     pub fn api(api_url: &str, token: &str, timeout: Duration) -> anyhow::Result<SlackSink> {
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_native_roots()?
-            .https_or_http()
-            .enable_http1()
-            .build();
-        let connector =
-            SlackClientHyperConnector::with_connector(https).with_slack_api_url(api_url);
         Ok(SlackSink::Api {
-            client: Arc::new(SlackClient::new(connector)),
+            client: Arc::new(client(api_url)?),
             token: SlackApiToken::new(SlackApiTokenValue::new(token.to_string())),
             timeout,
         })

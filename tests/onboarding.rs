@@ -3,33 +3,10 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::{fake_slack, Baton};
+use common::{baton_cli, fake_slack, Baton};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-fn baton_cli<K: AsRef<std::ffi::OsStr>, V: AsRef<std::ffi::OsStr>>(
-    args: &[&str],
-    env: &[(K, V)],
-    dir: &std::path::Path,
-) -> (i32, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_baton"));
-    cmd.args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
 
 #[test]
 fn slack_manifest_and_github_webhook_print_ready_to_paste_text() {

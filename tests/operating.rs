@@ -6,26 +6,11 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
-use common::{Baton, HOOK_TOKEN};
+use common::{baton_cli, Baton, HOOK_TOKEN};
 
-fn baton_cli(args: &[&str], env: &[(&str, &str)], dir: &Path) -> (i32, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_baton"));
-    cmd.args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
+/// No settings at all.
+const NO_ENV: &[(&str, &str)] = &[];
 
 /// The same, off the async threads (for tests that also run a server).
 async fn baton_cli_async(args: &[&str], env: &[(&str, &str)], dir: &Path) -> (i32, String, String) {
@@ -87,7 +72,7 @@ fn a_host_name_is_a_listen_address() {
     let dir = tempfile::tempdir().unwrap();
     let (code, out, err) = baton_cli(
         &["config", "check", "--listen", "localhost:3000"],
-        &[],
+        NO_ENV,
         dir.path(),
     );
     assert_eq!(code, 0, "{out}{err}");
@@ -97,7 +82,7 @@ fn a_host_name_is_a_listen_address() {
 #[test]
 fn with_no_secrets_config_check_and_doctor_say_what_is_unusable() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, out, _) = baton_cli(&["config", "check"], &[], dir.path());
+    let (code, out, _) = baton_cli(&["config", "check"], NO_ENV, dir.path());
     assert_eq!(code, 0);
     assert!(out.contains("configuration OK, but not usable"), "{out}");
     for setting in [
@@ -219,7 +204,7 @@ fn doctor_says_in_plain_words_when_slack_and_github_are_unreachable() {
 #[test]
 fn notify_deploy_help_documents_flags_environment_and_exit_codes() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, out, _) = baton_cli(&["notify", "deploy", "--help"], &[], dir.path());
+    let (code, out, _) = baton_cli(&["notify", "deploy", "--help"], NO_ENV, dir.path());
     assert_eq!(code, 0);
     for needle in [
         "--service",
@@ -272,7 +257,10 @@ fn a_bad_status_exits_2_without_contacting_baton() {
             "--status",
             "exploded",
         ],
-        &[("BATON_URL", &url), ("BATON_HOOK_TOKEN", HOOK_TOKEN)],
+        &[
+            ("BATON_URL", url.as_str()),
+            ("BATON_HOOK_TOKEN", HOOK_TOKEN),
+        ],
         dir.path(),
     );
     assert_eq!(code, 2, "{err}");
@@ -332,7 +320,7 @@ fn slack_manifest_refuses_plain_http_and_flags_stay_where_they_belong() {
     let dir = tempfile::tempdir().unwrap();
     let (code, _, err) = baton_cli(
         &["slack", "manifest", "--url", "http://baton.example.com"],
-        &[],
+        NO_ENV,
         dir.path(),
     );
     assert_eq!(code, 2);
@@ -349,16 +337,16 @@ fn slack_manifest_refuses_plain_http_and_flags_stay_where_they_belong() {
             "--data",
             "x",
         ],
-        &[],
+        NO_ENV,
         dir.path(),
     );
     assert_eq!(code, 2, "{err}");
-    let (_, out, _) = baton_cli(&["slack", "manifest", "--help"], &[], dir.path());
+    let (_, out, _) = baton_cli(&["slack", "manifest", "--help"], NO_ENV, dir.path());
     assert!(
         !out.contains("--listen") && !out.contains("--data"),
         "{out}"
     );
-    let (_, out, _) = baton_cli(&["serve", "--help"], &[], dir.path());
+    let (_, out, _) = baton_cli(&["serve", "--help"], NO_ENV, dir.path());
     assert!(out.contains("--listen") && out.contains("--data"), "{out}");
 }
 

@@ -10,7 +10,7 @@ use common::{corpus, fake_slack, Baton};
 use serde_json::{json, Value};
 use wiremock::MockServer;
 
-use common::review_pool::{ADMIN, CHANNEL, REPO};
+use common::review_pool::{pull_request, ADMIN, CHANNEL};
 
 /// The review-request calls GitHub received, in order: (method, path, reviewers).
 async fn github_calls(server: &MockServer) -> Vec<(String, String, Vec<String>)> {
@@ -67,19 +67,6 @@ async fn start(extra: &[(&str, &str)]) -> (Baton, MockServer, MockServer) {
     ];
     env.extend_from_slice(extra);
     (Baton::start(&env).await, slack, github)
-}
-
-/// A corpus `pull_request` payload, rewritten to pull request `number` by `author`.
-fn pull_request(action: &str, number: u64, author: &str) -> Vec<u8> {
-    let mut payload: Value = serde_json::from_slice(&corpus(&format!(
-        "github/pull_request/{action}.payload.json"
-    )))
-    .unwrap();
-    payload["number"] = json!(number);
-    payload["pull_request"]["number"] = json!(number);
-    payload["pull_request"]["user"]["login"] = json!(author);
-    payload["repository"]["full_name"] = json!(REPO);
-    serde_json::to_vec(&payload).unwrap()
 }
 
 /// Deliver `pull_request/opened` for `number` by `author`, and wait for the outbox.

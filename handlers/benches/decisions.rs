@@ -50,6 +50,7 @@ fn pull_request(n: u64) -> PullRequestEvent {
         changed_files: 4,
         requested_reviewers: vec![],
         assignees: vec![],
+        installation: None,
     }
 }
 

@@ -128,6 +128,10 @@ pub struct PullRequestEvent {
     pub requested_reviewers: Vec<String>,
     /// Logins assigned to the pull request.
     pub assignees: Vec<String>,
+    /// The GitHub App installation that sent it (`installation.id`), whose
+    /// token Baton acts with; absent for plain webhooks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installation: Option<u64>,
 }
 
 /// A `pull_request_review` delivery.
@@ -249,11 +253,19 @@ mod wire {
         pub login: Option<String>,
     }
 
+    /// `installation` of a delivery sent by a GitHub App.
+    #[derive(Deserialize)]
+    pub struct Installation {
+        pub id: u64,
+    }
+
     #[derive(Deserialize)]
     pub struct PullRequestPayload {
         pub action: String,
         pub pull_request: PullRequest,
         pub repository: Repository,
+        #[serde(default)]
+        pub installation: Option<Installation>,
     }
 
     impl From<PullRequestPayload> for PullRequestEvent {
@@ -277,6 +289,7 @@ mod wire {
                     .filter_map(|r| r.login)
                     .collect(),
                 assignees: pr.assignees.into_iter().map(|u| u.login).collect(),
+                installation: p.installation.map(|i| i.id),
             }
         }
     }
@@ -541,5 +554,16 @@ mod tests {
             panic!()
         };
         assert_eq!(pr.requested_reviewers, vec!["b".to_string()]);
+        assert_eq!(pr.installation, None);
+    }
+
+    #[test]
+    fn an_app_delivery_names_its_installation() {
+        let body = br#"{"action":"opened","pull_request":{"number":1,"title":"t","html_url":"u","user":{"login":"a"}},
+            "repository":{"full_name":"a/b"},"installation":{"id":42,"node_id":"x"}}"#;
+        let GithubEvent::PullRequest(pr) = parse("pull_request", body).unwrap() else {
+            panic!()
+        };
+        assert_eq!(pr.installation, Some(42));
     }
 }

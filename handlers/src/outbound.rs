@@ -47,12 +47,20 @@ pub enum Outbound {
         repo: String,
         number: u64,
         reviewers: Vec<String>,
+        /// The GitHub App installation to act as (from the delivery's
+        /// `installation.id`); `None` for a token, or in records written
+        /// before Apps were supported (the repository's installation is then
+        /// looked up).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        installation: Option<u64>,
     },
     /// Withdraw review requests (used when a reviewer is reassigned).
     GithubRemoveReviewers {
         repo: String,
         number: u64,
         reviewers: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        installation: Option<u64>,
     },
 }
 
@@ -76,5 +84,46 @@ impl Outbound {
                 "github"
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn github_actions_stored_before_installations_still_load() {
+        let old =
+            r#"{"kind":"github_request_reviewers","repo":"a/b","number":7,"reviewers":["hubot"]}"#;
+        let action: Outbound = serde_json::from_str(old).unwrap();
+        assert_eq!(
+            action,
+            Outbound::GithubRequestReviewers {
+                repo: "a/b".into(),
+                number: 7,
+                reviewers: vec!["hubot".into()],
+                installation: None,
+            }
+        );
+        let old =
+            r#"{"kind":"github_remove_reviewers","repo":"a/b","number":7,"reviewers":["hubot"]}"#;
+        let action: Outbound = serde_json::from_str(old).unwrap();
+        assert!(matches!(
+            action,
+            Outbound::GithubRemoveReviewers {
+                installation: None,
+                ..
+            }
+        ));
+        // And an installation round-trips.
+        let new = Outbound::GithubRequestReviewers {
+            repo: "a/b".into(),
+            number: 7,
+            reviewers: vec!["hubot".into()],
+            installation: Some(42),
+        };
+        let text = serde_json::to_string(&new).unwrap();
+        assert!(text.contains(r#""installation":42"#), "{text}");
+        assert_eq!(serde_json::from_str::<Outbound>(&text).unwrap(), new);
     }
 }

@@ -159,10 +159,25 @@ pub struct SlashCommand {
 /// decoded here, once, so Baton works on what the person typed (and escapes
 /// once on the way out).
 pub fn parse_slash_command(body: &[u8]) -> Result<SlashCommand, ParseError> {
-    let mut command: SlashCommand =
+    let command: SlashCommand =
         serde_urlencoded_lite(body).map_err(|e| ParseError(format!("slash command: {e}")))?;
-    command.text = decode_entities(&command.text);
-    Ok(command)
+    Ok(command.decoded())
+}
+
+/// Parse a slash command sent over a Socket Mode connection: the same
+/// fields as the form body, as a JSON object (the envelope's `payload`).
+pub fn parse_slash_command_json(payload: &[u8]) -> Result<SlashCommand, ParseError> {
+    let command: SlashCommand =
+        serde_json::from_slice(payload).map_err(|e| ParseError(format!("slash command: {e}")))?;
+    Ok(command.decoded())
+}
+
+impl SlashCommand {
+    /// With the typed text's entities decoded, once.
+    fn decoded(mut self) -> SlashCommand {
+        self.text = decode_entities(&self.text);
+        self
+    }
 }
 
 /// A button press (`block_actions`).
@@ -207,6 +222,14 @@ pub fn parse_interaction(body: &[u8]) -> Result<Interaction, ParseError> {
     struct Form {
         payload: String,
     }
+    let form: Form =
+        serde_urlencoded_lite(body).map_err(|e| ParseError(format!("interaction form: {e}")))?;
+    parse_interaction_payload(form.payload.as_bytes())
+}
+
+/// Parse an interaction's JSON payload: the `payload` field of the form body
+/// Slack posts, or the `payload` of a Socket Mode `interactive` envelope.
+pub fn parse_interaction_payload(payload: &[u8]) -> Result<Interaction, ParseError> {
     #[derive(Deserialize)]
     struct Payload {
         #[serde(rename = "type")]
@@ -235,9 +258,7 @@ pub fn parse_interaction(body: &[u8]) -> Result<Interaction, ParseError> {
         #[serde(default)]
         action_ts: Option<String>,
     }
-    let form: Form =
-        serde_urlencoded_lite(body).map_err(|e| ParseError(format!("interaction form: {e}")))?;
-    let payload: Payload = serde_json::from_str(&form.payload).map_err(|e| {
+    let payload: Payload = serde_json::from_slice(payload).map_err(|e| {
         ParseError(format!(
             "interaction field `payload` is not valid JSON: {e}"
         ))
@@ -351,6 +372,34 @@ mod tests {
             .0
             .contains("missing field"));
         assert!(parse_slash_command(b"command=%ZZ").is_err());
+    }
+
+    #[test]
+    fn socket_mode_payloads_read_as_the_form_bodies_do() {
+        let form = parse_slash_command(
+            b"command=%2Fbaton&text=lock+qa+%26amp%3B+%26lt%3Bb%26gt%3B&user_id=U9&channel_id=C1",
+        )
+        .unwrap();
+        let json = parse_slash_command_json(
+            br#"{"command":"/baton","text":"lock qa &amp; &lt;b&gt;","user_id":"U9","channel_id":"C1","is_enterprise_install":"false"}"#,
+        )
+        .unwrap();
+        assert_eq!(json, form);
+        assert!(parse_slash_command_json(br#"{"command":"/baton"}"#)
+            .unwrap_err()
+            .0
+            .contains("missing field"));
+
+        let body = include_str!(
+            "../../../shared/corpora/slack/bolt-python/interactivity/block_actions.form-body.txt"
+        );
+        let payload = include_bytes!(
+            "../../../shared/corpora/slack/bolt-python/interactivity/block_actions.payload.json"
+        );
+        assert_eq!(
+            parse_interaction_payload(payload).unwrap(),
+            parse_interaction(body.trim().as_bytes()).unwrap()
+        );
     }
 
     #[test]

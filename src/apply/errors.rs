@@ -45,6 +45,12 @@ const TICK_GROUPS: usize = 5_000;
 #[derive(Default)]
 pub struct CompiledRoutes(Mutex<Option<CompiledSubscriptions>>);
 
+impl std::fmt::Debug for CompiledRoutes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CompiledRoutes")
+    }
+}
+
 impl CompiledRoutes {
     /// Route a fingerprinted report through `subscriptions`, compiling them
     /// again only if they changed since the last report.

@@ -1,9 +1,14 @@
 //! Request bodies compressed as `Content-Encoding` says (gzip, deflate, br,
 //! zstd; pure-Rust decoders), with a bound on the decompressed size so a
 //! small body cannot expand into a large allocation (a decompression
-//! bomb): decoding stops one byte past the limit.
+//! bomb): decoding stops one byte past the limit. flate2 runs on its
+//! `zlib-rs` backend, which inflates about twice as fast as the default
+//! `miniz_oxide` (measured on the benchmark's 5 KB events).
 
 use std::io::Read;
+
+/// Most bytes allocated up front from a body's own size claim.
+const MAX_PREALLOCATION: usize = 1024 * 1024;
 
 /// Why a body could not be decompressed.
 #[derive(Debug, PartialEq, Eq)]
@@ -57,22 +62,26 @@ fn decode_unguarded(
             }
             Ok(body.to_vec())
         }
-        Some("gzip") | Some("x-gzip") => {
-            read_bounded(flate2::read::MultiGzDecoder::new(body), limit)
-        }
+        // The `bufread` decoders read the body in place (the `read` ones
+        // would copy it through a buffer of their own first).
+        Some("gzip") | Some("x-gzip") => read_bounded(
+            flate2::bufread::MultiGzDecoder::new(body),
+            gzip_size_hint(body),
+            limit,
+        ),
         Some("deflate") => {
             // HTTP's deflate is zlib-wrapped; some clients send raw deflate.
             if is_zlib_header(body) {
-                read_bounded(flate2::read::ZlibDecoder::new(body), limit)
+                read_bounded(flate2::bufread::ZlibDecoder::new(body), 0, limit)
             } else {
-                read_bounded(flate2::read::DeflateDecoder::new(body), limit)
+                read_bounded(flate2::bufread::DeflateDecoder::new(body), 0, limit)
             }
         }
-        Some("br") => read_bounded(brotli_decompressor::Decompressor::new(body, 4096), limit),
+        Some("br") => read_bounded(brotli_decompressor::Decompressor::new(body, 4096), 0, limit),
         Some("zstd") => {
             let decoder = ruzstd::decoding::StreamingDecoder::new(body)
                 .map_err(|e| DecodeError::Corrupt(format!("zstd: {e}")))?;
-            read_bounded(decoder, limit)
+            read_bounded(decoder, 0, limit)
         }
         Some(other) => Err(DecodeError::Unsupported(
             baton_handlers::text::truncate_chars(other, 40),
@@ -87,9 +96,25 @@ fn is_zlib_header(body: &[u8]) -> bool {
     }
 }
 
+/// The decompressed size a gzip body announces (its last member's `ISIZE`,
+/// the size modulo 4 GiB): only a hint for the first allocation, since the
+/// sender chooses it.
+fn gzip_size_hint(body: &[u8]) -> usize {
+    match body.len().checked_sub(4) {
+        Some(at) if at >= 10 => {
+            u32::from_le_bytes([body[at], body[at + 1], body[at + 2], body[at + 3]]) as usize
+        }
+        _ => 0,
+    }
+}
+
 /// Read all of `reader`, failing once it yields more than `limit` bytes.
-fn read_bounded(reader: impl Read, limit: usize) -> Result<Vec<u8>, DecodeError> {
-    let mut out = Vec::new();
+/// `size_hint` (capped by the limit) sizes the first allocation, so a body
+/// of the announced size is decoded without regrowing the buffer.
+fn read_bounded(reader: impl Read, size_hint: usize, limit: usize) -> Result<Vec<u8>, DecodeError> {
+    // One byte more than the hint: `read_to_end` needs it to see the end
+    // without growing the buffer.
+    let mut out = Vec::with_capacity(size_hint.min(limit).min(MAX_PREALLOCATION) + 1);
     reader
         .take(limit as u64 + 1)
         .read_to_end(&mut out)

@@ -9,7 +9,7 @@ use baton_handlers::github::{self, GithubEvent};
 use serde_json::json;
 
 use super::signature::verify_github;
-use super::{ok, single_header, ApiError, SharedState};
+use super::{ok, single_header, ApiError, AppState, SharedState};
 use crate::apply;
 
 pub async fn webhook(
@@ -31,12 +31,43 @@ pub async fn webhook(
         .filter(|d| !d.is_empty() && d.len() <= 200)
         .ok_or_else(|| ApiError::bad_request("missing or malformed header X-GitHub-Delivery"))?
         .to_string();
-    let event = github::parse(kind, &body).map_err(|e| ApiError::bad_request(e.0))?;
+    match accept(&state, kind, &delivery, &body).await? {
+        Accepted::Ping => Ok(ok(StatusCode::OK, json!({"pong": true}))),
+        Accepted::Ignored { kind } => Ok(ok(StatusCode::ACCEPTED, json!({"ignored": kind}))),
+        Accepted::Duplicate => Ok(ok(StatusCode::OK, json!({"duplicate": true}))),
+        Accepted::Applied => Ok(ok(StatusCode::OK, json!({}))),
+    }
+}
+
+/// What became of an authenticated delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Accepted {
+    Ping,
+    /// An event kind Baton does not act on.
+    Ignored {
+        kind: String,
+    },
+    /// Its delivery id was committed before: nothing done.
+    Duplicate,
+    /// Committed now, with its decision and outbox items.
+    Applied,
+}
+
+/// Apply one authenticated delivery: parse it, then in one write
+/// transaction record its delivery id (dedup) and apply its decision. The
+/// webhook route and catch-up ([`crate::catch_up`]) both come here.
+pub async fn accept(
+    state: &AppState,
+    kind: &str,
+    delivery: &str,
+    body: &[u8],
+) -> Result<Accepted, ApiError> {
+    let event = github::parse(kind, body).map_err(|e| ApiError::bad_request(e.0))?;
     match &event {
-        GithubEvent::Ping => return Ok(ok(StatusCode::OK, json!({"pong": true}))),
+        GithubEvent::Ping => return Ok(Accepted::Ping),
         GithubEvent::Ignored { kind } => {
             tracing::debug!(kind, delivery, "GitHub event kind not handled; ignored");
-            return Ok(ok(StatusCode::ACCEPTED, json!({"ignored": kind})));
+            return Ok(Accepted::Ignored { kind: kind.clone() });
         }
         _ => {}
     }
@@ -61,7 +92,7 @@ pub async fn webhook(
         state
             .metrics
             .inc("baton_events_duplicate_total", "source=\"github\"".into());
-        return Ok(ok(StatusCode::OK, json!({"duplicate": true})));
+        return Ok(Accepted::Duplicate);
     }
-    Ok(ok(StatusCode::OK, json!({})))
+    Ok(Accepted::Applied)
 }

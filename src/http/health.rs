@@ -13,7 +13,8 @@ pub async fn healthz() -> &'static str {
     "ok\n"
 }
 
-/// The store is open and answers, and the dispatcher is running.
+/// The store is open and answers, the dispatcher is running and, with
+/// Socket Mode, a connection to Slack is open.
 pub async fn readyz(State(state): State<SharedState>) -> Response {
     let store = state.store.clone();
     let store_problem = tokio::task::spawn_blocking(move || match store.failure() {
@@ -23,7 +24,13 @@ pub async fn readyz(State(state): State<SharedState>) -> Response {
     .await
     .unwrap_or_else(|e| Some(e.to_string()));
     let dispatcher_ok = state.dispatcher_running.load(Ordering::SeqCst);
+    let socket_ok = state.slack_socket.as_ref().is_none_or(|s| s.connected());
     match (store_problem, dispatcher_ok) {
+        (None, true) if !socket_ok => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Slack Socket Mode: no connection open (SLACK_APP_TOKEN is set; Baton keeps trying)\n",
+        )
+            .into_response(),
         (None, true) => (StatusCode::OK, "ready\n").into_response(),
         (Some(reason), _) => (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -65,6 +72,14 @@ pub async fn metrics(State(state): State<SharedState>) -> Response {
             state.connections.get(),
         ),
     ]);
+    if let Some(socket) = &state.slack_socket {
+        crate::metrics::render_gauge(
+            &mut body,
+            "baton_slack_socket_connected",
+            "1 while a Slack Socket Mode connection is open and greeted",
+            [(String::new(), if socket.connected() { 1.0 } else { 0.0 })],
+        );
+    }
     crate::metrics::render_gauge(
         &mut body,
         "baton_outbox_service_depth",

@@ -6,7 +6,7 @@
 mod backup;
 pub mod connections;
 mod decompress;
-mod github;
+pub mod github;
 mod health;
 mod hooks;
 pub mod refusals;
@@ -48,6 +48,8 @@ pub struct AppState {
     /// The error subscriptions' filters, compiled once per change of the
     /// subscriptions and shared by every report.
     pub error_routes: Arc<apply::errors::CompiledRoutes>,
+    /// With Socket Mode (`SLACK_APP_TOKEN`): whether a connection is open.
+    pub slack_socket: Option<Arc<crate::socket_mode::Status>>,
 }
 
 impl AppState {

@@ -13,7 +13,8 @@ use redb::{
     ReadableTableMetadata, TableDefinition, TableError, TableHandle, WriteTransaction,
 };
 
-use crate::{Result, Store, StoreError, META, SCHEMA_VERSION};
+use crate::embedded::META;
+use crate::{Result, Store, StoreError, SCHEMA_VERSION};
 
 /// What a backup holds: each table's name and number of records.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +48,10 @@ impl Store {
     /// Copy a snapshot of every table into a new file at `dest` (which must
     /// not exist), committed durably. Safe while this store is being written.
     pub fn backup_to(&self, dest: &Path) -> Result<BackupSummary> {
-        let snapshot = self.db()?.begin_read()?;
+        let snapshot = self
+            .file("a backup with `baton backup`")?
+            .db()?
+            .begin_read()?;
         copy_snapshot(&snapshot, dest)
     }
 }
@@ -202,9 +206,8 @@ fn copy_table(snapshot: &ReadTransaction, txn: &WriteTransaction, name: &str) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::JsonTable;
 
-    const THINGS: JsonTable = TableDefinition::new("backup_test_things");
+    const THINGS: crate::engine::Table = crate::engine::Table::new("backup_test_things");
 
     #[test]
     fn a_backup_taken_during_writes_opens_and_holds_the_snapshot() {

@@ -1,10 +1,9 @@
 //! Per-channel facts: whether Baton has introduced itself there.
 
-use redb::TableDefinition;
+use crate::engine::Table;
+use crate::{Result, Tx, UnixTime};
 
-use crate::{JsonTable, Result, Tx, UnixTime};
-
-const INTRODUCED: JsonTable = TableDefinition::new("channels_introduced");
+const INTRODUCED: Table = Table::new("channels_introduced");
 
 impl Tx<'_> {
     /// Has Baton posted its introduction in `channel`?

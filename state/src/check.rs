@@ -37,21 +37,17 @@ impl Store {
         }
         let store = Store::open(path)?;
         let mut report = CheckReport::default();
-        {
-            let mut slot = store.db.write().unwrap_or_else(|e| e.into_inner());
-            if let Some(db) = slot.as_mut().and_then(std::sync::Arc::get_mut) {
-                match db.check_integrity() {
-                    Ok(true) => {}
-                    Ok(false) => report
-                        .problems
-                        .push("redb's integrity check found damage and repaired it".into()),
-                    Err(e) => report
-                        .problems
-                        .push(format!("redb's integrity check failed: {e}")),
-                }
-            }
+        let file = store.file("`baton check`")?;
+        match file.check_integrity() {
+            Some(Ok(true)) | None => {}
+            Some(Ok(false)) => report
+                .problems
+                .push("redb's integrity check found damage and repaired it".into()),
+            Some(Err(e)) => report
+                .problems
+                .push(format!("redb's integrity check failed: {e}")),
         }
-        let db = store.db()?;
+        let db = file.db()?;
         let txn = db.begin_read()?;
         for handle in txn.list_tables()? {
             let name = handle.name().to_string();

@@ -8,13 +8,13 @@
 //! its environment, a record under [`DeployRecord::key`].
 
 use baton_handlers::deploys::{lock_key, DeployRecord, DeployWatch, Lock};
-use redb::TableDefinition;
 
-use crate::{JsonTable, Result, Store, Tx, UnixTime};
+use crate::engine::Table;
+use crate::{Result, Store, Tx, UnixTime};
 
-const WATCHES: JsonTable = TableDefinition::new("deploy_watches");
-const LOCKS: JsonTable = TableDefinition::new("deploy_locks");
-const RECORDS: JsonTable = TableDefinition::new("deploy_records");
+const WATCHES: Table = Table::new("deploy_watches");
+const LOCKS: Table = Table::new("deploy_locks");
+const RECORDS: Table = Table::new("deploy_records");
 
 fn values<T>(rows: Vec<(String, T)>) -> Vec<T> {
     rows.into_iter().map(|(_, v)| v).collect()

@@ -7,27 +7,28 @@
 //! group key. [`Tx::put_error_group`] and [`Tx::remove_error_group`] keep
 //! it in step with `error_groups`; nothing else writes either table.
 
-use baton_handlers::errors::{ChannelRate, Group, Mute, Record, Resolved, Subscription, Table};
-use redb::{ReadableTable, TableDefinition};
+use baton_handlers::errors::{ChannelRate, Group, Mute, Record, Resolved, Subscription};
 
-use crate::{JsonTable, Result, Tx, UnixTime};
+use crate::engine::Table;
+use crate::{Result, Tx, UnixTime};
 
-pub const SUBSCRIPTIONS: JsonTable = TableDefinition::new("error_subscriptions");
-pub const GROUPS: JsonTable = TableDefinition::new("error_groups");
-pub const MUTES: JsonTable = TableDefinition::new("error_mutes");
-pub const RESOLVED: JsonTable = TableDefinition::new("error_resolved");
-pub const RATES: JsonTable = TableDefinition::new("error_rates");
+pub const SUBSCRIPTIONS: Table = Table::new("error_subscriptions");
+pub const GROUPS: Table = Table::new("error_groups");
+pub const MUTES: Table = Table::new("error_mutes");
+pub const RESOLVED: Table = Table::new("error_resolved");
+pub const RATES: Table = Table::new("error_rates");
 /// `"{due_at:020}/{group key}"` → group key (JSON string).
-pub const DUE: JsonTable = TableDefinition::new("error_due");
+pub const DUE: Table = Table::new("error_due");
 
-/// Where each kind of record ([`Table`]) is stored.
-fn table(t: Table) -> JsonTable {
+/// Where each kind of record (`baton_handlers::errors::Table`) is stored.
+pub fn table(t: baton_handlers::errors::Table) -> Table {
+    use baton_handlers::errors::Table as Kind;
     match t {
-        Table::Subscriptions => SUBSCRIPTIONS,
-        Table::Groups => GROUPS,
-        Table::Mutes => MUTES,
-        Table::Resolved => RESOLVED,
-        Table::Rates => RATES,
+        Kind::Subscriptions => SUBSCRIPTIONS,
+        Kind::Groups => GROUPS,
+        Kind::Mutes => MUTES,
+        Kind::Resolved => RESOLVED,
+        Kind::Rates => RATES,
     }
 }
 
@@ -108,9 +109,13 @@ impl Tx<'_> {
 
     /// Remove the record of kind `kind` under `key` (a group with its
     /// due-index entry). Returns whether it existed.
-    pub fn remove_error_record(&mut self, kind: Table, key: &str) -> Result<bool> {
+    pub fn remove_error_record(
+        &mut self,
+        kind: baton_handlers::errors::Table,
+        key: &str,
+    ) -> Result<bool> {
         match kind {
-            Table::Groups => self.remove_error_group(key),
+            baton_handlers::errors::Table::Groups => self.remove_error_group(key),
             other => self.remove(table(other), key),
         }
     }
@@ -150,18 +155,7 @@ impl Tx<'_> {
     pub fn due_error_groups(&mut self, now: UnixTime, limit: usize) -> Result<Vec<Group>> {
         // '0' sorts after '/', so every key due at `now` is below `end`.
         let end = format!("{:020}0", now.max(0));
-        let mut entries = Vec::new();
-        {
-            let due = self.txn.open_table(DUE)?;
-            for entry in due.range(..end.as_str())? {
-                let (index_key, value) = entry?;
-                let group_key: String = crate::decode(DUE, value.value())?;
-                entries.push((index_key.value().to_string(), group_key));
-                if entries.len() >= limit {
-                    break;
-                }
-            }
-        }
+        let entries: Vec<(String, String)> = self.scan_json_below(DUE, "", Some(&end), limit)?;
         let mut groups = Vec::with_capacity(entries.len());
         for (index_key, group_key) in entries {
             match self.get_json::<Group>(GROUPS, &group_key)? {
@@ -178,14 +172,14 @@ impl Tx<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use redb::TableHandle;
+    use baton_handlers::errors::Table as Kind;
 
     #[test]
     fn each_kind_of_record_has_its_table() {
-        assert_eq!(table(Table::Groups).name(), "error_groups");
-        assert_eq!(table(Table::Subscriptions).name(), "error_subscriptions");
-        assert_eq!(table(Table::Mutes).name(), "error_mutes");
-        assert_eq!(table(Table::Resolved).name(), "error_resolved");
-        assert_eq!(table(Table::Rates).name(), "error_rates");
+        assert_eq!(table(Kind::Groups).name(), "error_groups");
+        assert_eq!(table(Kind::Subscriptions).name(), "error_subscriptions");
+        assert_eq!(table(Kind::Mutes).name(), "error_mutes");
+        assert_eq!(table(Kind::Resolved).name(), "error_resolved");
+        assert_eq!(table(Kind::Rates).name(), "error_rates");
     }
 }

@@ -5,17 +5,16 @@
 //! that still carries the mark when it is tried again may have arrived, so
 //! the dispatcher looks for it in the channel before posting it again.
 
+use std::time::Duration;
+
 use baton_handlers::Outbound;
-use redb::{
-    ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction,
-};
 use serde::{Deserialize, Serialize};
 
-use crate::{decode, encode, Result, Store, Tx, UnixTime};
+use crate::engine::Table;
+use crate::{Result, Store, Tx, UnixTime};
 
-const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
-const DEAD_LETTERS: TableDefinition<u64, &[u8]> = TableDefinition::new("dead_letters");
-const MESSAGES: crate::JsonTable = TableDefinition::new("messages");
+/// Message key → the Slack message posted under it.
+pub(crate) const MESSAGES: Table = Table::new("messages");
 
 /// An action waiting in the outbox.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -62,16 +61,6 @@ pub struct StoredMessage {
     pub ts: String,
 }
 
-pub(crate) fn create_tables(txn: &WriteTransaction) -> Result<()> {
-    txn.open_table(OUTBOX)?;
-    txn.open_table(DEAD_LETTERS)?;
-    txn.open_table(MESSAGES)?;
-    Ok(())
-}
-
-const OUTBOX_NAME: crate::JsonTable = TableDefinition::new("outbox");
-const DEAD_LETTERS_NAME: crate::JsonTable = TableDefinition::new("dead_letters");
-
 impl Tx<'_> {
     /// Queue actions to send. Returns how many were queued.
     pub fn enqueue(&mut self, actions: Vec<Outbound>, now: UnixTime) -> Result<usize> {
@@ -79,7 +68,7 @@ impl Tx<'_> {
         self.outbox_grew |= count > 0;
         for action in actions {
             let id = self.next_id("outbox_next_id")?;
-            let item = OutboxItem {
+            self.records.outbox_put(&OutboxItem {
                 id,
                 action,
                 created_at: now,
@@ -88,10 +77,7 @@ impl Tx<'_> {
                 last_error: None,
                 last_attempt_at: None,
                 in_flight_since: None,
-            };
-            self.txn
-                .open_table(OUTBOX)?
-                .insert(id, encode(&item).as_slice())?;
+            })?;
         }
         Ok(count)
     }
@@ -103,7 +89,7 @@ impl Tx<'_> {
         id: u64,
         posted: Option<(&str, StoredMessage)>,
     ) -> Result<()> {
-        self.txn.open_table(OUTBOX)?.remove(id)?;
+        self.records.outbox_remove(id)?;
         if let Some((key, message)) = posted {
             self.put_json(MESSAGES, key, &message)?;
         }
@@ -114,15 +100,13 @@ impl Tx<'_> {
     /// Items already marked keep their first mark (the earliest moment the
     /// post may have arrived).
     pub fn mark_in_flight(&mut self, ids: &[u64], at: f64) -> Result<()> {
-        let mut table = self.txn.open_table(OUTBOX)?;
         for &id in ids {
-            let Some(bytes) = table.get(id)?.map(|b| b.value().to_vec()) else {
+            let Some(mut item) = self.records.outbox_get(id)? else {
                 continue;
             };
-            let mut item: OutboxItem = decode(OUTBOX_NAME, &bytes)?;
             if item.in_flight_since.is_none() {
                 item.in_flight_since = Some(at);
-                table.insert(id, encode(&item).as_slice())?;
+                self.records.outbox_put(&item)?;
             }
         }
         Ok(())
@@ -139,11 +123,9 @@ impl Tx<'_> {
         attempted_at: f64,
         maybe_sent: bool,
     ) -> Result<()> {
-        let mut table = self.txn.open_table(OUTBOX)?;
-        let Some(bytes) = table.get(id)?.map(|b| b.value().to_vec()) else {
+        let Some(mut item) = self.records.outbox_get(id)? else {
             return Ok(());
         };
-        let mut item: OutboxItem = decode(OUTBOX_NAME, &bytes)?;
         item.attempts += 1;
         item.not_before = not_before;
         item.last_error = Some(error.to_string());
@@ -151,8 +133,7 @@ impl Tx<'_> {
         if !maybe_sent {
             item.in_flight_since = None;
         }
-        table.insert(id, encode(&item).as_slice())?;
-        Ok(())
+        self.records.outbox_put(&item)
     }
 
     /// Move dead letters back into the outbox (all, or the one with `id`),
@@ -160,28 +141,24 @@ impl Tx<'_> {
     /// may have been posted keeps its in-flight mark, so it is looked for
     /// before it is posted again. Returns the ids requeued.
     pub fn requeue_dead_letters(&mut self, id: Option<u64>, now: UnixTime) -> Result<Vec<u64>> {
-        let mut dead = self.txn.open_table(DEAD_LETTERS)?;
-        let ids: Vec<u64> = match id {
-            Some(id) => dead.get(id)?.map(|_| vec![id]).unwrap_or_default(),
+        let letters = match id {
+            Some(id) => self.records.dead_letter_remove(id)?.into_iter().collect(),
             None => {
-                let mut ids = Vec::new();
-                for entry in dead.iter()? {
-                    ids.push(entry?.0.value());
+                let letters = self.records.dead_letters(0, usize::MAX)?;
+                for letter in &letters {
+                    self.records.dead_letter_remove(letter.item.id)?;
                 }
-                ids
+                letters
             }
         };
-        let mut outbox = self.txn.open_table(OUTBOX)?;
-        for &id in &ids {
-            let Some(bytes) = dead.remove(id)?.map(|b| b.value().to_vec()) else {
-                continue;
-            };
-            let letter: DeadLetter = decode(DEAD_LETTERS_NAME, &bytes)?;
+        let mut ids = Vec::with_capacity(letters.len());
+        for letter in letters {
             let mut item = letter.item;
             item.attempts = 0;
             item.created_at = now;
             item.not_before = now as f64;
-            outbox.insert(id, encode(&item).as_slice())?;
+            self.records.outbox_put(&item)?;
+            ids.push(item.id);
         }
         self.outbox_grew |= !ids.is_empty();
         Ok(ids)
@@ -189,25 +166,15 @@ impl Tx<'_> {
 
     /// A permanent failure: move the item to the dead letters.
     pub fn dead_letter(&mut self, id: u64, reason: &str, now: UnixTime) -> Result<()> {
-        let Some(bytes) = self
-            .txn
-            .open_table(OUTBOX)?
-            .remove(id)?
-            .map(|b| b.value().to_vec())
-        else {
+        let Some(mut item) = self.records.outbox_remove(id)? else {
             return Ok(());
         };
-        let mut item: OutboxItem = decode(OUTBOX_NAME, &bytes)?;
         item.attempts += 1;
-        let letter = DeadLetter {
+        self.records.dead_letter_put(&DeadLetter {
             item,
             reason: reason.to_string(),
             at: now,
-        };
-        self.txn
-            .open_table(DEAD_LETTERS)?
-            .insert(id, encode(&letter).as_slice())?;
-        Ok(())
+        })
     }
 
     /// The Slack message posted under `key`, if it was.
@@ -219,36 +186,24 @@ impl Tx<'_> {
 impl Store {
     /// Every item in the outbox, oldest first (at most `limit`).
     pub fn pending_outbox(&self, limit: usize) -> Result<Vec<OutboxItem>> {
-        self.pending_outbox_for(None, limit)
+        self.read(|tx| tx.records.outbox_items(0, limit))
     }
 
-    /// The oldest `limit` items bound for `service` (`slack`, `github`), or
-    /// for any service.
-    pub fn pending_outbox_for(
+    /// Claim the head of `service`'s queue (`slack`, `github`) for the
+    /// dispatcher `owner`, at most `limit` items, leased for `lease` (see
+    /// [`crate::engine::Engine::claim_outbox`]).
+    pub fn claim_outbox(
         &self,
-        service: Option<&str>,
+        service: &str,
+        owner: &str,
+        lease: Duration,
         limit: usize,
     ) -> Result<Vec<OutboxItem>> {
-        let txn = self.db()?.begin_read()?;
-        let table = txn.open_table(OUTBOX)?;
-        let mut out = Vec::new();
-        for entry in table.iter()? {
-            if out.len() >= limit {
-                break;
-            }
-            let (_, value) = entry?;
-            let item: OutboxItem = decode(OUTBOX_NAME, value.value())?;
-            if service.is_none_or(|s| item.action.service() == s) {
-                out.push(item);
-            }
-        }
-        Ok(out)
+        self.engine.claim_outbox(service, owner, lease, limit)
     }
 
     /// Depth and oldest item of each service's queue (for `/metrics`).
     pub fn outbox_backlog(&self) -> Result<Vec<ServiceBacklog>> {
-        let txn = self.db()?.begin_read()?;
-        let table = txn.open_table(OUTBOX)?;
         let mut out: Vec<ServiceBacklog> = ["slack", "github"]
             .into_iter()
             .map(|service| ServiceBacklog {
@@ -257,46 +212,41 @@ impl Store {
                 oldest_created_at: None,
             })
             .collect();
-        for entry in table.iter()? {
-            let (_, value) = entry?;
-            let item: OutboxItem = decode(OUTBOX_NAME, value.value())?;
-            if let Some(b) = out.iter_mut().find(|b| b.service == item.action.service()) {
-                b.depth += 1;
-                b.oldest_created_at = Some(
-                    b.oldest_created_at
-                        .map_or(item.created_at, |t| t.min(item.created_at)),
-                );
+        self.read(|tx| {
+            let mut after = 0;
+            loop {
+                let page = tx.records.outbox_items(after, 512)?;
+                let Some(last) = page.last() else { break };
+                after = last.id;
+                for item in page {
+                    if let Some(b) = out.iter_mut().find(|b| b.service == item.action.service()) {
+                        b.depth += 1;
+                        b.oldest_created_at = Some(
+                            b.oldest_created_at
+                                .map_or(item.created_at, |t| t.min(item.created_at)),
+                        );
+                    }
+                }
             }
-        }
+            Ok(())
+        })?;
         Ok(out)
     }
 
     /// How many items wait in the outbox, and how many are dead letters.
     pub fn outbox_counts(&self) -> Result<(u64, u64)> {
-        let txn = self.db()?.begin_read()?;
-        let pending = txn.open_table(OUTBOX)?.len()?;
-        let dead = txn.open_table(DEAD_LETTERS)?.len()?;
-        Ok((pending, dead))
+        self.read(|tx| Ok((tx.records.outbox_count()?, tx.records.dead_letter_count()?)))
     }
 
     /// The dead letters, oldest first.
     pub fn dead_letters(&self) -> Result<Vec<DeadLetter>> {
-        let txn = self.db()?.begin_read()?;
-        let table = txn.open_table(DEAD_LETTERS)?;
-        let mut out = Vec::new();
-        for entry in table.iter()? {
-            let (_, value) = entry?;
-            out.push(decode(DEAD_LETTERS_NAME, value.value())?);
-        }
-        Ok(out)
+        self.read(|tx| tx.records.dead_letters(0, usize::MAX))
     }
 
-    /// This data file's random id, so Baton's message metadata from another
-    /// install (or an earlier file) never matches this one's.
+    /// This store's random id, so Baton's message metadata from another
+    /// install (or an earlier store) never matches this one's.
     pub fn install_id(&self) -> Result<u64> {
-        let txn = self.db()?.begin_read()?;
-        let meta = txn.open_table(crate::META)?;
-        Ok(meta.get("install_id")?.map(|v| v.value()).unwrap_or(0))
+        self.read(|tx| Ok(tx.records.counter("install_id")?.unwrap_or(0)))
     }
 
     /// The Slack message posted under `key`, if it was.

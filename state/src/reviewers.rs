@@ -13,14 +13,14 @@
 
 use baton_handlers::github::PullRequestEvent;
 use baton_handlers::reviewers::{message_key, Assignment, People, Pool};
-use redb::TableDefinition;
 
-use crate::{JsonTable, Result, Tx};
+use crate::engine::Table;
+use crate::{Result, Tx};
 
-const POOLS: JsonTable = TableDefinition::new("reviewers_pools");
-const PEOPLE: JsonTable = TableDefinition::new("reviewers_people");
-const ASSIGNMENTS: JsonTable = TableDefinition::new("reviewers_assignments");
-const WAITING: JsonTable = TableDefinition::new("reviewers_waiting");
+const POOLS: Table = Table::new("reviewers_pools");
+const PEOPLE: Table = Table::new("reviewers_people");
+const ASSIGNMENTS: Table = Table::new("reviewers_assignments");
+const WAITING: Table = Table::new("reviewers_waiting");
 
 /// The single key of the [`People`] record.
 const PEOPLE_KEY: &str = "people";
@@ -130,6 +130,7 @@ mod tests {
             changed_files: 1,
             requested_reviewers: vec!["hubot".into()],
             assignees: vec![],
+            installation: None,
         }
     }
 

@@ -7,14 +7,14 @@
 //! SDKs publish them); they are never logged.
 
 use baton_handlers::errors::dsn::SentryKey;
-use redb::TableDefinition;
 
-use crate::{JsonTable, Result, Store, Tx};
+use crate::engine::Table;
+use crate::{Result, Store, Tx};
 
 /// Public key → [`SentryKey`].
-pub const KEYS: JsonTable = TableDefinition::new("sentry_keys");
+pub const KEYS: Table = Table::new("sentry_keys");
 /// Lower-case service name → [`SentryKey`].
-pub const SERVICES: JsonTable = TableDefinition::new("sentry_services");
+pub const SERVICES: Table = Table::new("sentry_services");
 /// The `meta` counter of DSN project ids.
 pub const PROJECT_COUNTER: &str = "sentry_project_id";
 

@@ -81,6 +81,10 @@ pub struct Assignment {
     /// Set when the pull request closes; open reviews close with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed: Option<Closed>,
+    /// The GitHub App installation the pull request came through, so a
+    /// reassignment from Slack acts with the same installation's token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installation: Option<u64>,
 }
 
 /// How and when a pull request closed.
@@ -119,6 +123,7 @@ impl Assignment {
                 })
                 .collect(),
             closed: None,
+            installation: pr.installation,
         }
     }
 
@@ -306,6 +311,7 @@ mod tests {
             changed_files: 4,
             requested_reviewers: vec![],
             assignees: vec![],
+            installation: None,
         }
     }
 

@@ -99,6 +99,7 @@ pub fn assign_pull_request(
                 repo: pr.repo.clone(),
                 number: pr.number,
                 reviewers: chosen,
+                installation: pr.installation,
             },
             Outbound::SlackPost {
                 channel: pool.channel.clone(),
@@ -326,11 +327,13 @@ pub fn on_button(
                 repo: updated.repo.clone(),
                 number: updated.number,
                 reviewers: leaving.to_vec(),
+                installation: updated.installation,
             },
             Outbound::GithubRequestReviewers {
                 repo: updated.repo.clone(),
                 number: updated.number,
                 reviewers: joining,
+                installation: updated.installation,
             },
             Outbound::SlackUpdate {
                 key: updated.key(),

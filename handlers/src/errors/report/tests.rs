@@ -196,6 +196,55 @@ fn sdk_events_in_their_own_forms() {
     assert!(parse_sdk_event(b"{", "a").is_err());
 }
 
+/// The SDK events of the tests and benchmark, odd shapes, and bodies
+/// that are not JSON: reading only the used parts gives what reading
+/// everything gives, errors included.
+#[test]
+fn sdk_events_read_in_part_as_in_full() {
+    let full = |body: &[u8]| -> Result<(ErrorReport, Option<String>), ReportError> {
+        let value: Value = serde_json::from_slice(body)
+            .map_err(|e| ReportError(format!("the event is not valid JSON: {e}")))?;
+        sdk_event_from_value(value, "svc")
+    };
+    let alert: Value =
+        serde_json::from_str(include_str!("../fixtures/sentry_event_alert.json")).unwrap();
+    let fixture = alert["data"]["event"].to_string();
+    let cases: Vec<&[u8]> = vec![
+        fixture.as_bytes(),
+        br#"{"event_id":"5b7f4e8a9c2d4e1f8a3b6c9d0e1f2a3b","level":"fatal","release":"r",
+            "breadcrumbs":{"values":[{"message":"q","data":{"n":1.5e3}}]},"contexts":{"os":{"name":"Linux"}},
+            "exception":{"values":[{"type":"A","value":"a","mechanism":{"handled":false}},
+              {"type":"B","value":"b","module":"m","stacktrace":{"frames":[
+                {"function":"f","filename":"x.py","lineno":3,"in_app":true,"vars":{"a":[1,{"b":null}]},
+                 "pre_context":["  x = 1"],"context_line":"raise B()","abs_path":"/x.py"},
+                {"function":"g","module":"mod","lineno":-1},7,null]}}]},
+            "tags":[["region","eu"],{"key":"k","value":"v"},["bad"]],"timestamp":1795000000.25}"#,
+        br#"{"exception":[{"type":"E","value":"v","stacktrace":{"frames":[{"function":"h","colno":4}]}}],"extra":{"x":"\u00e9\ud83d\ude00"}}"#,
+        br#"{"message":{"formatted":"m"},"message":"second wins","level":"warning","sdk":{"name":"x"}}"#,
+        br#"{"exception":{"values":"not an array"},"stacktrace":{"frames":[{"function":"top"}]},"title":"t"}"#,
+        br#"{"exception":[],"logentry":{"message":"l"},"fingerprint":["{{ default }}",2],"project":7}"#,
+        br#"{"level":"error","request":{"url":"https://x/api/0/projects/o/slug/"},"url":"https://x/api/0/projects/o/slug/"}"#,
+        br#"{"datetime":"2026-11-23T10:00:00Z","environment":"  ","web_url":"https://w","project_slug":"p"}"#,
+        br#"{"level":"error","extra":{"big":1e400}}"#,
+        br#"{"level":"error","extra":"\ud800"}"#,
+        b"{\"level\":\"error\",\"extra\":\"\xff\"}",
+        br#"{"level":"error","extra":[1,2,}"#,
+        br#"{"level":"error"} trailing"#,
+        br#"[{"level":"error"}]"#,
+        br#""text""#,
+        b"",
+        b"{",
+    ];
+    for body in cases {
+        assert_eq!(
+            parse_sdk_event(body, "svc"),
+            full(body),
+            "{}",
+            String::from_utf8_lossy(body)
+        );
+    }
+}
+
 #[test]
 fn sentry_event_without_any_message_names_the_field() {
     let err = parse(r#"{"action":"triggered","data":{"event":{"level":"error"}}}"#).unwrap_err();

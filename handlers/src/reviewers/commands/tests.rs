@@ -625,6 +625,7 @@ fn pull_request() -> PullRequestEvent {
         changed_files: 1,
         requested_reviewers: vec![],
         assignees: vec![],
+        installation: None,
     }
 }
 

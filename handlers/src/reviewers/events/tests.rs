@@ -41,6 +41,7 @@ fn pull_request(action: &str, number: u64, author: &str) -> PullRequestEvent {
         changed_files: 4,
         requested_reviewers: vec![],
         assignees: vec![],
+        installation: None,
     }
 }
 
@@ -88,6 +89,7 @@ fn opened_pull_request_requests_reviewer_and_posts_keyed_message() {
             repo: "Octo-Org/api".into(),
             number: 1347,
             reviewers: vec!["octocat".into()],
+            installation: None,
         }
     );
     let Outbound::SlackPost {
@@ -366,6 +368,47 @@ fn load_balance_prefers_whoever_has_fewest_open_reviews() {
 }
 
 #[test]
+fn the_installation_of_the_delivery_goes_with_every_github_action() {
+    let pool = pool(&["octocat", "hubot", "defunkt"]);
+    let mut pr = pull_request("opened", 9, "monalisa");
+    pr.installation = Some(4242);
+    let opened = on_pull_request(&pool, None, &pr, &people(), NOW);
+    assert!(matches!(
+        opened.outbound[0],
+        Outbound::GithubRequestReviewers {
+            installation: Some(4242),
+            ..
+        }
+    ));
+    let assignment = opened.assignment.unwrap();
+    assert_eq!(assignment.installation, Some(4242));
+    // A button pressed in Slack later acts as the same installation.
+    let passed = on_button(
+        &opened.pool.unwrap(),
+        &assignment,
+        ReviewerButton::CantReview,
+        "U0G9QF9C6",
+        &people(),
+        NOW + 60,
+    );
+    for action in &passed.outbound[..2] {
+        assert!(
+            matches!(
+                action,
+                Outbound::GithubRemoveReviewers {
+                    installation: Some(4242),
+                    ..
+                } | Outbound::GithubRequestReviewers {
+                    installation: Some(4242),
+                    ..
+                }
+            ),
+            "{action:?}"
+        );
+    }
+}
+
+#[test]
 fn cant_review_hands_on_without_counting_against_the_passer() {
     let (pool, assignment) = opened(&pool(&["octocat", "hubot", "defunkt"]));
     let outcome = on_button(
@@ -395,12 +438,14 @@ fn cant_review_hands_on_without_counting_against_the_passer() {
             Outbound::GithubRemoveReviewers {
                 repo: "octo-org/api".into(),
                 number: 1347,
-                reviewers: vec!["octocat".into()]
+                reviewers: vec!["octocat".into()],
+                installation: None,
             },
             Outbound::GithubRequestReviewers {
                 repo: "octo-org/api".into(),
                 number: 1347,
-                reviewers: vec!["hubot".into()]
+                reviewers: vec!["hubot".into()],
+                installation: None,
             },
         ]
     );

@@ -1,0 +1,180 @@
+//! What Slack sends Baton — Events API callbacks, `/baton` commands and button
+//! presses — whichever way it arrives: a request to one of the HTTP request
+//! URLs (`src/http/slack.rs`) or an envelope on a Socket Mode connection
+//! (`src/socket_mode.rs`). One function per kind, so both ways dedup, commit
+//! and answer alike: each returns only after the commit, with the reply that
+//! goes back to Slack (the HTTP response body, or the acknowledgement's
+//! `payload`).
+
+use baton_handlers::command;
+use baton_handlers::slack::{EventEnvelope, Interaction, SlashCommand};
+use baton_handlers::Mrkdwn;
+use serde_json::{json, Value};
+
+use crate::apply::{self, Caller};
+use crate::http::AppState;
+use crate::writer::WriteError;
+
+/// Slack's note that it delivers an event again (it had no answer in 3 s).
+pub struct Retry<'a> {
+    pub attempt: &'a str,
+    pub reason: &'a str,
+}
+
+/// What became of an Events API envelope.
+#[derive(Debug, PartialEq, Eq)]
+pub enum EventOutcome {
+    /// `url_verification`: echo this challenge.
+    Challenge(String),
+    /// An envelope or event kind Baton does not act on.
+    Ignored(String),
+    /// Acted on and committed.
+    Accepted,
+    /// Its `event_id` was committed before: nothing done.
+    Duplicate,
+}
+
+/// An Events API envelope: dedup by `event_id`, then act, in one transaction.
+pub async fn event(
+    state: &AppState,
+    envelope: EventEnvelope,
+    retry: Option<Retry<'_>>,
+) -> Result<EventOutcome, WriteError> {
+    let (event_id, bot_user_id, event) = match envelope {
+        EventEnvelope::UrlVerification { challenge } => {
+            return Ok(EventOutcome::Challenge(challenge))
+        }
+        EventEnvelope::Other { kind } => {
+            tracing::debug!(kind, "Slack envelope type not handled; ignored");
+            return Ok(EventOutcome::Ignored(kind));
+        }
+        EventEnvelope::Callback {
+            event_id,
+            bot_user_id,
+            event,
+        } => (event_id, bot_user_id, event),
+    };
+    if let Some(retry) = retry {
+        tracing::info!(
+            event_id,
+            retry = retry.attempt,
+            reason = retry.reason,
+            "Slack retried an event"
+        );
+    }
+    if let Some(learned) = bot_user_id.filter(|_| state.config.slack_bot_user_id.is_none()) {
+        *state.bot_user_id.lock().unwrap_or_else(|e| e.into_inner()) = Some(learned);
+    }
+    state.metrics.inc(
+        "baton_events_total",
+        format!(
+            "source=\"slack\",kind=\"{}\"",
+            crate::metrics::label(event.kind())
+        ),
+    );
+    let context = state.apply_context();
+    let now = crate::unix_now();
+    let dedup_key = format!("slack:{event_id}");
+    let first = state
+        .writer
+        .run(move |tx| {
+            if !tx.first_delivery(&dedup_key, now)? {
+                return Ok(false);
+            }
+            apply::slack_event(tx, &event, &context, now)?;
+            Ok(true)
+        })
+        .await?;
+    if !first {
+        state
+            .metrics
+            .inc("baton_events_duplicate_total", "source=\"slack\"".into());
+        return Ok(EventOutcome::Duplicate);
+    }
+    Ok(EventOutcome::Accepted)
+}
+
+/// A `/baton` command; returns the ephemeral answer (see [`command_reply`]).
+pub async fn command(state: &AppState, slash: SlashCommand) -> Result<Value, WriteError> {
+    state.metrics.inc(
+        "baton_events_total",
+        "source=\"slack\",kind=\"slash_command\"".into(),
+    );
+    let parsed = match command::parse(&slash.text) {
+        Ok(parsed) => parsed,
+        Err(usage) => return Ok(command_reply(usage.to_text())),
+    };
+    let context = state.apply_context();
+    if parsed.admin_only() && !context.admins.is_empty() && !context.admins.contains(&slash.user_id)
+    {
+        return Ok(command_reply(
+            ":no_entry: Only Baton admins can change this (ask one of them, or see BATON_ADMINS)."
+                .into(),
+        ));
+    }
+    if let command::Command::Help { topic } = parsed {
+        return Ok(command_reply(command::help_text(topic)));
+    }
+    let caller = Caller {
+        user: slash.user_id.clone(),
+        channel: slash.channel_id.clone(),
+    };
+    let now = crate::unix_now();
+    let reply = state
+        .writer
+        .run(move |tx| apply::command(tx, parsed.clone(), &caller, &context, now))
+        .await?;
+    Ok(command_reply(reply))
+}
+
+/// An ephemeral answer to a slash command, cut to Slack's limit.
+fn command_reply(text: Mrkdwn) -> Value {
+    let text = text.fit(baton_handlers::blocks::MESSAGE_TEXT_LIMIT);
+    json!({"response_type": "ephemeral", "text": text})
+}
+
+/// Button presses; returns the ephemeral note for the presser, if any.
+pub async fn interaction(
+    state: &AppState,
+    interaction: Interaction,
+) -> Result<Option<Value>, WriteError> {
+    let actions = match interaction {
+        Interaction::BlockActions(actions) => actions,
+        Interaction::Other { kind } => {
+            tracing::debug!(kind, "Slack interaction type not handled; ignored");
+            return Ok(None);
+        }
+    };
+    state.metrics.inc(
+        "baton_events_total",
+        "source=\"slack\",kind=\"block_actions\"".into(),
+    );
+    let context = state.apply_context();
+    let now = crate::unix_now();
+    let replies = state
+        .writer
+        .run(move |tx| {
+            let mut replies = Vec::new();
+            for action in &actions {
+                // A replay of the same press (the same signed body inside
+                // Slack's five-minute window, or an envelope Slack sends
+                // again) acts once.
+                if let Some(key) = action.dedup_key() {
+                    if !tx.first_delivery(&key, now)? {
+                        continue;
+                    }
+                }
+                if let Some(reply) = apply::button(tx, action, &context, now)? {
+                    replies.push(reply);
+                }
+            }
+            Ok(replies)
+        })
+        .await?;
+    if replies.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(
+        json!({"response_type": "ephemeral", "replace_original": false, "text": Mrkdwn::join(replies, "\n")}),
+    ))
+}
