@@ -8,7 +8,8 @@
 # only, no parse, no write. Prints requests/s, p50/p99, idle and peak RSS and
 # the time to ready. Then the same deliveries into PostgreSQL (one replica,
 # a throwaway cluster on this machine with PostgreSQL's default durability,
-# started by .ci/postgres.sh; SKIP_POSTGRES=1 leaves it out).
+# started by .ci/postgres.sh; SKIP_POSTGRES=1 leaves it out, ONLY_POSTGRES=1
+# runs only it).
 #
 #   bash bench/ingest.sh            # DURATION=15s by default
 set -euo pipefail
@@ -50,13 +51,6 @@ run() { # event connections
 }
 
 echo "Baton ingest benchmark ($(nproc) cores, $DURATION per run, payload $(wc -c <"$PAYLOAD") bytes)"
-for c in 16 64; do
-  run zen "$c" "floor: HMAC check + routing only"
-  run pull_request "$c" "pull_request: verify+parse+commit"
-done
-# The same deliveries with a reviewer pool watching the repository: every
-# delivery now also loads the PR's assignment and the pools (the first one
-# assigns; the rest find the assignment and change nothing).
 slash() { # text
   local body ts sig
   body="command=%2Fbaton&user_id=UBENCH&channel_id=CBENCH&text=$(python3 -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$1")"
@@ -64,6 +58,15 @@ slash() { # text
   sig=v0=$(python3 -c 'import hmac,hashlib,sys; print(hmac.new(sys.argv[1].encode(), sys.argv[2].encode(), hashlib.sha256).hexdigest())' "$secret" "v0:$ts:$body")
   curl -fs -o /dev/null -H "X-Slack-Request-Timestamp: $ts" -H "X-Slack-Signature: $sig" --data "$body" "http://127.0.0.1:$port/slack/commands"
 }
+
+if [ "${ONLY_POSTGRES:-}" != 1 ]; then
+for c in 16 64; do
+  run zen "$c" "floor: HMAC check + routing only"
+  run pull_request "$c" "pull_request: verify+parse+commit"
+done
+# The same deliveries with a reviewer pool watching the repository: every
+# delivery now also loads the PR's assignment and the pools (the first one
+# assigns; the rest find the assignment and change nothing).
 slash "reviewers watch codertocat/hello-world"
 for login in hubot monalisa defunkt; do slash "reviewers add $login"; done
 run pull_request 64 "pull_request, pool watching the repo"
@@ -71,6 +74,8 @@ run pull_request 64 "pull_request, pool watching the repo"
 peak_kb=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
 startup_ms=$(grep -o '"startup_ms":[0-9]*' "$work/out.log" | head -1 | cut -d: -f2)
 echo "ready: ${startup_ms} ms from exec to listening (log), ${ready_ms} ms until an external /readyz poll answered; idle RSS: $((idle_kb / 1024)) MiB; peak RSS: $((peak_kb / 1024)) MiB"
+
+fi
 
 [ "${SKIP_POSTGRES:-}" = 1 ] && exit 0
 kill $pid 2>/dev/null || true

@@ -4,7 +4,7 @@
 //! corpus `pull_request` payloads) and applied once each, in delivery order,
 //! through the webhook's own path.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

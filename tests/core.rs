@@ -1,7 +1,7 @@
 //! The core contract, black-box: signatures, parsing, dedup, durability
 //! across `kill -9`, retries and dead letters, limits, health and shutdown.
 
-mod common;
+use crate::common;
 
 use common::{corpus, fake_slack, Baton, BOT_USER};
 use serde_json::json;

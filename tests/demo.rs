@@ -3,7 +3,7 @@
 //! validator (`common::slack_rules`); offline, it prints what Slack would
 //! show (a log tail's `==>` as written, not `==&gt;`).
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

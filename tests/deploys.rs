@@ -3,7 +3,7 @@
 //! `workflow_run` payloads, the CI hook, the lock commands and
 //! `GET /api/locks/{environment}`, and the `baton notify deploy` CLI.
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Output};
 use std::time::Duration;

@@ -4,7 +4,7 @@
 //! command and by button), a restart mid-window, Sentry's payload, and the
 //! endpoint's answers to bad requests.
 
-mod common;
+use crate::common;
 
 use common::{eventually, fake_slack, Baton};
 use serde_json::{json, Value};

@@ -3,7 +3,7 @@
 //! the JWT's RS256 signature and claims, mints short-lived installation
 //! tokens and refuses expired ones (`common::fake_github_app`).
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -4,7 +4,7 @@
 //! connection cap, and a SIGTERM that ends within its deadline while a
 //! client holds a partial request.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -4,7 +4,7 @@
 //! passes the shared validator in `common::slack_rules` (checked by
 //! `fake_slack::calls`).
 
-mod common;
+use crate::common;
 
 use common::{fake_slack, Baton};
 use serde_json::{json, Value};

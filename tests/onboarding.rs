@@ -1,7 +1,7 @@
 //! First ten minutes, black-box: the manifest and webhook helpers, `baton
 //! doctor` against fakes that succeed and fail, help and mentions.
 
-mod common;
+use crate::common;
 
 use common::{baton_cli, fake_slack, Baton};
 use serde_json::json;

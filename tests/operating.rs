@@ -3,7 +3,7 @@
 //! `notify deploy`'s help and local checks, `backup`, `healthcheck`, and
 //! logs without colour codes in files.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -7,7 +7,7 @@
 //! `Retry-After` are answered on demand. Long outages run on Baton's fast
 //! test clock (`BATON_CLOCK_SPEED`), so a 30-minute outage takes seconds.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};

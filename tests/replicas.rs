@@ -5,7 +5,7 @@
 //! Slack post sent once, across a replica killed with `kill -9`; and a data
 //! file moved with `baton migrate` answers as before.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;

@@ -4,7 +4,7 @@
 //! skipped), once per pull request however often GitHub delivers, across
 //! restarts; buttons and reviews update the message and GitHub.
 
-mod common;
+use crate::common;
 
 use common::{corpus, fake_slack, Baton};
 use serde_json::{json, Value};

@@ -3,7 +3,7 @@
 //! correctly signed to every route; every answer must be below 500 and the
 //! server must stay ready.
 
-mod common;
+use crate::common;
 
 use common::{corpus, Baton};
 

@@ -4,7 +4,7 @@
 //! `length`, unknown items, bad keys, truncated and oversized bodies).
 //! Effects are counted on the fake Slack; refusals must store nothing.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::sync::Arc;

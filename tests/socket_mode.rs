@@ -9,7 +9,7 @@
 //! acknowledgement, and Baton reconnects when Slack says `disconnect` or
 //! stops answering pings.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,8 +1,21 @@
 //! One open PostgreSQL transaction behind the [`Records`] seam. Every
 //! statement is prepared once per connection (deadpool's statement cache);
 //! reads in a write transaction take row locks (`FOR UPDATE`).
+//!
+//! Round trips are what a transaction costs (the writer waits for each), so
+//! a transaction spends as few as it can:
+//! - writes whose answer nobody needs (`put`, a `remove` of a record whose
+//!   presence is known, the outbox and dead-letter puts, `set_counter`) are
+//!   held and sent pipelined ahead of the next statement or the `COMMIT`, in
+//!   the order they were made;
+//! - a record read or written once is answered from the transaction's own
+//!   copy the next time (a batch of deliveries reads the same pools and
+//!   people again and again), and so is a scan repeated with no write to
+//!   its table in between. What the copy answers is what the database would:
+//!   the transaction's snapshot, its own writes, and the rows it locked.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 
 use deadpool_postgres::Object;
 use tokio_postgres::types::ToSql;
@@ -78,6 +91,22 @@ const DEAD_LETTERS: [&str; 2] =
     reads!("SELECT letter FROM dead_letters WHERE id > $1 ORDER BY id LIMIT $2");
 const DEAD_LETTER_COUNT: &str = "SELECT count(*) FROM dead_letters";
 
+/// A parameter of a held write, owned until it is sent.
+type OwnedParam = Box<dyn ToSql + Sync + Send>;
+
+/// A write held until the next round trip (see the module documentation).
+struct HeldWrite {
+    sql: &'static str,
+    params: Vec<OwnedParam>,
+}
+
+/// A scan's arguments, as the key of its remembered answer.
+type ScanKey = (Table, String, Option<String>, usize);
+/// A scan's answer: keys and values in key order.
+type ScanRows = Vec<(String, Vec<u8>)>;
+/// A record as this transaction last saw it: `None` is known absent.
+type KnownRecords = HashMap<(Table, String), Option<Vec<u8>>>;
+
 /// One open transaction on one pooled connection.
 pub(crate) struct PgRecords<'e> {
     engine: &'e PostgresEngine,
@@ -93,6 +122,12 @@ pub(crate) struct PgRecords<'e> {
     /// The connection's state is unknown (it failed or timed out): it is
     /// dropped rather than returned to the pool.
     broken: Cell<bool>,
+    /// Writes not sent yet, in order.
+    held: RefCell<Vec<HeldWrite>>,
+    /// Records this transaction read or wrote: `None` is known absent.
+    known: RefCell<KnownRecords>,
+    /// Scans answered since the last write to their table.
+    scans: RefCell<HashMap<ScanKey, ScanRows>>,
 }
 
 impl<'e> PgRecords<'e> {
@@ -104,6 +139,9 @@ impl<'e> PgRecords<'e> {
             begun: Cell::new(false),
             failed: Cell::new(false),
             broken: Cell::new(false),
+            held: RefCell::new(Vec::new()),
+            known: RefCell::new(HashMap::new()),
+            scans: RefCell::new(HashMap::new()),
         }
     }
 
@@ -131,27 +169,74 @@ impl<'e> PgRecords<'e> {
         })
     }
 
-    /// Run a statement's round trip, preceded by `BEGIN` in the same round
-    /// trip if it is the transaction's first (the driver pipelines requests
-    /// in the order they are first polled).
+    /// Run a statement's round trip. `BEGIN` (if this is the transaction's
+    /// first statement) and the held writes go out ahead of it in the same
+    /// round trip: the driver pipelines requests in the order they are first
+    /// polled. The first error in that order is the answer (PostgreSQL
+    /// refuses everything after a failed statement in a transaction).
     fn run<T>(
         &self,
         sql: &str,
         statement: impl std::future::Future<Output = Result<T, tokio_postgres::Error>>,
     ) -> Result<T> {
-        if self.begun.replace(true) {
+        let begin = !self.begun.replace(true);
+        let held = std::mem::take(&mut *self.held.borrow_mut());
+        if !begin && held.is_empty() {
             return self.checked(self.engine.round_trip(sql, statement));
         }
         let client = self.client();
         self.checked(self.engine.round_trip(sql, async {
-            let (begin, result) = tokio::join!(
+            // Prepared first (a lookup once a connection has them), so that
+            // each write below goes out on its first poll, in order.
+            let mut prepared = Vec::with_capacity(held.len());
+            for write in &held {
+                prepared.push(client.prepare_cached(write.sql).await?);
+            }
+            let writes = held.iter().zip(&prepared).map(|(write, statement)| {
+                let params: Vec<&(dyn ToSql + Sync)> = write
+                    .params
+                    .iter()
+                    .map(|param| param.as_ref() as &(dyn ToSql + Sync))
+                    .collect();
+                async move { client.execute(statement, &params).await }
+            });
+            let (began, written, result) = tokio::join!(
                 biased;
-                client.batch_execute(self.mode.begin_sql()),
+                async {
+                    if begin {
+                        client.batch_execute(self.mode.begin_sql()).await
+                    } else {
+                        Ok(())
+                    }
+                },
+                futures_util::future::join_all(writes),
                 statement
             );
-            begin?;
+            began?;
+            for write in written {
+                write?;
+            }
             result
         }))
+    }
+
+    /// Hold a write until the next round trip.
+    fn hold(&self, sql: &'static str, params: Vec<OwnedParam>) -> Result<()> {
+        self.writable()?;
+        if self.failed.get() {
+            return Err(aborted());
+        }
+        self.held.borrow_mut().push(HeldWrite { sql, params });
+        Ok(())
+    }
+
+    /// Remember `table`'s record `key` as this transaction now sees it, and
+    /// forget the table's scans.
+    fn wrote(&self, table: Table, key: &str, value: Option<&[u8]>) {
+        self.known
+            .borrow_mut()
+            .insert((table, key.to_string()), value.map(<[u8]>::to_vec));
+        self.scans.borrow_mut().retain(|scan, _| scan.0 != table);
     }
 
     /// Note a failed statement (see `failed` and `broken`).
@@ -179,8 +264,15 @@ impl<'e> PgRecords<'e> {
 
 impl Records for PgRecords<'_> {
     fn get(&self, table: Table, key: &str) -> Result<Option<Vec<u8>>> {
+        if let Some(known) = self.known.borrow().get(&(table, key.to_string())) {
+            return Ok(known.clone());
+        }
         let rows = self.query(self.mode.read(GET), &[&table.name(), &key])?;
-        Ok(rows.first().map(|row| row.get(0)))
+        let value: Option<Vec<u8>> = rows.first().map(|row| row.get(0));
+        self.known
+            .borrow_mut()
+            .insert((table, key.to_string()), value.clone());
+        Ok(value)
     }
 
     fn scan(
@@ -190,6 +282,10 @@ impl Records for PgRecords<'_> {
         below: Option<&str>,
         limit: usize,
     ) -> Result<Vec<(String, Vec<u8>)>> {
+        let scan: ScanKey = (table, prefix.to_string(), below.map(str::to_string), limit);
+        if let Some(rows) = self.scans.borrow().get(&scan) {
+            return Ok(rows.clone());
+        }
         let limit = to_i64(limit);
         let end = match (prefix_end(prefix), below) {
             (Some(end), Some(below)) => Some(end.min(below.to_string())),
@@ -202,10 +298,12 @@ impl Records for PgRecords<'_> {
             )?,
             None => self.query(self.mode.read(SCAN_OPEN), &[&table.name(), &prefix, &limit])?,
         };
-        Ok(rows
+        let rows: ScanRows = rows
             .into_iter()
             .map(|row| (row.get(0), row.get(1)))
-            .collect())
+            .collect();
+        self.scans.borrow_mut().insert(scan, rows.clone());
+        Ok(rows)
     }
 
     fn count(&self, table: Table) -> Result<u64> {
@@ -214,14 +312,39 @@ impl Records for PgRecords<'_> {
     }
 
     fn put(&mut self, table: Table, key: &str, value: &[u8]) -> Result<()> {
-        self.writable()?;
-        self.execute(PUT, &[&table.name(), &key, &value])?;
+        self.checked(refuse_nul(key))?;
+        self.hold(
+            PUT,
+            vec![
+                Box::new(table.name()),
+                Box::new(key.to_string()),
+                Box::new(value.to_vec()),
+            ],
+        )?;
+        self.wrote(table, key, Some(value));
         Ok(())
     }
 
     fn remove(&mut self, table: Table, key: &str) -> Result<bool> {
         self.writable()?;
-        Ok(self.execute(REMOVE, &[&table.name(), &key])? > 0)
+        let known = self
+            .known
+            .borrow()
+            .get(&(table, key.to_string()))
+            .map(Option::is_some);
+        let existed = match known {
+            Some(false) => return Ok(false),
+            Some(true) => {
+                self.hold(
+                    REMOVE,
+                    vec![Box::new(table.name()), Box::new(key.to_string())],
+                )?;
+                true
+            }
+            None => self.execute(REMOVE, &[&table.name(), &key])? > 0,
+        };
+        self.wrote(table, key, None);
+        Ok(existed)
     }
 
     fn first_delivery(&mut self, id: &str, now: UnixTime) -> Result<bool> {
@@ -254,10 +377,11 @@ impl Records for PgRecords<'_> {
     }
 
     fn set_counter(&mut self, name: &str, value: u64) -> Result<()> {
-        self.writable()?;
         // Stored bit for bit: an install id is any u64; `counter` casts back.
-        self.execute(SET_COUNTER, &[&name, &(value as i64)])?;
-        Ok(())
+        self.hold(
+            SET_COUNTER,
+            vec![Box::new(name.to_string()), Box::new(value as i64)],
+        )
     }
 
     fn outbox_get(&self, id: u64) -> Result<Option<OutboxItem>> {
@@ -266,13 +390,14 @@ impl Records for PgRecords<'_> {
     }
 
     fn outbox_put(&mut self, item: &OutboxItem) -> Result<()> {
-        self.writable()?;
-        let bytes = encode(item);
-        self.execute(
+        self.hold(
             OUTBOX_PUT,
-            &[&id_param(item.id)?, &item.action.service(), &bytes],
-        )?;
-        Ok(())
+            vec![
+                Box::new(id_param(item.id)?),
+                Box::new(item.action.service()),
+                Box::new(encode(item)),
+            ],
+        )
     }
 
     fn outbox_remove(&mut self, id: u64) -> Result<Option<OutboxItem>> {
@@ -294,10 +419,13 @@ impl Records for PgRecords<'_> {
     }
 
     fn dead_letter_put(&mut self, letter: &DeadLetter) -> Result<()> {
-        self.writable()?;
-        let bytes = encode(letter);
-        self.execute(DEAD_LETTER_PUT, &[&id_param(letter.item.id)?, &bytes])?;
-        Ok(())
+        self.hold(
+            DEAD_LETTER_PUT,
+            vec![
+                Box::new(id_param(letter.item.id)?),
+                Box::new(encode(letter)),
+            ],
+        )
     }
 
     fn dead_letter_remove(&mut self, id: u64) -> Result<Option<DeadLetter>> {
@@ -324,13 +452,18 @@ impl Records for PgRecords<'_> {
                 "a statement of this transaction failed, so nothing was stored".into(),
             ));
         }
-        let client = self.client.take().expect("commit runs once");
-        if !self.begun.get() {
+        if !self.begun.get() && self.held.borrow().is_empty() {
+            self.client.take();
             return Ok(()); // nothing was read or written
         }
-        let result = self
-            .engine
-            .round_trip("COMMIT", client.batch_execute("COMMIT"));
+        // The held writes go out with the COMMIT. If one fails, PostgreSQL
+        // answers the COMMIT with a rollback, and that write's error is the
+        // answer.
+        let result = {
+            let client = self.client();
+            self.run("COMMIT", client.batch_execute("COMMIT"))
+        };
+        let client = self.client.take().expect("commit runs once");
         match &result {
             // The outcome of a commit whose answer was lost is unknown; the
             // connection goes.
@@ -376,6 +509,24 @@ pub(crate) fn to_i64(n: usize) -> i64 {
 fn id_param(id: u64) -> Result<i64> {
     i64::try_from(id)
         .map_err(|_| StoreError::Storage(format!("id {id} is too large for PostgreSQL")))
+}
+
+/// PostgreSQL's `text` cannot hold NUL. A held write is refused at once,
+/// as its statement would be, not at the next round trip; the transaction
+/// is then aborted like after any failed statement.
+fn refuse_nul(key: &str) -> Result<()> {
+    if key.contains('\0') {
+        return Err(StoreError::Storage(format!(
+            "a key cannot hold the NUL character (SQLSTATE 22021): {:?}",
+            key
+        )));
+    }
+    Ok(())
+}
+
+/// Why a write after a failed statement is refused.
+fn aborted() -> StoreError {
+    StoreError::Storage("a statement of this transaction failed, so nothing more is written".into())
 }
 
 fn count_of(rows: &[Row]) -> u64 {

@@ -235,6 +235,93 @@ fn uncommitted_writes_vanish_and_a_failed_statement_blocks_the_commit() {
 }
 
 #[test]
+fn held_writes_are_read_back_by_their_transaction_and_land_at_commit() {
+    let Some(url) = postgres_database() else {
+        return;
+    };
+    let engine = PostgresEngine::connect(&url).unwrap();
+    let mut tx = engine.begin_write().unwrap();
+    tx.put(THINGS, "a", b"1").unwrap();
+    tx.put(THINGS, "b", b"2").unwrap();
+    tx.commit().unwrap();
+
+    let mut tx = engine.begin_write().unwrap();
+    assert_eq!(tx.get(THINGS, "a").unwrap().as_deref(), Some(&b"1"[..]));
+    let before = tx.scan(THINGS, "", None, 10).unwrap();
+    assert_eq!(before.len(), 2);
+    // Held, not sent: the transaction's reads answer with them anyway.
+    tx.put(THINGS, "a", b"one").unwrap();
+    tx.put(THINGS, "c", b"3").unwrap();
+    assert_eq!(tx.get(THINGS, "a").unwrap().as_deref(), Some(&b"one"[..]));
+    assert!(
+        tx.remove(THINGS, "c").unwrap(),
+        "a held put is there to remove"
+    );
+    assert!(!tx.remove(THINGS, "c").unwrap());
+    assert!(
+        tx.remove(THINGS, "b").unwrap(),
+        "a row only the database knows"
+    );
+    tx.put(THINGS, "d", b"4").unwrap();
+    let keys: Vec<String> = tx
+        .scan(THINGS, "", None, 10)
+        .unwrap()
+        .into_iter()
+        .map(|(key, _)| key)
+        .collect();
+    assert_eq!(keys, ["a", "d"], "a scan after writes sees them, in order");
+    tx.set_counter("n", 7).unwrap();
+    tx.outbox_put(&slack(1)).unwrap();
+    assert_eq!(ids(&tx.outbox_items(0, 10).unwrap()), [1]);
+    tx.put(THINGS, "e", b"5").unwrap(); // held until the commit
+    tx.commit().unwrap();
+
+    let tx = engine.begin_read().unwrap();
+    let stored: Vec<(String, Vec<u8>)> = tx.scan(THINGS, "", None, 10).unwrap();
+    assert_eq!(
+        stored,
+        [
+            ("a".to_string(), b"one".to_vec()),
+            ("d".to_string(), b"4".to_vec()),
+            ("e".to_string(), b"5".to_vec()),
+        ]
+    );
+    assert_eq!(tx.counter("n").unwrap(), Some(7));
+    assert_eq!(tx.outbox_count().unwrap(), 1);
+}
+
+#[test]
+fn a_held_write_that_conflicts_fails_the_commit_and_stores_nothing() {
+    let Some(url) = postgres_database() else {
+        return;
+    };
+    let engine = PostgresEngine::connect(&url).unwrap();
+    let mut tx = engine.begin_write().unwrap();
+    tx.put(THINGS, "rotation", b"0").unwrap();
+    tx.commit().unwrap();
+
+    let mut late = engine.begin_write().unwrap();
+    late.count(THINGS).unwrap(); // its snapshot, before the other commits
+    let mut early = engine.begin_write().unwrap();
+    early.put(THINGS, "rotation", b"1").unwrap();
+    early.commit().unwrap();
+    // The late transaction's writes are held: its UPDATE of a row changed
+    // since its snapshot goes out with the COMMIT and is refused there.
+    late.put(THINGS, "other", b"x").unwrap();
+    late.put(THINGS, "rotation", b"2").unwrap();
+    let err = late.commit().unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    assert_eq!(engine.failure(), None);
+
+    let tx = engine.begin_read().unwrap();
+    assert_eq!(
+        tx.get(THINGS, "rotation").unwrap().as_deref(),
+        Some(&b"1"[..])
+    );
+    assert_eq!(tx.get(THINGS, "other").unwrap(), None);
+}
+
+#[test]
 fn counters_deliveries_outbox_and_dead_letters_round_trip() {
     let Some(url) = postgres_database() else {
         return;
@@ -448,11 +535,18 @@ fn a_row_a_writer_holds_ends_the_claim() {
         ids(&engine.claim_outbox("slack", "a", lease, 10).unwrap()),
         [1]
     );
+    // Dropping a transaction rolls it back in the background (the caller
+    // does not wait for it), so the lock goes a moment later.
     drop(writer);
-    assert_eq!(
-        ids(&engine.claim_outbox("slack", "a", lease, 10).unwrap()),
-        [1, 2, 3]
-    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let claimed = ids(&engine.claim_outbox("slack", "a", lease, 10).unwrap());
+        if claimed == [1, 2, 3] || Instant::now() > deadline {
+            assert_eq!(claimed, [1, 2, 3]);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 #[test]

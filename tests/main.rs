@@ -1,0 +1,23 @@
+//! The black-box tests: the real `baton` binary on loopback, driven over
+//! HTTP and its command line, against local fakes of Slack's and GitHub's
+//! APIs (`common`). One test binary for all of them, so the fakes and the
+//! HTTP client are compiled and linked once, not once per file.
+
+mod common;
+
+mod catch_up;
+mod core;
+mod demo;
+mod deploys;
+mod errors;
+mod github_app;
+mod hostile_clients;
+mod hostile_text;
+mod onboarding;
+mod operating;
+mod reliability;
+mod replicas;
+mod reviewers;
+mod robustness;
+mod sentry;
+mod socket_mode;
