@@ -116,6 +116,7 @@ macro_rules! for_each_layout {
         $try!(&str, u64);
         $try!(&str, i64);
         $try!(u64, &[u8]);
+        $try!((i64, &str), ());
     };
 }
 

@@ -7,9 +7,17 @@
 //! succeeds (redb refuses writes after an I/O error until then).
 //!
 //! Layout: string-keyed JSON tables under their [`Table`] names, `outbox`
-//! and `dead_letters` keyed by id, `dedup` (event id → first seen) and
-//! `meta` (schema version, install id, counters).
+//! and `dead_letters` keyed by id, `dedup_arrivals` (first seen, event id)
+//! and `meta` (schema version, install id, counters).
+//!
+//! Delivery and event ids are stored in arrival order and looked up in an
+//! index in memory, loaded at open: ids are random (a Sentry `event_id`, a
+//! GitHub delivery GUID), and a table keyed by id copied a different 4 KiB
+//! page for each new id, at every commit; appended in arrival order, a
+//! commit's new ids share the table's last page. The index costs about a
+//! hundred bytes per id kept (`BATON_DEDUP_RETENTION`).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
@@ -27,8 +35,13 @@ use crate::{faults, DeadLetter, OutboxItem, Result, StoreError, StoreOptions, Un
 const CACHE_BYTES: usize = 32 * 1024 * 1024;
 
 pub(crate) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
-/// Delivery / event ids already acted on → when they were first seen.
-const DEDUP: TableDefinition<&str, i64> = TableDefinition::new("dedup");
+/// Delivery / event ids already acted on, as (first seen, id), in arrival
+/// order (see the module documentation).
+pub(crate) const ARRIVALS: TableDefinition<(i64, &str), ()> =
+    TableDefinition::new("dedup_arrivals");
+/// Schema 1's table of the same ids (id → first seen), moved into
+/// [`ARRIVALS`] when a schema 1 file is opened.
+const DEDUP_V1: TableDefinition<&str, i64> = TableDefinition::new("dedup");
 const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
 const DEAD_LETTERS: TableDefinition<u64, &[u8]> = TableDefinition::new("dead_letters");
 
@@ -62,6 +75,10 @@ pub struct RedbEngine {
     db: RwLock<Option<Arc<Database>>>,
     /// Why the engine is closed, while it is.
     failure: Mutex<Option<String>>,
+    /// Every committed id of [`ARRIVALS`] → when it was first seen. A write
+    /// transaction's commit holds it from before the commit until its ids
+    /// are in, so the next transaction never misses them.
+    seen: Mutex<HashMap<String, UnixTime>>,
 }
 
 impl RedbEngine {
@@ -79,6 +96,7 @@ impl RedbEngine {
             options,
             db: RwLock::new(Some(Arc::new(db))),
             failure: Mutex::new(None),
+            seen: Mutex::new(HashMap::new()),
         };
         let shown = path.display().to_string();
         // redb panics on some damaged pages; name the file instead.
@@ -91,7 +109,12 @@ impl RedbEngine {
                 })
             }
         }
+        *engine.seen_ids() = load_seen_ids(engine.db()?.as_ref())?;
         Ok(engine)
+    }
+
+    fn seen_ids(&self) -> std::sync::MutexGuard<'_, HashMap<String, UnixTime>> {
+        self.seen.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn path(&self) -> &Path {
@@ -131,8 +154,8 @@ impl RedbEngine {
                         known: SCHEMA_VERSION,
                     })
                 }
-                Some(_) => {}
-                None => {
+                Some(v) if v == SCHEMA_VERSION => {}
+                Some(_) | None => {
                     meta.insert("schema_version", SCHEMA_VERSION)?;
                 }
             }
@@ -140,7 +163,7 @@ impl RedbEngine {
                 meta.insert("install_id", crate::random_install_id())?;
             }
         }
-        txn.open_table(DEDUP)?;
+        move_v1_dedup(&txn)?;
         txn.open_table(OUTBOX)?;
         txn.open_table(DEAD_LETTERS)?;
         txn.open_table(json_table(crate::outbox::MESSAGES))?;
@@ -159,11 +182,21 @@ impl Engine for RedbEngine {
     }
 
     fn begin_write(&self) -> Result<Box<dyn Records + '_>> {
-        Ok(Box::new(RedbTxn::Write(self.db()?.begin_write()?)))
+        Ok(Box::new(RedbTxn::Write {
+            txn: self.db()?.begin_write()?,
+            ids: NewIds {
+                seen: &self.seen,
+                added: HashMap::new(),
+                pruned: Vec::new(),
+            },
+        }))
     }
 
     fn begin_read(&self) -> Result<Box<dyn Records + '_>> {
-        Ok(Box::new(RedbTxn::Read(self.db()?.begin_read()?)))
+        Ok(Box::new(RedbTxn::Read {
+            txn: self.db()?.begin_read()?,
+            seen: &self.seen,
+        }))
     }
 
     fn claim_outbox(
@@ -242,8 +275,9 @@ impl Engine for RedbEngine {
             txn.commit()?;
             Ok(())
         })();
-        match probe {
-            Ok(()) => {
+        match probe.and_then(|()| load_seen_ids(&db)) {
+            Ok(seen) => {
+                *self.seen_ids() = seen;
                 *slot = Some(db);
                 *self.failure.lock().unwrap_or_else(|e| e.into_inner()) = None;
                 Ok(())
@@ -263,9 +297,30 @@ fn json_table(table: Table) -> TableDefinition<'static, &'static str, &'static [
 /// A redb transaction, read-write or read-only (boxed whole behind
 /// `dyn Records`, so the size difference costs nothing).
 #[allow(clippy::large_enum_variant)]
-enum RedbTxn {
-    Write(WriteTransaction),
-    Read(ReadTransaction),
+enum RedbTxn<'e> {
+    Write {
+        txn: WriteTransaction,
+        ids: NewIds<'e>,
+    },
+    Read {
+        txn: ReadTransaction,
+        seen: &'e Mutex<HashMap<String, UnixTime>>,
+    },
+}
+
+/// A write transaction's changes to the ids index, applied when it commits.
+struct NewIds<'e> {
+    seen: &'e Mutex<HashMap<String, UnixTime>>,
+    /// Ids first seen in this transaction.
+    added: HashMap<String, UnixTime>,
+    /// Ids this transaction pruned (before any it then added again).
+    pruned: Vec<String>,
+}
+
+impl NewIds<'_> {
+    fn committed(&self) -> std::sync::MutexGuard<'_, HashMap<String, UnixTime>> {
+        self.seen.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// Run `$body` with `$t` bound to the table `$def` opened in `$txn`
@@ -274,12 +329,12 @@ enum RedbTxn {
 macro_rules! with_table {
     ($txn:expr, $def:expr, $missing:expr, |$t:ident| $body:expr) => {
         match $txn {
-            RedbTxn::Write(txn) => {
+            RedbTxn::Write { txn, .. } => {
                 let $t = txn.open_table($def)?;
                 let result = $body;
                 result
             }
-            RedbTxn::Read(txn) => match txn.open_table($def) {
+            RedbTxn::Read { txn, .. } => match txn.open_table($def) {
                 Ok($t) => {
                     let result = $body;
                     result
@@ -291,11 +346,11 @@ macro_rules! with_table {
     };
 }
 
-impl RedbTxn {
+impl RedbTxn<'_> {
     fn writing(&self) -> Result<&WriteTransaction> {
         match self {
-            RedbTxn::Write(txn) => Ok(txn),
-            RedbTxn::Read(_) => Err(StoreError::ReadOnly),
+            RedbTxn::Write { txn, .. } => Ok(txn),
+            RedbTxn::Read { .. } => Err(StoreError::ReadOnly),
         }
     }
 }
@@ -311,7 +366,7 @@ fn encode<T: serde::Serialize>(value: &T) -> Vec<u8> {
     serde_json::to_vec(value).expect("state records serialize to JSON")
 }
 
-impl Records for RedbTxn {
+impl Records for RedbTxn<'_> {
     fn get(&self, table: Table, key: &str) -> Result<Option<Vec<u8>>> {
         with_table!(self, json_table(table), None, |t| Ok(t
             .get(key)?
@@ -363,45 +418,59 @@ impl Records for RedbTxn {
     }
 
     fn first_delivery(&mut self, id: &str, now: UnixTime) -> Result<bool> {
-        let mut dedup = self.writing()?.open_table(DEDUP)?;
-        // One tree walk for the common case (a new id); a redelivery puts
-        // back when it was first seen.
-        let first_seen = dedup.insert(id, now)?.map(|seen| seen.value());
-        match first_seen {
-            None => Ok(true),
-            Some(seen) => {
-                dedup.insert(id, seen)?;
-                Ok(false)
-            }
+        let RedbTxn::Write { txn, ids } = self else {
+            return Err(StoreError::ReadOnly);
+        };
+        let pruned_here = ids.pruned.iter().any(|p| p == id);
+        if ids.added.contains_key(id) || (!pruned_here && ids.committed().contains_key(id)) {
+            return Ok(false);
         }
+        txn.open_table(ARRIVALS)?.insert((now, id), ())?;
+        ids.added.insert(id.to_string(), now);
+        Ok(true)
     }
 
     fn prune_deliveries(&mut self, cutoff: UnixTime) -> Result<u64> {
-        let mut dedup = self.writing()?.open_table(DEDUP)?;
-        let mut removed = 0;
-        dedup.retain(|_, seen| {
-            let keep = seen >= cutoff;
-            removed += u64::from(!keep);
-            keep
-        })?;
-        Ok(removed)
+        let RedbTxn::Write { txn, ids } = self else {
+            return Err(StoreError::ReadOnly);
+        };
+        let mut arrivals = txn.open_table(ARRIVALS)?;
+        let mut removed = Vec::new();
+        for entry in arrivals.range(..(cutoff, ""))? {
+            removed.push(entry?.0.value().1.to_string());
+        }
+        arrivals.retain_in(..(cutoff, ""), |_, ()| false)?;
+        ids.added.retain(|_, seen| *seen >= cutoff);
+        let count = removed.len() as u64;
+        ids.pruned.extend(removed);
+        Ok(count)
     }
 
+    /// From the index (a read transaction sees what is committed now, not
+    /// its snapshot: only `baton migrate` and counts read these, from a file
+    /// nothing else writes).
     fn deliveries(&self, after: &str, limit: usize) -> Result<Vec<(String, UnixTime)>> {
-        with_table!(self, DEDUP, Vec::new(), |t| {
-            let mut out = Vec::new();
-            for entry in t.range(after..)? {
-                let (id, seen) = entry?;
-                if id.value() == after {
-                    continue;
+        let page = |map: &HashMap<String, UnixTime>| -> Vec<(String, UnixTime)> {
+            let mut ids: Vec<(String, UnixTime)> = map
+                .iter()
+                .filter(|(id, _)| id.as_str() > after)
+                .map(|(id, seen)| (id.clone(), *seen))
+                .collect();
+            ids.sort_unstable();
+            ids.truncate(limit);
+            ids
+        };
+        match self {
+            RedbTxn::Read { seen, .. } => Ok(page(&seen.lock().unwrap_or_else(|e| e.into_inner()))),
+            RedbTxn::Write { ids, .. } => {
+                let mut view = ids.committed().clone();
+                for id in &ids.pruned {
+                    view.remove(id);
                 }
-                if out.len() >= limit {
-                    break;
-                }
-                out.push((id.value().to_string(), seen.value()));
+                view.extend(ids.added.iter().map(|(id, seen)| (id.clone(), *seen)));
+                Ok(page(&view))
             }
-            Ok(out)
-        })
+        }
     }
 
     fn next_id(&mut self, name: &str) -> Result<u64> {
@@ -497,11 +566,62 @@ impl Records for RedbTxn {
 
     fn commit(self: Box<Self>) -> Result<()> {
         match *self {
-            RedbTxn::Write(txn) => txn.commit()?,
-            RedbTxn::Read(_) => {}
+            RedbTxn::Write { txn, ids } => {
+                let NewIds {
+                    seen,
+                    added,
+                    pruned,
+                } = ids;
+                let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+                txn.commit()?;
+                for id in &pruned {
+                    seen.remove(id);
+                }
+                seen.extend(added);
+            }
+            RedbTxn::Read { .. } => {}
         }
         Ok(())
     }
+}
+
+/// Every id of [`ARRIVALS`] → when it was first seen.
+fn load_seen_ids(db: &Database) -> Result<HashMap<String, UnixTime>> {
+    let txn = db.begin_read()?;
+    let mut seen = HashMap::new();
+    let arrivals = match txn.open_table(ARRIVALS) {
+        Ok(table) => table,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(seen),
+        Err(e) => return Err(e.into()),
+    };
+    for entry in arrivals.iter()? {
+        let (key, _) = entry?;
+        let (at, id) = key.value();
+        seen.entry(id.to_string()).or_insert(at);
+    }
+    Ok(seen)
+}
+
+/// Schema 1 kept ids in `dedup` (id → first seen): move them into
+/// [`ARRIVALS`] and drop that table (a no-op on a new or moved file).
+fn move_v1_dedup(txn: &WriteTransaction) -> Result<()> {
+    let mut arrivals = txn.open_table(ARRIVALS)?;
+    let moved = match txn.open_table(DEDUP_V1) {
+        Ok(old) => {
+            for entry in old.iter()? {
+                let (id, seen) = entry?;
+                arrivals.insert((seen.value(), id.value()), ())?;
+            }
+            true
+        }
+        Err(redb::TableError::TableTypeMismatch { .. }) => false,
+        Err(e) => return Err(e.into()),
+    };
+    drop(arrivals);
+    if moved {
+        txn.delete_table(DEDUP_V1)?;
+    }
+    Ok(())
 }
 
 /// Open or create the redb file. An empty file is refused (only a missing
@@ -597,4 +717,110 @@ pub(crate) fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
         .cloned()
         .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
         .unwrap_or_else(|| "it panicked".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Store;
+
+    #[test]
+    fn ids_are_kept_across_reopen_in_arrival_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("b.redb");
+        {
+            let store = Store::open(&path).unwrap();
+            for (id, at) in [("zz", 100), ("aa", 101), ("mm", 102)] {
+                assert!(store.write(|tx| tx.first_delivery(id, at)).unwrap());
+            }
+        }
+        let store = Store::open(&path).unwrap();
+        for id in ["zz", "aa", "mm"] {
+            assert!(
+                !store.write(|tx| tx.first_delivery(id, 200)).unwrap(),
+                "{id}"
+            );
+        }
+        let file = store.file("the test").unwrap();
+        let txn = file.db().unwrap().begin_read().unwrap();
+        let stored: Vec<(i64, String)> = txn
+            .open_table(ARRIVALS)
+            .unwrap()
+            .iter()
+            .unwrap()
+            .map(|entry| {
+                let (key, _) = entry.unwrap();
+                let (at, id) = key.value();
+                (at, id.to_string())
+            })
+            .collect();
+        assert_eq!(
+            stored,
+            [(100, "zz".into()), (101, "aa".into()), (102, "mm".into())],
+            "stored by arrival, first seen kept"
+        );
+    }
+
+    #[test]
+    fn ids_of_a_failed_transaction_are_not_remembered() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("b.redb")).unwrap();
+        let failed = store.write(|tx| {
+            assert!(tx.first_delivery("d1", 100)?);
+            Err::<(), _>(StoreError::Storage("boom".into()))
+        });
+        assert!(failed.is_err());
+        assert!(store.write(|tx| tx.first_delivery("d1", 101)).unwrap());
+        // Pruned and seen again in one transaction: new again, and kept.
+        let again = store
+            .write(|tx| {
+                tx.prune_deliveries(200)?;
+                Ok((tx.first_delivery("d1", 300)?, tx.first_delivery("d1", 300)?))
+            })
+            .unwrap();
+        assert_eq!(again, (true, false));
+        assert!(!store.write(|tx| tx.first_delivery("d1", 301)).unwrap());
+    }
+
+    #[test]
+    fn a_schema_1_file_has_its_ids_moved_and_is_marked_schema_2() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.redb");
+        {
+            let db = Database::create(&path).unwrap();
+            let txn = db.begin_write().unwrap();
+            {
+                let mut meta = txn.open_table(META).unwrap();
+                meta.insert("schema_version", 1).unwrap();
+                let mut dedup = txn.open_table(DEDUP_V1).unwrap();
+                dedup.insert("github:old-delivery", 100).unwrap();
+                dedup.insert("sentry:1:old-event", 90).unwrap();
+            }
+            txn.commit().unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert!(!store
+            .write(|tx| tx.first_delivery("github:old-delivery", 500))
+            .unwrap());
+        assert!(!store
+            .write(|tx| tx.first_delivery("sentry:1:old-event", 500))
+            .unwrap());
+        assert!(store.write(|tx| tx.first_delivery("new", 500)).unwrap());
+        assert_eq!(
+            store.read(|tx| tx.records.deliveries("", 10)).unwrap(),
+            [
+                ("github:old-delivery".to_string(), 100),
+                ("new".to_string(), 500),
+                ("sentry:1:old-event".to_string(), 90),
+            ]
+        );
+        let file = store.file("the test").unwrap();
+        let txn = file.db().unwrap().begin_read().unwrap();
+        let schema = txn.open_table(META).unwrap().get("schema_version").unwrap();
+        assert_eq!(schema.map(|v| v.value()), Some(SCHEMA_VERSION));
+        assert!(matches!(
+            txn.open_table(DEDUP_V1),
+            Err(redb::TableError::TableDoesNotExist(_))
+        ));
+    }
 }

@@ -50,7 +50,7 @@ pub use postgres::PostgresEngine;
 pub type UnixTime = i64;
 
 /// Version of the layout, stored with the data; bump with a migration.
-pub const SCHEMA_VERSION: u64 = 1;
+pub const SCHEMA_VERSION: u64 = 2;
 
 /// How many times a write that conflicted with another process is run
 /// again before its callers are told it failed.

@@ -17,7 +17,7 @@ use crate::engine::Table;
 use crate::{Result, Store, StoreError};
 
 /// Tables of the file that are not string-keyed records.
-const SPECIAL: [&str; 4] = ["meta", "dedup", "outbox", "dead_letters"];
+const SPECIAL: [&str; 4] = ["meta", "dedup_arrivals", "outbox", "dead_letters"];
 
 /// What was copied: each table with its record count (target = source).
 #[derive(Debug, Default, PartialEq, Eq)]
