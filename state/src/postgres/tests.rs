@@ -45,6 +45,12 @@ fn github(id: u64) -> OutboxItem {
 }
 
 /// Run SQL on the test database with a connection of its own.
+/// An engine on a fresh database, or `None` where the PostgreSQL tests are
+/// skipped (see [`postgres_database`]).
+fn fresh_engine() -> Option<PostgresEngine> {
+    postgres_database().map(|url| PostgresEngine::connect(&url).unwrap())
+}
+
 fn admin(engine: &PostgresEngine, sql: &str) {
     let client = engine.connection().unwrap();
     engine.block_on(client.batch_execute(sql)).unwrap();
@@ -153,10 +159,9 @@ fn an_unreachable_database_is_unavailable_and_named_without_password() {
 
 #[test]
 fn records_scan_in_byte_order_by_prefix_and_bound() {
-    let Some(url) = postgres_database() else {
+    let Some(engine) = fresh_engine() else {
         return;
     };
-    let engine = PostgresEngine::connect(&url).unwrap();
     let mut tx = engine.begin_write().unwrap();
     for key in ["a:2", "a:1", "a:\u{e9}", "a:Z", "a;", "a", "B", "b:1"] {
         tx.put(THINGS, key, key.as_bytes()).unwrap();
@@ -191,10 +196,9 @@ fn records_scan_in_byte_order_by_prefix_and_bound() {
 
 #[test]
 fn read_transactions_refuse_writes() {
-    let Some(url) = postgres_database() else {
+    let Some(engine) = fresh_engine() else {
         return;
     };
-    let engine = PostgresEngine::connect(&url).unwrap();
     let mut tx = engine.begin_read().unwrap();
     assert!(matches!(
         tx.put(THINGS, "k", b"v"),
@@ -214,10 +218,9 @@ fn read_transactions_refuse_writes() {
 
 #[test]
 fn uncommitted_writes_vanish_and_a_failed_statement_blocks_the_commit() {
-    let Some(url) = postgres_database() else {
+    let Some(engine) = fresh_engine() else {
         return;
     };
-    let engine = PostgresEngine::connect(&url).unwrap();
     let mut tx = engine.begin_write().unwrap();
     tx.put(THINGS, "dropped", b"v").unwrap();
     drop(tx);
@@ -236,10 +239,9 @@ fn uncommitted_writes_vanish_and_a_failed_statement_blocks_the_commit() {
 
 #[test]
 fn held_writes_are_read_back_by_their_transaction_and_land_at_commit() {
-    let Some(url) = postgres_database() else {
+    let Some(engine) = fresh_engine() else {
         return;
     };
-    let engine = PostgresEngine::connect(&url).unwrap();
     let mut tx = engine.begin_write().unwrap();
     tx.put(THINGS, "a", b"1").unwrap();
     tx.put(THINGS, "b", b"2").unwrap();
@@ -292,10 +294,9 @@ fn held_writes_are_read_back_by_their_transaction_and_land_at_commit() {
 
 #[test]
 fn a_held_write_that_conflicts_fails_the_commit_and_stores_nothing() {
-    let Some(url) = postgres_database() else {
+    let Some(engine) = fresh_engine() else {
         return;
     };
-    let engine = PostgresEngine::connect(&url).unwrap();
     let mut tx = engine.begin_write().unwrap();
     tx.put(THINGS, "rotation", b"0").unwrap();
     tx.commit().unwrap();
@@ -323,10 +324,9 @@ fn a_held_write_that_conflicts_fails_the_commit_and_stores_nothing() {
 
 #[test]
 fn counters_deliveries_outbox_and_dead_letters_round_trip() {
-    let Some(url) = postgres_database() else {
+    let Some(engine) = fresh_engine() else {
         return;
     };
-    let engine = PostgresEngine::connect(&url).unwrap();
     let mut tx = engine.begin_write().unwrap();
     assert_eq!(tx.counter("n").unwrap(), None);
     assert_eq!(tx.next_id("n").unwrap(), 1);
@@ -369,10 +369,9 @@ fn counters_deliveries_outbox_and_dead_letters_round_trip() {
 
 #[test]
 fn the_same_delivery_at_once_is_first_exactly_once() {
-    let Some(url) = postgres_database() else {
+    let Some(engine) = fresh_engine() else {
         return;
     };
-    let engine = PostgresEngine::connect(&url).unwrap();
     for round in 0..5 {
         let id = format!("delivery-{round}");
         let inserted = Barrier::new(2);
@@ -409,10 +408,9 @@ fn the_same_delivery_at_once_is_first_exactly_once() {
 
 #[test]
 fn two_writers_of_one_record_one_commits_the_other_conflicts() {
-    let Some(url) = postgres_database() else {
+    let Some(engine) = fresh_engine() else {
         return;
     };
-    let engine = PostgresEngine::connect(&url).unwrap();
     let mut tx = engine.begin_write().unwrap();
     tx.put(THINGS, "rotation", b"0").unwrap();
     tx.commit().unwrap();
@@ -459,10 +457,9 @@ fn two_writers_of_one_record_one_commits_the_other_conflicts() {
 
 #[test]
 fn a_lease_keeps_other_owners_off_until_it_expires() {
-    let Some(url) = postgres_database() else {
+    let Some(engine) = fresh_engine() else {
         return;
     };
-    let engine = PostgresEngine::connect(&url).unwrap();
     let mut tx = engine.begin_write().unwrap();
     for id in 1..=3 {
         tx.outbox_put(&slack(id)).unwrap();
@@ -517,10 +514,9 @@ fn a_lease_keeps_other_owners_off_until_it_expires() {
 
 #[test]
 fn a_row_a_writer_holds_ends_the_claim() {
-    let Some(url) = postgres_database() else {
+    let Some(engine) = fresh_engine() else {
         return;
     };
-    let engine = PostgresEngine::connect(&url).unwrap();
     let mut tx = engine.begin_write().unwrap();
     for id in 1..=3 {
         tx.outbox_put(&slack(id)).unwrap();
@@ -585,10 +581,9 @@ fn a_lost_connection_closes_the_engine_until_reopen_reaches_the_database() {
 #[test]
 #[ignore]
 fn events_per_second() {
-    let Some(url) = postgres_database() else {
+    let Some(engine) = fresh_engine() else {
         return;
     };
-    let engine = PostgresEngine::connect(&url).unwrap();
     let value = vec![b'x'; 1024];
     for threads in [1, 4, 16] {
         let per_thread = if threads == 1 { 500 } else { 1_000 };
