@@ -54,6 +54,10 @@ macro_rules! conformance_suite {
                 suite::outbox_claim_complete_retry_dead_letter(&$opener);
             }
             #[test]
+            fn outbox_backlog_counts_each_service() {
+                suite::outbox_backlog_counts_each_service(&$opener);
+            }
+            #[test]
             fn timers_come_due_in_order() {
                 suite::timers_come_due_in_order(&$opener);
             }
@@ -363,6 +367,50 @@ fn group(channel: &str, fingerprint: &str, window_end: i64) -> Group {
         },
         closed: None,
     }
+}
+
+pub fn outbox_backlog_counts_each_service(open: Opener<'_>) {
+    let store = open("backlog");
+    let depths = |store: &Store| -> Vec<(&'static str, u64, Option<i64>)> {
+        store
+            .outbox_backlog()
+            .unwrap()
+            .into_iter()
+            .map(|b| (b.service, b.depth, b.oldest_created_at))
+            .collect()
+    };
+    assert_eq!(depths(&store), [("slack", 0, None), ("github", 0, None)]);
+    store
+        .write(|tx| {
+            tx.enqueue(
+                vec![Outbound::GithubRequestReviewers {
+                    repo: "octo-org/api".into(),
+                    number: 7,
+                    reviewers: vec!["hubot".into()],
+                    installation: None,
+                }],
+                NOW,
+            )?;
+            tx.enqueue(
+                vec![Outbound::post("C1", "a"), Outbound::post("C1", "b")],
+                NOW + 5,
+            )
+        })
+        .unwrap();
+    store
+        .write(|tx| tx.enqueue(vec![Outbound::post("C1", "c")], NOW + 9))
+        .unwrap();
+    assert_eq!(
+        depths(&store),
+        [("slack", 3, Some(NOW + 5)), ("github", 1, Some(NOW))]
+    );
+    store
+        .write(|tx| tx.complete_delivery(2, None).map(drop))
+        .unwrap();
+    assert_eq!(
+        depths(&store),
+        [("slack", 2, Some(NOW + 5)), ("github", 1, Some(NOW))]
+    );
 }
 
 pub fn timers_come_due_in_order(open: Opener<'_>) {

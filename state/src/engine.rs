@@ -147,6 +147,24 @@ pub trait Records {
 
     fn outbox_count(&self) -> Result<u64>;
 
+    /// How many items `service`'s queue holds, and when its oldest item
+    /// (the lowest id) was created. The default walks the whole outbox; an
+    /// engine with an index by service answers from it instead.
+    fn outbox_backlog(&self, service: &str) -> Result<(u64, Option<UnixTime>)> {
+        let (mut depth, mut oldest) = (0, None);
+        let mut after = 0;
+        loop {
+            let page = self.outbox_items(after, 512)?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            for item in page.iter().filter(|item| item.action.service() == service) {
+                depth += 1;
+                oldest.get_or_insert(item.created_at);
+            }
+        }
+        Ok((depth, oldest))
+    }
+
     /// Insert or replace a dead letter (under `letter.item.id`).
     fn dead_letter_put(&mut self, letter: &DeadLetter) -> Result<()>;
 

@@ -204,33 +204,19 @@ impl Store {
 
     /// Depth and oldest item of each service's queue (for `/metrics`).
     pub fn outbox_backlog(&self) -> Result<Vec<ServiceBacklog>> {
-        let mut out: Vec<ServiceBacklog> = ["slack", "github"]
-            .into_iter()
-            .map(|service| ServiceBacklog {
-                service,
-                depth: 0,
-                oldest_created_at: None,
-            })
-            .collect();
         self.read(|tx| {
-            let mut after = 0;
-            loop {
-                let page = tx.records.outbox_items(after, 512)?;
-                let Some(last) = page.last() else { break };
-                after = last.id;
-                for item in page {
-                    if let Some(b) = out.iter_mut().find(|b| b.service == item.action.service()) {
-                        b.depth += 1;
-                        b.oldest_created_at = Some(
-                            b.oldest_created_at
-                                .map_or(item.created_at, |t| t.min(item.created_at)),
-                        );
-                    }
-                }
-            }
-            Ok(())
-        })?;
-        Ok(out)
+            ["slack", "github"]
+                .into_iter()
+                .map(|service| {
+                    let (depth, oldest_created_at) = tx.records.outbox_backlog(service)?;
+                    Ok(ServiceBacklog {
+                        service,
+                        depth,
+                        oldest_created_at,
+                    })
+                })
+                .collect()
+        })
     }
 
     /// How many items wait in the outbox, and how many are dead letters.

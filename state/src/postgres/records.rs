@@ -84,6 +84,9 @@ const OUTBOX_REMOVE: &str = "DELETE FROM outbox WHERE id = $1 RETURNING item";
 const OUTBOX_ITEMS: [&str; 2] =
     reads!("SELECT item FROM outbox WHERE id > $1 ORDER BY id LIMIT $2");
 const OUTBOX_COUNT: &str = "SELECT count(*) FROM outbox";
+const OUTBOX_BACKLOG: &str = "SELECT count(*),
+     (SELECT item FROM outbox WHERE service = $1 ORDER BY id LIMIT 1)
+     FROM outbox WHERE service = $1";
 const DEAD_LETTER_PUT: &str = "INSERT INTO dead_letters (id, letter) VALUES ($1, $2)
      ON CONFLICT (id) DO UPDATE SET letter = excluded.letter";
 const DEAD_LETTER_REMOVE: &str = "DELETE FROM dead_letters WHERE id = $1 RETURNING letter";
@@ -416,6 +419,17 @@ impl Records for PgRecords<'_> {
 
     fn outbox_count(&self) -> Result<u64> {
         Ok(count_of(&self.query(OUTBOX_COUNT, &[])?))
+    }
+
+    /// One statement on the `(service, id)` index, not the whole outbox.
+    fn outbox_backlog(&self, service: &str) -> Result<(u64, Option<UnixTime>)> {
+        let rows = self.query(OUTBOX_BACKLOG, &[&service])?;
+        let oldest: Option<Vec<u8>> = rows.first().and_then(|row| row.get(1));
+        let oldest = match oldest {
+            Some(bytes) => Some(decode_item(&bytes)?.created_at),
+            None => None,
+        };
+        Ok((count_of(&rows), oldest))
     }
 
     fn dead_letter_put(&mut self, letter: &DeadLetter) -> Result<()> {
