@@ -61,7 +61,7 @@ const CONFLICT_RETRIES: u32 = 8;
 pub enum StoreError {
     #[error("the data file {path} is already open in another Baton process; stop that process or point BATON_DATA at another file")]
     AlreadyOpen { path: String },
-    #[error("the data file {path} was written by a newer Baton (schema {found}, this build knows {known})")]
+    #[error("the store at {path} was written by a newer Baton (schema {found}, this build knows {known})")]
     NewerSchema {
         path: String,
         found: u64,
