@@ -17,7 +17,7 @@
 //! commit's new ids share the table's last page. The index costs about a
 //! hundred bytes per id kept (`BATON_DEDUP_RETENTION`).
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
@@ -75,10 +75,12 @@ pub struct RedbEngine {
     db: RwLock<Option<Arc<Database>>>,
     /// Why the engine is closed, while it is.
     failure: Mutex<Option<String>>,
-    /// Every committed id of [`ARRIVALS`] → when it was first seen. A write
+    /// Every committed id of [`ARRIVALS`] → when it was first seen. An
+    /// ordered map: it grows a node at a time, where a hash map would stop
+    /// the writer to rehash a million ids at once. A write
     /// transaction's commit holds it from before the commit until its ids
     /// are in, so the next transaction never misses them.
-    seen: Mutex<HashMap<String, UnixTime>>,
+    seen: Mutex<BTreeMap<String, UnixTime>>,
 }
 
 impl RedbEngine {
@@ -96,7 +98,7 @@ impl RedbEngine {
             options,
             db: RwLock::new(Some(Arc::new(db))),
             failure: Mutex::new(None),
-            seen: Mutex::new(HashMap::new()),
+            seen: Mutex::new(BTreeMap::new()),
         };
         let shown = path.display().to_string();
         // redb panics on some damaged pages; name the file instead.
@@ -113,7 +115,7 @@ impl RedbEngine {
         Ok(engine)
     }
 
-    fn seen_ids(&self) -> std::sync::MutexGuard<'_, HashMap<String, UnixTime>> {
+    fn seen_ids(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, UnixTime>> {
         self.seen.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -186,7 +188,7 @@ impl Engine for RedbEngine {
             txn: self.db()?.begin_write()?,
             ids: NewIds {
                 seen: &self.seen,
-                added: HashMap::new(),
+                added: BTreeMap::new(),
                 pruned: Vec::new(),
             },
         }))
@@ -304,21 +306,21 @@ enum RedbTxn<'e> {
     },
     Read {
         txn: ReadTransaction,
-        seen: &'e Mutex<HashMap<String, UnixTime>>,
+        seen: &'e Mutex<BTreeMap<String, UnixTime>>,
     },
 }
 
 /// A write transaction's changes to the ids index, applied when it commits.
 struct NewIds<'e> {
-    seen: &'e Mutex<HashMap<String, UnixTime>>,
+    seen: &'e Mutex<BTreeMap<String, UnixTime>>,
     /// Ids first seen in this transaction.
-    added: HashMap<String, UnixTime>,
+    added: BTreeMap<String, UnixTime>,
     /// Ids this transaction pruned (before any it then added again).
     pruned: Vec<String>,
 }
 
 impl NewIds<'_> {
-    fn committed(&self) -> std::sync::MutexGuard<'_, HashMap<String, UnixTime>> {
+    fn committed(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, UnixTime>> {
         self.seen.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -450,15 +452,12 @@ impl Records for RedbTxn<'_> {
     /// its snapshot: only `baton migrate` and counts read these, from a file
     /// nothing else writes).
     fn deliveries(&self, after: &str, limit: usize) -> Result<Vec<(String, UnixTime)>> {
-        let page = |map: &HashMap<String, UnixTime>| -> Vec<(String, UnixTime)> {
-            let mut ids: Vec<(String, UnixTime)> = map
-                .iter()
-                .filter(|(id, _)| id.as_str() > after)
+        use std::ops::Bound::{Excluded, Unbounded};
+        let page = |map: &BTreeMap<String, UnixTime>| -> Vec<(String, UnixTime)> {
+            map.range::<str, _>((Excluded(after), Unbounded))
+                .take(limit)
                 .map(|(id, seen)| (id.clone(), *seen))
-                .collect();
-            ids.sort_unstable();
-            ids.truncate(limit);
-            ids
+                .collect()
         };
         match self {
             RedbTxn::Read { seen, .. } => Ok(page(&seen.lock().unwrap_or_else(|e| e.into_inner()))),
@@ -586,9 +585,9 @@ impl Records for RedbTxn<'_> {
 }
 
 /// Every id of [`ARRIVALS`] → when it was first seen.
-fn load_seen_ids(db: &Database) -> Result<HashMap<String, UnixTime>> {
+fn load_seen_ids(db: &Database) -> Result<BTreeMap<String, UnixTime>> {
     let txn = db.begin_read()?;
-    let mut seen = HashMap::new();
+    let mut seen = BTreeMap::new();
     let arrivals = match txn.open_table(ARRIVALS) {
         Ok(table) => table,
         Err(redb::TableError::TableDoesNotExist(_)) => return Ok(seen),
