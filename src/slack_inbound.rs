@@ -120,10 +120,22 @@ pub async fn command(state: &AppState, slash: SlashCommand) -> Result<Value, Wri
         channel: slash.channel_id.clone(),
     };
     let now = crate::unix_now();
-    let reply = state
-        .writer
-        .run(move |tx| apply::command(tx, parsed.clone(), &caller, &context, now))
-        .await?;
+    let reply = if parsed.read_only() {
+        // A query changes nothing: it reads one snapshot on a blocking
+        // thread, beside the writer rather than queued behind it.
+        let store = state.store.clone();
+        tokio::task::spawn_blocking(move || {
+            store.read(|tx| apply::command(tx, parsed, &caller, &context, now))
+        })
+        .await
+        .map_err(|_| WriteError::Store("the query was abandoned (see the log)".into()))?
+        .map_err(|e| WriteError::Store(e.to_string()))?
+    } else {
+        state
+            .writer
+            .run(move |tx| apply::command(tx, parsed.clone(), &caller, &context, now))
+            .await?
+    };
     Ok(command_reply(reply))
 }
 

@@ -428,3 +428,58 @@ async fn an_error_window_spread_over_two_replicas_posts_once_and_its_timer_updat
     assert_eq!(updates.len(), 1, "one count update: {updates:#?}");
     assert!(updates[0]["blocks"].to_string().contains("seen 40 times"));
 }
+
+#[tokio::test]
+async fn a_query_answers_while_a_lock_holds_every_write_back() {
+    let Some(url) = database().await else { return };
+    let (_slack, _world, _github, env) = fakes_and_settings(&url).await;
+    let baton = Baton::start(&pairs(&env)).await;
+    common::review_pool::set_up(&baton).await;
+
+    // Another session locks the records table for 4 s: EXCLUSIVE mode lets
+    // plain reads through, but no write and no `SELECT … FOR UPDATE`.
+    let mut lock = std::process::Command::new("psql")
+        .args([url.as_str(), "-q", "-v", "ON_ERROR_STOP=1", "-c"])
+        .arg("BEGIN; LOCK TABLE records IN EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT;")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("psql (PostgreSQL's client) runs the lock");
+    let held = "SELECT count(*) FROM pg_locks WHERE relation = 'records'::regclass AND mode = 'ExclusiveLock'";
+    common::eventually(10, "the lock is held", || {
+        let url = url.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                let out = std::process::Command::new("psql")
+                    .args([url.as_str(), "-Atc", held])
+                    .output()
+                    .unwrap();
+                String::from_utf8_lossy(&out.stdout).trim() == "1"
+            })
+            .await
+            .unwrap()
+        }
+    })
+    .await;
+
+    // A change waits for the lock; a query does not wait for the change.
+    let change = baton.command(CHANNEL, ADMIN, "reviewers add newbie <@U0NEWBIE>");
+    tokio::pin!(change);
+    let list = tokio::select! {
+        list = baton.command(CHANNEL, ADMIN, "reviewers list") => list,
+        reply = &mut change => panic!("a change went through the lock: {reply}"),
+    };
+    assert!(
+        lock.try_wait().unwrap().is_none(),
+        "the query answered only after the lock was gone"
+    );
+    for (login, _) in POOL {
+        assert!(list.contains(login), "{login} in {list}");
+    }
+    assert!(!list.contains("newbie"), "{list}");
+    let reply = change.await;
+    assert!(
+        reply.starts_with("Done."),
+        "the change lands after the lock: {reply}"
+    );
+    assert!(lock.wait().unwrap().success());
+}
