@@ -64,6 +64,14 @@ impl CommandSpec {
     }
 }
 
+/// The entry of `name` in a feature's table of subcommands.
+pub fn spec_of<N: PartialEq>(
+    table: &'static [(N, CommandSpec)],
+    name: N,
+) -> Option<&'static CommandSpec> {
+    table.iter().find(|(n, _)| *n == name).map(|(_, spec)| spec)
+}
+
 /// A malformed command: what was wrong, and the usage line to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UsageError {

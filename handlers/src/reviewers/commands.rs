@@ -269,11 +269,7 @@ impl Command {
 
     /// Its entry in [`COMMANDS`] (a test checks every name has one).
     pub fn spec(&self) -> Option<&'static CommandSpec> {
-        let name = self.name();
-        COMMANDS
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, spec)| spec)
+        crate::subcommand::spec_of(COMMANDS, self.name())
     }
 
     /// Does it change configuration (admins only)? As [`COMMANDS`] says.
