@@ -17,7 +17,7 @@
 //! commit's new ids share the table's last page. The index costs about a
 //! hundred bytes per id kept (`BATON_DEDUP_RETENTION`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
@@ -189,7 +189,7 @@ impl Engine for RedbEngine {
             ids: NewIds {
                 seen: &self.seen,
                 added: BTreeMap::new(),
-                pruned: Vec::new(),
+                pruned: HashSet::new(),
             },
         }))
     }
@@ -315,8 +315,9 @@ struct NewIds<'e> {
     seen: &'e Mutex<BTreeMap<String, UnixTime>>,
     /// Ids first seen in this transaction.
     added: BTreeMap<String, UnixTime>,
-    /// Ids this transaction pruned (before any it then added again).
-    pruned: Vec<String>,
+    /// Ids this transaction pruned (before any it then added again); a set,
+    /// since a day's prune can hold many and later jobs of the batch ask it.
+    pruned: HashSet<String>,
 }
 
 impl NewIds<'_> {
@@ -423,7 +424,7 @@ impl Records for RedbTxn<'_> {
         let RedbTxn::Write { txn, ids } = self else {
             return Err(StoreError::ReadOnly);
         };
-        let pruned_here = ids.pruned.iter().any(|p| p == id);
+        let pruned_here = ids.pruned.contains(id);
         if ids.added.contains_key(id) || (!pruned_here && ids.committed().contains_key(id)) {
             return Ok(false);
         }
