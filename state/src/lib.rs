@@ -16,6 +16,7 @@
 
 mod backup;
 pub mod catch_up;
+mod changes;
 pub mod channels;
 mod check;
 #[cfg(test)]
@@ -40,6 +41,7 @@ use std::time::Duration;
 use serde::{de::DeserializeOwned, Serialize};
 
 pub use backup::{backup_file, inspect, schema_supported, BackupSummary, FileState};
+pub use changes::StoredChange;
 pub use check::CheckReport;
 use embedded::RedbEngine;
 use engine::{Engine, Records, Table};

@@ -1,0 +1,54 @@
+//! Storing what a decision returned: every feature's decisions return one
+//! [`Outcome<C>`](baton_handlers::Outcome), whose `C` is that feature's own
+//! change type. [`StoredChange`] says how one change of each type is written;
+//! [`Tx::store_outcome`] writes an outcome's changes in order, queues its
+//! outbound items in the same transaction and hands back the reply. This is
+//! the one store step of every feature (see `src/apply/`).
+
+use baton_handlers::errors::dsn::DsnChange;
+use baton_handlers::errors::Change as ErrorChange;
+use baton_handlers::{Mrkdwn, Outcome};
+
+use crate::{Result, Tx, UnixTime};
+
+/// A feature's state change, written inside the caller's transaction.
+pub trait StoredChange {
+    /// Write this change.
+    fn store(self, tx: &mut Tx<'_>) -> Result<()>;
+}
+
+impl Tx<'_> {
+    /// Write an outcome's changes, queue its outbound items, and return its
+    /// reply (the answer to the person who acted, if any).
+    pub fn store_outcome<C: StoredChange>(
+        &mut self,
+        outcome: Outcome<C>,
+        now: UnixTime,
+    ) -> Result<Option<Mrkdwn>> {
+        for change in outcome.changes {
+            change.store(self)?;
+        }
+        if !outcome.outbound.is_empty() {
+            self.enqueue(outcome.outbound, now)?;
+        }
+        Ok(outcome.reply)
+    }
+}
+
+impl StoredChange for ErrorChange {
+    fn store(self, tx: &mut Tx<'_>) -> Result<()> {
+        match self {
+            ErrorChange::Put(record) => tx.put_error_record(&record),
+            ErrorChange::Remove { table, key } => tx.remove_error_record(table, &key).map(drop),
+        }
+    }
+}
+
+impl StoredChange for DsnChange {
+    fn store(self, tx: &mut Tx<'_>) -> Result<()> {
+        match self {
+            DsnChange::Put(key) => tx.put_sentry_key(&key),
+            DsnChange::Remove(key) => tx.remove_sentry_key(&key).map(drop),
+        }
+    }
+}
