@@ -66,7 +66,7 @@ fn main() {
                 &people,
                 1_800_000_000 + n as i64,
             );
-            if let Some(next) = outcome.pool {
+            if let Some(next) = outcome.pool().cloned() {
                 pool = next;
             }
             black_box(&outcome.outbound);

@@ -8,11 +8,13 @@
 //!
 //! * [`pool`]: the pool record, people, and the picking rules.
 //! * [`assignment`]: one pull request's assignment and its Slack message.
+//! * [`change`]: the records a decision writes ([`Change`], in [`Outcome`]).
 //! * [`events`]: GitHub deliveries and button presses.
 //! * [`commands`]: the subcommands' table and parsing.
 //! * [`execute`]: what running each subcommand decides.
 
 pub mod assignment;
+pub mod change;
 pub mod commands;
 pub mod events;
 pub mod execute;
@@ -22,10 +24,11 @@ pub use assignment::{
     message_key, AssignedReviewer, Assignment, Closed, ReviewStatus, PASS_ACTION_ID,
     REASSIGN_ACTION_ID,
 };
+pub use change::{Change, Outcome};
 pub use commands::{parse_args, Command, Name, COMMANDS};
 pub use events::{
     assign_pull_request, on_button, on_pull_request, on_pull_request_review, parse_button,
-    ButtonPress, EventOutcome, ReviewerButton,
+    ButtonPress, ReviewerButton,
 };
-pub use execute::{execute, AwayChange, CommandInput, CommandOutcome, MappingChange};
+pub use execute::{execute, CommandInput};
 pub use pool::{pool_for_repo, Away, Member, Mode, People, Pool};

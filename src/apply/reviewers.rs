@@ -6,13 +6,12 @@
 //! Each function loads the records its decision reads (pools are one small
 //! record per channel; people is one record; an assignment is read by its
 //! key), calls the pure decision in `baton_handlers::reviewers`, and stores
-//! the outcome (pool, assignment, people) and its outbox items in the
-//! caller's transaction, so a decision and its messages land together.
+//! its [`Outcome`](baton_handlers::Outcome) (pool, people, assignment and
+//! waiting-pull-request changes, outbox items) with `Tx::store_outcome` in
+//! the caller's transaction, so a decision and its messages land together.
 
 use baton_handlers::github::{PullRequestEvent, PullRequestReviewEvent};
-use baton_handlers::reviewers::{
-    self as decide, AwayChange, Command, CommandInput, EventOutcome, Pool, ReviewerButton,
-};
+use baton_handlers::reviewers::{self as decide, Command, CommandInput, Pool, ReviewerButton};
 use baton_handlers::slack::BlockAction;
 use baton_handlers::Mrkdwn;
 use baton_handlers::UnixTime;
@@ -37,20 +36,6 @@ fn pool_for(
     Ok(decide::pool_for_repo(pools.iter(), repo).cloned())
 }
 
-/// Store what an event decided; returns its ephemeral reply.
-fn store(tx: &mut Tx<'_>, outcome: EventOutcome, now: UnixTime) -> Result<Option<Mrkdwn>> {
-    if let Some(pool) = &outcome.pool {
-        tx.put_reviewer_pool(pool)?;
-    }
-    if let Some(assignment) = &outcome.assignment {
-        tx.put_review_assignment(assignment)?;
-    }
-    if !outcome.outbound.is_empty() {
-        tx.enqueue(outcome.outbound, now)?;
-    }
-    Ok(outcome.reply)
-}
-
 /// A `pull_request` delivery: assign reviewers when it opens (or is
 /// reopened, or made ready), update the message when it closes.
 pub fn on_pull_request(
@@ -65,15 +50,7 @@ pub fn on_pull_request(
     };
     let people = tx.reviewer_people()?;
     let outcome = decide::on_pull_request(&pool, existing.as_ref(), pr, &people, now);
-    let assigned = existing.is_some() || outcome.assignment.is_some();
-    store(tx, outcome, now)?;
-    // Keep a copy of a watched pull request that still has no reviewers, so
-    // `/baton assign` can act on it later; forget it once assigned or closed.
-    if assigned || pr.action == "closed" {
-        tx.remove_waiting_pull_request(&pr.repo, pr.number)?;
-    } else {
-        tx.put_waiting_pull_request(pr)?;
-    }
+    tx.store_outcome(outcome, now)?;
     Ok(())
 }
 
@@ -102,7 +79,7 @@ pub fn on_review(
         .unwrap_or_else(|| Pool::new(assignment.channel.clone()));
     let people = tx.reviewer_people()?;
     let outcome = decide::on_pull_request_review(&pool, &assignment, review, &people, now);
-    store(tx, outcome, now)?;
+    tx.store_outcome(outcome, now)?;
     Ok(())
 }
 
@@ -116,7 +93,7 @@ pub fn on_command(
     now: UnixTime,
 ) -> Result<Mrkdwn> {
     let pools = tx.reviewer_pools()?;
-    let mut people = tx.reviewer_people()?;
+    let people = tx.reviewer_people()?;
     let (pull_request, existing_assignment) = match &cmd {
         Command::Assign { repo, number } => (
             tx.waiting_pull_request(repo, *number)?,
@@ -138,34 +115,7 @@ pub fn on_command(
         history: &history,
     };
     let outcome = decide::execute(&cmd, &input);
-
-    if let Some(pool) = &outcome.pool {
-        tx.put_reviewer_pool(pool)?;
-    }
-    let people_changed = outcome.mapping.is_some() || outcome.away.is_some();
-    if let Some(mapping) = outcome.mapping {
-        people.slack_users.insert(mapping.login, mapping.slack_user);
-    }
-    match outcome.away {
-        Some(AwayChange::Set { login, away }) => {
-            people.away.insert(login, away);
-        }
-        Some(AwayChange::Clear { login }) => {
-            people.away.remove(&login);
-        }
-        None => {}
-    }
-    if people_changed {
-        tx.put_reviewer_people(&people)?;
-    }
-    if let Some(assignment) = &outcome.assignment {
-        tx.put_review_assignment(assignment)?;
-        tx.remove_waiting_pull_request(&assignment.repo, assignment.number)?;
-    }
-    if !outcome.outbound.is_empty() {
-        tx.enqueue(outcome.outbound, now)?;
-    }
-    Ok(outcome.reply)
+    Ok(tx.store_outcome(outcome, now)?.unwrap_or_default())
 }
 
 /// A press of "Reassign" or "Can't review"; returns the presser's note.
@@ -193,7 +143,7 @@ pub fn on_button(
         .unwrap_or_else(|| Pool::new(assignment.channel.clone()));
     let people = tx.reviewer_people()?;
     let outcome = decide::on_button(&pool, &assignment, press.button, &action.user, &people, now);
-    store(tx, outcome, now)
+    tx.store_outcome(outcome, now)
 }
 
 /// What `channel`'s pool is set up for, for the `@baton` help (called by

@@ -7,6 +7,7 @@
 
 use baton_handlers::errors::dsn::DsnChange;
 use baton_handlers::errors::Change as ErrorChange;
+use baton_handlers::reviewers::Change as ReviewerChange;
 use baton_handlers::{Mrkdwn, Outcome};
 
 use crate::{Result, Tx, UnixTime};
@@ -49,6 +50,20 @@ impl StoredChange for DsnChange {
         match self {
             DsnChange::Put(key) => tx.put_sentry_key(&key),
             DsnChange::Remove(key) => tx.remove_sentry_key(&key).map(drop),
+        }
+    }
+}
+
+impl StoredChange for ReviewerChange {
+    fn store(self, tx: &mut Tx<'_>) -> Result<()> {
+        match self {
+            ReviewerChange::PutPool(pool) => tx.put_reviewer_pool(&pool),
+            ReviewerChange::PutPeople(people) => tx.put_reviewer_people(&people),
+            ReviewerChange::PutAssignment(assignment) => tx.put_review_assignment(&assignment),
+            ReviewerChange::PutWaiting(pr) => tx.put_waiting_pull_request(&pr),
+            ReviewerChange::RemoveWaiting { repo, number } => {
+                tx.remove_waiting_pull_request(&repo, number).map(drop)
+            }
         }
     }
 }

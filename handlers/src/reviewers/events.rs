@@ -4,13 +4,14 @@
 //!
 //! Each function takes the records the caller loaded (the pool, the pull
 //! request's assignment if any, the global [`People`]) and `now`, and
-//! returns an [`EventOutcome`]: the records to write back and the
+//! returns an [`Outcome`]: the records to write back and the
 //! [`Outbound`] actions to queue.
 
 use super::assignment::{
     message_key, parse_pull_request_reference, review_emoji, review_verb, AssignedReviewer,
     Assignment, Closed, ReviewStatus,
 };
+use super::change::{decided, Change, Outcome};
 use super::pool::{same_login, People, Pool};
 pub use crate::buttons::ReviewerButton;
 use crate::github::{PullRequestEvent, PullRequestReviewEvent};
@@ -19,41 +20,40 @@ use crate::mrkdwn::Mrkdwn;
 use crate::outbound::Outbound;
 use crate::UnixTime;
 
-/// The records to write back and the actions to queue after an event.
-/// `None` means "unchanged, do not write".
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct EventOutcome {
-    pub pool: Option<Pool>,
-    pub assignment: Option<Assignment>,
-    pub outbound: Vec<Outbound>,
-    /// An ephemeral answer to the person who pressed a button.
-    pub reply: Option<Mrkdwn>,
-}
-
 /// The `pull_request` actions that ask for reviewers.
 const ASSIGNING_ACTIONS: [&str; 3] = ["opened", "reopened", "ready_for_review"];
 
 /// A `pull_request` delivery for a repository `pool` watches. `existing` is
 /// this pull request's assignment record, if one was ever written.
+///
+/// A watched pull request that still has no reviewers is kept
+/// ([`Change::PutWaiting`], the latest copy), so `/baton assign` can act
+/// on it later; it is forgotten once assigned or closed.
 pub fn on_pull_request(
     pool: &Pool,
     existing: Option<&Assignment>,
     pr: &PullRequestEvent,
     people: &People,
     now: UnixTime,
-) -> EventOutcome {
-    if pr.action == "closed" {
-        return existing.map_or_else(EventOutcome::default, |assignment| {
-            close_assignment(pool, assignment, pr.merged, people, now)
-        });
-    }
+) -> Outcome {
+    let closed = pr.action == "closed";
     let wants_reviewers = ASSIGNING_ACTIONS.contains(&pr.action.as_str())
         && existing.is_none()
         && (!pr.draft || pool.include_drafts);
-    if !wants_reviewers {
-        return EventOutcome::default();
+    let mut outcome = match existing {
+        Some(assignment) if closed => close_assignment(pool, assignment, pr.merged, people, now),
+        _ if wants_reviewers => assign_pull_request(pool, pr, people, now),
+        _ => Outcome::none(),
+    };
+    if closed || existing.is_some() || outcome.assignment().is_some() {
+        outcome.change(Change::RemoveWaiting {
+            repo: pr.repo.clone(),
+            number: pr.number,
+        });
+    } else {
+        outcome.change(Change::PutWaiting(pr.clone()));
     }
-    assign_pull_request(pool, pr, people, now)
+    outcome
 }
 
 /// Pick reviewers for `pr` now and announce them; or say in the channel
@@ -63,7 +63,7 @@ pub fn assign_pull_request(
     pr: &PullRequestEvent,
     people: &People,
     now: UnixTime,
-) -> EventOutcome {
+) -> Outcome {
     let mut new_pool = pool.clone();
     let already_on_it: Vec<String> = pr
         .requested_reviewers
@@ -73,7 +73,6 @@ pub fn assign_pull_request(
         .collect();
     let wanted = usize::from(pool.reviewers_per_pr);
     let chosen = new_pool.pick_reviewers(&pr.author, &already_on_it, wanted, people, now);
-    let pool_update = (new_pool != *pool).then_some(new_pool);
     if chosen.is_empty() {
         let reference = format!("{}#{}", pr.repo.to_ascii_lowercase(), pr.number);
         let text = mrkdwn!(
@@ -84,34 +83,32 @@ pub fn assign_pull_request(
             pr.author,
             reference
         );
-        return EventOutcome {
-            pool: pool_update,
-            outbound: vec![Outbound::post(&pool.channel, text)],
-            ..EventOutcome::default()
-        };
+        return decided(
+            pool,
+            new_pool,
+            None,
+            vec![Outbound::post(&pool.channel, text)],
+            None,
+        );
     }
     let assignment = Assignment::new(pr, &pool.channel, &chosen, now);
     let (text, blocks) = assignment.render(people, Some(wanted - chosen.len()));
-    EventOutcome {
-        pool: pool_update,
-        outbound: vec![
-            Outbound::GithubRequestReviewers {
-                repo: pr.repo.clone(),
-                number: pr.number,
-                reviewers: chosen,
-                installation: pr.installation,
-            },
-            Outbound::SlackPost {
-                channel: pool.channel.clone(),
-                text,
-                blocks: Some(blocks),
-                key: Some(assignment.key()),
-                thread_of: None,
-            },
-        ],
-        assignment: Some(assignment),
-        reply: None,
-    }
+    let outbound = vec![
+        Outbound::GithubRequestReviewers {
+            repo: pr.repo.clone(),
+            number: pr.number,
+            reviewers: chosen,
+            installation: pr.installation,
+        },
+        Outbound::SlackPost {
+            channel: pool.channel.clone(),
+            text,
+            blocks: Some(blocks),
+            key: Some(assignment.key()),
+            thread_of: None,
+        },
+    ];
+    decided(pool, new_pool, Some(assignment), outbound, None)
 }
 
 /// The pull request closed: open reviews close with it and the message
@@ -122,9 +119,9 @@ fn close_assignment(
     merged: bool,
     people: &People,
     now: UnixTime,
-) -> EventOutcome {
+) -> Outcome {
     if assignment.closed.is_some() {
-        return EventOutcome::default();
+        return Outcome::none();
     }
     let mut new_pool = pool.clone();
     for login in assignment.pending_logins() {
@@ -135,17 +132,13 @@ fn close_assignment(
     let mut closed = assignment.clone();
     closed.closed = Some(Closed { at: now, merged });
     let (text, blocks) = closed.render(people, None);
-    EventOutcome {
-        pool: (new_pool != *pool).then_some(new_pool),
-        outbound: vec![Outbound::SlackUpdate {
-            key: closed.key(),
-            channel: closed.channel.clone(),
-            text,
-            blocks: Some(blocks),
-        }],
-        assignment: Some(closed),
-        reply: None,
-    }
+    let update = Outbound::SlackUpdate {
+        key: closed.key(),
+        channel: closed.channel.clone(),
+        text,
+        blocks: Some(blocks),
+    };
+    decided(pool, new_pool, Some(closed), vec![update], None)
 }
 
 /// A `pull_request_review` delivery for a pull request with an assignment.
@@ -157,13 +150,13 @@ pub fn on_pull_request_review(
     review: &PullRequestReviewEvent,
     people: &People,
     now: UnixTime,
-) -> EventOutcome {
+) -> Outcome {
     if review.action != "submitted" || review.state == "dismissed" {
-        return EventOutcome::default();
+        return Outcome::none();
     }
     let mut updated = assignment.clone();
     let Some(entry) = updated.reviewer_on_it_mut(&review.reviewer) else {
-        return EventOutcome::default();
+        return Outcome::none();
     };
     let first_review = entry.status == ReviewStatus::Pending;
     let repeated_comment = !first_review && review.state == "commented";
@@ -204,12 +197,7 @@ pub fn on_pull_request_review(
             thread_of: Some(assignment.key()),
         });
     }
-    EventOutcome {
-        pool: (new_pool != *pool).then_some(new_pool),
-        assignment: Some(updated),
-        outbound,
-        reply: None,
-    }
+    decided(pool, new_pool, Some(updated), outbound, None)
 }
 
 /// A press of one of this feature's buttons, read from `block_actions`.
@@ -249,11 +237,8 @@ pub fn on_button(
     pressed_by: &str,
     people: &People,
     now: UnixTime,
-) -> EventOutcome {
-    let answer = |text: Mrkdwn| EventOutcome {
-        reply: Some(text),
-        ..EventOutcome::default()
-    };
+) -> Outcome {
+    let answer = Outcome::reply;
     if assignment.closed.is_some() {
         return answer("This pull request is closed; there is no review to hand on.".into());
     }
@@ -277,18 +262,14 @@ pub fn on_button(
                 format!("{}#{}", assignment.repo, assignment.number)
             )
         );
-        return EventOutcome {
-            pool: (new_pool != *pool).then_some(new_pool),
-            outbound: vec![Outbound::SlackPost {
-                channel: assignment.channel.clone(),
-                text: text.clone(),
-                blocks: None,
-                key: None,
-                thread_of: Some(assignment.key()),
-            }],
-            reply: Some(text),
-            assignment: None,
+        let in_thread = Outbound::SlackPost {
+            channel: assignment.channel.clone(),
+            text: text.clone(),
+            blocks: None,
+            key: None,
+            thread_of: Some(assignment.key()),
         };
+        return decided(pool, new_pool, None, vec![in_thread], Some(text));
     }
     let leaving = &leaving[..joining.len()];
     let mut updated = assignment.clone();
@@ -320,38 +301,34 @@ pub fn on_button(
     };
     let handover = updated.handover_text(people, leaving, &joining, &why);
     let (text, blocks) = updated.render(people, None);
-    EventOutcome {
-        pool: (new_pool != *pool).then_some(new_pool),
-        outbound: vec![
-            Outbound::GithubRemoveReviewers {
-                repo: updated.repo.clone(),
-                number: updated.number,
-                reviewers: leaving.to_vec(),
-                installation: updated.installation,
-            },
-            Outbound::GithubRequestReviewers {
-                repo: updated.repo.clone(),
-                number: updated.number,
-                reviewers: joining,
-                installation: updated.installation,
-            },
-            Outbound::SlackUpdate {
-                key: updated.key(),
-                channel: updated.channel.clone(),
-                text,
-                blocks: Some(blocks),
-            },
-            Outbound::SlackPost {
-                channel: updated.channel.clone(),
-                text: handover.clone(),
-                blocks: None,
-                key: None,
-                thread_of: Some(updated.key()),
-            },
-        ],
-        assignment: Some(updated),
-        reply: Some(handover),
-    }
+    let outbound = vec![
+        Outbound::GithubRemoveReviewers {
+            repo: updated.repo.clone(),
+            number: updated.number,
+            reviewers: leaving.to_vec(),
+            installation: updated.installation,
+        },
+        Outbound::GithubRequestReviewers {
+            repo: updated.repo.clone(),
+            number: updated.number,
+            reviewers: joining,
+            installation: updated.installation,
+        },
+        Outbound::SlackUpdate {
+            key: updated.key(),
+            channel: updated.channel.clone(),
+            text,
+            blocks: Some(blocks),
+        },
+        Outbound::SlackPost {
+            channel: updated.channel.clone(),
+            text: handover.clone(),
+            blocks: None,
+            key: None,
+            thread_of: Some(updated.key()),
+        },
+    ];
+    decided(pool, new_pool, Some(updated), outbound, Some(handover))
 }
 
 /// Who a button press takes off the pull request, or why no one.

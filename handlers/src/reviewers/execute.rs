@@ -4,6 +4,7 @@
 //! write, and the channel announcements. Also the `list` and `stats` texts.
 
 use super::assignment::{Assignment, ReviewStatus};
+use super::change::{Change, Outcome};
 use super::commands::Command;
 use super::events::assign_pull_request;
 use super::pool::{login_key, pool_for_repo, Away, Mode, People, Pool};
@@ -11,7 +12,6 @@ use crate::caller::Caller;
 use crate::github::PullRequestEvent;
 use crate::mrkdwn;
 use crate::mrkdwn::Mrkdwn;
-use crate::outbound::Outbound;
 use crate::text::{format_date, format_duration};
 use crate::UnixTime;
 
@@ -49,59 +49,11 @@ impl CommandInput<'_> {
     }
 }
 
-/// A change to the global login → Slack user mapping.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MappingChange {
-    /// Key: lower-cased login (see [`login_key`]).
-    pub login: String,
-    pub slack_user: String,
-}
-
-/// A change to who is away (keyed by lower-cased login).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AwayChange {
-    Set { login: String, away: Away },
-    Clear { login: String },
-}
-
-/// What running a command decided. `None` fields are unchanged.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CommandOutcome {
-    /// The ephemeral answer to the caller.
-    pub reply: Mrkdwn,
-    /// A pool to write (keyed by its `channel`).
-    pub pool: Option<Pool>,
-    pub mapping: Option<MappingChange>,
-    pub away: Option<AwayChange>,
-    /// An assignment record to write (`assign`).
-    pub assignment: Option<Assignment>,
-    /// Announcements and any GitHub requests.
-    pub outbound: Vec<Outbound>,
-}
-
-impl CommandOutcome {
-    fn reply(text: impl Into<Mrkdwn>) -> Self {
-        CommandOutcome {
-            reply: text.into(),
-            ..CommandOutcome::default()
-        }
-    }
-
-    /// Reply to the caller and tell the channel.
-    fn announce(channel: &str, reply: Mrkdwn, announcement: Mrkdwn) -> Self {
-        CommandOutcome {
-            reply,
-            outbound: vec![Outbound::post(channel, announcement)],
-            ..CommandOutcome::default()
-        }
-    }
-}
-
 const NO_POOL: &str =
     "This channel has no review rotation yet. Start one with `/baton reviewers watch owner/repo`.";
 
 /// Run a parsed command against the loaded records.
-pub fn execute(command: &Command, input: &CommandInput) -> CommandOutcome {
+pub fn execute(command: &Command, input: &CommandInput) -> Outcome {
     let caller = Mrkdwn::user(input.user());
     match command {
         Command::Watch { pattern } => watch(pattern, input, &caller),
@@ -128,11 +80,9 @@ pub fn execute(command: &Command, input: &CommandInput) -> CommandOutcome {
                     login
                 ))
             });
-            if outcome.pool.is_some() {
-                outcome.mapping = slack_user.as_ref().map(|user| MappingChange {
-                    login: login_key(login),
-                    slack_user: user.clone(),
-                });
+            let pool_changed = outcome.pool().is_some();
+            if let Some(user) = slack_user.as_ref().filter(|_| pool_changed) {
+                outcome.change(Change::PutPeople(input.people.mapped(login, user)));
             }
             outcome
         }
@@ -145,8 +95,8 @@ pub fn execute(command: &Command, input: &CommandInput) -> CommandOutcome {
             None => Err(mrkdwn!("*{}* is not in this rotation.", login)),
         }),
         Command::List => match input.channel_pool() {
-            Some(pool) => CommandOutcome::reply(list_text(pool, input.people, input.now)),
-            None => CommandOutcome::reply(NO_POOL),
+            Some(pool) => Outcome::reply(list_text(pool, input.people, input.now)),
+            None => Outcome::reply(NO_POOL),
         },
         Command::Count { reviewers_per_pr } => change_pool(input, |pool| {
             pool.reviewers_per_pr = *reviewers_per_pr;
@@ -184,28 +134,22 @@ pub fn execute(command: &Command, input: &CommandInput) -> CommandOutcome {
                 )
             })
         }),
-        Command::Map { login, slack_user } => {
-            let mut outcome = CommandOutcome::announce(
-                input.channel(),
-                mrkdwn!("*{}* is {} from now on.", login, Mrkdwn::user(slack_user)),
-                mrkdwn!(
-                    "{} mapped GitHub *{}* to {}.",
-                    caller,
-                    login,
-                    Mrkdwn::user(slack_user)
-                ),
-            );
-            outcome.mapping = Some(MappingChange {
-                login: login_key(login),
-                slack_user: slack_user.clone(),
-            });
-            outcome
-        }
+        Command::Map { login, slack_user } => Outcome::announce(
+            input.channel(),
+            mrkdwn!("*{}* is {} from now on.", login, Mrkdwn::user(slack_user)),
+            mrkdwn!(
+                "{} mapped GitHub *{}* to {}.",
+                caller,
+                login,
+                Mrkdwn::user(slack_user)
+            ),
+        )
+        .with(Change::PutPeople(input.people.mapped(login, slack_user))),
         Command::Away { login, until } => away(login.as_deref(), *until, input, &caller),
         Command::Back { login } => back(login.as_deref(), input, &caller),
         Command::Next { repo } => next(repo, input),
         Command::Assign { repo, number } => assign(repo, *number, input),
-        Command::Stats { days } => CommandOutcome::reply(stats_text(*days, input)),
+        Command::Stats { days } => Outcome::reply(stats_text(*days, input)),
     }
 }
 
@@ -214,32 +158,29 @@ pub fn execute(command: &Command, input: &CommandInput) -> CommandOutcome {
 fn change_pool(
     input: &CommandInput,
     change: impl FnOnce(&mut Pool) -> Result<Mrkdwn, Mrkdwn>,
-) -> CommandOutcome {
+) -> Outcome {
     let Some(pool) = input.channel_pool() else {
-        return CommandOutcome::reply(NO_POOL);
+        return Outcome::reply(NO_POOL);
     };
     let mut pool = pool.clone();
     match change(&mut pool) {
-        Ok(announcement) => {
-            let mut outcome = CommandOutcome::announce(
-                input.channel(),
-                mrkdwn!("Done. {}", announcement),
-                announcement,
-            );
-            outcome.pool = Some(pool);
-            outcome
-        }
-        Err(reason) => CommandOutcome::reply(reason),
+        Ok(announcement) => Outcome::announce(
+            input.channel(),
+            mrkdwn!("Done. {}", announcement),
+            announcement,
+        )
+        .with(Change::PutPool(pool)),
+        Err(reason) => Outcome::reply(reason),
     }
 }
 
-fn watch(pattern: &str, input: &CommandInput, caller: &Mrkdwn) -> CommandOutcome {
+fn watch(pattern: &str, input: &CommandInput, caller: &Mrkdwn) -> Outcome {
     if let Some(owner) = input
         .pools
         .iter()
         .find(|p| p.channel != input.channel() && p.watches_pattern(pattern))
     {
-        return CommandOutcome::reply(mrkdwn!(
+        return Outcome::reply(mrkdwn!(
             "`{}` is already watched by {}; unwatch it there first.",
             pattern,
             Mrkdwn::channel(&owner.channel)
@@ -250,7 +191,7 @@ fn watch(pattern: &str, input: &CommandInput, caller: &Mrkdwn) -> CommandOutcome
         .cloned()
         .unwrap_or_else(|| Pool::new(input.channel()));
     if pool.watches_pattern(pattern) {
-        return CommandOutcome::reply(mrkdwn!("This channel already watches `{}`.", pattern));
+        return Outcome::reply(mrkdwn!("This channel already watches `{}`.", pattern));
     }
     pool.repos.push(pattern.to_string());
     let mut reply = mrkdwn!(
@@ -260,7 +201,7 @@ fn watch(pattern: &str, input: &CommandInput, caller: &Mrkdwn) -> CommandOutcome
     if pool.members.is_empty() {
         reply.push(" Add reviewers with `/baton reviewers add GITHUB-LOGIN [@slack-user]`.");
     }
-    let mut outcome = CommandOutcome::announce(
+    Outcome::announce(
         input.channel(),
         reply,
         mrkdwn!(
@@ -268,9 +209,8 @@ fn watch(pattern: &str, input: &CommandInput, caller: &Mrkdwn) -> CommandOutcome
             caller,
             pattern
         ),
-    );
-    outcome.pool = Some(pool);
-    outcome
+    )
+    .with(Change::PutPool(pool))
 }
 
 /// The login the command is about: the one given, or the caller's own.
@@ -297,13 +237,13 @@ fn away(
     until: Option<UnixTime>,
     input: &CommandInput,
     caller: &Mrkdwn,
-) -> CommandOutcome {
+) -> Outcome {
     let login = match subject_login(login, input, "away") {
         Ok(login) => login,
-        Err(reason) => return CommandOutcome::reply(reason),
+        Err(reason) => return Outcome::reply(reason),
     };
     if until.is_some_and(|until| until <= input.now) {
-        return CommandOutcome::reply(mrkdwn!(
+        return Outcome::reply(mrkdwn!(
             "{} is not in the future; give a later date.",
             format_date(until.unwrap_or_default())
         ));
@@ -312,7 +252,7 @@ fn away(
         Some(until) => format!("until {}", format_date(until)),
         None => "until `/baton back`".to_string(),
     };
-    let mut outcome = CommandOutcome::announce(
+    Outcome::announce(
         input.channel(),
         mrkdwn!(
             "Done. *{}* is off every review rotation {}.",
@@ -320,42 +260,37 @@ fn away(
             how_long
         ),
         mrkdwn!("{} marked *{}* away {}.", caller, login, how_long),
-    );
-    outcome.away = Some(AwayChange::Set {
-        login: login_key(&login),
-        away: Away { until },
-    });
-    outcome
+    )
+    .with(Change::PutPeople(
+        input.people.marked_away(&login, Away { until }),
+    ))
 }
 
-fn back(login: Option<&str>, input: &CommandInput, caller: &Mrkdwn) -> CommandOutcome {
+fn back(login: Option<&str>, input: &CommandInput, caller: &Mrkdwn) -> Outcome {
     let login = match subject_login(login, input, "back") {
         Ok(login) => login,
-        Err(reason) => return CommandOutcome::reply(reason),
+        Err(reason) => return Outcome::reply(reason),
     };
     if !input.people.is_away(&login, input.now) {
-        return CommandOutcome::reply(mrkdwn!("*{}* is not away.", login));
+        return Outcome::reply(mrkdwn!("*{}* is not away.", login));
     }
-    let mut outcome = CommandOutcome::announce(
+    Outcome::announce(
         input.channel(),
         mrkdwn!(
             "Welcome back! *{}* is on the review rotations again.",
             login
         ),
         mrkdwn!("{} put *{}* back on the review rotation.", caller, login),
-    );
-    outcome.away = Some(AwayChange::Clear {
-        login: login_key(&login),
-    });
-    outcome
+    )
+    .with(Change::PutPeople(input.people.marked_back(&login)))
 }
 
-fn next(repo: &str, input: &CommandInput) -> CommandOutcome {
+fn next(repo: &str, input: &CommandInput) -> Outcome {
     let Some(pool) = pool_for_repo(input.pools.iter(), repo) else {
-        return CommandOutcome::reply(mrkdwn!("No channel watches `{}`.", repo));
+        return Outcome::reply(mrkdwn!("No channel watches `{}`.", repo));
     };
     let picks = pool.preview("", input.people, input.now);
-    CommandOutcome::reply(if picks.is_empty() {
+    Outcome::reply(if picks.is_empty() {
         mrkdwn!(
             "No one in {}'s rotation is free right now.",
             Mrkdwn::channel(&pool.channel)
@@ -370,10 +305,10 @@ fn next(repo: &str, input: &CommandInput) -> CommandOutcome {
     })
 }
 
-fn assign(repo: &str, number: u64, input: &CommandInput) -> CommandOutcome {
+fn assign(repo: &str, number: u64, input: &CommandInput) -> Outcome {
     let reference = format!("{repo}#{number}");
     let Some(pool) = pool_for_repo(input.pools.iter(), repo) else {
-        return CommandOutcome::reply(mrkdwn!(
+        return Outcome::reply(mrkdwn!(
             "No channel watches `{}`; run `/baton reviewers watch {}` first.",
             repo,
             repo
@@ -386,17 +321,17 @@ fn assign(repo: &str, number: u64, input: &CommandInput) -> CommandOutcome {
             .filter(|r| r.is_on_it())
             .map(|r| r.login.clone())
             .collect();
-        return CommandOutcome::reply(mrkdwn!(
+        return Outcome::reply(mrkdwn!(
             "`{}` already has reviewers: {}. Use the message's *Reassign* button to change them.",
             reference,
             mention_list(&on_it, input.people)
         ));
     }
     let Some(pr) = input.pull_request else {
-        return CommandOutcome::reply(mrkdwn!("I couldn't find pull request `{}`.", reference));
+        return Outcome::reply(mrkdwn!("I couldn't find pull request `{}`.", reference));
     };
     let decided = assign_pull_request(pool, pr, input.people, input.now);
-    let reply = match &decided.assignment {
+    let reply = match decided.assignment() {
         Some(assignment) => mrkdwn!(
             "Done. `{}` goes to {}.",
             reference,
@@ -408,13 +343,16 @@ fn assign(repo: &str, number: u64, input: &CommandInput) -> CommandOutcome {
             reference
         ),
     };
-    CommandOutcome {
-        reply,
-        pool: decided.pool,
-        assignment: decided.assignment,
-        outbound: decided.outbound,
-        ..CommandOutcome::default()
-    }
+    let assigned = decided.assignment().map(|a| Change::RemoveWaiting {
+        repo: a.repo.clone(),
+        number: a.number,
+    });
+    let mut outcome = Outcome {
+        reply: Some(reply),
+        ..decided
+    };
+    outcome.changes.extend(assigned);
+    outcome
 }
 
 fn mention_list(logins: &[String], people: &People) -> Mrkdwn {

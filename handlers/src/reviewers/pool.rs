@@ -344,6 +344,29 @@ pub fn login_key(login: &str) -> String {
 }
 
 impl People {
+    /// These people with `login` mapped to Slack user `slack_user`.
+    pub fn mapped(&self, login: &str, slack_user: &str) -> People {
+        let mut people = self.clone();
+        people
+            .slack_users
+            .insert(login_key(login), slack_user.to_string());
+        people
+    }
+
+    /// These people with `login` away (until `away.until`, or until back).
+    pub fn marked_away(&self, login: &str, away: Away) -> People {
+        let mut people = self.clone();
+        people.away.insert(login_key(login), away);
+        people
+    }
+
+    /// These people with `login` no longer away.
+    pub fn marked_back(&self, login: &str) -> People {
+        let mut people = self.clone();
+        people.away.remove(&login_key(login));
+        people
+    }
+
     pub fn slack_user(&self, login: &str) -> Option<&str> {
         self.slack_users.get(&login_key(login)).map(String::as_str)
     }

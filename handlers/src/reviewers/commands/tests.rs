@@ -313,7 +313,7 @@ fn watch_creates_the_pool_and_refuses_another_channels_pattern() {
         },
         &input(&[], &people),
     );
-    let pool = outcome.pool.unwrap();
+    let pool = outcome.pool().cloned().unwrap();
     assert_eq!(
         (pool.channel.as_str(), pool.repos.as_slice()),
         (CHANNEL, &["octo-org/*".to_string()][..])
@@ -339,12 +339,14 @@ fn watch_creates_the_pool_and_refuses_another_channels_pattern() {
         },
         &input(&pools, &people),
     );
-    assert_eq!(refused.pool, None);
+    assert_eq!(refused.pool().cloned(), None);
     assert!(refused.outbound.is_empty());
     assert!(
-        refused.reply.contains("already watched by <#C0OTHER>"),
+        refused
+            .reply_text()
+            .contains("already watched by <#C0OTHER>"),
         "{}",
-        refused.reply
+        refused.reply_text()
     );
 }
 
@@ -361,8 +363,11 @@ fn commands_needing_a_pool_say_how_to_start_one() {
         },
     ] {
         let outcome = execute(&command, &input(&[], &people));
-        assert!(outcome.reply.contains("reviewers watch"), "{command:?}");
-        assert_eq!(outcome.pool, None);
+        assert!(
+            outcome.reply_text().contains("reviewers watch"),
+            "{command:?}"
+        );
+        assert_eq!(outcome.pool().cloned(), None);
     }
 }
 
@@ -381,15 +386,15 @@ fn add_with_mention_maps_the_login_and_starts_level() {
         },
         &input(&pools, &people),
     );
-    let pool = outcome.pool.unwrap();
+    let pool = outcome.pool().cloned().unwrap();
     assert_eq!(pool.members.last().unwrap().login, "Defunkt");
     assert_eq!(pool.members.last().unwrap().assigned, 4);
     assert_eq!(
-        outcome.mapping,
-        Some(MappingChange {
-            login: "defunkt".into(),
-            slack_user: "U0DEFUNKT".into()
-        })
+        outcome
+            .people()
+            .and_then(|p| p.slack_users.get("defunkt"))
+            .map(String::as_str),
+        Some("U0DEFUNKT")
     );
     let again = execute(
         &Command::Add {
@@ -398,8 +403,11 @@ fn add_with_mention_maps_the_login_and_starts_level() {
         },
         &input(&pools, &people),
     );
-    assert_eq!((again.pool, again.mapping), (None, None));
-    assert!(again.reply.contains("already in this rotation"));
+    assert_eq!(
+        (again.pool().cloned(), again.people().cloned()),
+        (None, None)
+    );
+    assert!(again.reply_text().contains("already in this rotation"));
 }
 
 #[test]
@@ -410,27 +418,30 @@ fn count_mode_drafts_remove_and_unwatch_change_the_pool_and_announce() {
     let counted = run(Command::Count {
         reviewers_per_pr: 2,
     });
-    assert_eq!(counted.pool.unwrap().reviewers_per_pr, 2);
+    assert_eq!(counted.pool().cloned().unwrap().reviewers_per_pr, 2);
     assert_eq!(counted.outbound.len(), 1);
     assert_eq!(
         run(Command::Mode {
             mode: Mode::LoadBalance
         })
-        .pool
+        .pool()
+        .cloned()
         .unwrap()
         .mode,
         Mode::LoadBalance
     );
     assert!(
         run(Command::Drafts { include: true })
-            .pool
+            .pool()
+            .cloned()
             .unwrap()
             .include_drafts
     );
     let removed = run(Command::Remove {
         login: "HUBOT".into(),
     })
-    .pool
+    .pool()
+    .cloned()
     .unwrap();
     assert_eq!(
         removed
@@ -443,20 +454,23 @@ fn count_mode_drafts_remove_and_unwatch_change_the_pool_and_announce() {
     assert!(run(Command::Remove {
         login: "torvalds".into()
     })
-    .reply
+    .reply_text()
     .contains("not in this rotation"));
     assert!(run(Command::Unwatch {
         pattern: "octo-org/api".into()
     })
-    .pool
+    .pool()
+    .cloned()
     .unwrap()
     .repos
     .is_empty());
     let missing = run(Command::Unwatch {
         pattern: "octo-org/web".into(),
     });
-    assert_eq!(missing.pool, None);
-    assert!(missing.reply.contains("does not watch `octo-org/web`"));
+    assert_eq!(missing.pool().cloned(), None);
+    assert!(missing
+        .reply_text()
+        .contains("does not watch `octo-org/web`"));
 }
 
 #[test]
@@ -477,7 +491,9 @@ fn list_shows_order_next_away_mode_count_and_repositories() {
         },
     );
     let pools = [pool];
-    let reply = execute(&Command::List, &input(&pools, &people)).reply;
+    let reply = execute(&Command::List, &input(&pools, &people))
+        .reply
+        .unwrap_or_default();
     assert!(
         reply.contains("round-robin, 1 reviewer per pull request, drafts wait until ready"),
         "{reply}"
@@ -508,11 +524,11 @@ fn next_previews_without_advancing() {
         },
         &input(&pools, &people),
     );
-    assert_eq!(outcome.pool, None);
+    assert_eq!(outcome.pool().cloned(), None);
     assert!(
-        outcome.reply.contains("would go to <@U0G9QF9C6>"),
+        outcome.reply_text().contains("would go to <@U0G9QF9C6>"),
         "{}",
-        outcome.reply
+        outcome.reply_text()
     );
     let unwatched = execute(
         &Command::Next {
@@ -521,7 +537,7 @@ fn next_previews_without_advancing() {
         &input(&pools, &people),
     );
     assert!(unwatched
-        .reply
+        .reply_text()
         .contains("No channel watches `octo-org/web`"));
 }
 
@@ -537,11 +553,11 @@ fn map_away_and_back_change_global_records() {
         &input(&pools, &people),
     );
     assert_eq!(
-        mapped.mapping,
-        Some(MappingChange {
-            login: "defunkt".into(),
-            slack_user: "U0DEFUNKT".into()
-        })
+        mapped
+            .people()
+            .and_then(|p| p.slack_users.get("defunkt"))
+            .map(String::as_str),
+        Some("U0DEFUNKT")
     );
     assert_eq!(mapped.outbound.len(), 1);
 
@@ -557,15 +573,16 @@ fn map_away_and_back_change_global_records() {
         &as_octocat,
     );
     assert_eq!(
-        away.away,
-        Some(AwayChange::Set {
-            login: "octocat".into(),
-            away: Away {
-                until: Some(NOW + 86_400)
-            }
+        away.people().and_then(|p| p.away.get("octocat")),
+        Some(&Away {
+            until: Some(NOW + 86_400)
         })
     );
-    assert!(away.reply.contains("until 2026-11-24"), "{}", away.reply);
+    assert!(
+        away.reply_text().contains("until 2026-11-24"),
+        "{}",
+        away.reply_text()
+    );
 
     let past = execute(
         &Command::Away {
@@ -574,8 +591,8 @@ fn map_away_and_back_change_global_records() {
         },
         &as_octocat,
     );
-    assert_eq!(past.away, None);
-    assert!(past.reply.contains("not in the future"));
+    assert_eq!(past.people(), None);
+    assert!(past.reply_text().contains("not in the future"));
 
     let unknown = execute(
         &Command::Away {
@@ -584,8 +601,10 @@ fn map_away_and_back_change_global_records() {
         },
         &input(&pools, &people),
     );
-    assert_eq!(unknown.away, None);
-    assert!(unknown.reply.contains("I don't know your GitHub login"));
+    assert_eq!(unknown.people(), None);
+    assert!(unknown
+        .reply_text()
+        .contains("I don't know your GitHub login"));
 
     let mut away_people = people.clone();
     away_people
@@ -595,10 +614,8 @@ fn map_away_and_back_change_global_records() {
     as_octocat.caller = &octocat;
     let back = execute(&Command::Back { login: None }, &as_octocat);
     assert_eq!(
-        back.away,
-        Some(AwayChange::Clear {
-            login: "octocat".into()
-        })
+        back.people().map(|p| p.away.contains_key("octocat")),
+        Some(false)
     );
     let not_away = execute(
         &Command::Back {
@@ -606,8 +623,8 @@ fn map_away_and_back_change_global_records() {
         },
         &as_octocat,
     );
-    assert_eq!(not_away.away, None);
-    assert!(not_away.reply.contains("not away"));
+    assert_eq!(not_away.people(), None);
+    assert!(not_away.reply_text().contains("not away"));
 }
 
 fn pull_request() -> PullRequestEvent {
@@ -641,29 +658,43 @@ fn assign_assigns_now_even_a_draft_but_only_once() {
         number: 1347,
     };
     let outcome = execute(&command, &with_pr);
-    let assignment = outcome.assignment.unwrap();
+    let assignment = outcome.assignment().cloned().unwrap();
     assert_eq!(assignment.pending_logins(), ["octocat"]);
-    assert_eq!(outcome.pool.unwrap().member("octocat").unwrap().assigned, 1);
+    assert_eq!(
+        outcome
+            .pool()
+            .cloned()
+            .unwrap()
+            .member("octocat")
+            .unwrap()
+            .assigned,
+        1
+    );
     assert!(outcome.outbound.iter().any(|o| matches!(o, Outbound::GithubRequestReviewers { reviewers, .. } if reviewers == &["octocat"])));
     assert!(
-        outcome.reply.contains("goes to <@U0G9QF9C6>"),
+        outcome.reply_text().contains("goes to <@U0G9QF9C6>"),
         "{}",
-        outcome.reply
+        outcome.reply_text()
     );
 
     with_pr.existing_assignment = Some(&assignment);
     let again = execute(&command, &with_pr);
-    assert_eq!((again.pool, again.assignment), (None, None));
+    assert_eq!(
+        (again.pool().cloned(), again.assignment().cloned()),
+        (None, None)
+    );
     assert!(again.outbound.is_empty());
     assert!(
-        again.reply.contains("already has reviewers: <@U0G9QF9C6>"),
+        again
+            .reply_text()
+            .contains("already has reviewers: <@U0G9QF9C6>"),
         "{}",
-        again.reply
+        again.reply_text()
     );
 
     let not_found = execute(&command, &input(&pools, &people));
     assert!(not_found
-        .reply
+        .reply_text()
         .contains("couldn't find pull request `octo-org/api#1347`"));
 }
 
@@ -737,7 +768,9 @@ fn stats_counts_assignments_passes_and_median_time_to_first_review() {
     let people = people();
     let mut with_history = input(&pools, &people);
     with_history.history = &history;
-    let reply = execute(&Command::Stats { days: 30 }, &with_history).reply;
+    let reply = execute(&Command::Stats { days: 30 }, &with_history)
+        .reply
+        .unwrap_or_default();
     assert!(
         reply.contains("• octocat — 3 assigned, 0 passed, median 2h to first review"),
         "{reply}"
@@ -746,11 +779,13 @@ fn stats_counts_assignments_passes_and_median_time_to_first_review() {
         reply.contains("• hubot — 1 assigned, 1 passed, no reviews yet"),
         "{reply}"
     );
-    let short = execute(&Command::Stats { days: 1 }, &with_history).reply;
+    let short = execute(&Command::Stats { days: 1 }, &with_history)
+        .reply
+        .unwrap_or_default();
     assert!(short.contains("octocat — 2 assigned"), "{short}");
     with_history.history = &[];
     assert!(execute(&Command::Stats { days: 30 }, &with_history)
-        .reply
+        .reply_text()
         .contains("No review assignments"));
 }
 

@@ -67,7 +67,10 @@ fn opened(pool: &Pool) -> (Pool, Assignment) {
         &people(),
         NOW,
     );
-    (outcome.pool.unwrap(), outcome.assignment.unwrap())
+    (
+        outcome.pool().cloned().unwrap(),
+        outcome.assignment().cloned().unwrap(),
+    )
 }
 
 #[test]
@@ -80,9 +83,18 @@ fn opened_pull_request_requests_reviewer_and_posts_keyed_message() {
         &people(),
         NOW,
     );
-    let assignment = outcome.assignment.unwrap();
+    let assignment = outcome.assignment().cloned().unwrap();
     assert_eq!(assignment.pending_logins(), ["octocat"]);
-    assert_eq!(outcome.pool.unwrap().member("octocat").unwrap().assigned, 1);
+    assert_eq!(
+        outcome
+            .pool()
+            .cloned()
+            .unwrap()
+            .member("octocat")
+            .unwrap()
+            .assigned,
+        1
+    );
     assert_eq!(
         outcome.outbound[0],
         Outbound::GithubRequestReviewers {
@@ -121,7 +133,7 @@ fn per_pr_count_requests_that_many_and_skips_already_requested() {
     pr.requested_reviewers = vec!["OctoCat".into()];
     let outcome = on_pull_request(&pool, None, &pr, &people(), NOW);
     assert_eq!(
-        outcome.assignment.unwrap().pending_logins(),
+        outcome.assignment().cloned().unwrap().pending_logins(),
         ["hubot", "defunkt"]
     );
 }
@@ -133,16 +145,32 @@ fn drafts_wait_until_ready_unless_the_pool_includes_them() {
     draft.draft = true;
     assert_eq!(
         on_pull_request(&pool, None, &draft, &people(), NOW),
-        EventOutcome::default()
+        Outcome::none().with(Change::PutWaiting(draft.clone()))
     );
     let ready = pull_request("ready_for_review", 1347, "monalisa");
     let outcome = on_pull_request(&pool, None, &ready, &people(), NOW);
-    assert_eq!(outcome.assignment.unwrap().pending_logins(), ["octocat"]);
+    assert_eq!(
+        outcome.assignment().cloned().unwrap().pending_logins(),
+        ["octocat"]
+    );
 
     let mut with_drafts = pool.clone();
     with_drafts.include_drafts = true;
     let outcome = on_pull_request(&with_drafts, None, &draft, &people(), NOW);
-    assert_eq!(outcome.assignment.unwrap().pending_logins(), ["octocat"]);
+    assert_eq!(
+        outcome.assignment().cloned().unwrap().pending_logins(),
+        ["octocat"]
+    );
+}
+
+/// What a delivery for #1347 that assigns nothing decides when the pull
+/// request has an assignment already, or closes: nothing but forgetting
+/// any waiting copy of it.
+fn only_forgets_waiting() -> Outcome {
+    Outcome::none().with(Change::RemoveWaiting {
+        repo: "Octo-Org/api".into(),
+        number: 1347,
+    })
 }
 
 #[test]
@@ -157,7 +185,7 @@ fn assignment_happens_at_most_once_per_pull_request() {
     ] {
         let again = pull_request(action, 1347, "monalisa");
         let outcome = on_pull_request(&pool, Some(&assignment), &again, &people(), NOW + 60);
-        assert_eq!(outcome, EventOutcome::default(), "{action}");
+        assert_eq!(outcome, only_forgets_waiting(), "{action}");
     }
     let mut closed = assignment.clone();
     closed.closed = Some(Closed {
@@ -167,7 +195,7 @@ fn assignment_happens_at_most_once_per_pull_request() {
     let reopened = pull_request("reopened", 1347, "monalisa");
     assert_eq!(
         on_pull_request(&pool, Some(&closed), &reopened, &people(), NOW),
-        EventOutcome::default()
+        only_forgets_waiting()
     );
 }
 
@@ -183,7 +211,7 @@ fn no_one_eligible_is_said_in_the_channel() {
         &people,
         NOW,
     );
-    assert_eq!(outcome.assignment, None);
+    assert_eq!(outcome.assignment().cloned(), None);
     let [Outbound::SlackPost {
         channel,
         text,
@@ -213,7 +241,7 @@ fn fewer_free_than_wanted_assigns_those_and_says_so() {
         NOW,
     );
     assert_eq!(
-        outcome.assignment.unwrap().pending_logins(),
+        outcome.assignment().cloned().unwrap().pending_logins(),
         ["octocat", "hubot"]
     );
     let Outbound::SlackPost { blocks, .. } = &outcome.outbound[1] else {
@@ -239,9 +267,9 @@ fn submitted_review_is_threaded_and_closes_the_open_review() {
         &people(),
         NOW + 3600,
     );
-    let after = outcome.pool.unwrap();
+    let after = outcome.pool().cloned().unwrap();
     assert_eq!(after.member("octocat").unwrap().open_reviews, 0);
-    let reviewed = outcome.assignment.unwrap();
+    let reviewed = outcome.assignment().cloned().unwrap();
     assert_eq!(
         reviewed.reviewers[0].status,
         ReviewStatus::Reviewed {
@@ -266,7 +294,7 @@ fn submitted_review_is_threaded_and_closes_the_open_review() {
         &people(),
         NOW + 7200,
     );
-    assert_eq!(again.pool, None);
+    assert_eq!(again.pool().cloned(), None);
     let [Outbound::SlackPost { text, .. }] = again.outbound.as_slice() else {
         panic!()
     };
@@ -275,7 +303,7 @@ fn submitted_review_is_threaded_and_closes_the_open_review() {
         "{text}"
     );
     assert_eq!(
-        again.assignment.unwrap().reviewers[0].status,
+        again.assignment().cloned().unwrap().reviewers[0].status,
         ReviewStatus::Reviewed {
             first_at: NOW + 3600,
             state: "changes_requested".into()
@@ -305,7 +333,7 @@ fn comment_review_and_unassigned_reviewers() {
         &people(),
         NOW,
     );
-    assert_eq!(stranger, EventOutcome::default());
+    assert_eq!(stranger, Outcome::none());
 }
 
 #[test]
@@ -319,7 +347,7 @@ fn load_balance_prefers_whoever_has_fewest_open_reviews() {
         &people(),
         NOW,
     );
-    let pool = first.pool.unwrap();
+    let pool = first.pool().cloned().unwrap();
     let second = on_pull_request(
         &pool,
         None,
@@ -327,22 +355,19 @@ fn load_balance_prefers_whoever_has_fewest_open_reviews() {
         &people(),
         NOW + 10,
     );
-    let pool = second.pool.unwrap();
-    assert_eq!(second.assignment.unwrap().pending_logins(), ["hubot"]);
+    let pool = second.pool().cloned().unwrap();
+    assert_eq!(
+        second.assignment().cloned().unwrap().pending_logins(),
+        ["hubot"]
+    );
     // #1 (octocat's) closes: octocat now has no open review, hubot has one.
     let mut closing = pull_request("closed", 1, "monalisa");
     closing.merged = true;
-    let closed = on_pull_request(
-        &pool,
-        first.assignment.as_ref(),
-        &closing,
-        &people(),
-        NOW + 20,
-    );
-    let pool = closed.pool.unwrap();
+    let closed = on_pull_request(&pool, first.assignment(), &closing, &people(), NOW + 20);
+    let pool = closed.pool().cloned().unwrap();
     assert_eq!(pool.member("octocat").unwrap().open_reviews, 0);
     assert_eq!(
-        closed.assignment.unwrap().closed,
+        closed.assignment().cloned().unwrap().closed,
         Some(Closed {
             at: NOW + 20,
             merged: true
@@ -364,7 +389,10 @@ fn load_balance_prefers_whoever_has_fewest_open_reviews() {
         &people(),
         NOW + 30,
     );
-    assert_eq!(third.assignment.unwrap().pending_logins(), ["octocat"]);
+    assert_eq!(
+        third.assignment().cloned().unwrap().pending_logins(),
+        ["octocat"]
+    );
 }
 
 #[test]
@@ -380,11 +408,11 @@ fn the_installation_of_the_delivery_goes_with_every_github_action() {
             ..
         }
     ));
-    let assignment = opened.assignment.unwrap();
+    let assignment = opened.assignment().cloned().unwrap();
     assert_eq!(assignment.installation, Some(4242));
     // A button pressed in Slack later acts as the same installation.
     let passed = on_button(
-        &opened.pool.unwrap(),
+        &opened.pool().cloned().unwrap(),
         &assignment,
         ReviewerButton::CantReview,
         "U0G9QF9C6",
@@ -419,14 +447,14 @@ fn cant_review_hands_on_without_counting_against_the_passer() {
         &people(),
         NOW + 60,
     );
-    let after = outcome.pool.unwrap();
+    let after = outcome.pool().cloned().unwrap();
     let octocat = after.member("octocat").unwrap();
     assert_eq!(
         (octocat.assigned, octocat.passes, octocat.open_reviews),
         (0, 1, 0)
     );
     assert_eq!(after.member("hubot").unwrap().assigned, 1);
-    let updated = outcome.assignment.unwrap();
+    let updated = outcome.assignment().cloned().unwrap();
     assert_eq!(
         updated.reviewers[0].status,
         ReviewStatus::Passed { at: NOW + 60 }
@@ -476,7 +504,10 @@ fn cant_review_hands_on_without_counting_against_the_passer() {
         &people(),
         NOW + 120,
     );
-    assert_eq!(again.assignment.unwrap().pending_logins(), ["defunkt"]);
+    assert_eq!(
+        again.assignment().cloned().unwrap().pending_logins(),
+        ["defunkt"]
+    );
 }
 
 #[test]
@@ -490,7 +521,10 @@ fn only_the_pending_reviewer_can_pass() {
         &people(),
         NOW,
     );
-    assert_eq!((by_hubot.pool, by_hubot.assignment), (None, None));
+    assert_eq!(
+        (by_hubot.pool().cloned(), by_hubot.assignment().cloned()),
+        (None, None)
+    );
     assert!(by_hubot.reply.unwrap().contains("Only a reviewer"));
     let unmapped = on_button(
         &pool,
@@ -518,13 +552,13 @@ fn reassign_by_anyone_records_no_pass() {
         &people(),
         NOW + 60,
     );
-    let after = outcome.pool.unwrap();
+    let after = outcome.pool().cloned().unwrap();
     let octocat = after.member("octocat").unwrap();
     assert_eq!(
         (octocat.assigned, octocat.passes, octocat.open_reviews),
         (1, 0, 0)
     );
-    let updated = outcome.assignment.unwrap();
+    let updated = outcome.assignment().cloned().unwrap();
     assert_eq!(
         updated.reviewers[0].status,
         ReviewStatus::Reassigned { at: NOW + 60 }
@@ -546,7 +580,8 @@ fn nothing_to_reassign_once_everyone_reviewed_or_the_pr_closed() {
         &people(),
         NOW,
     )
-    .assignment
+    .assignment()
+    .cloned()
     .unwrap();
     let outcome = on_button(
         &pool,
@@ -556,7 +591,10 @@ fn nothing_to_reassign_once_everyone_reviewed_or_the_pr_closed() {
         &people(),
         NOW,
     );
-    assert_eq!((outcome.pool, outcome.assignment), (None, None));
+    assert_eq!(
+        (outcome.pool().cloned(), outcome.assignment().cloned()),
+        (None, None)
+    );
     assert!(outcome.reply.unwrap().contains("already reviewed"));
     let mut closed = assignment.clone();
     closed.closed = Some(Closed {
@@ -586,7 +624,7 @@ fn reassign_with_no_one_free_says_so_in_the_thread() {
         &people(),
         NOW,
     );
-    assert_eq!(outcome.assignment, None);
+    assert_eq!(outcome.assignment().cloned(), None);
     let [Outbound::SlackPost {
         thread_of, text, ..
     }] = outcome.outbound.as_slice()
@@ -619,4 +657,38 @@ fn buttons_are_recognised_by_action_id_and_value() {
     assert_eq!(reassign.assignment_key(), "pr:octo-org/api#7");
     assert_eq!(press("deploy_ack", "octo-org/api#7"), None);
     assert_eq!(press("reviewers_pass", "garbage"), None);
+}
+
+#[test]
+fn a_watched_pull_request_waits_until_assigned_or_closed() {
+    let mut people = people();
+    people.away.insert(login_key("hubot"), Away { until: None });
+    let pool = pool(&["octocat", "hubot"]);
+    // The only free reviewer is the author: nobody is assigned, so the pull
+    // request is kept for `/baton assign`.
+    let unassigned = pull_request("opened", 1347, "octocat");
+    let outcome = on_pull_request(&pool, None, &unassigned, &people, NOW);
+    assert_eq!(outcome.assignment(), None);
+    assert!(outcome
+        .changes
+        .contains(&Change::PutWaiting(unassigned.clone())));
+    // Closed without ever being assigned: forgotten, nothing else.
+    let closed = pull_request("closed", 1347, "octocat");
+    assert_eq!(
+        on_pull_request(&pool, None, &closed, &people, NOW),
+        only_forgets_waiting()
+    );
+    // Assigned: forgotten too.
+    let assigned = on_pull_request(
+        &pool,
+        None,
+        &pull_request("opened", 1347, "monalisa"),
+        &people,
+        NOW,
+    );
+    assert!(assigned.assignment().is_some());
+    assert!(assigned.changes.contains(&Change::RemoveWaiting {
+        repo: "Octo-Org/api".into(),
+        number: 1347,
+    }));
 }

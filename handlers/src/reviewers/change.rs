@@ -1,0 +1,77 @@
+//! What the reviewers feature's decisions change: the records of
+//! [`Change`], carried in the one [`Outcome`](crate::Outcome) shape every
+//! feature returns, and the lookups tests and callers use on it.
+
+use super::assignment::Assignment;
+use super::pool::{People, Pool};
+use crate::github::PullRequestEvent;
+use crate::mrkdwn::Mrkdwn;
+use crate::outbound::Outbound;
+
+/// One record to write or forget.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// Write a channel's pool (keyed by its `channel`).
+    PutPool(Pool),
+    /// Write the global GitHub → Slack mapping and away list.
+    PutPeople(People),
+    /// Write a pull request's assignment (keyed by its `key()`).
+    PutAssignment(Assignment),
+    /// Remember a watched pull request that has no reviewers yet, so
+    /// `/baton assign` can act on it later.
+    PutWaiting(PullRequestEvent),
+    /// Forget a waiting pull request (assigned or closed).
+    RemoveWaiting { repo: String, number: u64 },
+}
+
+/// What a reviewers decision asks for.
+pub type Outcome = crate::Outcome<Change>;
+
+impl crate::Outcome<Change> {
+    /// The pool this outcome writes, if any.
+    pub fn pool(&self) -> Option<&Pool> {
+        self.changes.iter().find_map(|c| match c {
+            Change::PutPool(pool) => Some(pool),
+            _ => None,
+        })
+    }
+
+    /// The assignment this outcome writes, if any.
+    pub fn assignment(&self) -> Option<&Assignment> {
+        self.changes.iter().find_map(|c| match c {
+            Change::PutAssignment(assignment) => Some(assignment),
+            _ => None,
+        })
+    }
+
+    /// The people record this outcome writes, if any.
+    pub fn people(&self) -> Option<&People> {
+        self.changes.iter().find_map(|c| match c {
+            Change::PutPeople(people) => Some(people),
+            _ => None,
+        })
+    }
+}
+
+/// An outcome writing `after` if it differs from `before`, and
+/// `assignment` if any, with these messages and reply.
+pub(crate) fn decided(
+    before: &Pool,
+    after: Pool,
+    assignment: Option<Assignment>,
+    outbound: Vec<Outbound>,
+    reply: Option<Mrkdwn>,
+) -> Outcome {
+    let mut outcome = Outcome {
+        outbound,
+        reply,
+        ..Outcome::default()
+    };
+    if after != *before {
+        outcome.change(Change::PutPool(after));
+    }
+    if let Some(assignment) = assignment {
+        outcome.change(Change::PutAssignment(assignment));
+    }
+    outcome
+}
