@@ -17,8 +17,10 @@
 //! - [`decide`]: [`on_update`], which folds an update into it;
 //! - [`render`]: message text, Block Kit and the failure log tail;
 //! - [`lock`]: deploy locks, expiry and their JSON status;
-//! - [`commands`]: the `/baton` subcommands of this feature.
+//! - [`commands`]: the `/baton` subcommands of this feature;
+//! - [`change`]: the records a decision writes ([`Change`], in [`Outcome`]).
 
+pub mod change;
 pub mod commands;
 pub mod decide;
 pub mod hook;
@@ -28,11 +30,9 @@ pub mod render;
 pub mod update;
 pub mod watch;
 
-pub use commands::{
-    execute, parse_args, Command, CommandOutcome, DeploySnapshot, Name, Policy, StateChange,
-    COMMANDS,
-};
-pub use decide::{message_key, on_update, DeployOutcome};
+pub use change::{Change, Outcome};
+pub use commands::{execute, parse_args, Command, DeploySnapshot, Name, Policy, COMMANDS};
+pub use decide::{hook_answer, message_key, on_update};
 pub use hook::{parse_hook, DeployHook, HookError, HookStatus};
 pub use lock::{active_lock, format_rfc3339, is_production, lock_key, lock_status_json, Lock};
 pub use record::{DeployRecord, LockedDeploy};

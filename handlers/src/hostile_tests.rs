@@ -214,7 +214,7 @@ proptest! {
             let update = DeployUpdate::from_hook(&parsed);
             let out = deploys::on_update(record.as_ref(), &update, &channels, Some(&lock), NOW);
             for o in &out.outbound { check_outbound(o)?; }
-            if let Some(r) = out.record { record = Some(r); }
+            if let Some(r) = out.record().cloned() { record = Some(r); }
         }
         // Locks and their announcements quote the reason and environment.
         let ctx = Caller::new("U2", "C1");
@@ -224,7 +224,7 @@ proptest! {
             match command::parse(&text) {
                 Ok(command::Command::Deploys(cmd)) => {
                     let out = deploys::execute(&cmd, &ctx, &deploys::Policy::default(), snapshot, NOW);
-                    check_reply(&out.reply)?;
+                    check_reply(out.reply.as_ref().expect("a command always answers"))?;
                     for o in &out.outbound { check_outbound(o)?; }
                 }
                 Ok(_) => {}

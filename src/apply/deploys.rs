@@ -5,18 +5,19 @@
 //!
 //! Each function loads the watches, locks and deploy record a decision
 //! needs, calls the pure decision in `baton_handlers::deploys`, and stores
-//! what it returns (record, watch and lock changes, outbox items) in the
-//! caller's one write transaction.
+//! its [`Outcome`](baton_handlers::Outcome) (record, watch and lock
+//! changes, outbox items) with `Tx::store_outcome` in the caller's one
+//! write transaction.
 
 use baton_handlers::deploys::{
-    self as decide, channels_for, execute, lock_status_json, on_update, Command, DeploySnapshot,
-    DeployUpdate, Policy, StateChange,
+    self as decide, channels_for, execute, hook_answer, lock_status_json, on_update, Command,
+    DeployRecord, DeploySnapshot, DeployUpdate, Policy,
 };
 use baton_handlers::github::GithubEvent;
 use baton_handlers::Mrkdwn;
 use baton_handlers::UnixTime;
 use baton_state::{Result, Store, Tx};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::{Caller, Context};
 
@@ -32,28 +33,16 @@ pub fn parse_hook(body: &[u8]) -> std::result::Result<DeployHook, String> {
 /// deploy it updated and which channels hear about it.
 pub fn on_hook(tx: &mut Tx<'_>, hook: &DeployHook, _ctx: &Context, now: UnixTime) -> Result<Value> {
     let update = DeployUpdate::from_hook(hook);
-    let applied = apply_update(tx, &update, now)?;
-    let mut answer = json!({
-        "ok": true,
-        "deploy": update.key,
-        "status": applied.status.unwrap_or(update.status),
-        "channels": applied.channels,
-    });
-    if applied.channels.is_empty() {
-        answer["note"] = json!(format!(
-            "no channel watches `{}` in `{}`; add one with `/baton deploys watch {} {}`",
-            hook.service, hook.environment, hook.service, hook.environment
-        ));
-    } else if !applied.changed {
-        answer["note"] =
-            json!("nothing changed: this deploy already has that status or a later one");
-    }
-    // A script that deploys through a lock hears about it.
-    let (locked, lock) = lock_status_json(tx.deploy_lock(&hook.environment)?.as_ref(), now);
-    if locked {
-        answer["lock"] = lock;
-    }
-    Ok(answer)
+    let (record, changed) = apply_update(tx, &update, now)?;
+    let lock = tx.deploy_lock(&hook.environment)?;
+    Ok(hook_answer(
+        hook,
+        &update,
+        record.as_ref(),
+        changed,
+        lock.as_ref(),
+        now,
+    ))
 }
 
 /// A verified GitHub deploy event (already deduplicated by delivery id).
@@ -80,18 +69,14 @@ pub fn on_github(
     }
 }
 
-/// What [`apply_update`] did.
-struct Applied {
-    /// Every channel holding a message about the deploy.
-    channels: Vec<String>,
-    /// The deploy's status after the update (`None`: not stored).
-    status: Option<decide::DeployStatus>,
-    /// Did the update change the record?
-    changed: bool,
-}
-
-/// Load → [`on_update`] → store, for one normalized deploy event.
-fn apply_update(tx: &mut Tx<'_>, update: &DeployUpdate, now: UnixTime) -> Result<Applied> {
+/// Load → [`on_update`] → store, for one normalized deploy event. Returns
+/// the deploy's record after the update (`None`: not stored) and whether
+/// the update changed it.
+fn apply_update(
+    tx: &mut Tx<'_>,
+    update: &DeployUpdate,
+    now: UnixTime,
+) -> Result<(Option<DeployRecord>, bool)> {
     let watches = tx.deploy_watches()?;
     let channels = channels_for(&watches, update);
     let existing = tx.deploy_record(&update.key)?;
@@ -100,24 +85,10 @@ fn apply_update(tx: &mut Tx<'_>, update: &DeployUpdate, now: UnixTime) -> Result
         None => None,
     };
     let outcome = on_update(existing.as_ref(), update, &channels, lock.as_ref(), now);
-    let changed = outcome.record.is_some();
-    let record = outcome.record.or(existing);
-    if changed {
-        if let Some(r) = &record {
-            tx.put_deploy_record(r)?;
-        }
-    }
-    if !outcome.outbound.is_empty() {
-        tx.enqueue(outcome.outbound, now)?;
-    }
-    Ok(Applied {
-        channels: record
-            .as_ref()
-            .map(|r| r.channels.clone())
-            .unwrap_or_default(),
-        status: record.map(|r| r.status),
-        changed,
-    })
+    let updated = outcome.record().cloned();
+    let changed = updated.is_some();
+    tx.store_outcome(outcome, now)?;
+    Ok((updated.or(existing), changed))
 }
 
 /// A deploys command; returns the ephemeral reply. Admin-only commands
@@ -139,22 +110,7 @@ pub fn on_command(
         locks: &locks,
     };
     let outcome = execute(&cmd, caller, &policy, snapshot, now);
-    for change in &outcome.changes {
-        match change {
-            StateChange::PutWatch(w) => tx.put_deploy_watch(w)?,
-            StateChange::DeleteWatch { key } => {
-                tx.remove_deploy_watch(key)?;
-            }
-            StateChange::PutLock(l) => tx.put_deploy_lock(l)?,
-            StateChange::DeleteLock { key } => {
-                tx.remove_deploy_lock(key)?;
-            }
-        }
-    }
-    if !outcome.outbound.is_empty() {
-        tx.enqueue(outcome.outbound, now)?;
-    }
-    Ok(outcome.reply)
+    Ok(tx.store_outcome(outcome, now)?.unwrap_or_default())
 }
 
 /// The lock state of `environment` for CI: `(locked, JSON)`; an expired

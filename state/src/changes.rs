@@ -5,6 +5,7 @@
 //! outbound items in the same transaction and hands back the reply. This is
 //! the one store step of every feature (see `src/apply/`).
 
+use baton_handlers::deploys::Change as DeployChange;
 use baton_handlers::errors::dsn::DsnChange;
 use baton_handlers::errors::Change as ErrorChange;
 use baton_handlers::reviewers::Change as ReviewerChange;
@@ -64,6 +65,18 @@ impl StoredChange for ReviewerChange {
             ReviewerChange::RemoveWaiting { repo, number } => {
                 tx.remove_waiting_pull_request(&repo, number).map(drop)
             }
+        }
+    }
+}
+
+impl StoredChange for DeployChange {
+    fn store(self, tx: &mut Tx<'_>) -> Result<()> {
+        match self {
+            DeployChange::PutRecord(record) => tx.put_deploy_record(&record),
+            DeployChange::PutWatch(watch) => tx.put_deploy_watch(&watch),
+            DeployChange::DeleteWatch { key } => tx.remove_deploy_watch(&key).map(drop),
+            DeployChange::PutLock(lock) => tx.put_deploy_lock(&lock),
+            DeployChange::DeleteLock { key } => tx.remove_deploy_lock(&key).map(drop),
         }
     }
 }

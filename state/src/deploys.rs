@@ -131,7 +131,8 @@ mod tests {
             );
             let update = DeployUpdate::from_hook(&parse_hook(body.as_bytes()).unwrap());
             on_update(None, &update, &["C1".to_string()], None, now)
-                .record
+                .record()
+                .cloned()
                 .unwrap()
         };
         store

@@ -4,6 +4,7 @@
 //! checks the admin right of the command's entry in [`COMMANDS`] before
 //! executing.
 
+use super::change::{Change, Outcome};
 use super::lock::{
     active_lock, lock_key, Lock, DEFAULT_LOCK_SECS, MAX_LOCK_SECS, MAX_REASON_CHARS,
 };
@@ -362,39 +363,6 @@ pub struct DeploySnapshot<'a> {
     pub locks: &'a [Lock],
 }
 
-/// A change to store, keyed as the store keys it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StateChange {
-    /// Insert or replace the watch under [`DeployWatch::key`].
-    PutWatch(DeployWatch),
-    DeleteWatch {
-        key: String,
-    },
-    /// Insert or replace the lock under [`lock_key`] of its environment.
-    PutLock(Lock),
-    DeleteLock {
-        key: String,
-    },
-}
-
-/// What a command decided: the ephemeral reply to the person who typed it,
-/// the state changes, and the channel messages (announcements).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct CommandOutcome {
-    pub reply: Mrkdwn,
-    pub changes: Vec<StateChange>,
-    pub outbound: Vec<Outbound>,
-}
-
-impl CommandOutcome {
-    fn reply(text: impl Into<Mrkdwn>) -> Self {
-        CommandOutcome {
-            reply: text.into(),
-            ..Default::default()
-        }
-    }
-}
-
 /// Decide a command. The caller has already refused an admin-only command
 /// to a non-admin.
 pub fn execute(
@@ -403,7 +371,7 @@ pub fn execute(
     policy: &Policy,
     snapshot: DeploySnapshot<'_>,
     now: UnixTime,
-) -> CommandOutcome {
+) -> Outcome {
     match cmd {
         Command::Watch {
             target,
@@ -417,7 +385,7 @@ pub fn execute(
                 workflow: workflow.clone(),
             };
             if snapshot.watches.iter().any(|w| w.key() == watch.key()) {
-                return CommandOutcome::reply(format!(
+                return Outcome::reply(format!(
                     "This channel already watches {}.",
                     watch.describe()
                 ));
@@ -428,9 +396,9 @@ pub fn execute(
                     " GitHub deployments are posted here; to count a workflow's runs as deploys, add `workflow=<name>`.",
                 );
             }
-            CommandOutcome {
-                reply: reply.into(),
-                changes: vec![StateChange::PutWatch(watch)],
+            Outcome {
+                reply: Some(reply.into()),
+                changes: vec![Change::PutWatch(watch)],
                 outbound: Vec::new(),
             }
         }
@@ -455,7 +423,7 @@ pub fn execute(
                 })
                 .collect();
             if gone.is_empty() {
-                return CommandOutcome::reply(format!(
+                return Outcome::reply(format!(
                     "This channel does not watch `{}`{}. `/baton deploys list` shows what it watches.",
                     target.as_str(),
                     environment
@@ -465,11 +433,13 @@ pub fn execute(
                 ));
             }
             let lines: Vec<String> = gone.iter().map(|w| format!("• {}", w.describe())).collect();
-            CommandOutcome {
-                reply: format!("This channel no longer watches:\n{}", lines.join("\n")).into(),
+            Outcome {
+                reply: Some(
+                    format!("This channel no longer watches:\n{}", lines.join("\n")).into(),
+                ),
                 changes: gone
                     .iter()
-                    .map(|w| StateChange::DeleteWatch { key: w.key() })
+                    .map(|w| Change::DeleteWatch { key: w.key() })
                     .collect(),
                 outbound: Vec::new(),
             }
@@ -482,11 +452,11 @@ pub fn execute(
                 .map(|w| format!("• {}", w.describe()))
                 .collect();
             if mine.is_empty() {
-                CommandOutcome::reply(
+                Outcome::reply(
                     "This channel watches no deploys. Add one with `/baton deploys watch owner/repo production`.",
                 )
             } else {
-                CommandOutcome::reply(format!("This channel watches:\n{}", mine.join("\n")))
+                Outcome::reply(format!("This channel watches:\n{}", mine.join("\n")))
             }
         }
         Command::Lock {
@@ -506,11 +476,11 @@ pub fn execute(
         Command::Locks => {
             let mut held: Vec<&Lock> = snapshot.locks.iter().filter(|l| l.is_active(now)).collect();
             if held.is_empty() {
-                return CommandOutcome::reply("No environment is locked.");
+                return Outcome::reply("No environment is locked.");
             }
             held.sort_by_key(|l| lock_key(&l.environment));
             let lines = held.iter().map(|l| mrkdwn!("• {}", describe_lock(l, now)));
-            CommandOutcome::reply(mrkdwn!("Locked now:\n{}", Mrkdwn::join(lines, "\n")))
+            Outcome::reply(mrkdwn!("Locked now:\n{}", Mrkdwn::join(lines, "\n")))
         }
     }
 }
@@ -558,14 +528,14 @@ fn lock(
     duration: Option<i64>,
     reason: Option<&str>,
     now: UnixTime,
-) -> CommandOutcome {
+) -> Outcome {
     if let Some(held) = active_lock(find_lock(snapshot, environment), now) {
         let who = if held.by == caller.user {
             mrkdwn!("You already hold the lock: ")
         } else {
             mrkdwn!("Already locked by {}: ", Mrkdwn::user(&held.by))
         };
-        return CommandOutcome::reply(mrkdwn!(
+        return Outcome::reply(mrkdwn!(
             "{}{}. Nothing changed; `/baton unlock {}` releases it.",
             who,
             describe_lock(held, now),
@@ -599,14 +569,14 @@ fn lock(
         .into_iter()
         .map(|c| Outbound::post(c, text.clone()))
         .collect();
-    CommandOutcome {
-        reply: mrkdwn!(
+    Outcome {
+        reply: Some(mrkdwn!(
             "Locked `{}` until {}. `/baton unlock {}` releases it early.",
             environment,
             format_datetime(new.expires_at),
             environment
-        ),
-        changes: vec![StateChange::PutLock(new)],
+        )),
+        changes: vec![Change::PutLock(new)],
         outbound,
     }
 }
@@ -616,13 +586,13 @@ fn unlock(
     snapshot: DeploySnapshot<'_>,
     environment: &str,
     now: UnixTime,
-) -> CommandOutcome {
+) -> Outcome {
     let stored = find_lock(snapshot, environment);
     let Some(held) = active_lock(stored, now) else {
-        let mut out = CommandOutcome::reply(mrkdwn!("`{}` is not locked.", environment));
+        let mut out = Outcome::reply(mrkdwn!("`{}` is not locked.", environment));
         if stored.is_some() {
             // An expired lock: tidy it away.
-            out.changes.push(StateChange::DeleteLock {
+            out.changes.push(Change::DeleteLock {
                 key: lock_key(environment),
             });
         }
@@ -644,9 +614,9 @@ fn unlock(
         .into_iter()
         .map(|c| Outbound::post(c, text.clone()))
         .collect();
-    CommandOutcome {
-        reply: mrkdwn!("Unlocked `{}`.", held.environment),
-        changes: vec![StateChange::DeleteLock {
+    Outcome {
+        reply: Some(mrkdwn!("Unlocked `{}`.", held.environment)),
+        changes: vec![Change::DeleteLock {
             key: lock_key(environment),
         }],
         outbound,

@@ -1,22 +1,18 @@
 //! [`on_update`]: folds a new deploy event into the stored
 //! [`DeployRecord`]. Status never moves backwards, the first terminal status
 //! wins, a redelivered event changes nothing, and each watching channel gets
-//! one message, posted once and then updated in place.
+//! one message, posted once and then updated in place. Also
+//! [`hook_answer`], what a CI script hears back after its update.
 
-use super::lock::{active_lock, is_production, lock_key, Lock};
+use super::change::{Change, Outcome};
+use super::hook::DeployHook;
+use super::lock::{active_lock, is_production, lock_key, lock_status_json, Lock};
 use super::record::{DeployRecord, LockedDeploy};
 use super::render;
 use super::update::{DeployStatus, DeployUpdate};
 use crate::outbound::{MessageKey, Outbound};
 use crate::UnixTime;
-
-/// What [`on_update`] decided: the record to store (`None`: leave the store
-/// as it is) and the Slack messages to send.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct DeployOutcome {
-    pub record: Option<DeployRecord>,
-    pub outbound: Vec<Outbound>,
-}
+use serde_json::{json, Value};
 
 /// The key of a deploy's message in one channel: `deploy:{key}:{channel}`.
 pub fn message_key(record_key: &str, channel: &str) -> MessageKey {
@@ -33,19 +29,19 @@ pub fn message_key(record_key: &str, channel: &str) -> MessageKey {
 /// A deploy nobody watches is not stored, nor is one first heard of as
 /// `inactive`. An update that would move the
 /// status backwards, or arrives after a terminal status, or changes nothing
-/// (a redelivery), returns no record and no messages.
+/// (a redelivery), returns no change and no messages.
 pub fn on_update(
     existing: Option<&DeployRecord>,
     update: &DeployUpdate,
     channels: &[String],
     lock: Option<&Lock>,
     now: UnixTime,
-) -> DeployOutcome {
+) -> Outcome {
     let at = update.at.unwrap_or(now);
     let mut record = match existing {
         Some(old) => {
             if old.status.is_terminal() || update.status.rank() < old.status.rank() {
-                return DeployOutcome::default();
+                return Outcome::none();
             }
             let mut r = old.clone();
             merge(&mut r, update);
@@ -55,7 +51,7 @@ pub fn on_update(
             // `inactive` for a deploy Baton never saw is GitHub retiring an
             // old deployment: not news.
             if channels.is_empty() || update.status == DeployStatus::Inactive {
-                return DeployOutcome::default();
+                return Outcome::none();
             }
             DeployRecord {
                 key: update.key.clone(),
@@ -103,7 +99,7 @@ pub fn on_update(
         same == *old
     });
     if unchanged && new_channels.is_empty() {
-        return DeployOutcome::default();
+        return Outcome::none();
     }
     if !unchanged {
         record.updated_at = now;
@@ -148,10 +144,48 @@ pub fn on_update(
             }
         }
     }
-    DeployOutcome {
-        record: Some(record),
+    Outcome {
+        changes: vec![Change::PutRecord(Box::new(record))],
         outbound,
+        reply: None,
     }
+}
+
+/// The answer to the CI script that posted `hook`: which deploy it updated,
+/// its status, the channels holding a message about it, a note when no
+/// channel watches it or nothing changed, and the environment's lock if it
+/// is held. `record` is the deploy's record after the update (`None`: not
+/// stored); `changed` says whether the update changed it.
+pub fn hook_answer(
+    hook: &DeployHook,
+    update: &DeployUpdate,
+    record: Option<&DeployRecord>,
+    changed: bool,
+    lock: Option<&Lock>,
+    now: UnixTime,
+) -> Value {
+    let channels = record.map(|r| r.channels.clone()).unwrap_or_default();
+    let mut answer = json!({
+        "ok": true,
+        "deploy": update.key,
+        "status": record.map_or(update.status, |r| r.status),
+        "channels": channels,
+    });
+    if channels.is_empty() {
+        answer["note"] = json!(format!(
+            "no channel watches `{}` in `{}`; add one with `/baton deploys watch {} {}`",
+            hook.service, hook.environment, hook.service, hook.environment
+        ));
+    } else if !changed {
+        answer["note"] =
+            json!("nothing changed: this deploy already has that status or a later one");
+    }
+    // A script that deploys through a lock hears about it.
+    let (locked, lock) = lock_status_json(lock, now);
+    if locked {
+        answer["lock"] = lock;
+    }
+    answer
 }
 
 /// Newer information wins where the update has it; the environment, once
@@ -216,7 +250,7 @@ mod tests {
     fn one_post_per_channel_then_updates_in_place() {
         let created = DeployUpdate::from_deployment(&fixtures::deployment()).unwrap();
         let first = on_update(None, &created, &channels(), None, NOW);
-        let record = first.record.clone().unwrap();
+        let record = first.record().cloned().unwrap();
         assert_eq!(record.status, DeployStatus::Pending);
         assert_eq!(record.channels, channels());
         assert_eq!(first.outbound.len(), 2);
@@ -254,7 +288,7 @@ mod tests {
             None,
             NOW + 5,
         );
-        let record = running.record.clone().unwrap();
+        let record = running.record().cloned().unwrap();
         assert_eq!(record.status, DeployStatus::InProgress);
         assert!(running
             .outbound
@@ -269,7 +303,7 @@ mod tests {
             None,
             NOW + 9,
         );
-        let record = done.record.clone().unwrap();
+        let record = done.record().cloned().unwrap();
         assert_eq!(record.status, DeployStatus::Success);
         assert_eq!(record.started_at, parse_rfc3339("2019-05-15T15:20:53Z"));
         assert_eq!(record.finished_at, parse_rfc3339("2019-05-15T15:20:55Z"));
@@ -289,7 +323,8 @@ mod tests {
     fn a_channel_that_starts_watching_mid_deploy_gets_a_post() {
         let created = DeployUpdate::from_deployment(&fixtures::deployment()).unwrap();
         let record = on_update(None, &created, &channels()[..1], None, NOW)
-            .record
+            .record()
+            .cloned()
             .unwrap();
         let out = on_update(Some(&record), &status("queued"), &channels(), None, NOW);
         let kinds: Vec<_> = out
@@ -298,13 +333,14 @@ mod tests {
             .map(|o| matches!(o, Outbound::SlackPost { .. }))
             .collect();
         assert_eq!(kinds, vec![false, true]);
-        assert_eq!(out.record.unwrap().channels, channels());
+        assert_eq!(out.record().cloned().unwrap().channels, channels());
     }
 
     #[test]
     fn late_in_progress_after_success_changes_nothing() {
         let done = on_update(None, &status("success"), &channels(), None, NOW)
-            .record
+            .record()
+            .cloned()
             .unwrap();
         for late in [
             "in_progress",
@@ -316,19 +352,20 @@ mod tests {
             "success",
         ] {
             let out = on_update(Some(&done), &status(late), &channels(), None, NOW + 60);
-            assert_eq!(out, DeployOutcome::default(), "{late}");
+            assert_eq!(out, Outcome::none(), "{late}");
         }
         let created = DeployUpdate::from_deployment(&fixtures::deployment()).unwrap();
         assert_eq!(
             on_update(Some(&done), &created, &channels(), None, NOW),
-            DeployOutcome::default()
+            Outcome::none()
         );
     }
 
     #[test]
     fn queued_after_in_progress_is_ignored_and_redelivery_is_silent() {
         let running = on_update(None, &status("in_progress"), &channels(), None, NOW)
-            .record
+            .record()
+            .cloned()
             .unwrap();
         assert_eq!(
             on_update(
@@ -338,7 +375,7 @@ mod tests {
                 None,
                 NOW + 1
             ),
-            DeployOutcome::default()
+            Outcome::none()
         );
         assert_eq!(
             on_update(
@@ -348,7 +385,7 @@ mod tests {
                 None,
                 NOW + 1
             ),
-            DeployOutcome::default()
+            Outcome::none()
         );
     }
 
@@ -356,13 +393,17 @@ mod tests {
     fn an_unknown_deploy_turning_inactive_is_not_news() {
         assert_eq!(
             on_update(None, &status("inactive"), &channels(), None, NOW),
-            DeployOutcome::default()
+            Outcome::none()
         );
         let running = on_update(None, &status("in_progress"), &channels(), None, NOW)
-            .record
+            .record()
+            .cloned()
             .unwrap();
         let out = on_update(Some(&running), &status("inactive"), &channels(), None, NOW);
-        assert_eq!(out.record.unwrap().status, DeployStatus::Inactive);
+        assert_eq!(
+            out.record().cloned().unwrap().status,
+            DeployStatus::Inactive
+        );
         assert!(text_of(&out.outbound[0]).starts_with("💤"));
     }
 
@@ -380,7 +421,7 @@ mod tests {
                 let u = status(STATES[*s]);
                 let out = on_update(record.as_ref(), &u, &channels(), None, NOW + i as i64);
                 posts += out.outbound.iter().filter(|o| matches!(o, Outbound::SlackPost { thread_of: None, .. })).count();
-                if let Some(new) = out.record {
+                if let Some(new) = out.record().cloned() {
                     if let Some(old) = &record {
                         proptest::prop_assert!(new.status.rank() >= old.status.rank());
                         proptest::prop_assert!(!old.status.is_terminal());
@@ -402,7 +443,7 @@ mod tests {
     fn nobody_watching_stores_nothing() {
         assert_eq!(
             on_update(None, &status("success"), &[], None, NOW),
-            DeployOutcome::default()
+            Outcome::none()
         );
     }
 
@@ -425,7 +466,8 @@ mod tests {
             u
         };
         let record = on_update(None, &started, &channels()[..1], None, NOW)
-            .record
+            .record()
+            .cloned()
             .unwrap();
         assert_eq!(record.key, "hook:checkout-api:staging:8812");
         let log: String = (1..=400)
@@ -476,7 +518,7 @@ mod tests {
         // 400 lines of 32 characters (newline included): the last 50 are kept.
         assert!(note.contains("… 11,200 earlier characters cut"), "{note}");
         // A failure seen again (redelivery) does not reply twice.
-        let failed = out.record.unwrap();
+        let failed = out.record().cloned().unwrap();
         assert_eq!(
             on_update(
                 Some(&failed),
@@ -485,7 +527,7 @@ mod tests {
                 None,
                 NOW + 99
             ),
-            DeployOutcome::default()
+            Outcome::none()
         );
     }
 
@@ -523,7 +565,7 @@ mod tests {
     fn a_production_deploy_through_a_lock_is_flagged() {
         let lock = prod_lock("Production");
         let out = on_update(None, &status("success"), &channels(), Some(&lock), NOW);
-        let record = out.record.unwrap();
+        let record = out.record().cloned().unwrap();
         assert_eq!(
             record.locked,
             Some(LockedDeploy {
@@ -550,9 +592,9 @@ mod tests {
             Some(&lock),
             NOW + 3600,
         );
-        assert_eq!(expired.record.unwrap().locked, None);
+        assert_eq!(expired.record().cloned().unwrap().locked, None);
         let failed = on_update(None, &status("failure"), &channels(), Some(&lock), NOW);
-        assert_eq!(failed.record.unwrap().locked, None);
+        assert_eq!(failed.record().cloned().unwrap().locked, None);
         let other = on_update(
             None,
             &status("success"),
@@ -560,7 +602,7 @@ mod tests {
             Some(&prod_lock("staging")),
             NOW,
         );
-        assert_eq!(other.record.unwrap().locked, None);
+        assert_eq!(other.record().cloned().unwrap().locked, None);
     }
 
     #[test]
@@ -568,13 +610,14 @@ mod tests {
         let mut u = status("success");
         u.environment = Some("staging".into());
         let out = on_update(None, &u, &channels(), Some(&prod_lock("staging")), NOW);
-        assert_eq!(out.record.unwrap().locked, None);
+        assert_eq!(out.record().cloned().unwrap().locked, None);
     }
 
     #[test]
     fn record_round_trips_as_json() {
         let record = on_update(None, &status("success"), &channels(), None, NOW)
-            .record
+            .record()
+            .cloned()
             .unwrap();
         let json = serde_json::to_string(&record).unwrap();
         assert_eq!(serde_json::from_str::<DeployRecord>(&json).unwrap(), record);

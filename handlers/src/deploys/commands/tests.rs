@@ -175,7 +175,7 @@ fn watch_adds_once_and_unwatch_removes() {
         snap,
         NOW,
     );
-    let [StateChange::PutWatch(w)] = out.changes.as_slice() else {
+    let [Change::PutWatch(w)] = out.changes.as_slice() else {
         panic!("{out:?}")
     };
     assert_eq!(w.channel, "C0OPS");
@@ -189,7 +189,7 @@ fn watch_adds_once_and_unwatch_removes() {
         NOW,
     );
     assert!(
-        again.changes.is_empty() && again.reply.contains("already watches"),
+        again.changes.is_empty() && again.reply_text().contains("already watches"),
         "{again:?}"
     );
 
@@ -200,10 +200,7 @@ fn watch_adds_once_and_unwatch_removes() {
         snap,
         NOW,
     );
-    assert_eq!(
-        gone.changes,
-        vec![StateChange::DeleteWatch { key: ws[3].key() }]
-    );
+    assert_eq!(gone.changes, vec![Change::DeleteWatch { key: ws[3].key() }]);
     let none = execute(
         &parse("deploys unwatch octo-org/octo-repo").unwrap(),
         &ctx("U1"),
@@ -211,14 +208,14 @@ fn watch_adds_once_and_unwatch_removes() {
         snap,
         NOW,
     );
-    assert!(none.changes.is_empty() && none.reply.contains("does not watch"));
+    assert!(none.changes.is_empty() && none.reply_text().contains("does not watch"));
 
     let list = execute(&Command::List, &ctx("U1"), &Policy::default(), snap, NOW);
     assert!(
-        list.reply
+        list.reply_text()
             .contains("`octo-org/octo-repo` in `production`, runs of workflow `deploy.yml`"),
         "{}",
-        list.reply
+        list.reply_text()
     );
     let empty = execute(
         &Command::List,
@@ -227,7 +224,7 @@ fn watch_adds_once_and_unwatch_removes() {
         DeploySnapshot::default(),
         NOW,
     );
-    assert!(empty.reply.contains("watches no deploys"));
+    assert!(empty.reply_text().contains("watches no deploys"));
 }
 
 #[test]
@@ -244,7 +241,7 @@ fn lock_is_stored_and_announced_where_the_environment_is_watched() {
         snap,
         NOW,
     );
-    let [StateChange::PutLock(lock)] = out.changes.as_slice() else {
+    let [Change::PutLock(lock)] = out.changes.as_slice() else {
         panic!("{out:?}")
     };
     assert_eq!(lock.by, "U024BE7LH");
@@ -275,7 +272,7 @@ fn lock_is_stored_and_announced_where_the_environment_is_watched() {
         snap,
         NOW,
     );
-    let [StateChange::PutLock(l)] = default.changes.as_slice() else {
+    let [Change::PutLock(l)] = default.changes.as_slice() else {
         panic!()
     };
     assert_eq!(l.expires_at - l.since, DEFAULT_LOCK_SECS);
@@ -289,7 +286,7 @@ fn lock_is_stored_and_announced_where_the_environment_is_watched() {
         snap,
         NOW,
     );
-    let [StateChange::PutLock(l)] = short.changes.as_slice() else {
+    let [Change::PutLock(l)] = short.changes.as_slice() else {
         panic!()
     };
     assert_eq!(l.expires_at, NOW + 3600);
@@ -322,14 +319,14 @@ fn locking_a_held_environment_says_who_and_changes_nothing_until_it_expires() {
     );
     assert!(out.changes.is_empty() && out.outbound.is_empty());
     assert!(
-        out.reply.contains("Already locked by <@U024BE7LH>"),
+        out.reply_text().contains("Already locked by <@U024BE7LH>"),
         "{}",
-        out.reply
+        out.reply_text()
     );
     assert!(
-        out.reply.contains("db migration") && out.reply.contains("59m left"),
+        out.reply_text().contains("db migration") && out.reply_text().contains("59m left"),
         "{}",
-        out.reply
+        out.reply_text()
     );
     let mine = execute(
         &parse("lock production").unwrap(),
@@ -339,9 +336,9 @@ fn locking_a_held_environment_says_who_and_changes_nothing_until_it_expires() {
         NOW + 60,
     );
     assert!(
-        mine.reply.starts_with("You already hold the lock"),
+        mine.reply_text().starts_with("You already hold the lock"),
         "{}",
-        mine.reply
+        mine.reply_text()
     );
 
     // Once expired, the lock is free to take.
@@ -352,7 +349,7 @@ fn locking_a_held_environment_says_who_and_changes_nothing_until_it_expires() {
         snap,
         NOW + 3600,
     );
-    assert!(matches!(later.changes.as_slice(), [StateChange::PutLock(l)] if l.by == "U999"));
+    assert!(matches!(later.changes.as_slice(), [Change::PutLock(l)] if l.by == "U999"));
 }
 
 #[test]
@@ -372,7 +369,7 @@ fn unlock_releases_and_names_the_holder() {
     );
     assert_eq!(
         out.changes,
-        vec![StateChange::DeleteLock {
+        vec![Change::DeleteLock {
             key: "production".into()
         }]
     );
@@ -392,7 +389,7 @@ fn unlock_releases_and_names_the_holder() {
         snap,
         NOW,
     );
-    assert!(free.changes.is_empty() && free.reply.contains("is not locked"));
+    assert!(free.changes.is_empty() && free.reply_text().contains("is not locked"));
     let expired = execute(
         &parse("unlock production").unwrap(),
         &ctx("U999"),
@@ -402,11 +399,11 @@ fn unlock_releases_and_names_the_holder() {
     );
     assert_eq!(
         expired.changes,
-        vec![StateChange::DeleteLock {
+        vec![Change::DeleteLock {
             key: "production".into()
         }]
     );
-    assert!(expired.outbound.is_empty() && expired.reply.contains("is not locked"));
+    assert!(expired.outbound.is_empty() && expired.reply_text().contains("is not locked"));
 }
 
 #[test]
@@ -421,11 +418,12 @@ fn locks_lists_only_active_locks() {
     };
     let out = execute(&Command::Locks, &ctx("U1"), &Policy::default(), snap, NOW);
     assert!(
-        out.reply.contains("`production` locked by <@U024BE7LH>"),
+        out.reply_text()
+            .contains("`production` locked by <@U024BE7LH>"),
         "{}",
-        out.reply
+        out.reply_text()
     );
-    assert!(!out.reply.contains("staging"));
+    assert!(!out.reply_text().contains("staging"));
     let none = execute(
         &Command::Locks,
         &ctx("U1"),
@@ -433,5 +431,5 @@ fn locks_lists_only_active_locks() {
         snap,
         NOW + 3600,
     );
-    assert_eq!(none.reply, "No environment is locked.");
+    assert_eq!(none.reply_text(), "No environment is locked.");
 }
