@@ -30,5 +30,5 @@ pub use events::{
     assign_pull_request, on_button, on_pull_request, on_pull_request_review, parse_button,
     ButtonPress, ReviewerButton,
 };
-pub use execute::{execute, CommandInput};
+pub use execute::{execute, stats_since, CommandInput};
 pub use pool::{pool_for_repo, Away, Member, Mode, People, Pool};

@@ -102,7 +102,9 @@ pub fn on_command(
         _ => (None, None),
     };
     let history = match cmd {
-        Command::Stats { .. } => tx.review_assignments()?,
+        Command::Stats { days } => {
+            tx.review_assignments_since(&caller.channel, decide::stats_since(days, now))?
+        }
         _ => Vec::new(),
     };
     let input = CommandInput {

@@ -7,7 +7,8 @@
 //! against a real server.
 
 use baton_handlers::errors::{Group, Mode, Sample};
-use baton_handlers::reviewers::{People, Pool};
+use baton_handlers::github::PullRequestEvent;
+use baton_handlers::reviewers::{AssignedReviewer, Assignment, People, Pool, ReviewStatus};
 use baton_handlers::Outbound;
 
 use crate::engine::Table;
@@ -64,6 +65,10 @@ macro_rules! conformance_suite {
             #[test]
             fn pruning_forgets_only_what_is_old() {
                 suite::pruning_forgets_only_what_is_old(&$opener);
+            }
+            #[test]
+            fn review_assignments_are_read_by_window_and_indexed_on_open() {
+                suite::review_assignments_are_read_by_window_and_indexed_on_open(&$opener);
             }
         }
     };
@@ -454,6 +459,79 @@ pub fn pruning_forgets_only_what_is_old(open: Opener<'_>) {
     assert_eq!(store.write(|tx| tx.prune_deliveries(25)).unwrap(), 0);
     assert!(!store.write(|tx| tx.first_delivery("new", 40)).unwrap());
     assert!(store.write(|tx| tx.first_delivery("old-1", 40)).unwrap());
+}
+
+fn assignment(channel: &str, number: u64, assigned_at: i64) -> Assignment {
+    let pr = PullRequestEvent {
+        action: "opened".into(),
+        repo: "octo-org/api".into(),
+        number,
+        title: "Retry webhook delivery".into(),
+        html_url: format!("https://github.com/octo-org/api/pull/{number}"),
+        author: "monalisa".into(),
+        draft: false,
+        merged: false,
+        additions: 1,
+        deletions: 1,
+        changed_files: 1,
+        requested_reviewers: vec![],
+        assignees: vec![],
+        installation: None,
+    };
+    Assignment::new(&pr, channel, &["octocat".into()], assigned_at)
+}
+
+/// `stats` reads a channel's assignments by the time their reviewers were
+/// assigned, and a store whose assignments were written before that index
+/// existed has them indexed when it is opened.
+pub fn review_assignments_are_read_by_window_and_indexed_on_open(open: Opener<'_>) {
+    const DAY: i64 = 86_400;
+    let old = assignment("C1", 1, NOW - 10 * DAY);
+    let mut handed_on = assignment("C1", 2, NOW - 10 * DAY);
+    handed_on.reviewers.push(AssignedReviewer {
+        login: "hubot".into(),
+        assigned_at: NOW - DAY,
+        status: ReviewStatus::Pending,
+    });
+    let recent = assignment("C1", 3, NOW - 2 * DAY);
+    let elsewhere = assignment("C2", 4, NOW);
+    let store = open("review-window");
+    store
+        .write(|tx| {
+            for a in [&old, &handed_on, &recent, &elsewhere] {
+                tx.put_review_assignment(a)?;
+            }
+            // A record an older Baton wrote: in its table, not in the index.
+            let unindexed = assignment("C1", 5, NOW - DAY);
+            tx.put_json(
+                Table::new("reviewers_assignments"),
+                &unindexed.key(),
+                &unindexed,
+            )?;
+            tx.set_counter(crate::reviewers::ASSIGNED_AT_BUILT, 0)
+        })
+        .unwrap();
+    let numbers = |store: &Store, channel: &str, since: i64| -> Vec<u64> {
+        let mut found: Vec<u64> = store
+            .read(|tx| tx.review_assignments_since(channel, since))
+            .unwrap()
+            .iter()
+            .map(|a| a.number)
+            .collect();
+        found.sort_unstable();
+        found
+    };
+    // The window starts at `since`, inclusive; a reviewer added later brings
+    // an older assignment into it; other channels stay out.
+    assert_eq!(numbers(&store, "C1", NOW - 2 * DAY), [2, 3]);
+    assert_eq!(numbers(&store, "C1", NOW - 2 * DAY + 1), [2]);
+    assert_eq!(numbers(&store, "C1", NOW - 11 * DAY), [1, 2, 3]);
+    assert_eq!(numbers(&store, "C2", NOW - DAY), [4]);
+    assert_eq!(numbers(&store, "C3", 0), Vec::<u64>::new());
+    drop(store);
+    let store = open("review-window");
+    assert_eq!(numbers(&store, "C1", NOW - 2 * DAY), [2, 3, 5]);
+    assert!(store.read(|tx| tx.review_index_built()).unwrap());
 }
 
 #[cfg(test)]

@@ -126,10 +126,11 @@ impl Store {
     /// [`Store::open`] with options (fault injection for tests).
     pub fn open_with(path: &Path, options: StoreOptions) -> Result<Store> {
         let file = Arc::new(RedbEngine::open(path, options)?);
-        Ok(Store {
+        Store {
             engine: file.clone(),
             file: Some(file),
-        })
+        }
+        .with_records_upgraded()
     }
 
     /// A store over another engine.
@@ -140,7 +141,17 @@ impl Store {
     /// Connect to the PostgreSQL database at `url` (migrating its schema
     /// under an advisory lock, see [`PostgresEngine::connect`]).
     pub fn open_postgres(url: &str) -> Result<Store> {
-        Ok(Store::from_engine(Arc::new(PostgresEngine::connect(url)?)))
+        Store::from_engine(Arc::new(PostgresEngine::connect(url)?)).with_records_upgraded()
+    }
+
+    /// Bring records written by an older Baton up to what this one reads
+    /// (today: index the review assignments stored before
+    /// `reviewers_assigned_at` existed). Reads only, once done.
+    fn with_records_upgraded(self) -> Result<Store> {
+        if !self.read(|tx| tx.review_index_built())? {
+            self.write(|tx| tx.index_review_assignments())?;
+        }
+        Ok(self)
     }
 
     /// `redb` or `postgres`.
@@ -315,6 +326,16 @@ impl Tx<'_> {
     /// A counter, incremented and returned (starts at 1).
     pub fn next_id(&mut self, name: &str) -> Result<u64> {
         self.records.next_id(name)
+    }
+
+    /// A counter's value, if it was ever set.
+    pub(crate) fn counter(&self, name: &str) -> Result<Option<u64>> {
+        self.records.counter(name)
+    }
+
+    /// Set a counter.
+    pub(crate) fn set_counter(&mut self, name: &str, value: u64) -> Result<()> {
+        self.records.set_counter(name, value)
     }
 
     /// Read a JSON record.

@@ -10,22 +10,42 @@
 //! | `reviewers_people` | `people` (one record) | [`People`] |
 //! | `reviewers_assignments` | `pr:owner/repo#12` ([`message_key`]) | [`Assignment`] |
 //! | `reviewers_waiting` | `pr:owner/repo#12` | [`PullRequestEvent`] |
+//! | `reviewers_assigned_at` | `C…/{i64::MAX − assigned at, 20 digits}/pr:owner/repo#12` | the assignment's key |
+//!
+//! `reviewers_assigned_at` indexes each assignment by its channel and by
+//! every time a reviewer was assigned on it, newest first, so `stats` reads
+//! only the assignments of its window. It is written with the assignment;
+//! assignments stored before the index existed are indexed once, when the
+//! store is opened ([`Tx::index_review_assignments`]).
 
 use baton_handlers::github::PullRequestEvent;
 use baton_handlers::reviewers::{message_key, Assignment, People, Pool};
 
 use crate::engine::Table;
-use crate::{Result, Tx};
+use crate::{Result, Tx, UnixTime};
 
 const POOLS: Table = Table::new("reviewers_pools");
 const PEOPLE: Table = Table::new("reviewers_people");
 const ASSIGNMENTS: Table = Table::new("reviewers_assignments");
 const WAITING: Table = Table::new("reviewers_waiting");
+const ASSIGNED_AT: Table = Table::new("reviewers_assigned_at");
+
+/// The counter that says `reviewers_assigned_at` holds every assignment:
+/// 1 once the assignments stored before it were indexed (absent or 0 in a
+/// store an older Baton wrote).
+pub(crate) const ASSIGNED_AT_BUILT: &str = "reviewers_assigned_at_built";
 
 /// The single key of the [`People`] record.
 const PEOPLE_KEY: &str = "people";
 /// Every assignment key starts with this (see [`message_key`]).
 const ASSIGNMENT_PREFIX: &str = "pr:";
+
+/// The part of an index key that orders times newest first, and ends
+/// before the key of the assignment.
+fn newest_first(channel: &str, at: UnixTime) -> String {
+    let from_the_end = i64::MAX.saturating_sub(at.max(0)) as u64;
+    format!("{channel}/{from_the_end:020}/")
+}
 
 impl Tx<'_> {
     /// Every channel's pool, in channel order.
@@ -61,9 +81,68 @@ impl Tx<'_> {
         self.get_json(ASSIGNMENTS, &message_key(repo, number))
     }
 
-    /// Write an assignment under its key.
+    /// Write an assignment under its key, and index it by the times its
+    /// reviewers were assigned.
     pub fn put_review_assignment(&mut self, assignment: &Assignment) -> Result<()> {
-        self.put_json(ASSIGNMENTS, &assignment.key(), assignment)
+        let key = assignment.key();
+        self.put_json(ASSIGNMENTS, &key, assignment)?;
+        let mut times: Vec<UnixTime> = assignment.reviewers.iter().map(|r| r.assigned_at).collect();
+        times.sort_unstable();
+        times.dedup();
+        for at in times {
+            let index_key = format!("{}{key}", newest_first(&assignment.channel, at));
+            self.put_json(ASSIGNED_AT, &index_key, &key)?;
+        }
+        Ok(())
+    }
+
+    /// The assignments of `channel` that had a reviewer assigned at or
+    /// after `since` (read through the `reviewers_assigned_at` index).
+    pub fn review_assignments_since(
+        &self,
+        channel: &str,
+        since: UnixTime,
+    ) -> Result<Vec<Assignment>> {
+        // Keys sort newest first: everything below the key of the second
+        // before `since` was assigned at `since` or later.
+        let below = newest_first(channel, since.saturating_sub(1));
+        let mut keys: Vec<String> = self
+            .scan_json_below::<String>(
+                ASSIGNED_AT,
+                &format!("{channel}/"),
+                Some(&below),
+                usize::MAX,
+            )?
+            .into_iter()
+            .map(|(_, key)| key)
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut assignments = Vec::with_capacity(keys.len());
+        for key in keys {
+            assignments.extend(self.get_json::<Assignment>(ASSIGNMENTS, &key)?);
+        }
+        Ok(assignments)
+    }
+
+    /// Index the assignments stored before `reviewers_assigned_at` existed,
+    /// once: a no-op once the index is marked built. Returns how many
+    /// assignments it indexed.
+    pub(crate) fn index_review_assignments(&mut self) -> Result<usize> {
+        if self.review_index_built()? {
+            return Ok(0);
+        }
+        let assignments = self.review_assignments()?;
+        for assignment in &assignments {
+            self.put_review_assignment(assignment)?;
+        }
+        self.set_counter(ASSIGNED_AT_BUILT, 1)?;
+        Ok(assignments.len())
+    }
+
+    /// Is the `reviewers_assigned_at` index built?
+    pub(crate) fn review_index_built(&self) -> Result<bool> {
+        Ok(self.counter(ASSIGNED_AT_BUILT)?.unwrap_or(0) >= 1)
     }
 
     /// Every assignment ever made (open and closed), in key order.

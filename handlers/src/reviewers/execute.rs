@@ -29,7 +29,8 @@ pub struct CommandInput<'a> {
     pub pull_request: Option<&'a PullRequestEvent>,
     /// `assign`: the pull request's existing assignment record, if any.
     pub existing_assignment: Option<&'a Assignment>,
-    /// `stats`: assignment records (those older than the window are ignored).
+    /// `stats`: this channel's assignment records with a reviewer assigned
+    /// since [`stats_since`] (others are ignored).
     pub history: &'a [Assignment],
 }
 
@@ -444,9 +445,15 @@ pub(super) fn median(values: &mut [i64]) -> Option<i64> {
     }
 }
 
+/// The start of the window of `stats [days]`: reviewers assigned at or
+/// after it count.
+pub fn stats_since(days: u32, now: UnixTime) -> UnixTime {
+    now - i64::from(days) * 86_400
+}
+
 /// `stats [days]`: this channel's assignments made in the last `days`.
 fn stats_text(days: u32, input: &CommandInput) -> Mrkdwn {
-    let since = input.now - i64::from(days) * 86_400;
+    let since = stats_since(days, input.now);
     let mut people: std::collections::BTreeMap<String, (String, PersonStats)> =
         std::collections::BTreeMap::new();
     for assignment in input
