@@ -25,7 +25,7 @@ use baton_handlers::buttons::ErrorButton;
 use baton_handlers::errors::dsn::{self, DsnChange, NewKey, SentryKey};
 use baton_handlers::errors::envelope::normalize_event_id;
 use baton_handlers::errors::{
-    self as decide, Change, CompiledSubscriptions, ErrorReport, Outcome, Policy, Snapshot,
+    self as decide, CompiledSubscriptions, ErrorReport, Policy, Snapshot,
 };
 use baton_handlers::errors::{Command, Mode};
 use baton_handlers::slack::BlockAction;
@@ -192,22 +192,6 @@ fn policy(ctx: &Context) -> Policy {
     }
 }
 
-/// Store an outcome's changes and queue its messages.
-fn store(tx: &mut Tx<'_>, outcome: Outcome, now: UnixTime) -> Result<Option<Mrkdwn>> {
-    for change in outcome.changes {
-        match change {
-            Change::Put(record) => tx.put_error_record(&record)?,
-            Change::Remove { table, key } => {
-                tx.remove_error_record(table, &key)?;
-            }
-        }
-    }
-    if !outcome.outbound.is_empty() {
-        tx.enqueue(outcome.outbound, now)?;
-    }
-    Ok(outcome.reply)
-}
-
 /// Route, decide and store one report; the answer names its fingerprint and
 /// the channels it went to.
 pub fn on_report(tx: &mut Tx<'_>, report: &Report, ctx: &Context, now: UnixTime) -> Result<Value> {
@@ -247,7 +231,7 @@ pub fn on_report(tx: &mut Tx<'_>, report: &Report, ctx: &Context, now: UnixTime)
     let outcome = decide::on_report(&report.report, &route, &snapshot, &policy(ctx), now);
     answer["muted"] = json!(muted);
     answer["posted"] = json!(outcome.outbound.len());
-    store(tx, outcome, now)?;
+    tx.store_outcome(outcome, now)?;
     Ok(answer)
 }
 
@@ -286,7 +270,7 @@ pub fn on_command(
         ..Snapshot::default()
     };
     let outcome = decide::execute(&cmd, by, &snapshot, now);
-    Ok(store(tx, outcome, now)?.unwrap_or_default())
+    Ok(tx.store_outcome(outcome, now)?.unwrap_or_default())
 }
 
 /// A "Mute 1h" or "Resolve" button on an error message.
@@ -318,7 +302,7 @@ pub fn on_button(
         &policy(ctx),
         now,
     );
-    store(tx, outcome, now)
+    tx.store_outcome(outcome, now)
 }
 
 /// Close the windows that ended and send their updates and digests; post
@@ -338,7 +322,7 @@ pub fn tick(tx: &mut Tx<'_>, ctx: &Context, now: UnixTime) -> Result<()> {
         ..Snapshot::default()
     };
     let outcome = decide::tick(&snapshot, &policy(ctx), now);
-    store(tx, outcome, now)?;
+    tx.store_outcome(outcome, now)?;
     Ok(())
 }
 

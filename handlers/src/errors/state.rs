@@ -2,12 +2,10 @@
 //! one table per [`Table`], under each record's `key()`), the snapshot of
 //! them a decision reads, and the [`Outcome`] a decision returns.
 
-use crate::mrkdwn::Mrkdwn;
 use serde::{Deserialize, Serialize};
 
 use super::commands::Filters;
 use super::report::{ErrorReport, Exception, Level, Stack};
-use crate::outbound::Outbound;
 use crate::text::truncate_chars;
 use crate::UnixTime;
 
@@ -349,23 +347,11 @@ impl<'a> Snapshot<'a> {
     }
 }
 
-/// What a decision asks for: writes, messages to send, and an answer to
-/// the person who acted (ephemeral), if any.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Outcome {
-    pub changes: Vec<Change>,
-    pub outbound: Vec<Outbound>,
-    pub reply: Option<Mrkdwn>,
-}
+/// What an errors decision returns: the feature's [`Change`]s in the one
+/// result shape of every decision ([`crate::outcome::Outcome`]).
+pub type Outcome = crate::outcome::Outcome<Change>;
 
-impl Outcome {
-    pub(crate) fn reply(text: impl Into<Mrkdwn>) -> Self {
-        Outcome {
-            reply: Some(text.into()),
-            ..Outcome::default()
-        }
-    }
-
+impl crate::outcome::Outcome<Change> {
     pub(crate) fn put(&mut self, record: Record) {
         self.changes.push(Change::Put(record));
     }
