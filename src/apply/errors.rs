@@ -22,7 +22,7 @@ use baton_handlers::Mrkdwn;
 use std::sync::Mutex;
 
 use baton_handlers::buttons::ErrorButton;
-use baton_handlers::errors::dsn::{self, DsnChange, NewKey, SentryKey};
+use baton_handlers::errors::dsn::{self, NewKey, SentryKey};
 use baton_handlers::errors::envelope::normalize_event_id;
 use baton_handlers::errors::{
     self as decide, CompiledSubscriptions, ErrorReport, Policy, Snapshot,
@@ -174,14 +174,7 @@ fn on_dsn_command(
         by,
         now,
     );
-    match &outcome.change {
-        Some(DsnChange::Put(key)) => tx.put_sentry_key(key)?,
-        Some(DsnChange::Remove(key)) => {
-            tx.remove_sentry_key(key)?;
-        }
-        None => {}
-    }
-    Ok(Mrkdwn::from(outcome.reply))
+    Ok(tx.store_outcome(outcome, now)?.unwrap_or_default())
 }
 
 fn policy(ctx: &Context) -> Policy {
