@@ -36,7 +36,8 @@ mod tests;
 
 pub use commands::{parse_args, Command, Filters, Name, UnsubscribeTarget, COMMANDS};
 pub use decide::{
-    execute, on_button, on_report, route, tick, CompiledSubscriptions, Delivery, Route,
+    channel_subscriptions, execute, on_button, on_report, report_answer, route, tick,
+    CompiledSubscriptions, Delivery, Route,
 };
 pub use fingerprint::{fingerprint, normalize_message};
 pub use render::{ACTION_MUTE, ACTION_RESOLVE};

@@ -5,6 +5,8 @@
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
+use serde_json::{json, Value};
+
 use super::commands::{Command, CompiledFilters, UnsubscribeTarget};
 use super::fingerprint::{fingerprint, fnv1a_hex, is_fingerprint};
 use super::render::{digest_message, held_summary, report_message, seen_footer};
@@ -183,6 +185,34 @@ pub fn on_report(
         }
     }
     out
+}
+
+/// The answer to a report's sender (the body of `POST /hooks/errors`'s
+/// 202): `ok`, the report's `fingerprint` and the `channels` it was routed
+/// to; then, once it was decided (`decided`: the snapshot [`on_report`] read
+/// and the outcome it returned), whether the fingerprint is `muted` and how
+/// many messages it `posted`. A report routed nowhere is not decided
+/// (nothing is loaded for it): pass `None`.
+pub fn report_answer(
+    route: &Route,
+    decided: Option<(&Snapshot, &Outcome)>,
+    now: UnixTime,
+) -> Value {
+    let channels: Vec<&str> = route
+        .deliveries
+        .iter()
+        .map(|d| d.channel.as_str())
+        .collect();
+    let mut answer = json!({
+        "ok": true,
+        "fingerprint": route.fingerprint,
+        "channels": channels,
+    });
+    if let Some((snapshot, outcome)) = decided {
+        answer["muted"] = json!(snapshot.mutes.iter().any(|m| m.is_active(now)));
+        answer["posted"] = json!(outcome.outbound.len());
+    }
+    answer
 }
 
 /// The shown part of a report, built only when something is posted or a
@@ -749,4 +779,129 @@ fn new_subscription_id(
         .map(|salt| fnv1a_hex(format!("{base}\u{1f}{salt}").as_bytes())[..8].to_string())
         .find(|id| existing.iter().all(|s| s.id != *id))
         .expect("some id is free")
+}
+
+/// The subscriptions of `channel`, oldest first, one line each, for the
+/// `@baton` help: `` `id` errors <filters> — <how> ``.
+///
+/// Reads all subscriptions (those of other channels are skipped).
+pub fn channel_subscriptions(subscriptions: &[Subscription], channel: &str) -> Vec<String> {
+    let mut mine: Vec<&Subscription> = subscriptions
+        .iter()
+        .filter(|s| s.channel == channel)
+        .collect();
+    mine.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    mine.iter()
+        .map(|s| {
+            let how = match s.mode() {
+                Mode::Digest { period } => format!("digest every {}", format_duration(period)),
+                Mode::Stream => "as they happen".to_string(),
+            };
+            format!("`{}` errors {} — {how}", s.id, s.filters.describe())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::commands::Filters;
+    use super::super::report::Level;
+    use super::*;
+
+    const NOW: UnixTime = 1_795_392_000;
+
+    fn routed(channels: &[&str]) -> Route {
+        Route {
+            fingerprint: "85944171f73967e8".into(),
+            deliveries: channels
+                .iter()
+                .map(|c| Delivery {
+                    channel: c.to_string(),
+                    mode: Mode::Stream,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_report_answer_names_fingerprint_channels_mute_and_posts() {
+        let nowhere = routed(&[]);
+        assert_eq!(
+            report_answer(&nowhere, None, NOW),
+            json!({"ok": true, "fingerprint": "85944171f73967e8", "channels": []})
+        );
+
+        let route = routed(&["C1", "C2"]);
+        let report = ErrorReport::new("api", "production", Level::Error, "boom");
+        let snapshot = Snapshot::default();
+        let out = on_report(&report, &route, &snapshot, &Policy::default(), NOW);
+        assert_eq!(
+            report_answer(&route, Some((&snapshot, &out)), NOW),
+            json!({
+                "ok": true,
+                "fingerprint": "85944171f73967e8",
+                "channels": ["C1", "C2"],
+                "muted": false,
+                "posted": 2,
+            })
+        );
+
+        let mute = |until| Mute {
+            fingerprint: "85944171f73967e8".into(),
+            until,
+            by: "U1".into(),
+            at: NOW - 10,
+            muted_count: 0,
+        };
+        for (mutes, muted) in [(vec![mute(None)], true), (vec![mute(Some(NOW))], false)] {
+            let snapshot = Snapshot {
+                mutes: &mutes,
+                ..Snapshot::default()
+            };
+            let out = on_report(&report, &route, &snapshot, &Policy::default(), NOW);
+            let answer = report_answer(&route, Some((&snapshot, &out)), NOW);
+            assert_eq!(answer["muted"], json!(muted), "{answer}");
+            assert_eq!(
+                answer["posted"],
+                json!(if muted { 0 } else { 2 }),
+                "{answer}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_channels_subscriptions_are_listed_oldest_first_for_the_help() {
+        let sub = |id: &str, channel: &str, filters: Filters, digest, created_at| Subscription {
+            id: id.into(),
+            channel: channel.into(),
+            filters,
+            digest,
+            created_by: "U1".into(),
+            created_at,
+        };
+        let subs = [
+            sub(
+                "aaaa0001",
+                "C1",
+                Filters {
+                    service: Some("api".into()),
+                    min_level: Some(Level::Warning),
+                    pattern: Some("time<out>".into()),
+                    ..Filters::default()
+                },
+                Some(3600),
+                NOW,
+            ),
+            sub("bbbb0002", "C2", Filters::default(), None, NOW - 5),
+            sub("cccc0003", "C1", Filters::default(), None, NOW - 5),
+        ];
+        assert_eq!(
+            channel_subscriptions(&subs, "C1"),
+            [
+                "`cccc0003` errors level≥error — as they happen",
+                "`aaaa0001` errors service=api level≥warning match=`time<out>` — digest every 1h",
+            ]
+        );
+        assert!(channel_subscriptions(&subs, "C3").is_empty());
+    }
 }
