@@ -46,5 +46,5 @@ pub use report::{
 };
 pub use state::{
     group_key, Change, ChannelRate, DigestLine, Group, HeldEntry, Mode, Mute, Outcome, Policy,
-    Record, Resolved, Sample, Snapshot, Subscription, Table,
+    Record, Resolved, Sample, Snapshot, Subscription, SubscriptionFilters, Table,
 };

@@ -13,7 +13,7 @@ use super::render::{digest_message, held_summary, report_message, seen_footer};
 use super::report::ErrorReport;
 use super::state::{
     group_key, ChannelRate, DigestLine, Group, HeldEntry, Mode, Mute, Outcome, Policy, Record,
-    Resolved, Sample, Snapshot, Subscription, Table, HELD_FINGERPRINTS,
+    Resolved, Sample, Snapshot, Subscription, SubscriptionFilters, Table, HELD_FINGERPRINTS,
 };
 use crate::buttons::ErrorButton;
 use crate::caller::Caller;
@@ -532,23 +532,25 @@ pub fn tick(snapshot: &Snapshot, policy: &Policy, now: UnixTime) -> Outcome {
 pub fn execute(cmd: &Command, by: &Caller, snapshot: &Snapshot, now: UnixTime) -> Outcome {
     match cmd {
         Command::Subscribe { filters, digest } => {
+            let filters = SubscriptionFilters::from(filters);
             let in_channel = |s: &&Subscription| s.channel == by.channel;
             if let Some(same) = snapshot
                 .subscriptions
                 .iter()
                 .filter(in_channel)
-                .find(|s| s.filters == *filters && s.digest == *digest)
+                .find(|s| s.filters == filters && s.digest == *digest)
             {
                 return Outcome::reply(format!(
                     "This channel already has that subscription (id `{}`).",
                     same.id
                 ));
             }
-            let id = new_subscription_id(&by.channel, filters, *digest, snapshot.subscriptions);
+            let id = new_subscription_id(&by.channel, &filters, *digest, snapshot.subscriptions);
+            let description = filters.describe();
             let sub = Subscription {
                 id: id.clone(),
                 channel: by.channel.to_string(),
-                filters: filters.clone(),
+                filters,
                 digest: *digest,
                 created_by: by.user.to_string(),
                 created_at: now,
@@ -559,14 +561,14 @@ pub fn execute(cmd: &Command, by: &Caller, snapshot: &Snapshot, now: UnixTime) -
             };
             let mut out = Outcome::reply(format!(
                 "Subscribed this channel to error reports ({}) {how}. Id `{id}`; undo with `/baton errors unsubscribe {id}`.",
-                filters.describe()
+                description
             ));
             out.outbound.push(Outbound::post(
                 &by.channel,
                 mrkdwn!(
                     "{} subscribed this channel to error reports ({}) {}.",
                     Mrkdwn::user(&by.user),
-                    filters.describe(),
+                    description,
                     how
                 ),
             ));
@@ -767,7 +769,7 @@ pub fn on_button(
 /// A short id for a new subscription, unique among `existing`.
 fn new_subscription_id(
     channel: &str,
-    filters: &super::commands::Filters,
+    filters: &SubscriptionFilters,
     digest: Option<i64>,
     existing: &[Subscription],
 ) -> String {
@@ -804,7 +806,6 @@ pub fn channel_subscriptions(subscriptions: &[Subscription], channel: &str) -> V
 
 #[cfg(test)]
 mod tests {
-    use super::super::commands::Filters;
     use super::super::report::Level;
     use super::*;
 
@@ -871,29 +872,43 @@ mod tests {
 
     #[test]
     fn a_channels_subscriptions_are_listed_oldest_first_for_the_help() {
-        let sub = |id: &str, channel: &str, filters: Filters, digest, created_at| Subscription {
-            id: id.into(),
-            channel: channel.into(),
-            filters,
-            digest,
-            created_by: "U1".into(),
-            created_at,
+        let sub = |id: &str, channel: &str, filters: SubscriptionFilters, digest, created_at| {
+            Subscription {
+                id: id.into(),
+                channel: channel.into(),
+                filters,
+                digest,
+                created_by: "U1".into(),
+                created_at,
+            }
         };
         let subs = [
             sub(
                 "aaaa0001",
                 "C1",
-                Filters {
+                SubscriptionFilters {
                     service: Some("api".into()),
                     min_level: Some(Level::Warning),
                     pattern: Some("time<out>".into()),
-                    ..Filters::default()
+                    ..SubscriptionFilters::default()
                 },
                 Some(3600),
                 NOW,
             ),
-            sub("bbbb0002", "C2", Filters::default(), None, NOW - 5),
-            sub("cccc0003", "C1", Filters::default(), None, NOW - 5),
+            sub(
+                "bbbb0002",
+                "C2",
+                SubscriptionFilters::default(),
+                None,
+                NOW - 5,
+            ),
+            sub(
+                "cccc0003",
+                "C1",
+                SubscriptionFilters::default(),
+                None,
+                NOW - 5,
+            ),
         ];
         assert_eq!(
             channel_subscriptions(&subs, "C1"),
@@ -903,5 +918,38 @@ mod tests {
             ]
         );
         assert!(channel_subscriptions(&subs, "C3").is_empty());
+    }
+
+    /// `errors subscribe` writes the record the data file has always held
+    /// (same JSON, same id), though it now converts the parser's `Filters`.
+    #[test]
+    fn a_new_subscription_is_written_as_before() {
+        use crate::command::{parse, Command as Top};
+        let made = |text: &str| {
+            let Ok(Top::Errors(cmd)) = parse(text) else {
+                panic!("{text}")
+            };
+            let by = Caller::new("UADMIN", "C1");
+            let out = execute(&cmd, &by, &Snapshot::default(), 1_700_000_000);
+            let records: Vec<String> = out
+                .puts()
+                .map(|r| serde_json::to_string(r).unwrap())
+                .collect();
+            (records, out.reply_text().to_string())
+        };
+        assert_eq!(
+            made("errors subscribe service=api env=production level=warning match=(?i)time.?out digest=1h"),
+            (
+                vec![r#"{"record":"subscription","id":"7e066fdc","channel":"C1","filters":{"service":"api","environment":"production","min_level":"warning","pattern":"(?i)time.?out"},"digest":3600,"created_by":"UADMIN","created_at":1700000000}"#.to_string()],
+                "Subscribed this channel to error reports (service=api env=production level≥warning match=`(?i)time.?out`) as a digest every 1h. Id `7e066fdc`; undo with `/baton errors unsubscribe 7e066fdc`.".to_string()
+            )
+        );
+        assert_eq!(
+            made("errors subscribe"),
+            (
+                vec![r#"{"record":"subscription","id":"69d36039","channel":"C1","filters":{"service":null,"environment":null,"min_level":null,"pattern":null},"digest":null,"created_by":"UADMIN","created_at":1700000000}"#.to_string()],
+                "Subscribed this channel to error reports (level≥error) as they happen. Id `69d36039`; undo with `/baton errors unsubscribe 69d36039`.".to_string()
+            )
+        );
     }
 }
