@@ -19,13 +19,15 @@
 //! Submodules: [`report`] (reading bodies; it lists every field read),
 //! [`envelope`] (Sentry SDKs' envelopes), [`dsn`] (the SDKs' keys),
 //! [`mod@fingerprint`] (grouping), [`commands`] (the `/baton errors` commands),
-//! [`state`] (records and outcomes), [`render`] (Slack messages) and
-//! [`decide`] (the decisions).
+//! [`state`] (records and outcomes), [`render`] (Slack messages),
+//! [`decide`] (routing and posting reports, the tick) and [`mod@execute`]
+//! (commands and buttons).
 
 pub mod commands;
 pub mod decide;
 pub mod dsn;
 pub mod envelope;
+pub mod execute;
 pub mod fingerprint;
 pub mod render;
 pub mod report;
@@ -35,9 +37,8 @@ pub mod state;
 mod tests;
 
 pub use commands::{parse_args, Command, Filters, Name, UnsubscribeTarget, COMMANDS};
-pub use decide::{
-    execute, on_button, on_report, route, tick, CompiledSubscriptions, Delivery, Route,
-};
+pub use decide::{on_report, report_answer, route, tick, CompiledSubscriptions, Delivery, Route};
+pub use execute::{channel_subscriptions, execute, on_button};
 pub use fingerprint::{fingerprint, normalize_message};
 pub use render::{ACTION_MUTE, ACTION_RESOLVE};
 pub use report::{
@@ -45,5 +46,5 @@ pub use report::{
 };
 pub use state::{
     group_key, Change, ChannelRate, DigestLine, Group, HeldEntry, Mode, Mute, Outcome, Policy,
-    Record, Resolved, Sample, Snapshot, Subscription, Table,
+    Record, Resolved, Sample, Snapshot, Subscription, SubscriptionFilters, Table,
 };

@@ -22,17 +22,16 @@ use baton_handlers::Mrkdwn;
 use std::sync::Mutex;
 
 use baton_handlers::buttons::ErrorButton;
-use baton_handlers::errors::dsn::{self, DsnChange, NewKey, SentryKey};
+use baton_handlers::errors::dsn::{self, NewKey, SentryKey};
 use baton_handlers::errors::envelope::normalize_event_id;
+use baton_handlers::errors::Command;
 use baton_handlers::errors::{
-    self as decide, Change, CompiledSubscriptions, ErrorReport, Outcome, Policy, Snapshot,
+    self as decide, CompiledSubscriptions, ErrorReport, Policy, Snapshot,
 };
-use baton_handlers::errors::{Command, Mode};
 use baton_handlers::slack::BlockAction;
-use baton_handlers::text::format_duration;
 use baton_handlers::UnixTime;
 use baton_state::{Result, Tx};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::{Caller, Context};
 
@@ -174,14 +173,7 @@ fn on_dsn_command(
         by,
         now,
     );
-    match &outcome.change {
-        Some(DsnChange::Put(key)) => tx.put_sentry_key(key)?,
-        Some(DsnChange::Remove(key)) => {
-            tx.remove_sentry_key(key)?;
-        }
-        None => {}
-    }
-    Ok(Mrkdwn::from(outcome.reply))
+    Ok(tx.store_outcome(outcome, now)?.unwrap_or_default())
 }
 
 fn policy(ctx: &Context) -> Policy {
@@ -192,39 +184,13 @@ fn policy(ctx: &Context) -> Policy {
     }
 }
 
-/// Store an outcome's changes and queue its messages.
-fn store(tx: &mut Tx<'_>, outcome: Outcome, now: UnixTime) -> Result<Option<Mrkdwn>> {
-    for change in outcome.changes {
-        match change {
-            Change::Put(record) => tx.put_error_record(&record)?,
-            Change::Remove { table, key } => {
-                tx.remove_error_record(table, &key)?;
-            }
-        }
-    }
-    if !outcome.outbound.is_empty() {
-        tx.enqueue(outcome.outbound, now)?;
-    }
-    Ok(outcome.reply)
-}
-
 /// Route, decide and store one report; the answer names its fingerprint and
 /// the channels it went to.
 pub fn on_report(tx: &mut Tx<'_>, report: &Report, ctx: &Context, now: UnixTime) -> Result<Value> {
     let subscriptions = tx.error_subscriptions()?;
     let route = ctx.error_routes.route(&subscriptions, report);
-    let channels: Vec<&str> = route
-        .deliveries
-        .iter()
-        .map(|d| d.channel.as_str())
-        .collect();
-    let mut answer = json!({
-        "ok": true,
-        "fingerprint": route.fingerprint,
-        "channels": channels,
-    });
     if route.deliveries.is_empty() {
-        return Ok(answer);
+        return Ok(decide::report_answer(&route, None, now));
     }
     let groups = tx.error_groups(&route.group_keys())?;
     let rates = tx.error_rates(&route.rate_keys())?;
@@ -236,7 +202,6 @@ pub fn on_report(tx: &mut Tx<'_>, report: &Report, ctx: &Context, now: UnixTime)
         .error_resolved(route.fingerprint_key())?
         .into_iter()
         .collect();
-    let muted = mutes.iter().any(|m| m.is_active(now));
     let snapshot = Snapshot {
         groups: &groups,
         rates: &rates,
@@ -245,9 +210,8 @@ pub fn on_report(tx: &mut Tx<'_>, report: &Report, ctx: &Context, now: UnixTime)
         ..Snapshot::default()
     };
     let outcome = decide::on_report(&report.report, &route, &snapshot, &policy(ctx), now);
-    answer["muted"] = json!(muted);
-    answer["posted"] = json!(outcome.outbound.len());
-    store(tx, outcome, now)?;
+    let answer = decide::report_answer(&route, Some((&snapshot, &outcome)), now);
+    tx.store_outcome(outcome, now)?;
     Ok(answer)
 }
 
@@ -286,7 +250,7 @@ pub fn on_command(
         ..Snapshot::default()
     };
     let outcome = decide::execute(&cmd, by, &snapshot, now);
-    Ok(store(tx, outcome, now)?.unwrap_or_default())
+    Ok(tx.store_outcome(outcome, now)?.unwrap_or_default())
 }
 
 /// A "Mute 1h" or "Resolve" button on an error message.
@@ -318,7 +282,7 @@ pub fn on_button(
         &policy(ctx),
         now,
     );
-    store(tx, outcome, now)
+    tx.store_outcome(outcome, now)
 }
 
 /// Close the windows that ended and send their updates and digests; post
@@ -338,27 +302,15 @@ pub fn tick(tx: &mut Tx<'_>, ctx: &Context, now: UnixTime) -> Result<()> {
         ..Snapshot::default()
     };
     let outcome = decide::tick(&snapshot, &policy(ctx), now);
-    store(tx, outcome, now)?;
+    tx.store_outcome(outcome, now)?;
     Ok(())
 }
 
 /// The error subscriptions of `channel`, one line each, for the `@baton`
 /// help (called by `apply::onboarding`).
 pub fn channel_subscriptions(tx: &Tx<'_>, channel: &str) -> Result<Vec<String>> {
-    let mut mine: Vec<_> = tx
-        .error_subscriptions()?
-        .into_iter()
-        .filter(|s| s.channel == channel)
-        .collect();
-    mine.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
-    Ok(mine
-        .iter()
-        .map(|s| {
-            let how = match s.mode() {
-                Mode::Digest { period } => format!("digest every {}", format_duration(period)),
-                Mode::Stream => "as they happen".to_string(),
-            };
-            format!("`{}` errors {} — {how}", s.id, s.filters.describe())
-        })
-        .collect())
+    Ok(decide::channel_subscriptions(
+        &tx.error_subscriptions()?,
+        channel,
+    ))
 }

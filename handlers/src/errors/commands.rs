@@ -1,12 +1,13 @@
 //! The `/baton errors …` subcommands: their table, their parser, and the
 //! subscription filters they carry (validated here, so a bad regex or an
-//! unknown level is a usage error that changes nothing).
+//! unknown level is a usage error that changes nothing); also the matcher
+//! compiled from a stored subscription's filters (same regex rules).
 
 use regex::{Regex, RegexBuilder};
-use serde::{Deserialize, Serialize};
 
 use super::fingerprint::is_fingerprint;
 use super::report::{ErrorReport, Level};
+use super::state::SubscriptionFilters;
 use crate::subcommand::{CommandSpec, UsageError};
 use crate::text::{format_duration, parse_duration};
 
@@ -128,8 +129,10 @@ pub const COMMANDS: &[(Name, CommandSpec)] = &[
     ),
 ];
 
-/// Which reports a subscription wants.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// Which reports an `errors subscribe` asks for, as parsed. Stored
+/// subscriptions hold their own [`SubscriptionFilters`] (the record form),
+/// made from this by `From`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Filters {
     /// Exact service name (case-insensitive).
     pub service: Option<String>,
@@ -141,26 +144,20 @@ pub struct Filters {
     pub pattern: Option<String>,
 }
 
-impl Filters {
-    /// The minimum level in force.
-    pub fn level(&self) -> Level {
-        self.min_level.unwrap_or(Level::Error)
-    }
-
-    /// `service=api env=prod level≥warning match=/timeout/` for people.
-    pub fn describe(&self) -> String {
-        let mut parts = Vec::new();
-        if let Some(s) = &self.service {
-            parts.push(format!("service={s}"));
+impl From<&Filters> for SubscriptionFilters {
+    fn from(filters: &Filters) -> Self {
+        let Filters {
+            service,
+            environment,
+            min_level,
+            pattern,
+        } = filters;
+        SubscriptionFilters {
+            service: service.clone(),
+            environment: environment.clone(),
+            min_level: *min_level,
+            pattern: pattern.clone(),
         }
-        if let Some(e) = &self.environment {
-            parts.push(format!("env={e}"));
-        }
-        parts.push(format!("level≥{}", self.level().name()));
-        if let Some(p) = &self.pattern {
-            parts.push(format!("match=`{p}`"));
-        }
-        parts.join(" ")
     }
 }
 
@@ -186,7 +183,7 @@ pub fn compile_pattern(pattern: &str) -> Result<Regex, String> {
         })
 }
 
-/// A filter set compiled for matching many reports.
+/// A stored subscription's filters compiled for matching many reports.
 #[derive(Debug, Clone)]
 pub struct CompiledFilters {
     service: Option<String>,
@@ -197,7 +194,7 @@ pub struct CompiledFilters {
 
 impl CompiledFilters {
     /// Compile; a stored pattern that no longer compiles matches nothing.
-    pub fn new(filters: &Filters) -> Self {
+    pub fn new(filters: &SubscriptionFilters) -> Self {
         CompiledFilters {
             service: filters.service.as_ref().map(|s| s.to_lowercase()),
             environment: filters.environment.as_ref().map(|s| s.to_lowercase()),
@@ -614,11 +611,11 @@ mod tests {
         let report = |service: &str, env: &str, level: Level, msg: &str| {
             ErrorReport::new(service, env, level, msg)
         };
-        let f = CompiledFilters::new(&Filters::default());
+        let f = CompiledFilters::new(&SubscriptionFilters::default());
         assert!(f.matches(&report("a", "b", Level::Error, "x")));
         assert!(f.matches(&report("a", "b", Level::Fatal, "x")));
         assert!(!f.matches(&report("a", "b", Level::Warning, "x")));
-        let f = CompiledFilters::new(&Filters {
+        let f = CompiledFilters::new(&SubscriptionFilters {
             service: Some("API".into()),
             environment: Some("prod".into()),
             min_level: Some(Level::Info),

@@ -1,24 +1,24 @@
-//! The decisions: route a report to the channels that subscribed to it,
-//! post or count it (windows, digests, mutes, regressions, per-channel cap),
-//! close windows on a periodic tick, and run commands and button presses.
+//! The report half of the decisions: route a report to the channels that
+//! subscribed to it ([`CompiledSubscriptions`], [`Route`]), post or count
+//! it ([`on_report`]: windows, digests, mutes, regressions, per-channel
+//! cap), answer its sender ([`report_answer`]), and close windows on the
+//! periodic [`tick`]. Commands and button presses are in
+//! [`mod@super::execute`].
 
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
-use super::commands::{Command, CompiledFilters, UnsubscribeTarget};
-use super::fingerprint::{fingerprint, fnv1a_hex, is_fingerprint};
+use serde_json::{json, Value};
+
+use super::commands::CompiledFilters;
+use super::fingerprint::{fingerprint, fnv1a_hex};
 use super::render::{digest_message, held_summary, report_message, seen_footer};
 use super::report::ErrorReport;
 use super::state::{
-    group_key, ChannelRate, DigestLine, Group, HeldEntry, Mode, Mute, Outcome, Policy, Record,
-    Resolved, Sample, Snapshot, Subscription, Table, HELD_FINGERPRINTS,
+    group_key, ChannelRate, DigestLine, Group, HeldEntry, Mode, Outcome, Policy, Record, Sample,
+    Snapshot, Subscription, Table, HELD_FINGERPRINTS,
 };
-use crate::buttons::ErrorButton;
-use crate::caller::Caller;
-use crate::mrkdwn;
-use crate::mrkdwn::Mrkdwn;
 use crate::outbound::Outbound;
-use crate::text::{format_datetime, format_duration};
 use crate::UnixTime;
 
 /// Subscriptions with their filters compiled. Build it once when the
@@ -123,7 +123,7 @@ impl Route {
             .collect()
     }
 
-    /// Key of the [`Mute`] and [`Resolved`] records to load (if present).
+    /// Key of the [`Mute`](super::state::Mute) and [`Resolved`](super::state::Resolved) records to load (if present).
     pub fn fingerprint_key(&self) -> &str {
         &self.fingerprint
     }
@@ -183,6 +183,34 @@ pub fn on_report(
         }
     }
     out
+}
+
+/// The answer to a report's sender (the body of `POST /hooks/errors`'s
+/// 202): `ok`, the report's `fingerprint` and the `channels` it was routed
+/// to; then, once it was decided (`decided`: the snapshot [`on_report`] read
+/// and the outcome it returned), whether the fingerprint is `muted` and how
+/// many messages it `posted`. A report routed nowhere is not decided
+/// (nothing is loaded for it): pass `None`.
+pub fn report_answer(
+    route: &Route,
+    decided: Option<(&Snapshot, &Outcome)>,
+    now: UnixTime,
+) -> Value {
+    let channels: Vec<&str> = route
+        .deliveries
+        .iter()
+        .map(|d| d.channel.as_str())
+        .collect();
+    let mut answer = json!({
+        "ok": true,
+        "fingerprint": route.fingerprint,
+        "channels": channels,
+    });
+    if let Some((snapshot, outcome)) = decided {
+        answer["muted"] = json!(snapshot.mutes.iter().any(|m| m.is_active(now)));
+        answer["posted"] = json!(outcome.outbound.len());
+    }
+    answer
 }
 
 /// The shown part of a report, built only when something is posted or a
@@ -494,259 +522,70 @@ pub fn tick(snapshot: &Snapshot, policy: &Policy, now: UnixTime) -> Outcome {
     out
 }
 
-/// Run an `errors` command.
-///
-/// Reads from `snapshot`: all subscriptions (for `subscribe`, `unsubscribe`
-/// and `list`), and the mute and resolved records of the command's
-/// fingerprint (for `mute`, `unmute`, `resolve`).
-pub fn execute(cmd: &Command, by: &Caller, snapshot: &Snapshot, now: UnixTime) -> Outcome {
-    match cmd {
-        Command::Subscribe { filters, digest } => {
-            let in_channel = |s: &&Subscription| s.channel == by.channel;
-            if let Some(same) = snapshot
-                .subscriptions
+#[cfg(test)]
+mod tests {
+    use super::super::report::Level;
+    use super::super::state::Mute;
+    use super::*;
+
+    const NOW: UnixTime = 1_795_392_000;
+
+    fn routed(channels: &[&str]) -> Route {
+        Route {
+            fingerprint: "85944171f73967e8".into(),
+            deliveries: channels
                 .iter()
-                .filter(in_channel)
-                .find(|s| s.filters == *filters && s.digest == *digest)
-            {
-                return Outcome::reply(format!(
-                    "This channel already has that subscription (id `{}`).",
-                    same.id
-                ));
-            }
-            let id = new_subscription_id(&by.channel, filters, *digest, snapshot.subscriptions);
-            let sub = Subscription {
-                id: id.clone(),
-                channel: by.channel.to_string(),
-                filters: filters.clone(),
-                digest: *digest,
-                created_by: by.user.to_string(),
-                created_at: now,
-            };
-            let how = match digest {
-                Some(period) => format!("as a digest every {}", format_duration(*period)),
-                None => "as they happen".to_string(),
-            };
-            let mut out = Outcome::reply(format!(
-                "Subscribed this channel to error reports ({}) {how}. Id `{id}`; undo with `/baton errors unsubscribe {id}`.",
-                filters.describe()
-            ));
-            out.outbound.push(Outbound::post(
-                &by.channel,
-                mrkdwn!(
-                    "{} subscribed this channel to error reports ({}) {}.",
-                    Mrkdwn::user(&by.user),
-                    filters.describe(),
-                    how
-                ),
-            ));
-            out.put(Record::Subscription(sub));
-            out
-        }
-        Command::Unsubscribe(target) => {
-            let mine: Vec<&Subscription> = snapshot
-                .subscriptions
-                .iter()
-                .filter(|s| s.channel == by.channel)
-                .collect();
-            let chosen: Vec<&Subscription> = match target {
-                UnsubscribeTarget::All => mine,
-                UnsubscribeTarget::One(id) => mine.into_iter().filter(|s| s.id == *id).collect(),
-            };
-            if chosen.is_empty() {
-                return Outcome::reply(match target {
-                    UnsubscribeTarget::All => {
-                        "This channel has no error subscriptions.".to_string()
-                    }
-                    UnsubscribeTarget::One(id) => format!(
-                        ":warning: This channel has no error subscription `{id}`. See `/baton errors list`."
-                    ),
-                });
-            }
-            let mut out = Outcome::reply(format!(
-                "Removed {} error {}: {}.",
-                chosen.len(),
-                if chosen.len() == 1 {
-                    "subscription"
-                } else {
-                    "subscriptions"
-                },
-                chosen
-                    .iter()
-                    .map(|s| format!("`{}`", s.id))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-            for s in chosen {
-                out.remove(Table::Subscriptions, s.key());
-            }
-            out
-        }
-        Command::List => {
-            let mut mine: Vec<&Subscription> = snapshot
-                .subscriptions
-                .iter()
-                .filter(|s| s.channel == by.channel)
-                .collect();
-            if mine.is_empty() {
-                return Outcome::reply(
-                    "This channel has no error subscriptions. Add one with `/baton errors subscribe`.",
-                );
-            }
-            mine.sort_by_key(|s| (s.created_at, s.id.clone()));
-            let mut text = mrkdwn!("*Error subscriptions of this channel*\n");
-            for s in mine {
-                let how = match s.digest {
-                    Some(p) => format!("digest every {}", format_duration(p)),
-                    None => "as they happen".to_string(),
-                };
-                text.push(mrkdwn!(
-                    "• {} {} — {} (by {})\n",
-                    Mrkdwn::code(&s.id),
-                    s.filters.describe(),
-                    how,
-                    Mrkdwn::user(&s.created_by)
-                ));
-            }
-            Outcome::reply(text)
-        }
-        Command::Mute {
-            fingerprint,
-            duration,
-        } => mute(fingerprint, *duration, by, snapshot, now, None),
-        Command::Unmute { fingerprint } => match snapshot.mute(fingerprint) {
-            Some(m) => {
-                let mut out = Outcome::reply(format!(
-                    "Unmuted `{fingerprint}` ({} {} dropped while muted).",
-                    m.muted_count,
-                    if m.muted_count == 1 {
-                        "report was"
-                    } else {
-                        "reports were"
-                    }
-                ));
-                out.remove(Table::Mutes, m.key());
-                out
-            }
-            None => Outcome::reply(format!("`{fingerprint}` is not muted.")),
-        },
-        Command::Resolve { fingerprint } => resolve(fingerprint, by, now, None),
-        // They read and write keys, not this snapshot: see `dsn::execute`.
-        Command::Dsn { .. } | Command::RevokeDsn { .. } => {
-            Outcome::reply(":warning: DSN commands run through `dsn::execute`.")
+                .map(|c| Delivery {
+                    channel: c.to_string(),
+                    mode: Mode::Stream,
+                })
+                .collect(),
         }
     }
-}
 
-fn mute(
-    fingerprint: &str,
-    duration: Option<i64>,
-    by: &Caller,
-    snapshot: &Snapshot,
-    now: UnixTime,
-    thread_of: Option<String>,
-) -> Outcome {
-    let until = duration.map(|d| now + d);
-    let previous = snapshot.mute(fingerprint).filter(|m| m.is_active(now));
-    let how_long = match (duration, until) {
-        (Some(d), Some(u)) => format!("for {} (until {})", format_duration(d), format_datetime(u)),
-        _ => "until unmuted".to_string(),
-    };
-    let mut out = Outcome::reply(format!(
-        "Muted `{fingerprint}` in every channel {how_long}. Undo with `/baton errors unmute {fingerprint}`."
-    ));
-    out.outbound.push(Outbound::SlackPost {
-        channel: by.channel.to_string(),
-        text: mrkdwn!(
-            "🔇 {} muted {} {}.",
-            Mrkdwn::user(&by.user),
-            Mrkdwn::code(fingerprint),
-            how_long
-        ),
-        blocks: None,
-        key: None,
-        thread_of,
-    });
-    out.put(Record::Mute(Mute {
-        fingerprint: fingerprint.to_string(),
-        until,
-        by: by.user.to_string(),
-        at: now,
-        muted_count: previous.map_or(0, |m| m.muted_count),
-    }));
-    out
-}
+    #[test]
+    fn a_report_answer_names_fingerprint_channels_mute_and_posts() {
+        let nowhere = routed(&[]);
+        assert_eq!(
+            report_answer(&nowhere, None, NOW),
+            json!({"ok": true, "fingerprint": "85944171f73967e8", "channels": []})
+        );
 
-fn resolve(fingerprint: &str, by: &Caller, now: UnixTime, thread_of: Option<String>) -> Outcome {
-    let mut out = Outcome::reply(format!(
-        "Resolved `{fingerprint}`. If it happens again it is posted as a regression."
-    ));
-    out.outbound.push(Outbound::SlackPost {
-        channel: by.channel.to_string(),
-        text: mrkdwn!(
-            "✅ {} resolved {}.",
-            Mrkdwn::user(&by.user),
-            Mrkdwn::code(fingerprint)
-        ),
-        blocks: None,
-        key: None,
-        thread_of,
-    });
-    out.put(Record::Resolved(Resolved {
-        fingerprint: fingerprint.to_string(),
-        by: by.user.to_string(),
-        at: now,
-    }));
-    out
-}
+        let route = routed(&["C1", "C2"]);
+        let report = ErrorReport::new("api", "production", Level::Error, "boom");
+        let snapshot = Snapshot::default();
+        let out = on_report(&report, &route, &snapshot, &Policy::default(), NOW);
+        assert_eq!(
+            report_answer(&route, Some((&snapshot, &out)), NOW),
+            json!({
+                "ok": true,
+                "fingerprint": "85944171f73967e8",
+                "channels": ["C1", "C2"],
+                "muted": false,
+                "posted": 2,
+            })
+        );
 
-/// A press of "Mute 1h" or "Resolve" on an error message; `value` is the
-/// fingerprint the button carries.
-///
-/// Reads from `snapshot`: the group of (`channel`, fingerprint) — to answer
-/// in the message's thread — and the fingerprint's mute record.
-pub fn on_button(
-    button: ErrorButton,
-    value: &str,
-    user: &str,
-    channel: &str,
-    snapshot: &Snapshot,
-    policy: &Policy,
-    now: UnixTime,
-) -> Outcome {
-    if !is_fingerprint(value) {
-        return Outcome::reply(":warning: That button carries no fingerprint.");
+        let mute = |until| Mute {
+            fingerprint: "85944171f73967e8".into(),
+            until,
+            by: "U1".into(),
+            at: NOW - 10,
+            muted_count: 0,
+        };
+        for (mutes, muted) in [(vec![mute(None)], true), (vec![mute(Some(NOW))], false)] {
+            let snapshot = Snapshot {
+                mutes: &mutes,
+                ..Snapshot::default()
+            };
+            let out = on_report(&report, &route, &snapshot, &Policy::default(), NOW);
+            let answer = report_answer(&route, Some((&snapshot, &out)), NOW);
+            assert_eq!(answer["muted"], json!(muted), "{answer}");
+            assert_eq!(
+                answer["posted"],
+                json!(if muted { 0 } else { 2 }),
+                "{answer}"
+            );
+        }
     }
-    let by = Caller::new(user, channel);
-    let thread = snapshot
-        .group(channel, value)
-        .and_then(|g| g.message_key.clone());
-    match button {
-        ErrorButton::Mute => mute(
-            value,
-            Some(policy.mute_button_secs),
-            &by,
-            snapshot,
-            now,
-            thread,
-        ),
-        ErrorButton::Resolve => resolve(value, &by, now, thread),
-    }
-}
-
-/// A short id for a new subscription, unique among `existing`.
-fn new_subscription_id(
-    channel: &str,
-    filters: &super::commands::Filters,
-    digest: Option<i64>,
-    existing: &[Subscription],
-) -> String {
-    let base = format!(
-        "{channel}\u{1f}{}\u{1f}{digest:?}",
-        serde_json::to_string(filters).unwrap_or_default()
-    );
-    (0u32..)
-        .map(|salt| fnv1a_hex(format!("{base}\u{1f}{salt}").as_bytes())[..8].to_string())
-        .find(|id| existing.iter().all(|s| s.id != *id))
-        .expect("some id is free")
 }

@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use super::commands::Command;
 use crate::caller::Caller;
+use crate::mrkdwn;
+use crate::outcome::Outcome;
 use crate::UnixTime;
 
 /// One service's SDK key.
@@ -49,13 +51,6 @@ pub enum DsnChange {
     Remove(SentryKey),
 }
 
-/// A command's change, if any, and the ephemeral reply.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DsnOutcome {
-    pub change: Option<DsnChange>,
-    pub reply: String,
-}
-
 pub use super::commands::valid_service;
 
 /// Check `BATON_PUBLIC_URL`: `http(s)://host[:port][/path]`, no user, query
@@ -88,7 +83,8 @@ pub fn dsn(public_url: &str, key: &SentryKey) -> Result<String, String> {
     Ok(format!("{scheme}://{}@{rest}/{}", key.key, key.project_id))
 }
 
-/// Run `errors dsn <service>` or `errors dsn revoke <service>`.
+/// Run `errors dsn <service>` or `errors dsn revoke <service>`: the key to
+/// store or forget, if any, and the ephemeral reply.
 ///
 /// `existing` is the service's key, if it has one; `fresh` is used when it
 /// has none; `public_url` is `BATON_PUBLIC_URL` (needed to show a DSN).
@@ -99,17 +95,12 @@ pub fn execute(
     public_url: Option<&str>,
     by: &Caller,
     now: UnixTime,
-) -> DsnOutcome {
-    let reply = |text: String| DsnOutcome {
-        change: None,
-        reply: text,
-    };
+) -> Outcome<DsnChange> {
     match cmd {
         Command::Dsn { service } => {
             let Some(public_url) = public_url.filter(|u| !u.is_empty()) else {
-                return reply(
-                    ":warning: Set BATON_PUBLIC_URL (the address your applications reach Baton at, e.g. `https://baton.example.com`) to make DSNs."
-                        .into(),
+                return Outcome::reply(
+                    ":warning: Set BATON_PUBLIC_URL (the address your applications reach Baton at, e.g. `https://baton.example.com`) to make DSNs.",
                 );
             };
             let (key, change, verb) = match (existing, fresh) {
@@ -124,30 +115,33 @@ pub fn execute(
                     };
                     (key.clone(), Some(DsnChange::Put(key)), "A new")
                 }
-                (None, None) => return reply(":warning: No key was made; try again.".into()),
+                (None, None) => return Outcome::reply(":warning: No key was made; try again."),
             };
             match dsn(public_url, &key) {
-                Ok(dsn) => DsnOutcome {
-                    change,
-                    reply: format!(
-                        "{verb} Sentry DSN for service `{}`:\n`{dsn}`\nSet it as `SENTRY_DSN` (or the SDK's `dsn` option); its events are reported as service `{}`. Revoke it with `/baton errors dsn revoke {}`.",
-                        key.service, key.service, key.service
-                    ),
+                Ok(dsn) => Outcome {
+                    changes: change.into_iter().collect(),
+                    ..Outcome::reply(mrkdwn!(
+                        "{} Sentry DSN for service `{}`:\n`{}`\nSet it as `SENTRY_DSN` (or the SDK's `dsn` option); its events are reported as service `{}`. Revoke it with `/baton errors dsn revoke {}`.",
+                        verb,
+                        key.service,
+                        dsn,
+                        key.service,
+                        key.service
+                    ))
                 },
-                Err(e) => reply(format!(":warning: BATON_PUBLIC_URL is not usable: {e}")),
+                Err(e) => Outcome::reply(mrkdwn!(":warning: BATON_PUBLIC_URL is not usable: {}", e)),
             }
         }
         Command::RevokeDsn { service } => match existing {
-            Some(key) => DsnOutcome {
-                change: Some(DsnChange::Remove(key.clone())),
-                reply: format!(
-                    "Revoked the Sentry DSN of service `{}`: SDKs using it are now refused (403). `/baton errors dsn {}` makes a new one.",
-                    key.service, key.service
-                ),
-            },
-            None => reply(format!("Service `{service}` has no Sentry DSN.")),
+            Some(key) => Outcome::reply(mrkdwn!(
+                "Revoked the Sentry DSN of service `{}`: SDKs using it are now refused (403). `/baton errors dsn {}` makes a new one.",
+                key.service,
+                key.service
+            ))
+            .with(DsnChange::Remove(key.clone())),
+            None => Outcome::reply(mrkdwn!("Service `{}` has no Sentry DSN.", service)),
         },
-        _ => reply(":warning: Not a DSN command.".into()),
+        _ => Outcome::reply(":warning: Not a DSN command."),
     }
 }
 
@@ -179,16 +173,16 @@ mod tests {
             &by(),
             100,
         );
-        let Some(DsnChange::Put(key)) = &out.change else {
+        let [DsnChange::Put(key)] = out.changes.as_slice() else {
             panic!("{out:?}")
         };
         assert_eq!(key.project_id, 7);
         assert_eq!(key.service, "checkout");
         assert!(
-            out.reply
+            out.reply_text()
                 .contains("`https://0123456789abcdef0123456789abcdef@baton.example.com/7`"),
             "{}",
-            out.reply
+            out.reply_text()
         );
         // Shown again, unchanged.
         let again = execute(
@@ -199,17 +193,17 @@ mod tests {
             &by(),
             200,
         );
-        assert_eq!(again.change, None);
-        assert!(again.reply.contains("@baton.example.com/7`"));
+        assert!(again.changes.is_empty(), "{again:?}");
+        assert!(again.reply_text().contains("@baton.example.com/7`"));
         // Revoked.
         let revoke = Command::RevokeDsn {
             service: "checkout".into(),
         };
         let out = execute(&revoke, Some(key), None, None, &by(), 300);
-        assert_eq!(out.change, Some(DsnChange::Remove(key.clone())));
+        assert_eq!(out.changes, vec![DsnChange::Remove(key.clone())]);
         let out = execute(&revoke, None, None, None, &by(), 300);
-        assert_eq!(out.change, None);
-        assert!(out.reply.contains("has no Sentry DSN"));
+        assert!(out.changes.is_empty(), "{out:?}");
+        assert!(out.reply_text().contains("has no Sentry DSN"));
     }
 
     #[test]
@@ -218,11 +212,76 @@ mod tests {
             service: "api".into(),
         };
         let out = execute(&cmd, None, fresh(), None, &by(), 1);
-        assert_eq!(out.change, None);
-        assert!(out.reply.contains("BATON_PUBLIC_URL"));
+        assert!(out.changes.is_empty(), "{out:?}");
+        assert!(out.reply_text().contains("BATON_PUBLIC_URL"));
         let out = execute(&cmd, None, fresh(), Some("ftp://x"), &by(), 1);
-        assert_eq!(out.change, None);
-        assert!(out.reply.contains("https://"), "{}", out.reply);
+        assert!(out.changes.is_empty(), "{out:?}");
+        assert!(
+            out.reply_text().contains("https://"),
+            "{}",
+            out.reply_text()
+        );
+    }
+
+    /// Every reply, as the `String` replies of the earlier `DsnOutcome`
+    /// reached Slack (escaped whole), to the byte.
+    #[test]
+    fn replies_keep_their_text() {
+        let key = SentryKey {
+            key: "0123456789abcdef0123456789abcdef".into(),
+            service: "checkout".into(),
+            project_id: 7,
+            created_by: "UADMIN".into(),
+            created_at: 100,
+        };
+        let make = Command::Dsn {
+            service: "checkout".into(),
+        };
+        let revoke = Command::RevokeDsn {
+            service: "checkout".into(),
+        };
+        let cases = [
+            (
+                execute(&make, None, fresh(), Some("https://baton.example.com/a&b<c>/"), &by(), 100),
+                "A new Sentry DSN for service `checkout`:\n`https://0123456789abcdef0123456789abcdef@baton.example.com/a&amp;b&lt;c&gt;/7`\nSet it as `SENTRY_DSN` (or the SDK's `dsn` option); its events are reported as service `checkout`. Revoke it with `/baton errors dsn revoke checkout`.",
+            ),
+            (
+                execute(&make, Some(&key), None, Some("https://baton.example.com"), &by(), 100),
+                "The Sentry DSN for service `checkout`:\n`https://0123456789abcdef0123456789abcdef@baton.example.com/7`\nSet it as `SENTRY_DSN` (or the SDK's `dsn` option); its events are reported as service `checkout`. Revoke it with `/baton errors dsn revoke checkout`.",
+            ),
+            (
+                execute(&make, None, fresh(), None, &by(), 100),
+                ":warning: Set BATON_PUBLIC_URL (the address your applications reach Baton at, e.g. `https://baton.example.com`) to make DSNs.",
+            ),
+            (
+                execute(&make, None, fresh(), Some(""), &by(), 100),
+                ":warning: Set BATON_PUBLIC_URL (the address your applications reach Baton at, e.g. `https://baton.example.com`) to make DSNs.",
+            ),
+            (
+                execute(&make, None, fresh(), Some("ftp://x<y>&`z`"), &by(), 100),
+                ":warning: BATON_PUBLIC_URL is not usable: `ftp://x&lt;y&gt;&amp;`z`\u{200b}` must start with https:// or http://",
+            ),
+            (
+                execute(&make, None, None, Some("https://b"), &by(), 100),
+                ":warning: No key was made; try again.",
+            ),
+            (
+                execute(&revoke, Some(&key), None, None, &by(), 100),
+                "Revoked the Sentry DSN of service `checkout`: SDKs using it are now refused (403). `/baton errors dsn checkout` makes a new one.",
+            ),
+            (
+                execute(&revoke, None, None, None, &by(), 100),
+                "Service `checkout` has no Sentry DSN.",
+            ),
+            (
+                execute(&Command::List, None, None, None, &by(), 100),
+                ":warning: Not a DSN command.",
+            ),
+        ];
+        for (out, want) in cases {
+            assert_eq!(out.reply_text(), want);
+            assert!(out.outbound.is_empty());
+        }
     }
 
     #[test]

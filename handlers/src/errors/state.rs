@@ -2,12 +2,9 @@
 //! one table per [`Table`], under each record's `key()`), the snapshot of
 //! them a decision reads, and the [`Outcome`] a decision returns.
 
-use crate::mrkdwn::Mrkdwn;
 use serde::{Deserialize, Serialize};
 
-use super::commands::Filters;
 use super::report::{ErrorReport, Exception, Level, Stack};
-use crate::outbound::Outbound;
 use crate::text::truncate_chars;
 use crate::UnixTime;
 
@@ -43,7 +40,7 @@ pub struct Subscription {
     /// Short id shown by `errors list` (8 hex digits).
     pub id: String,
     pub channel: String,
-    pub filters: Filters,
+    pub filters: SubscriptionFilters,
     /// Digest period in seconds; `None` streams reports as they come.
     pub digest: Option<i64>,
     pub created_by: String,
@@ -61,6 +58,46 @@ impl Subscription {
             Some(period) => Mode::Digest { period },
             None => Mode::Stream,
         }
+    }
+}
+
+/// Which reports a stored [`Subscription`] wants: the record form, as the
+/// data file holds it. The `errors subscribe` parser has its own
+/// [`Filters`](super::commands::Filters), converted into this when a
+/// subscription is made, so changing the parser does not change the file
+/// format. Every field is written, `null` when not given.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SubscriptionFilters {
+    /// Exact service name (case-insensitive).
+    pub service: Option<String>,
+    /// Exact environment name (case-insensitive).
+    pub environment: Option<String>,
+    /// The lowest level wanted; `error` when not given.
+    pub min_level: Option<Level>,
+    /// A regex the message must match (case-insensitive).
+    pub pattern: Option<String>,
+}
+
+impl SubscriptionFilters {
+    /// The minimum level in force.
+    pub fn level(&self) -> Level {
+        self.min_level.unwrap_or(Level::Error)
+    }
+
+    /// `service=api env=prod level≥warning match=/timeout/` for people.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(s) = &self.service {
+            parts.push(format!("service={s}"));
+        }
+        if let Some(e) = &self.environment {
+            parts.push(format!("env={e}"));
+        }
+        parts.push(format!("level≥{}", self.level().name()));
+        if let Some(p) = &self.pattern {
+            parts.push(format!("match=`{p}`"));
+        }
+        parts.join(" ")
     }
 }
 
@@ -349,23 +386,11 @@ impl<'a> Snapshot<'a> {
     }
 }
 
-/// What a decision asks for: writes, messages to send, and an answer to
-/// the person who acted (ephemeral), if any.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Outcome {
-    pub changes: Vec<Change>,
-    pub outbound: Vec<Outbound>,
-    pub reply: Option<Mrkdwn>,
-}
+/// What an errors decision returns: the feature's [`Change`]s in the one
+/// result shape of every decision ([`crate::outcome::Outcome`]).
+pub type Outcome = crate::outcome::Outcome<Change>;
 
-impl Outcome {
-    pub(crate) fn reply(text: impl Into<Mrkdwn>) -> Self {
-        Outcome {
-            reply: Some(text.into()),
-            ..Outcome::default()
-        }
-    }
-
+impl crate::outcome::Outcome<Change> {
     pub(crate) fn put(&mut self, record: Record) {
         self.changes.push(Change::Put(record));
     }
@@ -380,5 +405,48 @@ impl Outcome {
             Change::Put(r) => Some(r),
             Change::Remove { .. } => None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Subscriptions exactly as the data file holds them: serialised by the
+    // code before `SubscriptionFilters`, when a subscription held the
+    // parser's `Filters`.
+    const WITH_EVERY_FILTER: &str = r#"{"id":"1a2b3c4d","channel":"C1","filters":{"service":"api","environment":"production","min_level":"warning","pattern":"(?i)time.?out"},"digest":3600,"created_by":"UADMIN","created_at":1700000000}"#;
+    const WITHOUT_FILTERS: &str = r#"{"id":"5e6f7a8b","channel":"C2","filters":{"service":null,"environment":null,"min_level":null,"pattern":null},"digest":null,"created_by":"UADMIN","created_at":1700000100}"#;
+    const AS_A_RECORD: &str = r#"{"record":"subscription","id":"1a2b3c4d","channel":"C1","filters":{"service":"api","environment":"production","min_level":"warning","pattern":"(?i)time.?out"},"digest":3600,"created_by":"UADMIN","created_at":1700000000}"#;
+
+    #[test]
+    fn stored_subscriptions_read_and_write_unchanged() {
+        let full: Subscription = serde_json::from_str(WITH_EVERY_FILTER).unwrap();
+        assert_eq!(
+            full,
+            Subscription {
+                id: "1a2b3c4d".into(),
+                channel: "C1".into(),
+                filters: SubscriptionFilters {
+                    service: Some("api".into()),
+                    environment: Some("production".into()),
+                    min_level: Some(Level::Warning),
+                    pattern: Some("(?i)time.?out".into()),
+                },
+                digest: Some(3600),
+                created_by: "UADMIN".into(),
+                created_at: 1_700_000_000,
+            }
+        );
+        assert_eq!(serde_json::to_string(&full).unwrap(), WITH_EVERY_FILTER);
+
+        let bare: Subscription = serde_json::from_str(WITHOUT_FILTERS).unwrap();
+        assert_eq!(bare.filters, SubscriptionFilters::default());
+        assert_eq!(bare.mode(), Mode::Stream);
+        assert_eq!(serde_json::to_string(&bare).unwrap(), WITHOUT_FILTERS);
+
+        let record: Record = serde_json::from_str(AS_A_RECORD).unwrap();
+        assert_eq!(record, Record::Subscription(full));
+        assert_eq!(serde_json::to_string(&record).unwrap(), AS_A_RECORD);
     }
 }
