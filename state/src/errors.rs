@@ -12,16 +12,16 @@ use baton_handlers::errors::{ChannelRate, Group, Mute, Record, Resolved, Subscri
 use crate::engine::Table;
 use crate::{Result, Tx, UnixTime};
 
-pub const SUBSCRIPTIONS: Table = Table::new("error_subscriptions");
-pub const GROUPS: Table = Table::new("error_groups");
-pub const MUTES: Table = Table::new("error_mutes");
-pub const RESOLVED: Table = Table::new("error_resolved");
-pub const RATES: Table = Table::new("error_rates");
+pub(crate) const SUBSCRIPTIONS: Table = Table::new("error_subscriptions");
+pub(crate) const GROUPS: Table = Table::new("error_groups");
+pub(crate) const MUTES: Table = Table::new("error_mutes");
+pub(crate) const RESOLVED: Table = Table::new("error_resolved");
+pub(crate) const RATES: Table = Table::new("error_rates");
 /// `"{due_at:020}/{group key}"` → group key (JSON string).
-pub const DUE: Table = Table::new("error_due");
+pub(crate) const DUE: Table = Table::new("error_due");
 
 /// Where each kind of record (`baton_handlers::errors::Table`) is stored.
-pub fn table(t: baton_handlers::errors::Table) -> Table {
+pub(crate) fn table(t: baton_handlers::errors::Table) -> Table {
     use baton_handlers::errors::Table as Kind;
     match t {
         Kind::Subscriptions => SUBSCRIPTIONS,

@@ -22,8 +22,8 @@ mod check;
 #[cfg(test)]
 mod conformance;
 pub mod deploys;
-pub mod embedded;
-pub mod engine;
+mod embedded;
+mod engine;
 pub mod errors;
 mod faults;
 pub mod migrate;
@@ -46,7 +46,7 @@ pub use check::CheckReport;
 use embedded::RedbEngine;
 use engine::{Engine, Records, Table};
 pub use outbox::{DeadLetter, OutboxItem, ServiceBacklog, StoredMessage};
-pub use postgres::PostgresEngine;
+use postgres::PostgresEngine;
 
 /// Unix seconds, passed in by the caller (the state crate never reads the clock).
 pub type UnixTime = i64;
@@ -134,7 +134,7 @@ impl Store {
     }
 
     /// A store over another engine.
-    pub fn from_engine(engine: Arc<dyn Engine>) -> Store {
+    pub(crate) fn from_engine(engine: Arc<dyn Engine>) -> Store {
         Store { engine, file: None }
     }
 
@@ -259,12 +259,13 @@ impl Store {
     }
 
     /// Read one JSON record without a write transaction.
-    pub fn read_json<T: DeserializeOwned>(&self, table: Table, key: &str) -> Result<Option<T>> {
+    pub(crate) fn read_json<T: DeserializeOwned>(&self, table: Table, key: &str) -> Result<Option<T>> {
         self.read(|tx| tx.get_json(table, key))
     }
 
     /// Read every record of a JSON table whose key starts with `prefix`.
-    pub fn read_json_prefix<T: DeserializeOwned>(
+    #[cfg(test)]
+    pub(crate) fn read_json_prefix<T: DeserializeOwned>(
         &self,
         table: Table,
         prefix: &str,
@@ -339,7 +340,7 @@ impl Tx<'_> {
     }
 
     /// Read a JSON record.
-    pub fn get_json<T: DeserializeOwned>(&self, table: Table, key: &str) -> Result<Option<T>> {
+    pub(crate) fn get_json<T: DeserializeOwned>(&self, table: Table, key: &str) -> Result<Option<T>> {
         match self.records.get(table, key)? {
             Some(bytes) => decode(table, &bytes).map(Some),
             None => Ok(None),
@@ -347,17 +348,17 @@ impl Tx<'_> {
     }
 
     /// Write a JSON record.
-    pub fn put_json<T: Serialize>(&mut self, table: Table, key: &str, value: &T) -> Result<()> {
+    pub(crate) fn put_json<T: Serialize>(&mut self, table: Table, key: &str, value: &T) -> Result<()> {
         self.records.put(table, key, &encode(value))
     }
 
     /// Remove a record. Returns whether it existed.
-    pub fn remove(&mut self, table: Table, key: &str) -> Result<bool> {
+    pub(crate) fn remove(&mut self, table: Table, key: &str) -> Result<bool> {
         self.records.remove(table, key)
     }
 
     /// Every record whose key starts with `prefix`, in key order.
-    pub fn scan_json<T: DeserializeOwned>(
+    pub(crate) fn scan_json<T: DeserializeOwned>(
         &self,
         table: Table,
         prefix: &str,
@@ -367,7 +368,7 @@ impl Tx<'_> {
 
     /// The records whose key starts with `prefix` and sorts below `below`,
     /// in key order, at most `limit`.
-    pub fn scan_json_below<T: DeserializeOwned>(
+    pub(crate) fn scan_json_below<T: DeserializeOwned>(
         &self,
         table: Table,
         prefix: &str,

@@ -12,11 +12,11 @@ use crate::engine::Table;
 use crate::{Result, Store, Tx};
 
 /// Public key → [`SentryKey`].
-pub const KEYS: Table = Table::new("sentry_keys");
+pub(crate) const KEYS: Table = Table::new("sentry_keys");
 /// Lower-case service name → [`SentryKey`].
-pub const SERVICES: Table = Table::new("sentry_services");
+pub(crate) const SERVICES: Table = Table::new("sentry_services");
 /// The `meta` counter of DSN project ids.
-pub const PROJECT_COUNTER: &str = "sentry_project_id";
+pub(crate) const PROJECT_COUNTER: &str = "sentry_project_id";
 
 impl Store {
     /// The key record of a DSN's public key, if it is a live key.
