@@ -1,11 +1,26 @@
-//! First contact: the introduction Baton posts when invited to a channel,
-//! and the channel-aware help it answers to `@baton`.
+//! First contact: the introduction Baton posts when invited to a channel
+//! ([`on_member_joined`]), and the channel-aware help it answers to
+//! `@baton` ([`on_mention`]). Both return the one [`Outcome`](crate::Outcome)
+//! shape, with this feature's [`Change`].
 
 use crate::blocks;
 use crate::command::help_text;
-use crate::{Mrkdwn, Outbound};
+use crate::deploys::DeployWatch;
+use crate::errors::{channel_subscriptions, Subscription};
+use crate::reviewers::Pool;
+use crate::{Mrkdwn, Outbound, UnixTime};
 
-/// What a channel is set up for, gathered by the caller from the state.
+/// What a first-contact decision writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Remember that Baton introduced itself in `channel` (at `at`).
+    MarkIntroduced { channel: String, at: UnixTime },
+}
+
+/// What a first-contact decision asks for.
+pub type Outcome = crate::Outcome<Change>;
+
+/// What a channel is set up for, from every feature's records.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ChannelSetup {
     /// Repositories whose pull requests get reviewers here.
@@ -16,6 +31,28 @@ pub struct ChannelSetup {
     pub deploy_watches: Vec<String>,
     /// Error subscriptions, as written.
     pub error_subscriptions: Vec<String>,
+}
+
+impl ChannelSetup {
+    /// `channel`'s setup: its reviewer pool (if any), its deploy watches,
+    /// and the error subscriptions (of every channel; this one's are kept).
+    pub fn of(
+        channel: &str,
+        pool: Option<&Pool>,
+        deploy_watches: &[DeployWatch],
+        subscriptions: &[Subscription],
+    ) -> ChannelSetup {
+        ChannelSetup {
+            reviewer_repos: pool.map(|p| p.repos.clone()).unwrap_or_default(),
+            reviewers: pool.map_or(0, |p| p.members.len()),
+            deploy_watches: deploy_watches
+                .iter()
+                .filter(|w| w.channel == channel)
+                .map(DeployWatch::describe)
+                .collect(),
+            error_subscriptions: channel_subscriptions(subscriptions, channel),
+        }
+    }
 }
 
 /// The three commands a new channel should start with.
@@ -41,6 +78,36 @@ pub fn introduction(channel: &str) -> Outbound {
         text,
         key: None,
         thread_of: None,
+    }
+}
+
+/// `joined_user` joined `channel`: when that is Baton itself, new there,
+/// introduce it once.
+pub fn on_member_joined(
+    joined_user: &str,
+    bot_user_id: Option<&str>,
+    channel: &str,
+    already_introduced: bool,
+    now: UnixTime,
+) -> Outcome {
+    if !wants_introduction(joined_user, bot_user_id, already_introduced) {
+        return Outcome::none();
+    }
+    Outcome {
+        changes: vec![Change::MarkIntroduced {
+            channel: channel.to_string(),
+            at: now,
+        }],
+        outbound: vec![introduction(channel)],
+        reply: None,
+    }
+}
+
+/// `@baton` in `channel`: answer there with what it is set up for.
+pub fn on_mention(channel: &str, setup: &ChannelSetup) -> Outcome {
+    Outcome {
+        outbound: vec![mention_reply(channel, setup)],
+        ..Outcome::none()
     }
 }
 
@@ -111,6 +178,53 @@ mod tests {
         assert!(!wants_introduction("UBOT", Some("UBOT"), true));
         assert!(!wants_introduction("U123", Some("UBOT"), false));
         assert!(!wants_introduction("UBOT", None, false));
+    }
+
+    #[test]
+    fn joining_decides_the_introduction_and_remembers_it() {
+        let joined = on_member_joined("UBOT", Some("UBOT"), "C1", false, 100);
+        assert_eq!(
+            joined.changes,
+            [Change::MarkIntroduced {
+                channel: "C1".into(),
+                at: 100
+            }]
+        );
+        assert_eq!(joined.outbound, [introduction("C1")]);
+        assert_eq!(
+            on_member_joined("UBOT", Some("UBOT"), "C1", true, 200),
+            Outcome::none()
+        );
+        assert_eq!(
+            on_member_joined("U123", Some("UBOT"), "C1", false, 200),
+            Outcome::none()
+        );
+    }
+
+    #[test]
+    fn a_channels_setup_comes_from_its_own_records_only() {
+        use crate::deploys::DeployTarget;
+        let mut pool = Pool::new("C1");
+        pool.repos.push("octo-org/api".into());
+        pool.add_member("octocat", &crate::reviewers::People::default(), 0);
+        let watch = |channel: &str| DeployWatch {
+            channel: channel.into(),
+            target: DeployTarget::Service("api".into()),
+            environment: Some("production".into()),
+            workflow: None,
+        };
+        let setup = ChannelSetup::of("C1", Some(&pool), &[watch("C1"), watch("C2")], &[]);
+        assert_eq!(setup.reviewer_repos, ["octo-org/api"]);
+        assert_eq!(setup.reviewers, 1);
+        assert_eq!(setup.deploy_watches, [watch("C1").describe()]);
+        assert!(setup.error_subscriptions.is_empty());
+        assert_eq!(
+            ChannelSetup::of("C3", None, &[], &[]),
+            ChannelSetup::default()
+        );
+        let reply = on_mention("C1", &setup);
+        assert_eq!(reply.outbound, [mention_reply("C1", &setup)]);
+        assert!(reply.changes.is_empty());
     }
 
     #[test]

@@ -119,13 +119,3 @@ pub fn lock_status(store: &Store, environment: &str, now: UnixTime) -> Result<(b
     let lock = store.deploy_lock(environment)?;
     Ok(lock_status_json(lock.as_ref(), now))
 }
-
-/// The deploys `channel` watches, described (`` `owner/repo` in `production` ``),
-/// for the @baton help.
-pub fn channel_watches(tx: &Tx<'_>, channel: &str) -> Result<Vec<String>> {
-    Ok(tx
-        .channel_deploy_watches(channel)?
-        .iter()
-        .map(|w| w.describe())
-        .collect())
-}

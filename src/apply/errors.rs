@@ -305,12 +305,3 @@ pub fn tick(tx: &mut Tx<'_>, ctx: &Context, now: UnixTime) -> Result<()> {
     tx.store_outcome(outcome, now)?;
     Ok(())
 }
-
-/// The error subscriptions of `channel`, one line each, for the `@baton`
-/// help (called by `apply::onboarding`).
-pub fn channel_subscriptions(tx: &Tx<'_>, channel: &str) -> Result<Vec<String>> {
-    Ok(decide::channel_subscriptions(
-        &tx.error_subscriptions()?,
-        channel,
-    ))
-}

@@ -147,13 +147,3 @@ pub fn on_button(
     let outcome = decide::on_button(&pool, &assignment, press.button, &action.user, &people, now);
     tx.store_outcome(outcome, now)
 }
-
-/// What `channel`'s pool is set up for, for the `@baton` help (called by
-/// `apply::onboarding`): the repositories it watches and how many reviewers
-/// it has.
-pub fn channel_setup(tx: &Tx<'_>, channel: &str) -> Result<(Vec<String>, usize)> {
-    Ok(tx
-        .reviewer_pool(channel)?
-        .map(|pool| (pool.repos, pool.members.len()))
-        .unwrap_or_default())
-}

@@ -8,6 +8,7 @@
 use baton_handlers::deploys::Change as DeployChange;
 use baton_handlers::errors::dsn::DsnChange;
 use baton_handlers::errors::Change as ErrorChange;
+use baton_handlers::onboarding::Change as OnboardingChange;
 use baton_handlers::reviewers::Change as ReviewerChange;
 use baton_handlers::{Mrkdwn, Outcome};
 
@@ -77,6 +78,14 @@ impl StoredChange for DeployChange {
             DeployChange::DeleteWatch { key } => tx.remove_deploy_watch(&key).map(drop),
             DeployChange::PutLock(lock) => tx.put_deploy_lock(&lock),
             DeployChange::DeleteLock { key } => tx.remove_deploy_lock(&key).map(drop),
+        }
+    }
+}
+
+impl StoredChange for OnboardingChange {
+    fn store(self, tx: &mut Tx<'_>) -> Result<()> {
+        match self {
+            OnboardingChange::MarkIntroduced { channel, at } => tx.mark_introduced(&channel, at),
         }
     }
 }

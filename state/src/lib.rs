@@ -259,7 +259,11 @@ impl Store {
     }
 
     /// Read one JSON record without a write transaction.
-    pub(crate) fn read_json<T: DeserializeOwned>(&self, table: Table, key: &str) -> Result<Option<T>> {
+    pub(crate) fn read_json<T: DeserializeOwned>(
+        &self,
+        table: Table,
+        key: &str,
+    ) -> Result<Option<T>> {
         self.read(|tx| tx.get_json(table, key))
     }
 
@@ -340,7 +344,11 @@ impl Tx<'_> {
     }
 
     /// Read a JSON record.
-    pub(crate) fn get_json<T: DeserializeOwned>(&self, table: Table, key: &str) -> Result<Option<T>> {
+    pub(crate) fn get_json<T: DeserializeOwned>(
+        &self,
+        table: Table,
+        key: &str,
+    ) -> Result<Option<T>> {
         match self.records.get(table, key)? {
             Some(bytes) => decode(table, &bytes).map(Some),
             None => Ok(None),
@@ -348,7 +356,12 @@ impl Tx<'_> {
     }
 
     /// Write a JSON record.
-    pub(crate) fn put_json<T: Serialize>(&mut self, table: Table, key: &str, value: &T) -> Result<()> {
+    pub(crate) fn put_json<T: Serialize>(
+        &mut self,
+        table: Table,
+        key: &str,
+        value: &T,
+    ) -> Result<()> {
         self.records.put(table, key, &encode(value))
     }
 
