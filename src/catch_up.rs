@@ -22,11 +22,11 @@ use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::watch;
 
+use crate::app_state::AppState;
 use crate::config::Config;
 use crate::github::{Actor, GithubSink, Method};
 use crate::github_app::parse_time;
 use crate::http::github::{accept, Accepted};
-use crate::http::AppState;
 
 /// Deliveries per page (GitHub's maximum).
 const PER_PAGE: u32 = 100;

@@ -1,6 +1,7 @@
 //! The `baton` binary: parse the command line, load the configuration, set
 //! up logging, and run the chosen subcommand.
 
+mod app_state;
 mod apply;
 mod attempt;
 mod backup;

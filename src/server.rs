@@ -13,11 +13,12 @@ use baton_state::{Store, StoreOptions};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::app_state::AppState;
 use crate::config::Config;
 use crate::github::GithubSink;
+use crate::http;
 use crate::http::connections::{self, Limits, OpenConnections};
 use crate::http::refusals::RefusalLog;
-use crate::http::{self, AppState};
 use crate::metrics::Metrics;
 use crate::outbox::{Clock, Dispatcher, RetryPolicy};
 use crate::slack::SlackSink;
@@ -115,7 +116,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     let open_connections = Arc::new(OpenConnections::default());
     let slack_socket = match &config.slack_app_token {
         Some(token) => Some((
-            Arc::new(crate::socket_mode::Status::default()),
+            Arc::new(crate::app_state::SocketStatus::default()),
             crate::socket_mode::Slack::new(&config.slack_api_url, token.expose())?,
         )),
         None => None,

@@ -11,8 +11,8 @@ use baton_handlers::slack::{EventEnvelope, Interaction, SlashCommand};
 use baton_handlers::Mrkdwn;
 use serde_json::{json, Value};
 
+use crate::app_state::AppState;
 use crate::apply::{self, Caller};
-use crate::http::AppState;
 use crate::writer::WriteError;
 
 /// Slack's note that it delivers an event again (it had no answer in 3 s).

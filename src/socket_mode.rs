@@ -10,7 +10,6 @@
 //! [`SILENT_PINGS`] ping intervals is replaced by a new one. `/readyz`
 //! answers 503 while no connection has been greeted with Slack's `hello`.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,7 +25,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::http::SharedState;
+use crate::app_state::{SharedState, SocketStatus};
 use crate::slack::Connector;
 use crate::slack_inbound::{self, Retry};
 use crate::writer::WriteError;
@@ -37,21 +36,6 @@ pub const SILENT_PINGS: u32 = 3;
 /// After a `disconnect` (or on shutdown), how long envelopes already being
 /// handled may finish and be acknowledged before the socket is closed.
 const DRAIN: Duration = Duration::from_secs(2);
-
-/// Whether a Socket Mode connection is open and greeted (`hello`).
-#[derive(Default)]
-pub struct Status {
-    connected: AtomicBool,
-}
-
-impl Status {
-    pub fn connected(&self) -> bool {
-        self.connected.load(Ordering::SeqCst)
-    }
-    fn set(&self, connected: bool) {
-        self.connected.store(connected, Ordering::SeqCst);
-    }
-}
 
 /// The clock of the connection (settings; tests shorten it).
 #[derive(Debug, Clone, Copy)]
@@ -97,7 +81,7 @@ enum End {
 /// Keep a Socket Mode connection open until shutdown.
 pub async fn run(
     state: SharedState,
-    status: Arc<Status>,
+    status: Arc<SocketStatus>,
     slack: Slack,
     timing: Timing,
     mut shutdown: watch::Receiver<bool>,
@@ -206,7 +190,7 @@ fn open_failed(error: SlackClientError) -> String {
 /// greeted it with `hello`.
 async fn serve(
     state: &SharedState,
-    status: &Status,
+    status: &SocketStatus,
     mut socket: Socket,
     timing: Timing,
     shutdown: &mut watch::Receiver<bool>,

@@ -9,7 +9,8 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::{hooks::authorize, ApiError, SharedState};
+use super::{hooks::authorize, ApiError};
+use crate::app_state::SharedState;
 
 /// Tells concurrent backups' scratch files apart.
 static NEXT_SCRATCH: AtomicU64 = AtomicU64::new(0);

@@ -9,7 +9,8 @@ use baton_handlers::github::{self, GithubEvent};
 use serde_json::json;
 
 use super::signature::verify_github;
-use super::{ok, single_header, ApiError, AppState, SharedState};
+use super::{ok, single_header, ApiError};
+use crate::app_state::{AppState, SharedState};
 use crate::apply;
 
 pub async fn webhook(

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::SharedState;
+use crate::app_state::SharedState;
 
 /// The process is up.
 pub async fn healthz() -> &'static str {

@@ -12,7 +12,8 @@ use axum::Json;
 use serde_json::json;
 
 use super::signature::{verify_bearer, verify_sentry};
-use super::{ok, single_header, ApiError, SharedState};
+use super::{ok, single_header, ApiError};
+use crate::app_state::SharedState;
 use crate::apply;
 
 pub(super) fn authorize(state: &SharedState, headers: &HeaderMap) -> Result<(), ApiError> {

@@ -15,8 +15,6 @@ pub mod signature;
 mod slack;
 
 use std::net::SocketAddr;
-use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex};
 
 use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -24,54 +22,11 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use baton_state::Store;
 use serde_json::json;
 
-use crate::apply;
-use crate::config::Config;
-use crate::metrics::Metrics;
-use crate::writer::{WriteError, Writer};
+use crate::writer::WriteError;
 
-/// What every route can reach.
-pub struct AppState {
-    pub config: Arc<Config>,
-    pub store: Arc<Store>,
-    pub writer: Writer,
-    pub metrics: Arc<Metrics>,
-    pub dispatcher_running: Arc<AtomicBool>,
-    /// The bot's own Slack user id, from config or learned from events.
-    pub bot_user_id: Mutex<Option<String>>,
-    /// The rate-limited log of refused requests.
-    pub refusals: Arc<refusals::RefusalLog>,
-    /// Client connections open now.
-    pub connections: Arc<connections::OpenConnections>,
-    /// The error subscriptions' filters, compiled once per change of the
-    /// subscriptions and shared by every report.
-    pub error_routes: Arc<apply::errors::CompiledRoutes>,
-    /// With Socket Mode (`SLACK_APP_TOKEN`): whether a connection is open.
-    pub slack_socket: Option<Arc<crate::socket_mode::Status>>,
-}
-
-impl AppState {
-    /// The settings the pure decisions need.
-    pub fn apply_context(&self) -> apply::Context {
-        apply::Context {
-            admins: self.config.admins.clone(),
-            bot_user_id: self
-                .bot_user_id
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .clone(),
-            lock_default_secs: self.config.lock_default_secs,
-            error_window_secs: self.config.error_window_secs,
-            error_channel_cap: self.config.error_channel_cap,
-            public_url: self.config.public_url.clone(),
-            error_routes: self.error_routes.clone(),
-        }
-    }
-}
-
-pub type SharedState = Arc<AppState>;
+use crate::app_state::SharedState;
 
 /// Build the router.
 pub fn router(state: SharedState) -> Router {

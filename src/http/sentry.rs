@@ -24,7 +24,8 @@ use baton_handlers::errors::envelope::{self, EnvelopeError};
 use serde_json::json;
 
 use super::decompress::{self, DecodeError};
-use super::{header, single_header, SharedState};
+use super::{header, single_header};
+use crate::app_state::SharedState;
 use crate::apply;
 
 /// Largest envelope request on the wire, and decompressed. Sentry allows

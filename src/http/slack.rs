@@ -13,7 +13,8 @@ use baton_handlers::slack as slack_payloads;
 use serde_json::json;
 
 use super::signature::verify_slack;
-use super::{header, ok, single_header, ApiError, SharedState};
+use super::{header, ok, single_header, ApiError};
+use crate::app_state::SharedState;
 use crate::slack_inbound::{self, EventOutcome, Retry};
 
 fn verify(state: &SharedState, headers: &HeaderMap, body: &[u8]) -> Result<(), ApiError> {
