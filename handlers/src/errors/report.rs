@@ -1,5 +1,8 @@
-//! Reading an error report from a request body: Baton's own JSON shape and
-//! Sentry's webhook shapes, into one [`ErrorReport`].
+//! Reading an error report from a request body into one [`ErrorReport`]:
+//! the report's types, Baton's own JSON shape, and [`parse_report`], which
+//! tells it from Sentry's webhook shapes. Those, and the events Sentry's
+//! SDKs send, are read in [`sentry`] (its comment lists every field read);
+//! `pruned` parses a large body keeping only the parts that are read.
 //!
 //! # Baton's JSON
 //!
@@ -20,36 +23,9 @@
 //! it, e.g. ``field `level`: unknown level `critical`, expected one of debug,
 //! info, warning, error, fatal`` or ``missing field `message` ``.
 //!
-//! # Sentry's webhooks
-//!
-//! Recognised by their shape (no `service` field):
-//! - issue alert (`Sentry-Hook-Resource: event_alert`):
-//!   `{"action": "triggered", "data": {"event": {…}, "triggered_rule": …}}`
-//! - error (`Sentry-Hook-Resource: error`): `{"action": "created", "data": {"error": {…}}}`
-//! - legacy webhook plugin: `{"project", "project_name", "culprit", "message", "url", "level", "event": {…}}`
-//!
-//! From the Sentry event these fields are read:
-//! - message: `title`, else `message`, else `logentry.formatted`, else
-//!   `logentry.message`, else (legacy) the top-level `message`, else the
-//!   exception's `type: value`;
-//! - `level` (leniently: `critical` → fatal, `warn` → warning, `log` → info,
-//!   anything else unknown → error); legacy top-level `level` as fallback;
-//! - `environment` (default `production`);
-//! - exception: the last of `exception.values` (Sentry lists the outermost
-//!   first) `type`, `value` and `stacktrace.frames`; else the event's own
-//!   `stacktrace.frames`. Frames are innermost-last in Sentry, so Baton
-//!   reverses them; each frame's `function`, `filename` (else `module`),
-//!   `lineno` and `in_app` are read;
-//! - `fingerprint` (array of strings; `{{ default }}` stands for Baton's
-//!   derived grouping);
-//! - link: `web_url`, else the legacy top-level `url`, else the event's `url`;
-//! - `tags` as `[[key, value], …]` (objects `{"key", "value"}` and plain
-//!   objects are accepted too);
-//! - time: `timestamp` (Unix seconds, fractional) else `datetime` (RFC 3339);
-//! - service: the tag `service`; else the project slug (`project_slug`, a
-//!   string `project`, legacy top-level `project_slug`/`project`, or the
-//!   `/projects/{org}/{slug}/` part of the event's API `url`); else
-//!   `project-{id}` for a numeric `project`; else `sentry`.
+//! A body without a `service` field is read as one of Sentry's webhooks
+//! when it has one of their shapes, and otherwise refused as Baton's JSON
+//! (``missing field `service` ``).
 
 use std::collections::BTreeMap;
 
@@ -58,6 +34,11 @@ use serde_json::{Map, Value};
 
 use crate::text::{parse_rfc3339, truncate_chars};
 use crate::UnixTime;
+
+mod pruned;
+pub mod sentry;
+
+pub use sentry::parse_sdk_event;
 
 /// Longest message kept from a report (characters).
 const MAX_MESSAGE_CHARS: usize = 4_000;
@@ -122,17 +103,6 @@ impl Level {
             Level::Warning => ":warning:",
             Level::Error => ":red_circle:",
             Level::Fatal => ":boom:",
-        }
-    }
-
-    /// Sentry's spelling, leniently (unknown names are errors).
-    fn from_sentry(text: &str) -> Level {
-        match text.to_ascii_lowercase().as_str() {
-            "debug" => Level::Debug,
-            "info" | "log" => Level::Info,
-            "warning" | "warn" => Level::Warning,
-            "fatal" | "critical" => Level::Fatal,
-            _ => Level::Error,
         }
     }
 }
@@ -261,284 +231,10 @@ pub fn parse_report(body: &[u8]) -> Result<ErrorReport, ReportError> {
     if root.contains_key("service") {
         return parse_baton(&root);
     }
-    if let Some(Value::Object(data)) = root.get("data") {
-        for name in ["event", "error"] {
-            if let Some(event) = data.get(name) {
-                let path = format!("data.{name}");
-                let Value::Object(event) = event else {
-                    return Err(ReportError::field(&path, "expected an object"));
-                };
-                return parse_sentry(event, &path, None);
-            }
-        }
-        if root.contains_key("action") {
-            return Err(ReportError(
-                "a Sentry payload without `data.event` or `data.error`: only issue alerts and error webhooks are read".into(),
-            ));
-        }
-    }
-    if let Some(event) = root.get("event") {
-        if root.contains_key("project") || root.contains_key("project_name") {
-            let Value::Object(event) = event else {
-                return Err(ReportError::field("event", "expected an object"));
-            };
-            return parse_sentry(event, "event", Some(&root));
-        }
+    if let Some(sentry) = sentry::parse_webhook(&root) {
+        return sentry;
     }
     parse_baton(&root)
-}
-
-// ---------- Sentry SDK events ----------
-
-/// An event as a Sentry SDK sends it (an envelope's `event` item, or the
-/// body of the older `/api/{id}/store/`), for `service` (the service the
-/// DSN's key belongs to). Read like a Sentry webhook's event (see the module
-/// comment), plus the SDKs' own forms: `message` as an object
-/// (`{"formatted"|"message": …}`), `exception` as a bare array of values,
-/// and `release`, kept as the tag `release`. Returns the event's
-/// `event_id` as sent, if any.
-pub fn parse_sdk_event(
-    body: &[u8],
-    service: &str,
-) -> Result<(ErrorReport, Option<String>), ReportError> {
-    let value = parse_pruned(body, SDK_EVENT)
-        .map_err(|e| ReportError(format!("the event is not valid JSON: {e}")))?;
-    sdk_event_from_value(value, service)
-}
-
-/// [`parse_sdk_event`] of an event already parsed into a JSON value.
-fn sdk_event_from_value(
-    value: Value,
-    service: &str,
-) -> Result<(ErrorReport, Option<String>), ReportError> {
-    let Value::Object(mut event) = value else {
-        return Err(ReportError("the event must be a JSON object".into()));
-    };
-    if let Some(Value::Object(message)) = event.get("message") {
-        let message = message.clone();
-        event.remove("message");
-        event.entry("logentry").or_insert(Value::Object(message));
-    }
-    if let Some(Value::Array(values)) = event.get("exception") {
-        let values = Value::Array(values.clone());
-        event.insert("exception".into(), serde_json::json!({ "values": values }));
-    }
-    let event_id = event
-        .get("event_id")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let mut report = match parse_sentry(&event, "event", None) {
-        Ok(report) => report,
-        // An event with no text at all, as Sentry labels it.
-        Err(_) => {
-            event.insert("message".into(), Value::from("<unlabeled event>"));
-            parse_sentry(&event, "event", None)?
-        }
-    };
-    report.service = clean_name(service);
-    if let Some(release) = event.get("release").and_then(Value::as_str) {
-        if !release.trim().is_empty() && report.tags.len() < MAX_TAGS {
-            report
-                .tags
-                .entry("release".into())
-                .or_insert_with(|| clean_name(release));
-        }
-    }
-    Ok((report, event_id))
-}
-
-// ---------- reading only what is used ----------
-
-/// Which parts of a JSON value to keep: all of it, or (of an object) only
-/// the named members, each with its own shape. The elements of an array
-/// take the array's shape; a value that is neither object nor array is kept
-/// as it is.
-#[derive(Clone, Copy)]
-enum Keep {
-    All,
-    Fields(&'static [(&'static str, Keep)]),
-}
-
-/// What [`parse_frame`] reads.
-const FRAME: Keep = Keep::Fields(&[
-    ("filename", Keep::All),
-    ("function", Keep::All),
-    ("in_app", Keep::All),
-    ("lineno", Keep::All),
-    ("module", Keep::All),
-]);
-const STACKTRACE: Keep = Keep::Fields(&[("frames", FRAME)]);
-const EXCEPTION_VALUE: Keep = Keep::Fields(&[
-    ("stacktrace", STACKTRACE),
-    ("type", Keep::All),
-    ("value", Keep::All),
-]);
-/// `{"values": […]}`, or the SDKs' bare array of values (whose elements
-/// take this shape too, hence the members of a value).
-const EXCEPTION: Keep = Keep::Fields(&[
-    ("stacktrace", STACKTRACE),
-    ("type", Keep::All),
-    ("value", Keep::All),
-    ("values", EXCEPTION_VALUE),
-]);
-/// Every member of an SDK event that [`parse_sdk_event`] and
-/// [`parse_sentry`] read. An SDK event is mostly other things (breadcrumbs,
-/// contexts, the request, the SDK's package list, each frame's source lines
-/// and variables): those are only checked as JSON, not built into values.
-const SDK_EVENT: Keep = Keep::Fields(&[
-    ("datetime", Keep::All),
-    ("environment", Keep::All),
-    ("event_id", Keep::All),
-    ("exception", EXCEPTION),
-    ("fingerprint", Keep::All),
-    ("level", Keep::All),
-    ("logentry", Keep::All),
-    ("message", Keep::All),
-    ("project", Keep::All),
-    ("project_slug", Keep::All),
-    ("release", Keep::All),
-    ("stacktrace", STACKTRACE),
-    ("tags", Keep::All),
-    ("timestamp", Keep::All),
-    ("title", Keep::All),
-    ("url", Keep::All),
-    ("web_url", Keep::All),
-]);
-
-/// Parse `body` as JSON keeping only the parts `keep` names. The whole body
-/// goes through the same parser as `serde_json::from_slice::<Value>` (the
-/// dropped parts are read as values and discarded, not skipped), so exactly
-/// the same bodies are accepted, with the same errors; the kept parts are
-/// the same values.
-fn parse_pruned(body: &[u8], keep: Keep) -> Result<Value, serde_json::Error> {
-    use serde::de::DeserializeSeed;
-    let mut parser = serde_json::Deserializer::from_slice(body);
-    let value = Pruned(keep).deserialize(&mut parser)?;
-    parser.end()?;
-    Ok(value)
-}
-
-/// A JSON value read with a [`Keep`] shape.
-struct Pruned(Keep);
-
-impl<'de> serde::de::DeserializeSeed<'de> for Pruned {
-    type Value = Value;
-
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        match self.0 {
-            Keep::All => Value::deserialize(d),
-            Keep::Fields(fields) => d.deserialize_any(PrunedVisitor(fields)),
-        }
-    }
-}
-
-struct PrunedVisitor(&'static [(&'static str, Keep)]);
-
-impl<'de> serde::de::Visitor<'de> for PrunedVisitor {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    // Scalars as `Value`'s own visitor makes them.
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_string()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_none<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element_seed(Pruned(Keep::Fields(self.0)))? {
-            items.push(item);
-        }
-        Ok(Value::Array(items))
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut kept = Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            match self.0.iter().find(|(name, _)| *name == key) {
-                // A repeated member replaces the earlier one, as in `Value`.
-                Some(&(_, keep)) => {
-                    kept.insert(key, map.next_value_seed(Pruned(keep))?);
-                }
-                None => {
-                    map.next_value::<Discarded>()?;
-                }
-            }
-        }
-        Ok(Value::Object(kept))
-    }
-}
-
-/// Any JSON value, read in full (every string, escape and number checked as
-/// `Value` checks it) and discarded without being built.
-struct Discarded;
-
-impl<'de> Deserialize<'de> for Discarded {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(DiscardVisitor)
-    }
-}
-
-struct DiscardVisitor;
-
-impl<'de> serde::de::Visitor<'de> for DiscardVisitor {
-    type Value = Discarded;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Discarded, E> {
-        Ok(Discarded)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Discarded, E> {
-        Ok(Discarded)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Discarded, E> {
-        Ok(Discarded)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Discarded, E> {
-        Ok(Discarded)
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Discarded, E> {
-        Ok(Discarded)
-    }
-    fn visit_unit<E>(self) -> Result<Discarded, E> {
-        Ok(Discarded)
-    }
-    fn visit_none<E>(self) -> Result<Discarded, E> {
-        Ok(Discarded)
-    }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Discarded, A::Error> {
-        while seq.next_element::<Discarded>()?.is_some() {}
-        Ok(Discarded)
-    }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Discarded, A::Error> {
-        while map.next_entry::<Discarded, Discarded>()?.is_some() {}
-        Ok(Discarded)
-    }
 }
 
 // ---------- Baton's JSON ----------
@@ -692,158 +388,6 @@ fn parse_frame(value: &Value, path: &str) -> Result<Frame, ReportError> {
         line,
         in_app: frame.get("in_app").and_then(Value::as_bool),
     })
-}
-
-// ---------- Sentry ----------
-
-fn parse_sentry(
-    event: &Map<String, Value>,
-    path: &str,
-    legacy: Option<&Map<String, Value>>,
-) -> Result<ErrorReport, ReportError> {
-    let s = |map: &Map<String, Value>, name: &str| -> Option<String> {
-        map.get(name)
-            .and_then(Value::as_str)
-            .filter(|s| !s.trim().is_empty())
-            .map(str::to_string)
-    };
-    let tags = sentry_tags(event.get("tags"));
-
-    // The exception: the last of `exception.values` is the one raised.
-    let last_exception = event
-        .get("exception")
-        .and_then(|e| e.get("values"))
-        .and_then(Value::as_array)
-        .and_then(|values| values.last())
-        .and_then(Value::as_object);
-    let exception = last_exception.and_then(|exc| {
-        let kind = s(exc, "type")?;
-        Some(Exception {
-            kind: clean_name(&kind),
-            value: truncate_chars(&s(exc, "value").unwrap_or_default(), MAX_VALUE_CHARS),
-        })
-    });
-    let frames_value = last_exception
-        .and_then(|exc| exc.get("stacktrace"))
-        .or_else(|| event.get("stacktrace"))
-        .and_then(|st| st.get("frames"))
-        .and_then(Value::as_array);
-    let stack = match frames_value {
-        Some(frames) if !frames.is_empty() => {
-            // Sentry lists frames innermost-last; Baton keeps innermost first.
-            let frames: Vec<Frame> = frames
-                .iter()
-                .rev()
-                .take(MAX_FRAMES)
-                .filter_map(|f| parse_frame(f, &format!("{path}.frames")).ok())
-                .collect();
-            Stack::Frames(frames)
-        }
-        _ => Stack::None,
-    };
-
-    let message = s(event, "title")
-        .or_else(|| s(event, "message"))
-        .or_else(|| {
-            let logentry = event.get("logentry")?.as_object()?;
-            s(logentry, "formatted").or_else(|| s(logentry, "message"))
-        })
-        .or_else(|| legacy.and_then(|root| s(root, "message")))
-        .or_else(|| exception.as_ref().map(exception_title))
-        .ok_or_else(|| ReportError::missing(&format!("{path}.title")))?;
-
-    let level = s(event, "level")
-        .or_else(|| legacy.and_then(|root| s(root, "level")))
-        .map_or(Level::Error, |l| Level::from_sentry(&l));
-    let environment = s(event, "environment").map_or("production".to_string(), |e| clean_name(&e));
-    let fingerprint = event
-        .get("fingerprint")
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-        })
-        .filter(|parts| !parts.is_empty());
-    let url = s(event, "web_url")
-        .or_else(|| legacy.and_then(|root| s(root, "url")))
-        .or_else(|| s(event, "url"));
-    let occurred_at = match event.get("timestamp") {
-        Some(Value::Number(n)) => unix_seconds(n),
-        Some(Value::String(t)) => parse_rfc3339(t),
-        _ => None,
-    }
-    .or_else(|| s(event, "datetime").and_then(|t| parse_rfc3339(&t)));
-
-    let service = tags
-        .get("service")
-        .cloned()
-        .or_else(|| s(event, "project_slug"))
-        .or_else(|| s(event, "project"))
-        .or_else(|| legacy.and_then(|root| s(root, "project_slug").or_else(|| s(root, "project"))))
-        .or_else(|| s(event, "url").and_then(|u| project_from_api_url(&u)))
-        .or_else(|| {
-            event
-                .get("project")
-                .and_then(Value::as_u64)
-                .map(|id| format!("project-{id}"))
-        })
-        .unwrap_or_else(|| "sentry".to_string());
-
-    Ok(ErrorReport {
-        source: Source::Sentry,
-        service: clean_name(&service),
-        environment,
-        level,
-        message: truncate_chars(&message, MAX_MESSAGE_CHARS),
-        exception,
-        stack,
-        fingerprint,
-        url,
-        tags,
-        occurred_at,
-    })
-}
-
-/// Sentry's tags: `[[k, v], …]`, `[{"key", "value"}, …]` or `{k: v}`.
-fn sentry_tags(value: Option<&Value>) -> BTreeMap<String, String> {
-    let mut tags = BTreeMap::new();
-    match value {
-        Some(Value::Array(items)) => {
-            for item in items.iter().take(MAX_TAGS) {
-                let pair = match item {
-                    Value::Array(pair) => pair.first().zip(pair.get(1)),
-                    Value::Object(obj) => obj.get("key").zip(obj.get("value")),
-                    _ => None,
-                };
-                if let Some((Some(k), Some(v))) = pair.map(|(k, v)| (k.as_str(), v.as_str())) {
-                    tags.insert(clean_name(k), clean_name(v));
-                }
-            }
-        }
-        Some(Value::Object(map)) => {
-            for (k, v) in map.iter().take(MAX_TAGS) {
-                if let Some(v) = v.as_str() {
-                    tags.insert(clean_name(k), clean_name(v));
-                }
-            }
-        }
-        _ => {}
-    }
-    tags
-}
-
-/// `https://sentry.io/api/0/projects/{org}/{slug}/events/…` → `slug`.
-fn project_from_api_url(url: &str) -> Option<String> {
-    let rest = &url[url.find("/projects/")? + "/projects/".len()..];
-    let mut parts = rest.split('/');
-    let _org = parts.next()?;
-    parts
-        .next()
-        .filter(|slug| !slug.is_empty())
-        .map(str::to_string)
 }
 
 // ---------- helpers ----------

@@ -1,5 +1,6 @@
 //! Tests of `report`.
 
+use super::sentry::sdk_event_from_value;
 use super::*;
 
 fn parse(json: &str) -> Result<ErrorReport, ReportError> {
