@@ -8,8 +8,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::{
-    free_port, hmac_hex, now, slack_encode_typed, slack_rules, BOT_USER, GITHUB_SECRET, HOOK_TOKEN,
-    SLACK_SECRET,
+    free_port, github_signature, hmac_hex, now, slack_encode_typed, slack_rules, BOT_USER,
+    GITHUB_SECRET, HOOK_TOKEN, SLACK_SECRET,
 };
 
 /// The tests' HTTP client. It drops pooled connections after 2 s idle,
@@ -179,7 +179,7 @@ impl Baton {
 
     /// POST a GitHub delivery signed with the test secret.
     pub async fn github(&self, event: &str, delivery: &str, body: &[u8]) -> reqwest::Response {
-        let signature = format!("sha256={}", hmac_hex(GITHUB_SECRET, &[body]));
+        let signature = github_signature(body);
         self.http
             .post(self.url("/github/webhook"))
             .header("X-GitHub-Event", event)
@@ -267,14 +267,26 @@ impl Baton {
 
     /// POST to a hook endpoint with the bearer token.
     pub async fn hook(&self, path: &str, body: &[u8]) -> reqwest::Response {
+        self.hook_request(path, body.to_vec()).send().await.unwrap()
+    }
+
+    /// POST an error report to `/hooks/errors` as [`Baton::hook`] does, as a
+    /// `'static` future (it holds its own client and URL, not `self`) that a
+    /// spawned task can run; it yields the answer's status.
+    pub fn post_error(
+        &self,
+        body: Vec<u8>,
+    ) -> impl std::future::Future<Output = reqwest::StatusCode> + Send + 'static {
+        let request = self.hook_request("/hooks/errors", body);
+        async move { request.send().await.unwrap().status() }
+    }
+
+    fn hook_request(&self, path: &str, body: Vec<u8>) -> reqwest::RequestBuilder {
         self.http
             .post(self.url(path))
             .bearer_auth(HOOK_TOKEN)
             .header("Content-Type", "application/json")
-            .body(body.to_vec())
-            .send()
-            .await
-            .unwrap()
+            .body(body)
     }
 
     /// The whole `/metrics` text.
