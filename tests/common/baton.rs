@@ -99,20 +99,8 @@ impl Baton {
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("BATON_LISTEN", format!("127.0.0.1:{}", self.port))
             .stdin(Stdio::null())
-            .stdout(Stdio::from(
-                std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(self.dir.join("stdout.log"))
-                    .unwrap(),
-            ))
-            .stderr(Stdio::from(
-                std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(self.dir.join("stderr.log"))
-                    .unwrap(),
-            ));
+            .stdout(self.log("stdout.log"))
+            .stderr(self.log("stderr.log"));
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
@@ -134,6 +122,17 @@ impl Baton {
             );
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
+    }
+
+    /// The log file `name` in the data folder, appended to.
+    fn log(&self, name: &str) -> Stdio {
+        Stdio::from(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(self.dir.join(name))
+                .unwrap(),
+        )
     }
 
     pub fn url(&self, path: &str) -> String {
