@@ -1,6 +1,6 @@
 //! Sentry's shapes of an error report: its webhooks and the events its
 //! SDKs send, read into an [`ErrorReport`] (Baton's own JSON is read in
-//! [`super`]).
+//! [`super::baton`]).
 //!
 //! # Sentry's webhooks
 //!
@@ -37,11 +37,12 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::pruned::{parse_pruned, Keep};
-use super::{
-    clean_name, exception_title, parse_frame, unix_seconds, ErrorReport, Exception, Frame, Level,
-    ReportError, Source, Stack, MAX_FRAMES, MAX_MESSAGE_CHARS, MAX_TAGS, MAX_VALUE_CHARS,
+use super::fields::{
+    clean_name, exception_title, parse_frame, unix_seconds, MAX_FRAMES, MAX_MESSAGE_CHARS,
+    MAX_TAGS, MAX_VALUE_CHARS,
 };
+use super::pruned::{parse_pruned, Keep};
+use super::types::{ErrorReport, Exception, Frame, Level, ReportError, Source, Stack};
 use crate::text::{parse_rfc3339, truncate_chars};
 
 impl Level {
