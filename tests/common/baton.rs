@@ -7,10 +7,9 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{
-    free_port, github_signature, hmac_hex, now, slack_encode_typed, slack_rules, BOT_USER,
-    GITHUB_SECRET, HOOK_TOKEN, SLACK_SECRET,
-};
+use super::basics::{free_port, now, BOT_USER, GITHUB_SECRET, HOOK_TOKEN, SLACK_SECRET};
+use super::senders::{github_signature, hmac_hex, slack_encode_typed};
+use super::slack_rules;
 
 /// The tests' HTTP client. It drops pooled connections after 2 s idle,
 /// before Baton's 5 s keep-alive timeout closes them, so a request never

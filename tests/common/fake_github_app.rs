@@ -49,7 +49,7 @@ pub fn settings(server: &MockServer) -> Vec<(&'static str, String)> {
 }
 
 fn now() -> i64 {
-    super::now()
+    super::basics::now()
 }
 
 fn bearer(request: &Request) -> Option<String> {

@@ -3,7 +3,8 @@
 //! pull request already requests `octocat` and assigns `Codertocat`, who are
 //! therefore never in the pool.)
 
-use super::Baton;
+use super::basics::corpus;
+use super::baton::Baton;
 
 pub const CHANNEL: &str = "C0REVIEWS";
 pub const ADMIN: &str = "U0ADMIN01";
@@ -19,7 +20,7 @@ pub const POOL: [(&str, &str); 3] = [
 /// A corpus `pull_request` payload, rewritten to pull request `number`
 /// by `author` in [`REPO`].
 pub fn pull_request(action: &str, number: u64, author: &str) -> Vec<u8> {
-    let mut payload: serde_json::Value = serde_json::from_slice(&super::corpus(&format!(
+    let mut payload: serde_json::Value = serde_json::from_slice(&corpus(&format!(
         "github/pull_request/{action}.payload.json"
     )))
     .unwrap();

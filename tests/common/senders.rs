@@ -4,7 +4,7 @@
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-use super::GITHUB_SECRET;
+use super::basics::GITHUB_SECRET;
 
 /// Hex HMAC-SHA256 of `parts` (concatenated) under `key`, as Slack, GitHub
 /// and Sentry sign.
