@@ -155,39 +155,6 @@ impl GithubSink {
         api.send(method, route, body, &authorization).await
     }
 
-    /// `POST /repos/{repo}/pulls/{n}/requested_reviewers`.
-    pub async fn request_reviewers(
-        &self,
-        repo: &str,
-        number: u64,
-        reviewers: &[String],
-        installation: Option<u64>,
-    ) -> Attempt {
-        let route = format!("/repos/{repo}/pulls/{number}/requested_reviewers");
-        let actor = installation.map_or(Actor::Repository(repo), Actor::Installation);
-        self.call(Method::Post, &route, json!({"reviewers": reviewers}), actor)
-            .await
-    }
-
-    /// `DELETE /repos/{repo}/pulls/{n}/requested_reviewers`.
-    pub async fn remove_reviewers(
-        &self,
-        repo: &str,
-        number: u64,
-        reviewers: &[String],
-        installation: Option<u64>,
-    ) -> Attempt {
-        let route = format!("/repos/{repo}/pulls/{number}/requested_reviewers");
-        let actor = installation.map_or(Actor::Repository(repo), Actor::Installation);
-        self.call(
-            Method::Delete,
-            &route,
-            json!({"reviewers": reviewers}),
-            actor,
-        )
-        .await
-    }
-
     /// `GET /user`: the token's login, or why it failed (for `baton doctor`).
     pub async fn current_user(&self) -> Result<String, String> {
         if matches!(self, GithubSink::Offline) {
@@ -207,16 +174,28 @@ impl GithubSink {
             .ok_or_else(|| "GitHub's answer has no login".into())
     }
 
-    /// One reviewer call. Requesting or removing the same reviewers twice
+    /// One reviewer call: `POST` (request) or `DELETE` (remove)
+    /// `/repos/{repo}/pulls/{n}/requested_reviewers`, as `installation` or
+    /// the repository's. Requesting or removing the same reviewers twice
     /// has one effect on GitHub (both are idempotent), so a call whose
     /// answer was lost is simply made again: no in-flight mark or lookup is
     /// needed.
-    async fn call(&self, method: Method, route: &str, body: Value, actor: Actor<'_>) -> Attempt {
+    pub async fn requested_reviewers(
+        &self,
+        method: Method,
+        repo: &str,
+        number: u64,
+        reviewers: &[String],
+        installation: Option<u64>,
+    ) -> Attempt {
+        let route = format!("/repos/{repo}/pulls/{number}/requested_reviewers");
+        let body = json!({"reviewers": reviewers});
+        let actor = installation.map_or(Actor::Repository(repo), Actor::Installation);
         if matches!(self, GithubSink::Offline) {
             println!("┌─ GitHub {method} {route}\n│ {body}\n└─");
             return Attempt::Sent { posted: None };
         }
-        let answer = match self.request(method, route, Some(&body), actor).await {
+        let answer = match self.request(method, &route, Some(&body), actor).await {
             Ok(answer) => answer,
             Err(reason) => {
                 return Attempt::Retry {

@@ -30,7 +30,7 @@ use rand::RngExt;
 use tokio::sync::watch;
 
 pub use crate::attempt::Attempt;
-use crate::github::GithubSink;
+use crate::github::{GithubSink, Method};
 use crate::metrics::{label, Metrics};
 use crate::slack::{Lookup, SlackSink};
 use crate::writer::Writer;
@@ -434,7 +434,7 @@ impl Dispatcher {
                 installation,
             } => {
                 self.github
-                    .request_reviewers(repo, *number, reviewers, *installation)
+                    .requested_reviewers(Method::Post, repo, *number, reviewers, *installation)
                     .await
             }
             Outbound::GithubRemoveReviewers {
@@ -444,7 +444,7 @@ impl Dispatcher {
                 installation,
             } => {
                 self.github
-                    .remove_reviewers(repo, *number, reviewers, *installation)
+                    .requested_reviewers(Method::Delete, repo, *number, reviewers, *installation)
                     .await
             }
         }

@@ -133,22 +133,11 @@ async fn a_thousand_identical_reports_become_one_post_and_one_update() {
     for batch in 0..10 {
         let mut set = tokio::task::JoinSet::new();
         for i in 0..100 {
-            let http = baton.http.clone();
-            let url = baton.url("/hooks/errors");
             let body = report(
                 "checkout",
                 &format!("Order {} failed: card declined", batch * 100 + i),
             );
-            set.spawn(async move {
-                http.post(url)
-                    .bearer_auth(common::HOOK_TOKEN)
-                    .header("Content-Type", "application/json")
-                    .body(body)
-                    .send()
-                    .await
-                    .unwrap()
-                    .status()
-            });
+            set.spawn(baton.post_error(body));
         }
         while let Some(status) = set.join_next().await {
             assert_eq!(status.unwrap(), 202);

@@ -146,25 +146,20 @@ fn the_fake_checks_the_jwt_like_github() {
     assert!(fake_github_app::check_jwt("nope").is_err());
 }
 
-/// Run the `baton` binary with only `env`; (exit code, stdout, stderr).
+/// Run the `baton` binary in a fresh folder with only a data file, a free
+/// listen address and `env` (which may override both); (exit code, stdout,
+/// stderr).
 fn baton_cli(args: &[&str], env: &[(&str, String)]) -> (i32, String, String) {
     let dir = tempfile::tempdir().unwrap();
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_baton"));
-    cmd.args(args)
-        .current_dir(dir.path())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("BATON_DATA", dir.path().join("baton.redb"))
-        .env("BATON_LISTEN", format!("127.0.0.1:{}", common::free_port()));
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
+    let mut all = vec![
+        (
+            "BATON_DATA",
+            dir.path().join("baton.redb").display().to_string(),
+        ),
+        ("BATON_LISTEN", format!("127.0.0.1:{}", common::free_port())),
+    ];
+    all.extend_from_slice(env);
+    common::baton_cli(args, &all, dir.path())
 }
 
 #[tokio::test]

@@ -389,22 +389,12 @@ async fn an_error_window_spread_over_two_replicas_posts_once_and_its_timer_updat
     let mut sends = tokio::task::JoinSet::new();
     for i in 0..40 {
         let baton = if i % 2 == 0 { &a } else { &b };
-        let (http, url) = (baton.http.clone(), baton.url("/hooks/errors"));
         let body = serde_json::to_vec(&serde_json::json!({
             "service": "checkout", "level": "error",
             "message": format!("Order {i} failed: card declined"),
         }))
         .unwrap();
-        sends.spawn(async move {
-            http.post(url)
-                .bearer_auth(common::HOOK_TOKEN)
-                .header("Content-Type", "application/json")
-                .body(body)
-                .send()
-                .await
-                .unwrap()
-                .status()
-        });
+        sends.spawn(baton.post_error(body));
     }
     while let Some(status) = sends.join_next().await {
         assert_eq!(status.unwrap(), 202);

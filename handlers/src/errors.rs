@@ -16,12 +16,12 @@
 //! Windows live in redb, so a restart neither loses a digest nor repeats a
 //! post: the first tick after it closes what came due meanwhile.
 //!
-//! Submodules: [`report`] (reading bodies; it lists every field read),
-//! [`envelope`] (Sentry SDKs' envelopes), [`dsn`] (the SDKs' keys),
-//! [`mod@fingerprint`] (grouping), [`commands`] (the `/baton errors` commands),
-//! [`state`] (records and outcomes), [`render`] (Slack messages),
-//! [`decide`] (routing and posting reports, the tick) and [`mod@execute`]
-//! (commands and buttons).
+//! Submodules: [`report`] (reading bodies; [`report::baton`] and
+//! [`report::sentry`] list every field read), [`envelope`] (Sentry SDKs'
+//! envelopes), [`dsn`] (the SDKs' keys), [`mod@fingerprint`] (grouping),
+//! [`commands`] (the `/baton errors` commands), [`state`] (records and
+//! outcomes), [`render`] (Slack messages), [`decide`] (routing and posting
+//! reports, the tick) and [`mod@execute`] (commands and buttons).
 
 pub mod commands;
 pub mod decide;

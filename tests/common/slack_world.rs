@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use super::corpus;
+use super::basics::corpus;
 use super::review_pool::REPO;
 
 /// How the fake Slack answers right now.
@@ -120,7 +120,7 @@ impl Respond for History {
             })
             .map(|p| {
                 let mut m = json!({"type": "message", "ts": p["ts"], "text": p["text"],
-                    "bot_id": "B0BATON", "user": super::BOT_USER});
+                    "bot_id": "B0BATON", "user": super::basics::BOT_USER});
                 if with_metadata && !p["metadata"].is_null() {
                     m["metadata"] = p["metadata"].clone();
                 }
@@ -206,7 +206,7 @@ pub fn pr_number(post: &Value) -> Option<u64> {
 }
 
 pub fn bot_joined(channel: &str) -> Value {
-    json!({"type": "member_joined_channel", "user": super::BOT_USER, "channel": channel})
+    json!({"type": "member_joined_channel", "user": super::basics::BOT_USER, "channel": channel})
 }
 
 /// Deliver pull request `n`; true if Baton acknowledged it.
@@ -216,7 +216,7 @@ pub async fn deliver(port: u16, n: u64) -> bool {
         .build()
         .unwrap();
     let body = pull_request(n);
-    let signature = super::github_signature(&body);
+    let signature = super::senders::github_signature(&body);
     client
         .post(format!("http://127.0.0.1:{port}/github/webhook"))
         .header("X-GitHub-Event", "pull_request")

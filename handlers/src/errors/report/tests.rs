@@ -1,5 +1,7 @@
 //! Tests of `report`.
 
+use super::fields::MAX_MESSAGE_CHARS;
+use super::sentry::sdk_event_from_value;
 use super::*;
 
 fn parse(json: &str) -> Result<ErrorReport, ReportError> {

@@ -1,0 +1,23 @@
+//! A fake GitHub REST API (wiremock) answering review requests as GitHub
+//! does: 201 to a request, 200 to a withdrawal.
+
+use wiremock::matchers::{method, path_regex};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// `/repos/{owner}/{repo}/pulls/{n}/requested_reviewers`.
+pub const REVIEWERS_ROUTE: &str = r"^/repos/[^/]+/[^/]+/pulls/\d+/requested_reviewers$";
+
+pub async fn ok() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path_regex(REVIEWERS_ROUTE))
+        .respond_with(ResponseTemplate::new(201).set_body_json(serde_json::json!({})))
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path_regex(REVIEWERS_ROUTE))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({})))
+        .mount(&server)
+        .await;
+    server
+}

@@ -1,0 +1,78 @@
+//! A fake Slack Web API (wiremock) that records every call.
+
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+pub async fn ok() -> MockServer {
+    let server = MockServer::start().await;
+    mount_ok(&server).await;
+    server
+}
+
+pub async fn mount_ok(server: &MockServer) {
+    Mock::given(method("POST"))
+        .and(path("/api/chat.postMessage"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(ok_body()))
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/chat.update"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(ok_body()))
+        .mount(server)
+        .await;
+    mount_empty_history(server).await;
+}
+
+/// `conversations.history` / `.replies`, read when a post's outcome is
+/// unknown; this fake keeps no history.
+pub async fn mount_empty_history(server: &MockServer) {
+    for history in ["/api/conversations.history", "/api/conversations.replies"] {
+        Mock::given(method("GET"))
+            .and(path(history))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(
+                    serde_json::json!({"ok": true, "messages": [], "has_more": false}),
+                ),
+            )
+            .mount(server)
+            .await;
+    }
+}
+
+/// What Slack answers to a successful `chat.postMessage` / `chat.update`.
+pub fn ok_body() -> serde_json::Value {
+    serde_json::json!({"ok": true, "channel": "C1", "ts": "1700000000.000100",
+        "message": {"type": "message", "ts": "1700000000.000100", "text": "posted"}})
+}
+
+/// The JSON bodies of calls to `method_name` (e.g. `chat.postMessage`).
+/// Every message Baton sent so far is first held to Slack's limits and
+/// escaping rules ([`super::slack_rules`]): a breach fails the test.
+pub async fn calls(server: &MockServer, method_name: &str) -> Vec<serde_json::Value> {
+    let requests = server.received_requests().await.unwrap_or_default();
+    for r in &requests {
+        if matches!(r.url.path(), "/api/chat.postMessage" | "/api/chat.update") {
+            if let Err(problem) = super::slack_rules::check_message(&parse_body(&r.body)) {
+                panic!("Baton sent a message that breaks Slack's rules: {problem}");
+            }
+        }
+    }
+    requests
+        .into_iter()
+        .filter(|r| r.url.path() == format!("/api/{method_name}"))
+        .map(|r| parse_body(&r.body))
+        .collect()
+}
+
+/// slack-morphism posts JSON; accept form bodies too.
+fn parse_body(body: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(body).unwrap_or_else(|_| {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
+        serde_json::Value::Object(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k, serde_json::Value::String(v)))
+                .collect(),
+        )
+    })
+}
