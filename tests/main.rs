@@ -13,6 +13,7 @@ mod errors;
 mod github_app;
 mod hostile_clients;
 mod hostile_text;
+mod layout;
 mod onboarding;
 mod operating;
 mod reliability;
