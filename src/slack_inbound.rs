@@ -125,7 +125,7 @@ pub async fn command(state: &AppState, slash: SlashCommand) -> Result<Value, Wri
         // thread, beside the writer rather than queued behind it.
         let store = state.store.clone();
         tokio::task::spawn_blocking(move || {
-            store.read(|tx| apply::command(tx, parsed, &caller, &context, now))
+            store.read(|tx| apply::query(tx, parsed, &caller, &context, now))
         })
         .await
         .map_err(|_| WriteError::Store("the query was abandoned (see the log)".into()))?

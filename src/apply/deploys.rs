@@ -11,7 +11,7 @@
 
 use baton_handlers::deploys::{
     self as decide, channels_for, execute, hook_answer, lock_status_json, on_update, Command,
-    DeployRecord, DeploySnapshot, DeployUpdate, Policy,
+    DeployRecord, DeploySnapshot, DeployUpdate, Outcome, Policy,
 };
 use baton_handlers::github::GithubEvent;
 use baton_handlers::Mrkdwn;
@@ -100,6 +100,19 @@ pub fn on_command(
     ctx: &Context,
     now: UnixTime,
 ) -> Result<Mrkdwn> {
+    let outcome = decide_command(tx, &cmd, caller, ctx, now)?;
+    Ok(tx.store_outcome(outcome, now)?.unwrap_or_default())
+}
+
+/// Load what a deploys command reads and decide it (also the read-only
+/// path of `deploys list` and `locks`, see `apply::query`).
+pub fn decide_command(
+    tx: &Tx<'_>,
+    cmd: &Command,
+    caller: &Caller,
+    ctx: &Context,
+    now: UnixTime,
+) -> Result<Outcome> {
     let watches = tx.deploy_watches()?;
     let locks = tx.deploy_locks()?;
     let policy = Policy {
@@ -109,8 +122,7 @@ pub fn on_command(
         watches: &watches,
         locks: &locks,
     };
-    let outcome = execute(&cmd, caller, &policy, snapshot, now);
-    Ok(tx.store_outcome(outcome, now)?.unwrap_or_default())
+    Ok(execute(cmd, caller, &policy, snapshot, now))
 }
 
 /// The lock state of `environment` for CI: `(locked, JSON)`; an expired

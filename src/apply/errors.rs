@@ -26,7 +26,7 @@ use baton_handlers::errors::dsn::{self, NewKey, SentryKey};
 use baton_handlers::errors::envelope::normalize_event_id;
 use baton_handlers::errors::Command;
 use baton_handlers::errors::{
-    self as decide, CompiledSubscriptions, ErrorReport, Policy, Snapshot,
+    self as decide, CompiledSubscriptions, ErrorReport, Outcome, Policy, Snapshot,
 };
 use baton_handlers::slack::BlockAction;
 use baton_handlers::UnixTime;
@@ -223,14 +223,27 @@ pub fn on_command(
     ctx: &Context,
     now: UnixTime,
 ) -> Result<Mrkdwn> {
-    let by = caller;
     if let Command::Dsn { service } | Command::RevokeDsn { service } = &cmd {
-        return on_dsn_command(tx, &cmd, service, by, ctx, now);
+        return on_dsn_command(tx, &cmd, service, caller, ctx, now);
     }
+    let outcome = decide_command(tx, &cmd, caller, ctx, now)?;
+    Ok(tx.store_outcome(outcome, now)?.unwrap_or_default())
+}
+
+/// Load what an errors command (but the DSN commands, which draw a new key
+/// in [`on_command`]) reads and decide it; also the read-only path of
+/// `errors list`, see `apply::query`.
+pub fn decide_command(
+    tx: &Tx<'_>,
+    cmd: &Command,
+    caller: &Caller,
+    _ctx: &Context,
+    now: UnixTime,
+) -> Result<Outcome> {
     let subscriptions;
     let mut mutes = Vec::new();
     let mut resolved = Vec::new();
-    match &cmd {
+    match cmd {
         Command::Subscribe { .. } | Command::Unsubscribe(_) | Command::List => {
             subscriptions = tx.error_subscriptions()?;
         }
@@ -249,8 +262,7 @@ pub fn on_command(
         resolved: &resolved,
         ..Snapshot::default()
     };
-    let outcome = decide::execute(&cmd, by, &snapshot, now);
-    Ok(tx.store_outcome(outcome, now)?.unwrap_or_default())
+    Ok(decide::execute(cmd, caller, &snapshot, now))
 }
 
 /// A "Mute 1h" or "Resolve" button on an error message.

@@ -12,9 +12,9 @@ use baton_handlers::buttons::Button;
 use baton_handlers::command::Command;
 use baton_handlers::github::GithubEvent;
 use baton_handlers::slack::{BlockAction, SlackEvent};
-use baton_handlers::Mrkdwn;
 use baton_handlers::UnixTime;
-use baton_state::{Result, Tx};
+use baton_handlers::{Mrkdwn, Outcome};
+use baton_state::{Result, StoreError, Tx};
 
 /// The settings decisions need, copied out of the config per request, and
 /// the server's compiled error routes.
@@ -75,6 +75,35 @@ pub fn command(
         Command::Deploys(cmd) => deploys::on_command(tx, cmd, caller, ctx, now),
         Command::Errors(cmd) => errors::on_command(tx, cmd, caller, ctx, now),
     }
+}
+
+/// A read-only command ([`Command::read_only`]: `reviewers list`, `next`,
+/// `stats`, `locks`, `deploys list`, `errors list`), decided over one read
+/// transaction, which cannot write. A decision that asks for a change or a
+/// message anyway is refused ([`StoreError::ReadOnly`]), not half applied.
+pub fn query(
+    tx: &Tx<'_>,
+    command: Command,
+    caller: &Caller,
+    ctx: &Context,
+    now: UnixTime,
+) -> Result<Mrkdwn> {
+    match command {
+        Command::Help { topic } => Ok(baton_handlers::command::help_text(topic)),
+        Command::Reviewers(cmd) => {
+            answer_only(reviewers::decide_command(tx, &cmd, caller, ctx, now)?)
+        }
+        Command::Deploys(cmd) => answer_only(deploys::decide_command(tx, &cmd, caller, ctx, now)?),
+        Command::Errors(cmd) => answer_only(errors::decide_command(tx, &cmd, caller, ctx, now)?),
+    }
+}
+
+/// The reply of a query's outcome, which must change nothing.
+fn answer_only<C>(outcome: Outcome<C>) -> Result<Mrkdwn> {
+    if !outcome.changes.is_empty() || !outcome.outbound.is_empty() {
+        return Err(StoreError::ReadOnly);
+    }
+    Ok(outcome.reply.unwrap_or_default())
 }
 
 /// A button press; returns an ephemeral note for the presser, if any.

@@ -11,7 +11,9 @@
 //! the caller's transaction, so a decision and its messages land together.
 
 use baton_handlers::github::{PullRequestEvent, PullRequestReviewEvent};
-use baton_handlers::reviewers::{self as decide, Command, CommandInput, Pool, ReviewerButton};
+use baton_handlers::reviewers::{
+    self as decide, Command, CommandInput, Outcome, Pool, ReviewerButton,
+};
 use baton_handlers::slack::BlockAction;
 use baton_handlers::Mrkdwn;
 use baton_handlers::UnixTime;
@@ -89,12 +91,25 @@ pub fn on_command(
     tx: &mut Tx<'_>,
     cmd: Command,
     caller: &Caller,
-    _ctx: &Context,
+    ctx: &Context,
     now: UnixTime,
 ) -> Result<Mrkdwn> {
+    let outcome = decide_command(tx, &cmd, caller, ctx, now)?;
+    Ok(tx.store_outcome(outcome, now)?.unwrap_or_default())
+}
+
+/// Load what a reviewers command reads and decide it (also the read-only
+/// path of `list`, `next` and `stats`, see `apply::query`).
+pub fn decide_command(
+    tx: &Tx<'_>,
+    cmd: &Command,
+    caller: &Caller,
+    _ctx: &Context,
+    now: UnixTime,
+) -> Result<Outcome> {
     let pools = tx.reviewer_pools()?;
     let people = tx.reviewer_people()?;
-    let (pull_request, existing_assignment) = match &cmd {
+    let (pull_request, existing_assignment) = match cmd {
         Command::Assign { repo, number } => (
             tx.waiting_pull_request(repo, *number)?,
             tx.review_assignment(repo, *number)?,
@@ -103,7 +118,7 @@ pub fn on_command(
     };
     let history = match cmd {
         Command::Stats { days } => {
-            tx.review_assignments_since(&caller.channel, decide::stats_since(days, now))?
+            tx.review_assignments_since(&caller.channel, decide::stats_since(*days, now))?
         }
         _ => Vec::new(),
     };
@@ -116,8 +131,7 @@ pub fn on_command(
         existing_assignment: existing_assignment.as_ref(),
         history: &history,
     };
-    let outcome = decide::execute(&cmd, &input);
-    Ok(tx.store_outcome(outcome, now)?.unwrap_or_default())
+    Ok(decide::execute(cmd, &input))
 }
 
 /// A press of "Reassign" or "Can't review"; returns the presser's note.
