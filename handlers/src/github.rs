@@ -108,9 +108,10 @@ fn describe_error<T: DeserializeOwned>(event: &str, body: &[u8]) -> ParseError {
     }
 }
 
-/// A `pull_request` delivery. Also stored as is (JSON) while a watched pull
-/// request waits for reviewers.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
+/// A `pull_request` delivery. (While a watched pull request waits for
+/// reviewers, the store keeps a [`WaitingPullRequest`](crate::reviewers::WaitingPullRequest)
+/// made from it.)
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PullRequestEvent {
     pub action: String,
     /// `owner/repo` as GitHub spells it.
@@ -130,7 +131,6 @@ pub struct PullRequestEvent {
     pub assignees: Vec<String>,
     /// The GitHub App installation that sent it (`installation.id`), whose
     /// token Baton acts with; absent for plain webhooks.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub installation: Option<u64>,
 }
 

@@ -12,6 +12,7 @@
 //! * [`events`]: GitHub deliveries and button presses.
 //! * [`commands`]: the subcommands' table and parsing.
 //! * [`execute`]: what running each subcommand decides.
+//! * [`waiting`]: the stored copy of a pull request still without reviewers.
 
 pub mod assignment;
 pub mod change;
@@ -19,6 +20,7 @@ pub mod commands;
 pub mod events;
 pub mod execute;
 pub mod pool;
+pub mod waiting;
 
 pub use assignment::{
     message_key, AssignedReviewer, Assignment, Closed, ReviewStatus, PASS_ACTION_ID,
@@ -32,3 +34,4 @@ pub use events::{
 };
 pub use execute::{execute, stats_since, CommandInput};
 pub use pool::{pool_for_repo, Away, Member, Mode, People, Pool};
+pub use waiting::WaitingPullRequest;

@@ -111,7 +111,8 @@ pub fn decide_command(
     let people = tx.reviewer_people()?;
     let (pull_request, existing_assignment) = match cmd {
         Command::Assign { repo, number } => (
-            tx.waiting_pull_request(repo, *number)?,
+            tx.waiting_pull_request(repo, *number)?
+                .map(|waiting| waiting.event()),
             tx.review_assignment(repo, *number)?,
         ),
         _ => (None, None),

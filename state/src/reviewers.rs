@@ -9,7 +9,7 @@
 //! | `reviewers_pools` | channel id (`C…`) | [`Pool`] |
 //! | `reviewers_people` | `people` (one record) | [`People`] |
 //! | `reviewers_assignments` | `pr:owner/repo#12` ([`message_key`]) | [`Assignment`] |
-//! | `reviewers_waiting` | `pr:owner/repo#12` | [`PullRequestEvent`] |
+//! | `reviewers_waiting` | `pr:owner/repo#12` | [`WaitingPullRequest`] |
 //! | `reviewers_assigned_at` | `C…/{i64::MAX − assigned at, 20 digits}/pr:owner/repo#12` | the assignment's key |
 //!
 //! `reviewers_assigned_at` indexes each assignment by its channel and by
@@ -18,8 +18,7 @@
 //! assignments stored before the index existed are indexed once, when the
 //! store is opened ([`Tx::index_review_assignments`]).
 
-use baton_handlers::github::PullRequestEvent;
-use baton_handlers::reviewers::{message_key, Assignment, People, Pool};
+use baton_handlers::reviewers::{message_key, Assignment, People, Pool, WaitingPullRequest};
 
 use crate::engine::Table;
 use crate::{Result, Tx, UnixTime};
@@ -159,12 +158,12 @@ impl Tx<'_> {
         &self,
         repo: &str,
         number: u64,
-    ) -> Result<Option<PullRequestEvent>> {
+    ) -> Result<Option<WaitingPullRequest>> {
         self.get_json(WAITING, &message_key(repo, number))
     }
 
     /// Remember an unassigned pull request (replacing an older copy).
-    pub fn put_waiting_pull_request(&mut self, pr: &PullRequestEvent) -> Result<()> {
+    pub fn put_waiting_pull_request(&mut self, pr: &WaitingPullRequest) -> Result<()> {
         self.put_json(WAITING, &message_key(&pr.repo, pr.number), pr)
     }
 
@@ -179,6 +178,7 @@ impl Tx<'_> {
 mod tests {
     use super::*;
     use crate::Store;
+    use baton_handlers::github::PullRequestEvent;
     use baton_handlers::reviewers::{Away, Mode};
     use proptest::prelude::*;
 
@@ -234,7 +234,7 @@ mod tests {
                     tx.put_reviewer_pool(&pool)?;
                     tx.put_reviewer_people(&people)?;
                     tx.put_review_assignment(&assignment)?;
-                    tx.put_waiting_pull_request(&pull_request(8, "hubot"))
+                    tx.put_waiting_pull_request(&(&pull_request(8, "hubot")).into())
                 })
                 .unwrap();
         }
@@ -252,7 +252,7 @@ mod tests {
                 assert_eq!(tx.review_assignments()?, vec![assignment.clone()]);
                 assert_eq!(
                     tx.waiting_pull_request("octo-org/api", 8)?,
-                    Some(pull_request(8, "hubot"))
+                    Some((&pull_request(8, "hubot")).into())
                 );
                 assert!(tx.remove_waiting_pull_request("octo-org/api", 8)?);
                 assert_eq!(tx.waiting_pull_request("octo-org/api", 8)?, None);

@@ -4,7 +4,7 @@
 
 use super::assignment::Assignment;
 use super::pool::{People, Pool};
-use crate::github::PullRequestEvent;
+use super::waiting::WaitingPullRequest;
 use crate::mrkdwn::Mrkdwn;
 use crate::outbound::Outbound;
 
@@ -19,7 +19,7 @@ pub enum Change {
     PutAssignment(Assignment),
     /// Remember a watched pull request that has no reviewers yet, so
     /// `/baton assign` can act on it later.
-    PutWaiting(PullRequestEvent),
+    PutWaiting(WaitingPullRequest),
     /// Forget a waiting pull request (assigned or closed).
     RemoveWaiting { repo: String, number: u64 },
 }

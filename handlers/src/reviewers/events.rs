@@ -51,7 +51,7 @@ pub fn on_pull_request(
             number: pr.number,
         });
     } else {
-        outcome.change(Change::PutWaiting(pr.clone()));
+        outcome.change(Change::PutWaiting(pr.into()));
     }
     outcome
 }

@@ -145,7 +145,7 @@ fn drafts_wait_until_ready_unless_the_pool_includes_them() {
     draft.draft = true;
     assert_eq!(
         on_pull_request(&pool, None, &draft, &people(), NOW),
-        Outcome::none().with(Change::PutWaiting(draft.clone()))
+        Outcome::none().with(Change::PutWaiting((&draft).into()))
     );
     let ready = pull_request("ready_for_review", 1347, "monalisa");
     let outcome = on_pull_request(&pool, None, &ready, &people(), NOW);
@@ -671,7 +671,7 @@ fn a_watched_pull_request_waits_until_assigned_or_closed() {
     assert_eq!(outcome.assignment(), None);
     assert!(outcome
         .changes
-        .contains(&Change::PutWaiting(unassigned.clone())));
+        .contains(&Change::PutWaiting((&unassigned).into())));
     // Closed without ever being assigned: forgotten, nothing else.
     let closed = pull_request("closed", 1347, "octocat");
     assert_eq!(
