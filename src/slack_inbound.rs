@@ -23,7 +23,7 @@ pub struct Retry<'a> {
 
 /// What became of an Events API envelope.
 #[derive(Debug, PartialEq, Eq)]
-pub enum EventOutcome {
+pub enum EventReceipt {
     /// `url_verification`: echo this challenge.
     Challenge(String),
     /// An envelope or event kind Baton does not act on.
@@ -39,14 +39,14 @@ pub async fn event(
     state: &AppState,
     envelope: EventEnvelope,
     retry: Option<Retry<'_>>,
-) -> Result<EventOutcome, WriteError> {
+) -> Result<EventReceipt, WriteError> {
     let (event_id, bot_user_id, event) = match envelope {
         EventEnvelope::UrlVerification { challenge } => {
-            return Ok(EventOutcome::Challenge(challenge))
+            return Ok(EventReceipt::Challenge(challenge))
         }
         EventEnvelope::Other { kind } => {
             tracing::debug!(kind, "Slack envelope type not handled; ignored");
-            return Ok(EventOutcome::Ignored(kind));
+            return Ok(EventReceipt::Ignored(kind));
         }
         EventEnvelope::Callback {
             event_id,
@@ -89,9 +89,9 @@ pub async fn event(
         state
             .metrics
             .inc("baton_events_duplicate_total", "source=\"slack\"".into());
-        return Ok(EventOutcome::Duplicate);
+        return Ok(EventReceipt::Duplicate);
     }
-    Ok(EventOutcome::Accepted)
+    Ok(EventReceipt::Accepted)
 }
 
 /// A `/baton` command; returns the ephemeral answer (see [`command_reply`]).

@@ -15,7 +15,7 @@ use serde_json::json;
 use super::signature::verify_slack;
 use super::{header, ok, single_header, ApiError};
 use crate::app_state::SharedState;
-use crate::slack_inbound::{self, EventOutcome, Retry};
+use crate::slack_inbound::{self, EventReceipt, Retry};
 
 fn verify(state: &SharedState, headers: &HeaderMap, body: &[u8]) -> Result<(), ApiError> {
     let secret = state
@@ -48,10 +48,10 @@ pub async fn events(
         reason: header(&headers, "x-slack-retry-reason").unwrap_or("-"),
     });
     Ok(match slack_inbound::event(&state, envelope, retry).await? {
-        EventOutcome::Challenge(challenge) => Json(json!({"challenge": challenge})).into_response(),
-        EventOutcome::Ignored(kind) => ok(StatusCode::OK, json!({"ignored": kind})),
-        EventOutcome::Accepted => ok(StatusCode::OK, json!({})),
-        EventOutcome::Duplicate => ok(StatusCode::OK, json!({"duplicate": true})),
+        EventReceipt::Challenge(challenge) => Json(json!({"challenge": challenge})).into_response(),
+        EventReceipt::Ignored(kind) => ok(StatusCode::OK, json!({"ignored": kind})),
+        EventReceipt::Accepted => ok(StatusCode::OK, json!({})),
+        EventReceipt::Duplicate => ok(StatusCode::OK, json!({"duplicate": true})),
     })
 }
 
