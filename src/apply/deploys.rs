@@ -14,7 +14,6 @@ use baton_handlers::deploys::{
     DeployRecord, DeploySnapshot, DeployUpdate, Outcome, Policy,
 };
 use baton_handlers::github::GithubEvent;
-use baton_handlers::Mrkdwn;
 use baton_handlers::UnixTime;
 use baton_state::{Result, Store, Tx};
 use serde_json::Value;
@@ -91,21 +90,9 @@ fn apply_update(
     Ok((updated.or(existing), changed))
 }
 
-/// A deploys command; returns the ephemeral reply. Admin-only commands
-/// were already refused to non-admins by the caller.
-pub fn on_command(
-    tx: &mut Tx<'_>,
-    cmd: Command,
-    caller: &Caller,
-    ctx: &Context,
-    now: UnixTime,
-) -> Result<Mrkdwn> {
-    let outcome = decide_command(tx, &cmd, caller, ctx, now)?;
-    Ok(tx.store_outcome(outcome, now)?.unwrap_or_default())
-}
-
-/// Load what a deploys command reads and decide it (also the read-only
-/// path of `deploys list` and `locks`, see `apply::query`).
+/// Load what a deploys command reads and decide it. `apply::command` stores
+/// the outcome (admin-only commands were already refused to non-admins);
+/// `apply::query` answers `deploys list` and `locks` from it in a read transaction.
 pub fn decide_command(
     tx: &Tx<'_>,
     cmd: &Command,

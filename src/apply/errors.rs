@@ -173,7 +173,7 @@ fn on_dsn_command(
         by,
         now,
     );
-    Ok(tx.store_outcome(outcome, now)?.unwrap_or_default())
+    super::stored_reply(tx, outcome, now)
 }
 
 fn policy(ctx: &Context) -> Policy {
@@ -227,7 +227,7 @@ pub fn on_command(
         return on_dsn_command(tx, &cmd, service, caller, ctx, now);
     }
     let outcome = decide_command(tx, &cmd, caller, ctx, now)?;
-    Ok(tx.store_outcome(outcome, now)?.unwrap_or_default())
+    super::stored_reply(tx, outcome, now)
 }
 
 /// Load what an errors command (but the DSN commands, which draw a new key

@@ -14,7 +14,7 @@ use baton_handlers::github::GithubEvent;
 use baton_handlers::slack::{BlockAction, SlackEvent};
 use baton_handlers::UnixTime;
 use baton_handlers::{Mrkdwn, Outcome};
-use baton_state::{Result, StoreError, Tx};
+use baton_state::{Result, StoreError, StoredChange, Tx};
 
 /// The settings decisions need, copied out of the config per request, and
 /// the server's compiled error routes.
@@ -71,10 +71,25 @@ pub fn command(
 ) -> Result<Mrkdwn> {
     match command {
         Command::Help { topic } => Ok(baton_handlers::command::help_text(topic)),
-        Command::Reviewers(cmd) => reviewers::on_command(tx, cmd, caller, ctx, now),
-        Command::Deploys(cmd) => deploys::on_command(tx, cmd, caller, ctx, now),
+        Command::Reviewers(cmd) => {
+            let outcome = reviewers::decide_command(tx, &cmd, caller, ctx, now)?;
+            stored_reply(tx, outcome, now)
+        }
+        Command::Deploys(cmd) => {
+            let outcome = deploys::decide_command(tx, &cmd, caller, ctx, now)?;
+            stored_reply(tx, outcome, now)
+        }
         Command::Errors(cmd) => errors::on_command(tx, cmd, caller, ctx, now),
     }
+}
+
+/// Store a command's outcome; its reply (every command answers).
+fn stored_reply<C: StoredChange>(
+    tx: &mut Tx<'_>,
+    outcome: Outcome<C>,
+    now: UnixTime,
+) -> Result<Mrkdwn> {
+    Ok(tx.store_outcome(outcome, now)?.unwrap_or_default())
 }
 
 /// A read-only command ([`Command::read_only`]: `reviewers list`, `next`,

@@ -85,21 +85,9 @@ pub fn on_review(
     Ok(())
 }
 
-/// A reviewers command; returns the ephemeral reply. Admin-only commands
-/// were already refused to non-admins by the HTTP layer.
-pub fn on_command(
-    tx: &mut Tx<'_>,
-    cmd: Command,
-    caller: &Caller,
-    ctx: &Context,
-    now: UnixTime,
-) -> Result<Mrkdwn> {
-    let outcome = decide_command(tx, &cmd, caller, ctx, now)?;
-    Ok(tx.store_outcome(outcome, now)?.unwrap_or_default())
-}
-
-/// Load what a reviewers command reads and decide it (also the read-only
-/// path of `list`, `next` and `stats`, see `apply::query`).
+/// Load what a reviewers command reads and decide it. `apply::command` stores
+/// the outcome (admin-only commands were already refused to non-admins);
+/// `apply::query` answers `list`, `next` and `stats` from it in a read transaction.
 pub fn decide_command(
     tx: &Tx<'_>,
     cmd: &Command,
