@@ -250,7 +250,7 @@ mod tests {
     fn one_post_per_channel_then_updates_in_place() {
         let created = DeployUpdate::from_deployment(&fixtures::deployment()).unwrap();
         let first = on_update(None, &created, &channels(), None, NOW);
-        let record = first.record().cloned().unwrap();
+        let record = first.record().unwrap();
         assert_eq!(record.status, DeployStatus::Pending);
         assert_eq!(record.channels, channels());
         assert_eq!(first.outbound.len(), 2);
@@ -282,13 +282,13 @@ mod tests {
         }
 
         let running = on_update(
-            Some(&record),
+            Some(record),
             &status("in_progress"),
             &channels(),
             None,
             NOW + 5,
         );
-        let record = running.record().cloned().unwrap();
+        let record = running.record().unwrap();
         assert_eq!(record.status, DeployStatus::InProgress);
         assert!(running
             .outbound
@@ -296,14 +296,8 @@ mod tests {
             .all(|o| matches!(o, Outbound::SlackUpdate { .. })));
         assert!(text_of(&running.outbound[0]).starts_with("🚀"));
 
-        let done = on_update(
-            Some(&record),
-            &status("success"),
-            &channels(),
-            None,
-            NOW + 9,
-        );
-        let record = done.record().cloned().unwrap();
+        let done = on_update(Some(record), &status("success"), &channels(), None, NOW + 9);
+        let record = done.record().unwrap();
         assert_eq!(record.status, DeployStatus::Success);
         assert_eq!(record.started_at, parse_rfc3339("2019-05-15T15:20:53Z"));
         assert_eq!(record.finished_at, parse_rfc3339("2019-05-15T15:20:55Z"));
@@ -333,7 +327,7 @@ mod tests {
             .map(|o| matches!(o, Outbound::SlackPost { .. }))
             .collect();
         assert_eq!(kinds, vec![false, true]);
-        assert_eq!(out.record().cloned().unwrap().channels, channels());
+        assert_eq!(out.record().unwrap().channels, channels());
     }
 
     #[test]
@@ -400,10 +394,7 @@ mod tests {
             .cloned()
             .unwrap();
         let out = on_update(Some(&running), &status("inactive"), &channels(), None, NOW);
-        assert_eq!(
-            out.record().cloned().unwrap().status,
-            DeployStatus::Inactive
-        );
+        assert_eq!(out.record().unwrap().status, DeployStatus::Inactive);
         assert!(text_of(&out.outbound[0]).starts_with("💤"));
     }
 
@@ -518,10 +509,10 @@ mod tests {
         // 400 lines of 32 characters (newline included): the last 50 are kept.
         assert!(note.contains("… 11,200 earlier characters cut"), "{note}");
         // A failure seen again (redelivery) does not reply twice.
-        let failed = out.record().cloned().unwrap();
+        let failed = out.record().unwrap();
         assert_eq!(
             on_update(
-                Some(&failed),
+                Some(failed),
                 &failed_hook(Some(log)),
                 &channels()[..1],
                 None,
@@ -565,7 +556,7 @@ mod tests {
     fn a_production_deploy_through_a_lock_is_flagged() {
         let lock = prod_lock("Production");
         let out = on_update(None, &status("success"), &channels(), Some(&lock), NOW);
-        let record = out.record().cloned().unwrap();
+        let record = out.record().unwrap();
         assert_eq!(
             record.locked,
             Some(LockedDeploy {
@@ -592,9 +583,9 @@ mod tests {
             Some(&lock),
             NOW + 3600,
         );
-        assert_eq!(expired.record().cloned().unwrap().locked, None);
+        assert_eq!(expired.record().unwrap().locked, None);
         let failed = on_update(None, &status("failure"), &channels(), Some(&lock), NOW);
-        assert_eq!(failed.record().cloned().unwrap().locked, None);
+        assert_eq!(failed.record().unwrap().locked, None);
         let other = on_update(
             None,
             &status("success"),
@@ -602,7 +593,7 @@ mod tests {
             Some(&prod_lock("staging")),
             NOW,
         );
-        assert_eq!(other.record().cloned().unwrap().locked, None);
+        assert_eq!(other.record().unwrap().locked, None);
     }
 
     #[test]
@@ -610,7 +601,7 @@ mod tests {
         let mut u = status("success");
         u.environment = Some("staging".into());
         let out = on_update(None, &u, &channels(), Some(&prod_lock("staging")), NOW);
-        assert_eq!(out.record().cloned().unwrap().locked, None);
+        assert_eq!(out.record().unwrap().locked, None);
     }
 
     #[test]

@@ -313,7 +313,7 @@ fn watch_creates_the_pool_and_refuses_another_channels_pattern() {
         },
         &input(&[], &people),
     );
-    let pool = outcome.pool().cloned().unwrap();
+    let pool = outcome.pool().unwrap();
     assert_eq!(
         (pool.channel.as_str(), pool.repos.as_slice()),
         (CHANNEL, &["octo-org/*".to_string()][..])
@@ -386,7 +386,7 @@ fn add_with_mention_maps_the_login_and_starts_level() {
         },
         &input(&pools, &people),
     );
-    let pool = outcome.pool().cloned().unwrap();
+    let pool = outcome.pool().unwrap();
     assert_eq!(pool.members.last().unwrap().login, "Defunkt");
     assert_eq!(pool.members.last().unwrap().assigned, 4);
     assert_eq!(
@@ -418,14 +418,13 @@ fn count_mode_drafts_remove_and_unwatch_change_the_pool_and_announce() {
     let counted = run(Command::Count {
         reviewers_per_pr: 2,
     });
-    assert_eq!(counted.pool().cloned().unwrap().reviewers_per_pr, 2);
+    assert_eq!(counted.pool().unwrap().reviewers_per_pr, 2);
     assert_eq!(counted.outbound.len(), 1);
     assert_eq!(
         run(Command::Mode {
             mode: Mode::LoadBalance
         })
         .pool()
-        .cloned()
         .unwrap()
         .mode,
         Mode::LoadBalance
@@ -433,7 +432,6 @@ fn count_mode_drafts_remove_and_unwatch_change_the_pool_and_announce() {
     assert!(
         run(Command::Drafts { include: true })
             .pool()
-            .cloned()
             .unwrap()
             .include_drafts
     );
@@ -460,7 +458,6 @@ fn count_mode_drafts_remove_and_unwatch_change_the_pool_and_announce() {
         pattern: "octo-org/api".into()
     })
     .pool()
-    .cloned()
     .unwrap()
     .repos
     .is_empty());
@@ -658,16 +655,10 @@ fn assign_assigns_now_even_a_draft_but_only_once() {
         number: 1347,
     };
     let outcome = execute(&command, &with_pr);
-    let assignment = outcome.assignment().cloned().unwrap();
+    let assignment = outcome.assignment().unwrap();
     assert_eq!(assignment.pending_logins(), ["octocat"]);
     assert_eq!(
-        outcome
-            .pool()
-            .cloned()
-            .unwrap()
-            .member("octocat")
-            .unwrap()
-            .assigned,
+        outcome.pool().unwrap().member("octocat").unwrap().assigned,
         1
     );
     assert!(outcome.outbound.iter().any(|o| matches!(o, Outbound::GithubRequestReviewers { reviewers, .. } if reviewers == &["octocat"])));
@@ -677,7 +668,7 @@ fn assign_assigns_now_even_a_draft_but_only_once() {
         outcome.reply_text()
     );
 
-    with_pr.existing_assignment = Some(&assignment);
+    with_pr.existing_assignment = Some(assignment);
     let again = execute(&command, &with_pr);
     assert_eq!(
         (again.pool().cloned(), again.assignment().cloned()),

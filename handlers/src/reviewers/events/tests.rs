@@ -83,16 +83,10 @@ fn opened_pull_request_requests_reviewer_and_posts_keyed_message() {
         &people(),
         NOW,
     );
-    let assignment = outcome.assignment().cloned().unwrap();
+    let assignment = outcome.assignment().unwrap();
     assert_eq!(assignment.pending_logins(), ["octocat"]);
     assert_eq!(
-        outcome
-            .pool()
-            .cloned()
-            .unwrap()
-            .member("octocat")
-            .unwrap()
-            .assigned,
+        outcome.pool().unwrap().member("octocat").unwrap().assigned,
         1
     );
     assert_eq!(
@@ -133,7 +127,7 @@ fn per_pr_count_requests_that_many_and_skips_already_requested() {
     pr.requested_reviewers = vec!["OctoCat".into()];
     let outcome = on_pull_request(&pool, None, &pr, &people(), NOW);
     assert_eq!(
-        outcome.assignment().cloned().unwrap().pending_logins(),
+        outcome.assignment().unwrap().pending_logins(),
         ["hubot", "defunkt"]
     );
 }
@@ -149,18 +143,12 @@ fn drafts_wait_until_ready_unless_the_pool_includes_them() {
     );
     let ready = pull_request("ready_for_review", 1347, "monalisa");
     let outcome = on_pull_request(&pool, None, &ready, &people(), NOW);
-    assert_eq!(
-        outcome.assignment().cloned().unwrap().pending_logins(),
-        ["octocat"]
-    );
+    assert_eq!(outcome.assignment().unwrap().pending_logins(), ["octocat"]);
 
     let mut with_drafts = pool.clone();
     with_drafts.include_drafts = true;
     let outcome = on_pull_request(&with_drafts, None, &draft, &people(), NOW);
-    assert_eq!(
-        outcome.assignment().cloned().unwrap().pending_logins(),
-        ["octocat"]
-    );
+    assert_eq!(outcome.assignment().unwrap().pending_logins(), ["octocat"]);
 }
 
 /// What a delivery for #1347 that assigns nothing decides when the pull
@@ -241,7 +229,7 @@ fn fewer_free_than_wanted_assigns_those_and_says_so() {
         NOW,
     );
     assert_eq!(
-        outcome.assignment().cloned().unwrap().pending_logins(),
+        outcome.assignment().unwrap().pending_logins(),
         ["octocat", "hubot"]
     );
     let Outbound::SlackPost { blocks, .. } = &outcome.outbound[1] else {
@@ -267,9 +255,9 @@ fn submitted_review_is_threaded_and_closes_the_open_review() {
         &people(),
         NOW + 3600,
     );
-    let after = outcome.pool().cloned().unwrap();
+    let after = outcome.pool().unwrap();
     assert_eq!(after.member("octocat").unwrap().open_reviews, 0);
-    let reviewed = outcome.assignment().cloned().unwrap();
+    let reviewed = outcome.assignment().unwrap();
     assert_eq!(
         reviewed.reviewers[0].status,
         ReviewStatus::Reviewed {
@@ -288,8 +276,8 @@ fn submitted_review_is_threaded_and_closes_the_open_review() {
 
     // A second review keeps the first review's time and does not close twice.
     let again = on_pull_request_review(
-        &after,
-        &reviewed,
+        after,
+        reviewed,
         &review("octocat", "changes_requested"),
         &people(),
         NOW + 7200,
@@ -303,7 +291,7 @@ fn submitted_review_is_threaded_and_closes_the_open_review() {
         "{text}"
     );
     assert_eq!(
-        again.assignment().cloned().unwrap().reviewers[0].status,
+        again.assignment().unwrap().reviewers[0].status,
         ReviewStatus::Reviewed {
             first_at: NOW + 3600,
             state: "changes_requested".into()
@@ -347,27 +335,24 @@ fn load_balance_prefers_whoever_has_fewest_open_reviews() {
         &people(),
         NOW,
     );
-    let pool = first.pool().cloned().unwrap();
+    let pool = first.pool().unwrap();
     let second = on_pull_request(
-        &pool,
+        pool,
         None,
         &pull_request("opened", 2, "monalisa"),
         &people(),
         NOW + 10,
     );
-    let pool = second.pool().cloned().unwrap();
-    assert_eq!(
-        second.assignment().cloned().unwrap().pending_logins(),
-        ["hubot"]
-    );
+    let pool = second.pool().unwrap();
+    assert_eq!(second.assignment().unwrap().pending_logins(), ["hubot"]);
     // #1 (octocat's) closes: octocat now has no open review, hubot has one.
     let mut closing = pull_request("closed", 1, "monalisa");
     closing.merged = true;
-    let closed = on_pull_request(&pool, first.assignment(), &closing, &people(), NOW + 20);
-    let pool = closed.pool().cloned().unwrap();
+    let closed = on_pull_request(pool, first.assignment(), &closing, &people(), NOW + 20);
+    let pool = closed.pool().unwrap();
     assert_eq!(pool.member("octocat").unwrap().open_reviews, 0);
     assert_eq!(
-        closed.assignment().cloned().unwrap().closed,
+        closed.assignment().unwrap().closed,
         Some(Closed {
             at: NOW + 20,
             merged: true
@@ -383,16 +368,13 @@ fn load_balance_prefers_whoever_has_fewest_open_reviews() {
         .to_string()
         .contains("reviewers_reassign"));
     let third = on_pull_request(
-        &pool,
+        pool,
         None,
         &pull_request("opened", 3, "monalisa"),
         &people(),
         NOW + 30,
     );
-    assert_eq!(
-        third.assignment().cloned().unwrap().pending_logins(),
-        ["octocat"]
-    );
+    assert_eq!(third.assignment().unwrap().pending_logins(), ["octocat"]);
 }
 
 #[test]
@@ -408,12 +390,12 @@ fn the_installation_of_the_delivery_goes_with_every_github_action() {
             ..
         }
     ));
-    let assignment = opened.assignment().cloned().unwrap();
+    let assignment = opened.assignment().unwrap();
     assert_eq!(assignment.installation, Some(4242));
     // A button pressed in Slack later acts as the same installation.
     let passed = on_button(
-        &opened.pool().cloned().unwrap(),
-        &assignment,
+        opened.pool().unwrap(),
+        assignment,
         ReviewerButton::CantReview,
         "U0G9QF9C6",
         &people(),
@@ -447,14 +429,14 @@ fn cant_review_hands_on_without_counting_against_the_passer() {
         &people(),
         NOW + 60,
     );
-    let after = outcome.pool().cloned().unwrap();
+    let after = outcome.pool().unwrap();
     let octocat = after.member("octocat").unwrap();
     assert_eq!(
         (octocat.assigned, octocat.passes, octocat.open_reviews),
         (0, 1, 0)
     );
     assert_eq!(after.member("hubot").unwrap().assigned, 1);
-    let updated = outcome.assignment().cloned().unwrap();
+    let updated = outcome.assignment().unwrap();
     assert_eq!(
         updated.reviewers[0].status,
         ReviewStatus::Passed { at: NOW + 60 }
@@ -497,17 +479,14 @@ fn cant_review_hands_on_without_counting_against_the_passer() {
     // The passer is not asked again on this pull request, even when
     // hubot passes too: defunkt is next.
     let again = on_button(
-        &after,
-        &updated,
+        after,
+        updated,
         ReviewerButton::CantReview,
         "U024BE7LH",
         &people(),
         NOW + 120,
     );
-    assert_eq!(
-        again.assignment().cloned().unwrap().pending_logins(),
-        ["defunkt"]
-    );
+    assert_eq!(again.assignment().unwrap().pending_logins(), ["defunkt"]);
 }
 
 #[test]
@@ -552,13 +531,13 @@ fn reassign_by_anyone_records_no_pass() {
         &people(),
         NOW + 60,
     );
-    let after = outcome.pool().cloned().unwrap();
+    let after = outcome.pool().unwrap();
     let octocat = after.member("octocat").unwrap();
     assert_eq!(
         (octocat.assigned, octocat.passes, octocat.open_reviews),
         (1, 0, 0)
     );
-    let updated = outcome.assignment().cloned().unwrap();
+    let updated = outcome.assignment().unwrap();
     assert_eq!(
         updated.reviewers[0].status,
         ReviewStatus::Reassigned { at: NOW + 60 }
