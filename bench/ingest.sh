@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-15s}
-PAYLOAD=${PAYLOAD:-../shared/corpora/github/pull_request/opened.payload.json}
+PAYLOAD=${PAYLOAD:-tests/fixtures/github/pull_request/opened.payload.json}
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 cargo build --release --quiet
 

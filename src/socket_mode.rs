@@ -495,7 +495,7 @@ mod tests {
             Incoming::Disconnect { reason } if reason == "refresh_requested"
         ));
         let event: SlackPushEvent = serde_json::from_slice(include_bytes!(
-            "../../shared/corpora/slack/bolt-python/events/app_mention.event_callback.json"
+            "../tests/fixtures/slack/bolt-python/events/app_mention.event_callback.json"
         ))
         .unwrap();
         let events_api = serde_json::json!({"type": "events_api", "envelope_id": "env-1",

@@ -307,7 +307,7 @@ async fn a_sentry_issue_alert_is_accepted() {
     let api = fake_slack::ok().await;
     let baton = start(&api, &[]).await;
     subscribe(&baton, "CFRONT", "env=prod").await;
-    let body = include_bytes!("../handlers/src/errors/fixtures/sentry_event_alert.json");
+    let body = include_bytes!("fixtures/sentry/event_alert.edited.json");
     let answer = send(&baton, body).await;
     assert_eq!(answer["channels"], json!(["CFRONT"]));
     assert_eq!(answer["fingerprint"].as_str().unwrap().len(), 16);

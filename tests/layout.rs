@@ -217,3 +217,35 @@ fn the_loop_finder_finds_a_loop() {
     ]);
     assert_eq!(find_loop(&graph), Some(vec![a.clone(), b, a]));
 }
+
+/// The repository stands alone: no tracked file reads anything from beside
+/// the checkout (the payloads and vectors the tests use are vendored in
+/// `tests/fixtures`).
+#[test]
+fn no_tracked_file_reads_outside_the_repository() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let listed = std::process::Command::new("git")
+        .args(["ls-files", "-z"])
+        .current_dir(root)
+        .output();
+    let Some(listed) = listed.ok().filter(|o| o.status.success()) else {
+        eprintln!("not a git checkout: nothing to check");
+        return;
+    };
+    // Spelled in pieces so this file does not name them itself.
+    let outside = [concat!("..", "/shared"), concat!("/work", "/shared")];
+    let mut offenders = Vec::new();
+    for name in listed.stdout.split(|b| *b == 0).filter(|n| !n.is_empty()) {
+        let name = String::from_utf8_lossy(name).into_owned();
+        let Ok(text) = std::fs::read_to_string(root.join(&name)) else {
+            continue;
+        };
+        if outside.iter().any(|o| text.contains(o)) {
+            offenders.push(name);
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "these files refer to a folder outside the repository: {offenders:?}"
+    );
+}

@@ -93,7 +93,7 @@ fn main() {
     // every webhook pays before any decision.
     let payload = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/corpora/github/pull_request/opened.payload.json"
+        "/../tests/fixtures/github/pull_request/opened.payload.json"
     ))
     .expect("the corpus sits beside the repository");
     let start = Instant::now();

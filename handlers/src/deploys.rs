@@ -41,25 +41,25 @@ pub use watch::{channels_for, DeployTarget, DeployWatch};
 
 #[cfg(test)]
 pub(crate) mod fixtures {
-    //! Real GitHub payloads from `shared/corpora`, parsed the way the server does.
+    //! Real GitHub payloads from `tests/fixtures/github`, parsed the way the server does.
 
     use crate::github::{self, DeploymentEvent, DeploymentStatusEvent, WorkflowRunEvent};
 
     const DEPLOYMENT: &[u8] = include_bytes!(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/corpora/github/deployment/payload.json"
+        "/../tests/fixtures/github/deployment/payload.json"
     ));
     const DEPLOYMENT_STATUS: &[u8] = include_bytes!(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/corpora/github/deployment_status/payload.json"
+        "/../tests/fixtures/github/deployment_status/payload.json"
     ));
     const RUN_REQUESTED: &[u8] = include_bytes!(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/corpora/github/workflow_run/requested.payload.json"
+        "/../tests/fixtures/github/workflow_run/requested.payload.json"
     ));
     const RUN_COMPLETED: &[u8] = include_bytes!(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/corpora/github/workflow_run/completed.payload.json"
+        "/../tests/fixtures/github/workflow_run/completed.payload.json"
     ));
 
     pub fn deployment() -> DeploymentEvent {

@@ -391,10 +391,10 @@ mod tests {
             .contains("missing field"));
 
         let body = include_str!(
-            "../../../shared/corpora/slack/bolt-python/interactivity/block_actions.form-body.txt"
+            "../../tests/fixtures/slack/bolt-python/interactivity/block_actions.form-body.txt"
         );
         let payload = include_bytes!(
-            "../../../shared/corpora/slack/bolt-python/interactivity/block_actions.payload.json"
+            "../../tests/fixtures/slack/bolt-python/interactivity/block_actions.payload.json"
         );
         assert_eq!(
             parse_interaction_payload(payload).unwrap(),
@@ -414,7 +414,7 @@ mod tests {
     #[test]
     fn a_press_is_keyed_on_what_slack_sends() {
         let body = include_str!(
-            "../../../shared/corpora/slack/bolt-python/interactivity/block_actions.form-body.txt"
+            "../../tests/fixtures/slack/bolt-python/interactivity/block_actions.form-body.txt"
         );
         let Interaction::BlockActions(actions) = parse_interaction(body.trim().as_bytes()).unwrap()
         else {

@@ -155,15 +155,15 @@ mod tests {
     use serde_json::Value;
 
     fn vectors() -> Vec<Value> {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors.json");
-        let text =
-            std::fs::read_to_string(path).expect("../shared/vectors.json is beside the repository");
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/vectors.json");
+        let text = std::fs::read_to_string(path)
+            .expect("tests/fixtures/vectors.json is in the repository");
         let doc: Value = serde_json::from_str(&text).unwrap();
         doc["vectors"].as_array().unwrap().clone()
     }
 
     #[test]
-    fn every_shared_vector_verifies_and_a_changed_byte_fails() {
+    fn every_vendored_vector_verifies_and_a_changed_byte_fails() {
         let vectors = vectors();
         assert!(vectors.len() >= 3);
         for v in vectors {

@@ -1,5 +1,5 @@
 //! What the harness and the tests all use: the secrets and ids Baton is
-//! started with, the shared corpora, a free port, the clock, and waiting
+//! started with, the vendored payloads (`tests/fixtures`), a free port, the clock, and waiting
 //! until something is true.
 
 use std::net::TcpListener;
@@ -11,9 +11,10 @@ pub const GITHUB_SECRET: &str = "test-github-webhook-secret";
 pub const HOOK_TOKEN: &str = "test-hook-token";
 pub const BOT_USER: &str = "UBATONBOT";
 
-/// The shared corpora folder beside the repository.
+/// The vendored payloads: `tests/fixtures` (sources and licenses in its
+/// SOURCES.md).
 pub fn corpora() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
 pub fn corpus(relative: &str) -> Vec<u8> {

@@ -667,7 +667,10 @@ fn over_long_messages_and_stacks_are_cut_to_slack_limits() {
 fn sentry_payload_end_to_end() {
     let mut store = Store::default();
     store.run("errors subscribe service=front-end env=prod", "C1", T0);
-    let report = parse_report(include_bytes!("fixtures/sentry_event_alert.json")).unwrap();
+    let report = parse_report(include_bytes!(
+        "../../../tests/fixtures/sentry/event_alert.edited.json"
+    ))
+    .unwrap();
     let out = store.report(&report, T0);
     let all = all_text(&out);
     assert!(all.contains("ReferenceError: heck is not defined"), "{all}");

@@ -79,7 +79,8 @@ fn huge_message_is_cut() {
     assert!(r.message.contains("characters cut"));
 }
 
-const SENTRY_EVENT_ALERT: &str = include_str!("../fixtures/sentry_event_alert.json");
+const SENTRY_EVENT_ALERT: &str =
+    include_str!("../../../../tests/fixtures/sentry/event_alert.edited.json");
 
 #[test]
 fn sentry_issue_alert_payload() {
@@ -208,8 +209,10 @@ fn sdk_events_read_in_part_as_in_full() {
             .map_err(|e| ReportError(format!("the event is not valid JSON: {e}")))?;
         sdk_event_from_value(value, "svc")
     };
-    let alert: Value =
-        serde_json::from_str(include_str!("../fixtures/sentry_event_alert.json")).unwrap();
+    let alert: Value = serde_json::from_str(include_str!(
+        "../../../../tests/fixtures/sentry/event_alert.edited.json"
+    ))
+    .unwrap();
     let fixture = alert["data"]["event"].to_string();
     let cases: Vec<&[u8]> = vec![
         fixture.as_bytes(),
