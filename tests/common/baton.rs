@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::basics::{free_port, now, BOT_USER, GITHUB_SECRET, HOOK_TOKEN, SLACK_SECRET};
+use super::basics::{now, BOT_USER, GITHUB_SECRET, HOOK_TOKEN, SLACK_SECRET};
 use super::senders::{github_signature, hmac_hex, slack_encode_typed};
 use super::slack_rules;
 
@@ -89,14 +89,21 @@ impl Baton {
     }
 
     /// Start (again) on a new port with the same data file and settings.
+    ///
+    /// Baton binds port 0 and the port is read from its "Baton is
+    /// listening" log line: a port picked here and bound later by the child
+    /// could be taken meanwhile by another test's Baton, and this test would
+    /// then talk to that one.
     pub async fn spawn(&mut self) {
-        self.port = free_port();
+        let stderr_path = self.dir.join("stderr.log");
+        let log_start = std::fs::metadata(&stderr_path).map_or(0, |m| m.len());
+        self.port = 0;
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_baton"));
         cmd.arg("serve")
             .current_dir(&self.dir)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("BATON_LISTEN", format!("127.0.0.1:{}", self.port))
+            .env("BATON_LISTEN", "127.0.0.1:0")
             .stdin(Stdio::null())
             .stdout(self.log("stdout.log"))
             .stderr(self.log("stderr.log"));
@@ -106,9 +113,14 @@ impl Baton {
         self.child = Some(cmd.spawn().expect("start baton"));
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            if let Ok(r) = self.http.get(self.url("/readyz")).send().await {
-                if r.status().is_success() {
-                    return;
+            if self.port == 0 {
+                self.port = listening_port(&stderr_path, log_start).unwrap_or(0);
+            }
+            if self.port != 0 {
+                if let Ok(r) = self.http.get(self.url("/readyz")).send().await {
+                    if r.status().is_success() {
+                        return;
+                    }
                 }
             }
             if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
@@ -320,6 +332,18 @@ impl Baton {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
+}
+
+/// The port in the first "Baton is listening" line written to the log at
+/// `path` after byte `from` (pretty `addr=127.0.0.1:N` or JSON
+/// `"addr":"127.0.0.1:N"`).
+fn listening_port(path: &std::path::Path, from: u64) -> Option<u16> {
+    let log = std::fs::read(path).ok()?;
+    let fresh = String::from_utf8_lossy(log.get(from as usize..)?).into_owned();
+    let line = fresh.lines().find(|l| l.contains("Baton is listening"))?;
+    let after = &line[line.find("127.0.0.1:")? + "127.0.0.1:".len()..];
+    let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
 }
 
 impl Drop for Baton {
