@@ -230,7 +230,7 @@ async fn save_checkpoint(state: &AppState, source: &str, done: &Listed) -> Resul
     let checkpoint = baton_state::catch_up::CatchUpCheckpoint {
         delivery_id: done.id,
         delivered_at: done.delivered_at.clone(),
-        saved_at: crate::unix_now(),
+        saved_at: crate::clock::wall_now(),
     };
     state
         .writer

@@ -54,6 +54,8 @@ pub const SETTINGS: &[Setting] = &[
     Setting { name: "BATON_LOCK_DEFAULT", default: "4h", secret: false, meaning: "How long a deploy lock lasts when no `for <duration>` is given" },
     Setting { name: "BATON_ERROR_WINDOW", default: "10m", secret: false, meaning: "Window in which repeats of one error are counted, not posted" },
     Setting { name: "BATON_CLOCK_SPEED", default: "1", secret: false, meaning: "Test hook: how fast the outbox's retry clock runs (1000 = a 24-hour outage in 86 s); keep 1" },
+    Setting { name: "BATON_CLOCK_FILE", default: "", secret: false, meaning: "Test hook: while this file holds a number, that number (Unix seconds) is Baton's time for decisions and timers; keep empty" },
+    Setting { name: "BATON_TICK_EVERY", default: "5s", secret: false, meaning: "How often timed work (reminders, digests, expiries, error windows) is looked at" },
     Setting { name: "BATON_FAULT_FILE", default: "", secret: false, meaning: "Test hook: while this file exists, writes to the data file fail as on a full disk; keep empty" },
     Setting { name: "BATON_ERROR_CHANNEL_CAP", default: "20", secret: false, meaning: "Error messages one channel gets per minute before the rest are held and summarised" },
     Setting { name: "BATON_PUBLIC_URL", default: "", secret: false, meaning: "Address applications reach Baton at (https://baton.example.com); the host of the Sentry DSNs `/baton errors dsn` makes" },
@@ -130,6 +132,10 @@ pub struct Config {
     pub outbox_lease_secs: u64,
     pub clock_speed: f64,
     pub fault_file: Option<PathBuf>,
+    /// `BATON_CLOCK_FILE`: the test hook of [`crate::clock`].
+    pub clock_file: Option<PathBuf>,
+    /// `BATON_TICK_EVERY`: how often timed work runs.
+    pub tick_every_secs: u64,
     pub http_timeout_secs: u64,
     pub lock_default_secs: i64,
     pub error_window_secs: i64,
@@ -475,6 +481,10 @@ impl Config {
             fault_file: Some(get("BATON_FAULT_FILE"))
                 .filter(|f| !f.is_empty())
                 .map(PathBuf::from),
+            clock_file: Some(get("BATON_CLOCK_FILE"))
+                .filter(|f| !f.is_empty())
+                .map(PathBuf::from),
+            tick_every_secs: duration("BATON_TICK_EVERY")?.max(1) as u64,
             http_timeout_secs: duration("BATON_HTTP_TIMEOUT")? as u64,
             lock_default_secs: duration("BATON_LOCK_DEFAULT")?,
             error_window_secs: duration("BATON_ERROR_WINDOW")?,

@@ -255,7 +255,7 @@ impl GithubApi {
             Credentials::App(app) => app,
         };
         let installation = match actor {
-            Actor::App => return Ok(format!("Bearer {}", app.key.jwt(crate::unix_now()))),
+            Actor::App => return Ok(format!("Bearer {}", app.key.jwt(crate::clock::wall_now()))),
             Actor::Installation(id) => id,
             Actor::Repository(repo) => match app.repository_installation(repo) {
                 Some(id) => id,
@@ -270,7 +270,7 @@ impl GithubApi {
 
     /// `GET /repos/{repo}/installation` with the App's JWT.
     async fn look_up_installation(&self, app: &App, repo: &str) -> Result<u64, String> {
-        let jwt = format!("Bearer {}", app.key.jwt(crate::unix_now()));
+        let jwt = format!("Bearer {}", app.key.jwt(crate::clock::wall_now()));
         let answer = self
             .send(
                 Method::Get,
@@ -300,7 +300,7 @@ impl GithubApi {
     async fn installation_token(&self, app: &App, installation: u64) -> Result<String, String> {
         let slot = app.slot(installation);
         let mut cached = slot.lock().await;
-        let now = crate::unix_now();
+        let now = crate::clock::wall_now();
         if let Some(token) = App::usable(&cached, now) {
             return Ok(token);
         }

@@ -7,6 +7,7 @@ mod attempt;
 mod backup;
 mod catch_up;
 mod cli;
+mod clock;
 mod config;
 mod demo;
 mod doctor;
@@ -43,14 +44,9 @@ use clap::Parser;
 use crate::cli::{Cli, Command, ConfigCommand, GithubCommand, SlackCommand};
 use crate::config::{Config, LogFormat};
 
-/// Seconds since the Unix epoch, for decisions and dedup records: the one
-/// place the request path reads the clock. (The outbox dispatcher keeps its
-/// own injectable clock, `outbox::Clock`, for retry schedules.)
+/// Seconds since the Unix epoch, for decisions and records: [`clock::now`].
 pub fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    clock::now()
 }
 
 fn main() -> ExitCode {

@@ -65,8 +65,12 @@ impl Clock {
         }
     }
 
-    /// Now, in (possibly fast) Unix seconds.
+    /// Now, in (possibly fast) Unix seconds; the test clock's time when
+    /// `BATON_CLOCK_FILE` is set (see [`crate::clock`]).
     pub fn now(&self) -> f64 {
+        if let Some(now) = crate::clock::set_by_test() {
+            return now;
+        }
         self.origin_unix + self.origin.elapsed().as_secs_f64() * self.speed
     }
 

@@ -28,8 +28,6 @@ use crate::writer::Writer;
 const PRUNE_EVERY: Duration = Duration::from_secs(300);
 /// Finished deploys are forgotten this long after their last event.
 const DEPLOY_RETENTION_SECS: i64 = 30 * 86_400;
-/// How often timed work (digests, windows) is looked at.
-const TICK_EVERY: Duration = Duration::from_secs(5);
 /// How often a store closed by a failed write is reopened.
 const REOPEN_EVERY: Duration = Duration::from_secs(2);
 
@@ -68,6 +66,7 @@ pub fn open_store(config: &Config) -> Result<Store, baton_state::StoreError> {
 
 /// Open everything and start serving. Returns once the port is bound.
 pub async fn start(config: Config) -> anyhow::Result<Server> {
+    crate::clock::install(config.clock_file.clone());
     let config = Arc::new(config);
     let opening = config.clone();
     let store = tokio::task::spawn_blocking(move || open_store(&opening))
@@ -248,7 +247,7 @@ async fn maintenance(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) 
     let mut last_prune = tokio::time::Instant::now() - PRUNE_EVERY;
     loop {
         tokio::select! {
-            _ = tokio::time::sleep(TICK_EVERY) => {}
+            _ = tokio::time::sleep(Duration::from_secs(state.config.tick_every_secs)) => {}
             _ = shutdown.wait_for(|s| *s) => break,
         }
         let now = crate::unix_now();

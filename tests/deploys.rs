@@ -16,9 +16,19 @@ use wiremock::MockServer;
 const TS: &str = "1700000000.000100";
 
 async fn start() -> (MockServer, Baton) {
+    start_with(&[]).await
+}
+
+/// [`start`] with more settings.
+async fn start_with(extra: &[(&str, &str)]) -> (MockServer, Baton) {
     let slack = fake_slack::ok().await;
     let api = format!("{}/api", slack.uri());
-    let baton = Baton::start(&[("SLACK_BOT_TOKEN", "xoxb-test"), ("SLACK_API_URL", &api)]).await;
+    let mut settings = vec![
+        ("SLACK_BOT_TOKEN", "xoxb-test"),
+        ("SLACK_API_URL", api.as_str()),
+    ];
+    settings.extend_from_slice(extra);
+    let baton = Baton::start(&settings).await;
     (slack, baton)
 }
 
@@ -582,6 +592,28 @@ async fn a_lock_expires_on_its_own() {
     // An expired lock does not block a new one.
     let reply = baton.command("C0OPS", "U2", "lock production").await;
     assert!(reply.contains("Locked `production`"), "{reply}");
+}
+
+#[tokio::test]
+async fn a_four_hour_lock_expires_when_the_clock_passes_four_hours() {
+    let clock = common::TestClock::at(common::now());
+    let (setting, file) = clock.setting();
+    let (_slack, baton) = start_with(&[(setting, file.as_str())]).await;
+    let reply = baton.command("C0OPS", "U1", "lock production for 4h").await;
+    assert!(reply.contains("Locked `production`"), "{reply}");
+    clock.advance(4 * 3600 - 60);
+    assert_eq!(
+        lock_status(&baton, "production").await.0,
+        423,
+        "a minute left"
+    );
+    clock.advance(61);
+    assert_eq!(
+        lock_status(&baton, "production").await,
+        (200, json!({"locked": false}))
+    );
+    let locks = baton.command("C0OPS", "U1", "locks").await;
+    assert_eq!(locks, "No environment is locked.");
 }
 
 /// Run `baton notify deploy …` with only BATON_URL and (optionally) the token.

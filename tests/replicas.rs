@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use common::review_pool::{ADMIN, CHANNEL, POOL};
 use common::slack_world::{deliver, fake_slack, pr_number, requested_reviewers, settings};
-use common::{fake_github, Baton};
+use common::{eventually, fake_github, Baton};
 
 /// A fresh database, or `None` when the PostgreSQL tests are skipped.
 async fn database() -> Option<String> {
@@ -119,8 +119,9 @@ async fn a_replica_killed_mid_send_leaves_its_messages_to_the_other_once_each() 
     let (_slack, world, github, mut env) = fakes_and_settings(&url).await;
     env.push(("BATON_OUTBOX_LEASE".into(), "2s".into()));
     let env = pairs(&env);
-    // Slack keeps each post but answers late, so the kill lands mid-send.
-    world.set(|m| m.hold = Some(Duration::from_millis(200)));
+    // Slack keeps each post but answers a second late, so the kill lands
+    // mid-send (the queue takes 16 s to send this way).
+    world.set(|m| m.hold = Some(Duration::from_secs(1)));
     let mut sender = Baton::start(&env).await;
     common::review_pool::set_up(&sender).await;
     const PULL_REQUESTS: u64 = 16;
@@ -130,11 +131,14 @@ async fn a_replica_killed_mid_send_leaves_its_messages_to_the_other_once_each() 
     // The first replica has claimed the queue and is sending; the second
     // starts, finds the queue leased, and waits.
     let survivor = Baton::start(&env).await;
-    tokio::time::sleep(Duration::from_millis(900)).await;
+    eventually(20, "the first replica is sending", || async {
+        !world.posts().is_empty()
+    })
+    .await;
     let before_kill = world.posts().len();
     sender.kill9();
-    survivor.drained().await;
     world.set(|m| m.hold = None);
+    survivor.drained().await;
 
     let posts = posts_per_pull_request(&world);
     let reviewers = requested_reviewers(&github).await;

@@ -30,7 +30,7 @@ fn verify(state: &SharedState, headers: &HeaderMap, body: &[u8]) -> Result<(), A
         timestamp,
         signature,
         body,
-        crate::unix_now(),
+        crate::clock::wall_now(),
     )
     .map_err(ApiError::unauthorized)
 }
