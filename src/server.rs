@@ -252,12 +252,20 @@ async fn maintenance(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) 
         }
         let now = crate::unix_now();
         let context = state.apply_context();
+        let deploys_context = context.clone();
         if let Err(e) = state
             .writer
             .run(move |tx| crate::apply::errors::tick(tx, &context, now))
             .await
         {
             tracing::error!(error = %e, "timed work failed; will try again");
+        }
+        if let Err(e) = state
+            .writer
+            .run(move |tx| crate::apply::deploys::tick(tx, &deploys_context, now))
+            .await
+        {
+            tracing::error!(error = %e, "lock timers failed; will try again");
         }
         if last_prune.elapsed() >= PRUNE_EVERY {
             last_prune = tokio::time::Instant::now();

@@ -523,6 +523,11 @@ async fn lock_and_unlock_through_commands_and_the_lock_api() {
     );
     let again = baton.command("C0OPS", "U2", "lock production").await;
     assert!(again.contains("Already locked by <@U024BE7LH>"), "{again}");
+    assert!(again.contains("You are #1 in its queue"), "{again}");
+    let left = baton
+        .command("C0OPS", "U2", "unlock production --queue")
+        .await;
+    assert_eq!(left, "You left the queue for `production`.");
 
     // The lock API wants the token too.
     let anonymous = baton

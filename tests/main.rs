@@ -14,6 +14,7 @@ mod github_app;
 mod hostile_clients;
 mod hostile_text;
 mod layout;
+mod lock_queue;
 mod onboarding;
 mod operating;
 mod reliability;

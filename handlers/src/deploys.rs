@@ -17,6 +17,8 @@
 //! - [`decide`]: [`on_update`], which folds an update into it;
 //! - [`render`]: message text, Block Kit and the failure log tail;
 //! - [`lock`]: deploy locks, expiry and their JSON status;
+//! - [`queue`]: who waits for a locked environment;
+//! - [`locking`]: the lock decisions (lock, unlock, queue, expiry);
 //! - [`commands`]: the `/baton` subcommands of this feature;
 //! - [`change`]: the records a decision writes ([`Change`], in [`Outcome`]).
 
@@ -25,6 +27,8 @@ pub mod commands;
 pub mod decide;
 pub mod hook;
 pub mod lock;
+pub mod locking;
+pub mod queue;
 pub mod record;
 pub mod render;
 pub mod update;
@@ -35,6 +39,8 @@ pub use commands::{execute, parse_args, Command, DeploySnapshot, Name, Policy, C
 pub use decide::{hook_answer, message_key, on_update};
 pub use hook::{parse_hook, DeployHook, HookError, HookStatus};
 pub use lock::{active_lock, format_rfc3339, is_production, lock_key, lock_status_json, Lock};
+pub use locking::{expire, lock_in_force, LockState};
+pub use queue::{find_queue, LockQueue, QueuedLock};
 pub use record::{DeployRecord, LockedDeploy};
 pub use update::{DeploySource, DeployStatus, DeployUpdate};
 pub use watch::{channels_for, DeployTarget, DeployWatch};

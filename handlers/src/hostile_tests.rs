@@ -218,7 +218,7 @@ proptest! {
         }
         // Locks and their announcements quote the reason and environment.
         let ctx = Caller::new("U2", "C1");
-        let snapshot = DeploySnapshot { watches: &[], locks: std::slice::from_ref(&lock) };
+        let snapshot = DeploySnapshot { watches: &[], locks: std::slice::from_ref(&lock), ..DeploySnapshot::default() };
         for text in ["locks".to_string(), format!("unlock {}", environment.split_whitespace().next().unwrap_or("x")),
                      format!("lock qa for 1h {reason}")] {
             match command::parse(&text) {

@@ -7,11 +7,13 @@
 //! needs, calls the pure decision in `baton_handlers::deploys`, and stores
 //! its [`Outcome`](baton_handlers::Outcome) (record, watch and lock
 //! changes, outbox items) with `Tx::store_outcome` in the caller's one
-//! write transaction.
+//! write transaction. [`tick`] fires the timers of locks whose time ran out
+//! (they pass to the first in their queue), reading only the head of the
+//! due index.
 
 use baton_handlers::deploys::{
-    self as decide, channels_for, execute, hook_answer, lock_status_json, on_update, Command,
-    DeployRecord, DeploySnapshot, DeployUpdate, Outcome, Policy,
+    self as decide, channels_for, execute, hook_answer, lock_in_force, lock_status_json, on_update,
+    Command, DeployRecord, DeploySnapshot, DeployUpdate, LockState, Outcome, Policy,
 };
 use baton_handlers::github::GithubEvent;
 use baton_handlers::UnixTime;
@@ -102,19 +104,66 @@ pub fn decide_command(
 ) -> Result<Outcome> {
     let watches = tx.deploy_watches()?;
     let locks = tx.deploy_locks()?;
-    let policy = Policy {
-        lock_default_secs: ctx.lock_default_secs,
-    };
+    let queues = tx.deploy_lock_queues()?;
     let snapshot = DeploySnapshot {
         watches: &watches,
         locks: &locks,
+        queues: &queues,
     };
-    Ok(execute(cmd, caller, &policy, snapshot, now))
+    Ok(execute(cmd, caller, &policy(ctx), snapshot, now))
+}
+
+fn policy(ctx: &Context) -> Policy {
+    Policy {
+        lock_default_secs: ctx.lock_default_secs,
+    }
+}
+
+/// Most expired locks one tick hands over (the rest wait for the next).
+const TICK_LOCKS: usize = 500;
+
+/// Fire the timers of the locks whose time ran out: each passes to the
+/// first in its queue or goes. Called every `BATON_TICK_EVERY`
+/// (`src/server.rs`); the decision moves or removes the lock's timer in
+/// this same transaction, so a timer fires once.
+pub fn tick(tx: &mut Tx<'_>, ctx: &Context, now: UnixTime) -> Result<()> {
+    let due = tx.due_deploy_locks(now, TICK_LOCKS)?;
+    if due.is_empty() {
+        return Ok(());
+    }
+    let watches = tx.deploy_watches()?;
+    for lock in due {
+        let queue = tx.deploy_lock_queue(&lock.environment)?;
+        let state = LockState {
+            environment: &lock.environment,
+            lock: Some(&lock),
+            queue: queue.as_ref(),
+            watches: &watches,
+        };
+        let outcome = decide::expire(&state, policy(ctx).lock_default_secs, now);
+        tx.store_outcome(outcome, now)?;
+    }
+    Ok(())
 }
 
 /// The lock state of `environment` for CI: `(locked, JSON)`; an expired
-/// lock reads as no lock.
-pub fn lock_status(store: &Store, environment: &str, now: UnixTime) -> Result<(bool, Value)> {
+/// lock reads as no lock, or as the lock of the first in its queue.
+pub fn lock_status(
+    store: &Store,
+    environment: &str,
+    ctx: &Context,
+    now: UnixTime,
+) -> Result<(bool, Value)> {
     let lock = store.deploy_lock(environment)?;
-    Ok(lock_status_json(lock.as_ref(), now))
+    let queue = match &lock {
+        Some(_) => store.deploy_lock_queue(environment)?,
+        None => None,
+    };
+    let in_force = lock_in_force(
+        lock.as_ref(),
+        queue.as_ref(),
+        policy(ctx).lock_default_secs,
+        now,
+    );
+    Ok(lock_status_json(in_force.as_ref(), now))
 }

@@ -78,6 +78,8 @@ impl StoredChange for DeployChange {
             DeployChange::DeleteWatch { key } => tx.remove_deploy_watch(&key).map(drop),
             DeployChange::PutLock(lock) => tx.put_deploy_lock(&lock),
             DeployChange::DeleteLock { key } => tx.remove_deploy_lock(&key).map(drop),
+            DeployChange::PutQueue(queue) => tx.put_deploy_lock_queue(&queue),
+            DeployChange::DeleteQueue { key } => tx.remove_deploy_lock_queue(&key).map(drop),
         }
     }
 }

@@ -14,6 +14,8 @@ use baton_handlers::Outbound;
 use crate::engine::Table;
 use crate::{Store, StoreError, StoredMessage};
 
+pub mod deploys;
+
 /// Opens the store called `name` (see the module comment).
 pub type Opener<'a> = &'a dyn Fn(&str) -> Store;
 
@@ -69,6 +71,14 @@ macro_rules! conformance_suite {
             #[test]
             fn review_assignments_are_read_by_window_and_indexed_on_open() {
                 suite::review_assignments_are_read_by_window_and_indexed_on_open(&$opener);
+            }
+            #[test]
+            fn lock_timers_come_due_once_and_move_with_their_lock() {
+                suite::deploys::lock_timers_come_due_once_and_move_with_their_lock(&$opener);
+            }
+            #[test]
+            fn lock_queues_keep_their_order() {
+                suite::deploys::lock_queues_keep_their_order(&$opener);
             }
         }
     };

@@ -3,6 +3,7 @@
 //! returns, keyed as the store keys them.
 
 use super::lock::Lock;
+use super::queue::LockQueue;
 use super::record::DeployRecord;
 use super::watch::DeployWatch;
 
@@ -21,6 +22,12 @@ pub enum Change {
     /// environment.
     PutLock(Lock),
     DeleteLock {
+        key: String,
+    },
+    /// Insert or replace an environment's lock queue under
+    /// [`LockQueue::key`].
+    PutQueue(LockQueue),
+    DeleteQueue {
         key: String,
     },
 }

@@ -5,16 +5,13 @@
 //! executing.
 
 use super::change::{Change, Outcome};
-use super::lock::{
-    active_lock, lock_key, Lock, DEFAULT_LOCK_SECS, MAX_LOCK_SECS, MAX_REASON_CHARS,
-};
+use super::lock::{lock_key, Lock, DEFAULT_LOCK_SECS, MAX_LOCK_SECS, MAX_REASON_CHARS};
+use super::locking::{self, LockState};
+use super::queue::{find_queue, LockQueue};
 use super::watch::{DeployTarget, DeployWatch};
 use crate::caller::Caller;
-use crate::mrkdwn;
-use crate::mrkdwn::Mrkdwn;
-use crate::outbound::Outbound;
 use crate::subcommand::{CommandSpec, UsageError};
-use crate::text::{format_datetime, format_duration, parse_duration, parse_repo_pattern};
+use crate::text::{format_duration, parse_duration, parse_repo_pattern};
 use crate::UnixTime;
 
 const TARGET_ARGS: &str = "<owner/repo|owner/*|service> [environment] [workflow=<name or file>]";
@@ -71,7 +68,7 @@ pub const COMMANDS: &[(Name, CommandSpec)] = &[
         CommandSpec {
         name: "lock",
         args: "<environment> [for <duration>] [reason…]",
-        summary: "Lock an environment against deploys (default 4h; e.g. for 30m, 2h, 1d)",
+        summary: "Lock an environment against deploys (default 4h; e.g. for 30m, 2h, 1d); if someone holds it, join its queue",
         admin_only: false,
         read_only: false,
         example: "lock production for 2h migrating the orders table",
@@ -81,8 +78,8 @@ pub const COMMANDS: &[(Name, CommandSpec)] = &[
         Name::Unlock,
         CommandSpec {
         name: "unlock",
-        args: "<environment>",
-        summary: "Release an environment's lock",
+        args: "<environment> [--queue]",
+        summary: "Release an environment's lock (it passes to the first in its queue); with --queue, leave its queue",
         admin_only: false,
         read_only: false,
         example: "unlock production",
@@ -93,7 +90,7 @@ pub const COMMANDS: &[(Name, CommandSpec)] = &[
         CommandSpec {
         name: "locks",
         args: "",
-        summary: "Show the environments locked now",
+        summary: "Show the environments locked now and who waits for each",
         admin_only: false,
         read_only: true,
         example: "locks",
@@ -126,6 +123,10 @@ pub enum Command {
     Unlock {
         environment: String,
     },
+    /// `unlock <environment> --queue`: leave that environment's queue.
+    LeaveQueue {
+        environment: String,
+    },
     Locks,
 }
 
@@ -140,7 +141,7 @@ impl Command {
             Command::Unwatch { .. } => Name::Unwatch,
             Command::List => Name::List,
             Command::Lock { .. } => Name::Lock,
-            Command::Unlock { .. } => Name::Unlock,
+            Command::Unlock { .. } | Command::LeaveQueue { .. } => Name::Unlock,
             Command::Locks => Name::Locks,
         }
     }
@@ -280,11 +281,23 @@ pub fn parse_args(name: Name, spec: &CommandSpec, args: &[&str]) -> Result<Comma
         Name::List => no_args(spec, args).map(|()| Command::List),
         Name::Locks => no_args(spec, args).map(|()| Command::Locks),
         Name::Unlock => match args {
+            [flag] if flag.eq_ignore_ascii_case("--queue") => Err(UsageError::for_spec(
+                spec,
+                "name the environment whose queue to leave, e.g. `/baton unlock production --queue`",
+            )),
             [env] => Ok(Command::Unlock {
                 environment: parse_environment(spec, env)?,
             }),
+            [env, flag] | [flag, env] if flag.eq_ignore_ascii_case("--queue") => {
+                Ok(Command::LeaveQueue {
+                    environment: parse_environment(spec, env)?,
+                })
+            }
             [] => Err(UsageError::for_spec(spec, "name the environment to unlock")),
-            _ => Err(UsageError::for_spec(spec, "unlock takes one environment")),
+            _ => Err(UsageError::for_spec(
+                spec,
+                "unlock takes one environment (and `--queue` to leave its queue)",
+            )),
         },
         Name::Lock => parse_lock(spec, args),
     }
@@ -355,12 +368,26 @@ impl Default for Policy {
     }
 }
 
-/// The state a command reads: every watch (of every channel) and every
-/// stored lock (expired ones included; they count as absent).
+/// The state a command reads: every watch (of every channel), every
+/// stored lock (expired ones included; they count as absent, or as passed
+/// to the first in their queue) and every lock queue.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DeploySnapshot<'a> {
     pub watches: &'a [DeployWatch],
     pub locks: &'a [Lock],
+    pub queues: &'a [LockQueue],
+}
+
+impl<'a> DeploySnapshot<'a> {
+    /// What the lock decisions read about `environment`.
+    fn lock_state(&self, environment: &'a str) -> LockState<'a> {
+        LockState {
+            environment,
+            lock: find_lock(*self, environment),
+            queue: find_queue(self.queues, environment),
+            watches: self.watches,
+        }
+    }
 }
 
 /// Decide a command. The caller has already refused an admin-only command
@@ -463,25 +490,38 @@ pub fn execute(
             environment,
             duration,
             reason,
-        } => lock(
+        } => locking::lock(
             caller,
-            policy,
-            snapshot,
-            environment,
+            &snapshot.lock_state(environment),
             *duration,
             reason.as_deref(),
+            default_secs(policy),
             now,
         ),
-        Command::Unlock { environment } => unlock(caller, snapshot, environment, now),
+        Command::Unlock { environment } => locking::unlock(
+            caller,
+            &snapshot.lock_state(environment),
+            default_secs(policy),
+            now,
+        ),
+        Command::LeaveQueue { environment } => locking::leave_queue(
+            caller,
+            &snapshot.lock_state(environment),
+            default_secs(policy),
+            now,
+        ),
         Command::Locks => {
-            let mut held: Vec<&Lock> = snapshot.locks.iter().filter(|l| l.is_active(now)).collect();
-            if held.is_empty() {
-                return Outcome::reply("No environment is locked.");
-            }
-            held.sort_by_key(|l| lock_key(&l.environment));
-            let lines = held.iter().map(|l| mrkdwn!("• {}", describe_lock(l, now)));
-            Outcome::reply(mrkdwn!("Locked now:\n{}", Mrkdwn::join(lines, "\n")))
+            locking::locks(snapshot.locks, snapshot.queues, default_secs(policy), now)
         }
+    }
+}
+
+/// How long a lock lasts without `for <duration>`.
+fn default_secs(policy: &Policy) -> i64 {
+    if policy.lock_default_secs > 0 {
+        policy.lock_default_secs
+    } else {
+        DEFAULT_LOCK_SECS
     }
 }
 
@@ -491,136 +531,6 @@ fn find_lock<'a>(snapshot: DeploySnapshot<'a>, environment: &str) -> Option<&'a 
         .locks
         .iter()
         .find(|l| lock_key(&l.environment) == key)
-}
-
-/// `` `production` by <@U1> since … until … (3h left): reason ``
-fn describe_lock(l: &Lock, now: UnixTime) -> Mrkdwn {
-    let mut out = mrkdwn!(
-        "`{}` locked by {} since {} until {} ({} left)",
-        l.environment,
-        Mrkdwn::user(&l.by),
-        format_datetime(l.since),
-        format_datetime(l.expires_at),
-        format_duration(l.expires_at - now)
-    );
-    if let Some(r) = &l.reason {
-        out.push(mrkdwn!(": {}", r));
-    }
-    out
-}
-
-/// The current channel, then every channel watching `environment`, each once.
-fn announce_to(caller: &Caller, watches: &[DeployWatch], environment: &str) -> Vec<String> {
-    let mut out = vec![caller.channel.clone()];
-    for w in watches.iter().filter(|w| w.covers_environment(environment)) {
-        if !out.contains(&w.channel) {
-            out.push(w.channel.clone());
-        }
-    }
-    out
-}
-
-fn lock(
-    caller: &Caller,
-    policy: &Policy,
-    snapshot: DeploySnapshot<'_>,
-    environment: &str,
-    duration: Option<i64>,
-    reason: Option<&str>,
-    now: UnixTime,
-) -> Outcome {
-    if let Some(held) = active_lock(find_lock(snapshot, environment), now) {
-        let who = if held.by == caller.user {
-            mrkdwn!("You already hold the lock: ")
-        } else {
-            mrkdwn!("Already locked by {}: ", Mrkdwn::user(&held.by))
-        };
-        return Outcome::reply(mrkdwn!(
-            "{}{}. Nothing changed; `/baton unlock {}` releases it.",
-            who,
-            describe_lock(held, now),
-            environment
-        ));
-    }
-    let secs = duration.unwrap_or(if policy.lock_default_secs > 0 {
-        policy.lock_default_secs
-    } else {
-        DEFAULT_LOCK_SECS
-    });
-    let new = Lock {
-        environment: environment.to_string(),
-        by: caller.user.clone(),
-        reason: reason.map(str::to_string),
-        since: now,
-        expires_at: now + secs,
-        channel: caller.channel.clone(),
-    };
-    let mut text = mrkdwn!(
-        "🔒 {} locked `{}` for {} (until {})",
-        Mrkdwn::user(&new.by),
-        environment,
-        format_duration(secs),
-        format_datetime(new.expires_at)
-    );
-    if let Some(r) = reason {
-        text.push(mrkdwn!(": {}", r));
-    }
-    let outbound = announce_to(caller, snapshot.watches, environment)
-        .into_iter()
-        .map(|c| Outbound::post(c, text.clone()))
-        .collect();
-    Outcome {
-        reply: Some(mrkdwn!(
-            "Locked `{}` until {}. `/baton unlock {}` releases it early.",
-            environment,
-            format_datetime(new.expires_at),
-            environment
-        )),
-        changes: vec![Change::PutLock(new)],
-        outbound,
-    }
-}
-
-fn unlock(
-    caller: &Caller,
-    snapshot: DeploySnapshot<'_>,
-    environment: &str,
-    now: UnixTime,
-) -> Outcome {
-    let stored = find_lock(snapshot, environment);
-    let Some(held) = active_lock(stored, now) else {
-        let mut out = Outcome::reply(mrkdwn!("`{}` is not locked.", environment));
-        if stored.is_some() {
-            // An expired lock: tidy it away.
-            out.changes.push(Change::DeleteLock {
-                key: lock_key(environment),
-            });
-        }
-        return out;
-    };
-    let mut text = mrkdwn!(
-        "🔓 {} unlocked `{}`",
-        Mrkdwn::user(&caller.user),
-        held.environment
-    );
-    if held.by != caller.user {
-        text.push(mrkdwn!(" (locked by {}", Mrkdwn::user(&held.by)));
-        if let Some(r) = &held.reason {
-            text.push(mrkdwn!(": {}", r));
-        }
-        text.push(")");
-    }
-    let outbound = announce_to(caller, snapshot.watches, environment)
-        .into_iter()
-        .map(|c| Outbound::post(c, text.clone()))
-        .collect();
-    Outcome {
-        reply: Some(mrkdwn!("Unlocked `{}`.", held.environment)),
-        changes: vec![Change::DeleteLock {
-            key: lock_key(environment),
-        }],
-        outbound,
-    }
 }
 
 #[cfg(test)]

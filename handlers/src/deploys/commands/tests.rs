@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::command::{self, Command as Top};
+use crate::outbound::Outbound;
 
 /// 2026-11-23 09:00 UTC.
 const NOW: UnixTime = 1_795_392_000 + 9 * 3600;
@@ -96,6 +97,15 @@ fn commands_parse() {
             environment: "production".into()
         })
     );
+    for text in ["unlock production --queue", "unlock --QUEUE production"] {
+        assert_eq!(
+            parse(text),
+            Ok(Command::LeaveQueue {
+                environment: "production".into()
+            }),
+            "{text}"
+        );
+    }
 }
 
 #[test]
@@ -147,6 +157,7 @@ fn command_parse_errors() {
         ("lock production for 90d", "at most 30d"),
         ("unlock", "name the environment"),
         ("unlock production staging", "one environment"),
+        ("unlock --queue", "whose queue to leave"),
     ];
     for (text, phrase) in cases {
         let err = parse_or_err(text);
@@ -167,6 +178,7 @@ fn watch_adds_once_and_unwatch_removes() {
     let snap = DeploySnapshot {
         watches: &ws,
         locks: &[],
+        ..DeploySnapshot::default()
     };
     let out = execute(
         &parse("deploys watch octo-org/octo-repo staging").unwrap(),
@@ -233,6 +245,7 @@ fn lock_is_stored_and_announced_where_the_environment_is_watched() {
     let snap = DeploySnapshot {
         watches: &ws,
         locks: &[],
+        ..DeploySnapshot::default()
     };
     let out = execute(
         &parse("lock Production for 30m db migration").unwrap(),
@@ -309,6 +322,7 @@ fn locking_a_held_environment_says_who_and_changes_nothing_until_it_expires() {
     let snap = DeploySnapshot {
         watches: &[],
         locks: &locks,
+        ..DeploySnapshot::default()
     };
     let out = execute(
         &parse("lock PRODUCTION for 1h").unwrap(),
@@ -317,7 +331,18 @@ fn locking_a_held_environment_says_who_and_changes_nothing_until_it_expires() {
         snap,
         NOW + 60,
     );
-    assert!(out.changes.is_empty() && out.outbound.is_empty());
+    // The caller joins the queue; nothing is announced.
+    assert!(
+        matches!(out.changes.as_slice(), [Change::PutQueue(q)] if q.waiting[0].user == "U999" && q.waiting[0].duration == Some(3600)),
+        "{:?}",
+        out.changes
+    );
+    assert!(out.outbound.is_empty());
+    assert!(
+        out.reply_text().contains("You are #1 in its queue"),
+        "{}",
+        out.reply_text()
+    );
     assert!(
         out.reply_text().contains("Already locked by <@U024BE7LH>"),
         "{}",
@@ -359,6 +384,7 @@ fn unlock_releases_and_names_the_holder() {
     let snap = DeploySnapshot {
         watches: &ws,
         locks: &locks,
+        ..DeploySnapshot::default()
     };
     let out = execute(
         &parse("unlock production").unwrap(),
@@ -415,6 +441,7 @@ fn locks_lists_only_active_locks() {
     let snap = DeploySnapshot {
         watches: &[],
         locks: &locks,
+        ..DeploySnapshot::default()
     };
     let out = execute(&Command::Locks, &ctx("U1"), &Policy::default(), snap, NOW);
     assert!(
