@@ -30,7 +30,7 @@ use rand::RngExt;
 use tokio::sync::watch;
 
 pub use crate::attempt::Attempt;
-use crate::github::{GithubSink, Method};
+use crate::github::{DeploymentReview, GithubSink, Method};
 use crate::metrics::{label, Metrics};
 use crate::slack::{Lookup, SlackSink};
 use crate::writer::Writer;
@@ -450,6 +450,23 @@ impl Dispatcher {
                 self.github
                     .requested_reviewers(Method::Delete, repo, *number, reviewers, *installation)
                     .await
+            }
+            Outbound::GithubDeploymentReview {
+                callback_url,
+                repo,
+                environment,
+                state,
+                comment,
+                installation,
+            } => {
+                let review = DeploymentReview {
+                    callback_url,
+                    repo,
+                    environment,
+                    state: state.as_str(),
+                    comment,
+                };
+                self.github.review_deployment(review, *installation).await
             }
         }
     }

@@ -93,6 +93,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
 
     // One client, one installation-token cache, for the dispatcher and catch-up.
     let github_for_catch_up = github.clone();
+    let github_for_lookups = github.clone();
     let dispatcher = Dispatcher::new(
         store.clone(),
         writer.clone(),
@@ -131,6 +132,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         connections: open_connections.clone(),
         error_routes: Default::default(),
         slack_socket: slack_socket.as_ref().map(|(status, _)| status.clone()),
+        github: github_for_lookups,
     });
     let socket_task = slack_socket.map(|(status, slack)| {
         let timing = crate::socket_mode::Timing {

@@ -115,6 +115,7 @@ pub async fn command(state: &AppState, slash: SlashCommand) -> Result<Value, Wri
     if let command::Command::Help { topic } = parsed {
         return Ok(command_reply(command::help_text(topic)));
     }
+    let parsed = crate::lookups::complete(&state.github, parsed).await;
     let caller = Caller {
         user: slash.user_id.clone(),
         channel: slash.channel_id.clone(),

@@ -8,6 +8,7 @@ mod common;
 mod catch_up;
 mod core;
 mod demo;
+mod deploy_gate;
 mod deploys;
 mod errors;
 mod github_app;

@@ -18,6 +18,10 @@
 //! - [`render`]: message text, Block Kit and the failure log tail;
 //! - [`lock`]: deploy locks, expiry and their JSON status;
 //! - [`queue`]: who waits for a locked environment;
+//! - [`gate`]: gates and GitHub's deployment protection rule requests;
+//! - [`gating`]: deciding those requests, the buttons and the gate commands;
+//! - [`gate_verdict`]: a request decided once, and released with its lock;
+//! - [`gate_message`]: how a gated deploy reads in Slack;
 //! - [`locking`]: the lock decisions (lock, unlock, queue, expiry);
 //! - [`commands`]: the `/baton` subcommands of this feature;
 //! - [`change`]: the records a decision writes ([`Change`], in [`Outcome`]).
@@ -25,6 +29,10 @@
 pub mod change;
 pub mod commands;
 pub mod decide;
+pub mod gate;
+pub mod gate_message;
+pub mod gate_verdict;
+pub mod gating;
 pub mod hook;
 pub mod lock;
 pub mod locking;
@@ -37,6 +45,8 @@ pub mod watch;
 pub use change::{Change, Outcome};
 pub use commands::{execute, parse_args, Command, DeploySnapshot, Name, Policy, COMMANDS};
 pub use decide::{hook_answer, message_key, on_update};
+pub use gate::{check_callback_url, requests_prefix, DeployGate, GateRequest, GateState};
+pub use gating::{on_button, on_protection_rule, GithubCheck};
 pub use hook::{parse_hook, DeployHook, HookError, HookStatus};
 pub use lock::{active_lock, format_rfc3339, is_production, lock_key, lock_status_json, Lock};
 pub use locking::{expire, lock_in_force, LockState};

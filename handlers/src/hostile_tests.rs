@@ -87,9 +87,9 @@ fn check_outbound(out: &Outbound) -> Result<(), TestCaseError> {
         Outbound::SlackPost { text, blocks, .. } | Outbound::SlackUpdate { text, blocks, .. } => {
             json!({"text": text, "blocks": blocks.as_deref().cloned().unwrap_or(Value::Null)})
         }
-        Outbound::GithubRequestReviewers { .. } | Outbound::GithubRemoveReviewers { .. } => {
-            return Ok(())
-        }
+        Outbound::GithubRequestReviewers { .. }
+        | Outbound::GithubRemoveReviewers { .. }
+        | Outbound::GithubDeploymentReview { .. } => return Ok(()),
     };
     slack_rules::check_message(&body).map_err(TestCaseError::fail)
 }

@@ -1,6 +1,7 @@
-//! Applying deploy inputs: GitHub `deployment`, `deployment_status` and
-//! `workflow_run` events, the CI hook (`POST /hooks/deploy`), the deploy
-//! commands (`/baton deploys …`, `lock`, `unlock`, `locks`) and the lock
+//! Applying deploy inputs: GitHub `deployment`, `deployment_status`,
+//! `workflow_run` and `deployment_protection_rule` events, the CI hook
+//! (`POST /hooks/deploy`), the deploy commands (`/baton deploys …`, `lock`,
+//! `unlock`, `locks`), the gate's Approve and Reject buttons and the lock
 //! status CI reads (`GET /api/locks/{environment}`).
 //!
 //! Each function loads the watches, locks and deploy record a decision
@@ -11,12 +12,14 @@
 //! (they pass to the first in their queue), reading only the head of the
 //! due index.
 
+use baton_handlers::buttons::GateButton;
 use baton_handlers::deploys::{
     self as decide, channels_for, execute, hook_answer, lock_in_force, lock_status_json, on_update,
     Command, DeployRecord, DeploySnapshot, DeployUpdate, LockState, Outcome, Policy,
 };
-use baton_handlers::github::GithubEvent;
-use baton_handlers::UnixTime;
+use baton_handlers::github::{DeploymentProtectionRuleEvent, GithubEvent};
+use baton_handlers::slack::BlockAction;
+use baton_handlers::{Mrkdwn, UnixTime};
 use baton_state::{Result, Store, Tx};
 use serde_json::Value;
 
@@ -105,12 +108,99 @@ pub fn decide_command(
     let watches = tx.deploy_watches()?;
     let locks = tx.deploy_locks()?;
     let queues = tx.deploy_lock_queues()?;
+    let gates = tx.deploy_gates()?;
+    let waiting = match cmd {
+        Command::Lock { environment, .. }
+        | Command::Unlock { environment }
+        | Command::LeaveQueue { environment } => tx.gate_requests_waiting_on(environment)?,
+        _ => Vec::new(),
+    };
     let snapshot = DeploySnapshot {
         watches: &watches,
         locks: &locks,
         queues: &queues,
+        gates: &gates,
+        waiting: &waiting,
     };
     Ok(execute(cmd, caller, &policy(ctx), snapshot, now))
+}
+
+/// A `deployment_protection_rule` request (already deduplicated by
+/// delivery id; a request redelivered under a new id finds itself stored).
+pub fn on_protection_rule(
+    tx: &mut Tx<'_>,
+    rule: &DeploymentProtectionRuleEvent,
+    ctx: &Context,
+    now: UnixTime,
+) -> Result<()> {
+    let key = baton_handlers::deploys::gate::request_key(
+        &rule.environment,
+        &rule.repo,
+        rule.deployment_id,
+        &rule.callback_url,
+    );
+    let existing = tx.deploy_gate_request(&key)?;
+    let gates = tx.deploy_gates()?;
+    let lock = tx.deploy_lock(&rule.environment)?;
+    let queue = tx.deploy_lock_queue(&rule.environment)?;
+    let waiting = tx.gate_requests_waiting_on(&rule.environment)?;
+    let watches = tx.deploy_watches()?;
+    let state = LockState {
+        environment: &rule.environment,
+        lock: lock.as_ref(),
+        queue: queue.as_ref(),
+        waiting: &waiting,
+        watches: &watches,
+    };
+    let outcome = decide::on_protection_rule(
+        rule,
+        existing.as_ref(),
+        &gates,
+        &state,
+        &ctx.github_api_url,
+        policy(ctx).lock_default_secs,
+        now,
+    );
+    tx.store_outcome(outcome, now)?;
+    Ok(())
+}
+
+/// A press of Approve (anyway) or Reject on a gated deploy's message; its
+/// value is the request's key.
+pub fn on_button(
+    tx: &mut Tx<'_>,
+    button: GateButton,
+    action: &BlockAction,
+    ctx: &Context,
+    now: UnixTime,
+) -> Result<Option<Mrkdwn>> {
+    let request = tx.deploy_gate_request(&action.value)?;
+    let lock = match &request {
+        Some(r) => {
+            let lock = tx.deploy_lock(&r.environment)?;
+            let queue = tx.deploy_lock_queue(&r.environment)?;
+            lock_in_force(
+                lock.as_ref(),
+                queue.as_ref(),
+                policy(ctx).lock_default_secs,
+                now,
+            )
+        }
+        None => None,
+    };
+    let presser = super::Caller::new(
+        action.user.clone(),
+        action.channel.clone().unwrap_or_default(),
+    );
+    let outcome = decide::on_button(
+        button,
+        request.as_ref(),
+        lock.as_ref(),
+        &presser,
+        &ctx.admins,
+        now,
+    );
+    tx.store_outcome(outcome, now)
 }
 
 fn policy(ctx: &Context) -> Policy {
@@ -134,10 +224,12 @@ pub fn tick(tx: &mut Tx<'_>, ctx: &Context, now: UnixTime) -> Result<()> {
     let watches = tx.deploy_watches()?;
     for lock in due {
         let queue = tx.deploy_lock_queue(&lock.environment)?;
+        let waiting = tx.gate_requests_waiting_on(&lock.environment)?;
         let state = LockState {
             environment: &lock.environment,
             lock: Some(&lock),
             queue: queue.as_ref(),
+            waiting: &waiting,
             watches: &watches,
         };
         let outcome = decide::expire(&state, policy(ctx).lock_default_secs, now);

@@ -80,6 +80,9 @@ impl StoredChange for DeployChange {
             DeployChange::DeleteLock { key } => tx.remove_deploy_lock(&key).map(drop),
             DeployChange::PutQueue(queue) => tx.put_deploy_lock_queue(&queue),
             DeployChange::DeleteQueue { key } => tx.remove_deploy_lock_queue(&key).map(drop),
+            DeployChange::PutGate(gate) => tx.put_deploy_gate(&gate),
+            DeployChange::DeleteGate { key } => tx.remove_deploy_gate(&key).map(drop),
+            DeployChange::PutGateRequest(request) => tx.put_deploy_gate_request(&request),
         }
     }
 }

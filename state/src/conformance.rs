@@ -80,6 +80,12 @@ macro_rules! conformance_suite {
             fn lock_queues_keep_their_order() {
                 suite::deploys::lock_queues_keep_their_order(&$opener);
             }
+            #[test]
+            fn gate_requests_are_found_by_environment_and_pruned_when_old() {
+                suite::deploys::gate_requests_are_found_by_environment_and_pruned_when_old(
+                    &$opener,
+                );
+            }
         }
     };
 }

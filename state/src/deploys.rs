@@ -5,7 +5,10 @@
 //!
 //! Keys: a watch under [`DeployWatch::key`] (`{channel}|{target}|{env}|{workflow}`,
 //! so one channel's watches are one prefix), a lock and its queue under
-//! [`lock_key`] of their environment, a record under [`DeployRecord::key`].
+//! [`lock_key`] of their environment, a record under [`DeployRecord::key`],
+//! a gate under [`DeployGate::key`] and a protection rule request under its
+//! key (`{environment}|{repo}|{id}`: one environment's requests are one
+//! prefix, read when its lock goes).
 //!
 //! Lock expiry is a timer: the due index (`deploy_due`) maps
 //! `"{expires_at:020}/{lock key}"` to the lock key, kept in step with
@@ -15,7 +18,9 @@
 //! index existed are indexed once, when the store is opened
 //! ([`Tx::index_deploy_locks`]).
 
-use baton_handlers::deploys::{lock_key, DeployRecord, DeployWatch, Lock, LockQueue};
+use baton_handlers::deploys::{
+    lock_key, requests_prefix, DeployGate, DeployRecord, DeployWatch, GateRequest, Lock, LockQueue,
+};
 
 use crate::engine::Table;
 use crate::{Result, Store, Tx, UnixTime};
@@ -24,6 +29,10 @@ const WATCHES: Table = Table::new("deploy_watches");
 const LOCKS: Table = Table::new("deploy_locks");
 const RECORDS: Table = Table::new("deploy_records");
 const QUEUES: Table = Table::new("deploy_lock_queues");
+const GATES: Table = Table::new("deploy_gates");
+/// Protection rule requests under `{environment}|{repo}|{id}`, so one
+/// environment's are one prefix.
+const GATE_REQUESTS: Table = Table::new("deploy_gate_requests");
 /// `"{expires_at:020}/{lock key}"` → lock key (JSON string).
 const DUE: Table = Table::new("deploy_due");
 
@@ -133,6 +142,42 @@ impl Tx<'_> {
         Ok(self.counter(DUE_BUILT)?.unwrap_or(0) >= 1)
     }
 
+    /// Every channel's gates (a small table).
+    pub fn deploy_gates(&self) -> Result<Vec<DeployGate>> {
+        self.scan_json(GATES, "").map(values)
+    }
+
+    /// Insert or replace a gate (under its key).
+    pub fn put_deploy_gate(&mut self, gate: &DeployGate) -> Result<()> {
+        self.put_json(GATES, &gate.key(), gate)
+    }
+
+    /// Remove the gate stored under `key`. Returns whether it existed.
+    pub fn remove_deploy_gate(&mut self, key: &str) -> Result<bool> {
+        self.remove(GATES, key)
+    }
+
+    /// The protection rule request stored under `key`.
+    pub fn deploy_gate_request(&self, key: &str) -> Result<Option<GateRequest>> {
+        self.get_json(GATE_REQUESTS, key)
+    }
+
+    /// Insert or replace a protection rule request (under its key).
+    pub fn put_deploy_gate_request(&mut self, request: &GateRequest) -> Result<()> {
+        self.put_json(GATE_REQUESTS, &request.key, request)
+    }
+
+    /// The requests of `environment` (any case) still waiting on its lock.
+    pub fn gate_requests_waiting_on(&self, environment: &str) -> Result<Vec<GateRequest>> {
+        let key = lock_key(environment);
+        Ok(self
+            .scan_json::<GateRequest>(GATE_REQUESTS, &requests_prefix(environment))?
+            .into_iter()
+            .map(|(_, r)| r)
+            .filter(|r| r.waits_on_lock() && lock_key(&r.environment) == key)
+            .collect())
+    }
+
     /// Every environment's lock queue.
     pub fn deploy_lock_queues(&self) -> Result<Vec<LockQueue>> {
         self.scan_json(QUEUES, "").map(values)
@@ -164,8 +209,9 @@ impl Tx<'_> {
     }
 
     /// Forget finished deploys last updated before `cutoff`, so the table
-    /// does not grow forever. Deploys still in progress are kept. Returns
-    /// how many went.
+    /// does not grow forever, and protection rule requests made before it
+    /// (GitHub waits 30 days for an answer, then gives up). Deploys still
+    /// in progress are kept. Returns how many went.
     pub fn prune_finished_deploys(&mut self, cutoff: UnixTime) -> Result<u64> {
         let stale: Vec<String> = self
             .scan_json::<DeployRecord>(RECORDS, "")?
@@ -176,7 +222,16 @@ impl Tx<'_> {
         for key in &stale {
             self.remove(RECORDS, key)?;
         }
-        Ok(stale.len() as u64)
+        let old_requests: Vec<String> = self
+            .scan_json::<GateRequest>(GATE_REQUESTS, "")?
+            .into_iter()
+            .filter(|(_, request)| request.requested_at < cutoff)
+            .map(|(key, _)| key)
+            .collect();
+        for key in &old_requests {
+            self.remove(GATE_REQUESTS, key)?;
+        }
+        Ok((stale.len() + old_requests.len()) as u64)
     }
 }
 

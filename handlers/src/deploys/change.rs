@@ -2,6 +2,7 @@
 //! carried in the one [`Outcome`](crate::Outcome) shape every feature
 //! returns, keyed as the store keys them.
 
+use super::gate::{DeployGate, GateRequest};
 use super::lock::Lock;
 use super::queue::LockQueue;
 use super::record::DeployRecord;
@@ -30,6 +31,14 @@ pub enum Change {
     DeleteQueue {
         key: String,
     },
+    /// Insert or replace a channel's gate under [`DeployGate::key`].
+    PutGate(DeployGate),
+    DeleteGate {
+        key: String,
+    },
+    /// Insert or replace a protection rule request under its `key` (boxed:
+    /// far larger than the other changes).
+    PutGateRequest(Box<GateRequest>),
 }
 
 /// What a deploys decision asks for.

@@ -5,11 +5,15 @@
 //! executing.
 
 use super::change::{Change, Outcome};
+use super::gate::{DeployGate, GateRequest};
+use super::gating::{self, GithubCheck};
 use super::lock::{lock_key, Lock, DEFAULT_LOCK_SECS, MAX_LOCK_SECS, MAX_REASON_CHARS};
 use super::locking::{self, LockState};
 use super::queue::{find_queue, LockQueue};
 use super::watch::{DeployTarget, DeployWatch};
 use crate::caller::Caller;
+use crate::mrkdwn;
+use crate::mrkdwn::Mrkdwn;
 use crate::subcommand::{CommandSpec, UsageError};
 use crate::text::{format_duration, parse_duration, parse_repo_pattern};
 use crate::UnixTime;
@@ -22,6 +26,8 @@ const TARGET_ARGS: &str = "<owner/repo|owner/*|service> [environment] [workflow=
 pub enum Name {
     Watch,
     Unwatch,
+    Gate,
+    Ungate,
     List,
     Lock,
     Unlock,
@@ -53,11 +59,33 @@ pub const COMMANDS: &[(Name, CommandSpec)] = &[
     },
     ),
     (
+        Name::Gate,
+        CommandSpec {
+        name: "deploys gate",
+        args: "<owner/repo> <environment> [approval]",
+        summary: "Guard deploys of a repo to an environment (Baton as its GitHub deployment protection rule): they wait while it is locked, and with `approval` for an Approve here",
+        admin_only: true,
+        read_only: false,
+        example: "deploys gate octo-org/octo-repo production approval",
+    },
+    ),
+    (
+        Name::Ungate,
+        CommandSpec {
+        name: "deploys ungate",
+        args: "<owner/repo> <environment>",
+        summary: "Stop guarding those deploys from this channel",
+        admin_only: true,
+        read_only: false,
+        example: "deploys ungate octo-org/octo-repo production",
+    },
+    ),
+    (
         Name::List,
         CommandSpec {
         name: "deploys list",
         args: "",
-        summary: "Show which deploys this channel watches",
+        summary: "Show which deploys this channel watches and guards",
         admin_only: false,
         read_only: true,
         example: "deploys list",
@@ -112,6 +140,19 @@ pub enum Command {
         /// `None`: every watch of that target and environment.
         workflow: Option<String>,
     },
+    Gate {
+        /// `owner/repo`, lower case.
+        repo: String,
+        environment: String,
+        approval: bool,
+        /// What GitHub says about them: filled in by the server before
+        /// deciding (parsing leaves it unchecked).
+        check: GithubCheck,
+    },
+    Ungate {
+        repo: String,
+        environment: String,
+    },
     List,
     Lock {
         environment: String,
@@ -139,6 +180,8 @@ impl Command {
         match self {
             Command::Watch { .. } => Name::Watch,
             Command::Unwatch { .. } => Name::Unwatch,
+            Command::Gate { .. } => Name::Gate,
+            Command::Ungate { .. } => Name::Ungate,
             Command::List => Name::List,
             Command::Lock { .. } => Name::Lock,
             Command::Unlock { .. } | Command::LeaveQueue { .. } => Name::Unlock,
@@ -154,6 +197,36 @@ impl Command {
     /// Does it change configuration (admins only)? As [`COMMANDS`] says.
     pub fn admin_only(&self) -> bool {
         self.spec().is_none_or(|spec| spec.admin_only)
+    }
+
+    /// The repository and environment GitHub must be asked about before
+    /// this command is decided (`deploys gate`).
+    pub fn github_lookup(&self) -> Option<(&str, &str)> {
+        match self {
+            Command::Gate {
+                repo, environment, ..
+            } => Some((repo, environment)),
+            _ => None,
+        }
+    }
+
+    /// This command with what GitHub said about its repository and
+    /// environment.
+    pub fn with_github_check(self, found: GithubCheck) -> Command {
+        match self {
+            Command::Gate {
+                repo,
+                environment,
+                approval,
+                ..
+            } => Command::Gate {
+                repo,
+                environment,
+                approval,
+                check: found,
+            },
+            other => other,
+        }
     }
 }
 
@@ -278,6 +351,7 @@ pub fn parse_args(name: Name, spec: &CommandSpec, args: &[&str]) -> Result<Comma
                 workflow,
             })
         }
+        Name::Gate | Name::Ungate => parse_gate(name, spec, args),
         Name::List => no_args(spec, args).map(|()| Command::List),
         Name::Locks => no_args(spec, args).map(|()| Command::Locks),
         Name::Unlock => match args {
@@ -301,6 +375,49 @@ pub fn parse_args(name: Name, spec: &CommandSpec, args: &[&str]) -> Result<Comma
         },
         Name::Lock => parse_lock(spec, args),
     }
+}
+
+fn parse_gate(name: Name, spec: &CommandSpec, args: &[&str]) -> Result<Command, UsageError> {
+    let (repo, environment, rest) = match args {
+        [repo, environment, rest @ ..] => (repo, environment, rest),
+        _ => {
+            return Err(UsageError::for_spec(
+                spec,
+                "name the repository (`owner/repo`) and the environment",
+            ))
+        }
+    };
+    let repo = parse_repo_pattern(repo)
+        .filter(|r| !r.ends_with("/*"))
+        .ok_or_else(|| UsageError::for_spec(spec, format!("`{}` is not `owner/repo`", repo)))?;
+    let environment = parse_environment(spec, environment)?;
+    if name == Name::Ungate {
+        return match rest {
+            [] => Ok(Command::Ungate { repo, environment }),
+            _ => Err(UsageError::for_spec(
+                spec,
+                "`deploys ungate` takes a repository and an environment",
+            )),
+        };
+    }
+    let approval = match rest {
+        [] => false,
+        [word] if word.eq_ignore_ascii_case("approval") => true,
+        [word, ..] => {
+            return Err(UsageError::for_spec(
+                spec,
+                format!("unexpected `{}`: the one option is `approval`", word),
+            ))
+        }
+    };
+    Ok(Command::Gate {
+        repo,
+        environment,
+        approval,
+        check: GithubCheck::Unchecked {
+            reason: "not looked up".into(),
+        },
+    })
 }
 
 fn parse_lock(spec: &CommandSpec, args: &[&str]) -> Result<Command, UsageError> {
@@ -376,6 +493,11 @@ pub struct DeploySnapshot<'a> {
     pub watches: &'a [DeployWatch],
     pub locks: &'a [Lock],
     pub queues: &'a [LockQueue],
+    /// The gates of every channel (for `deploys gate`, `ungate`, `list`).
+    pub gates: &'a [DeployGate],
+    /// The gated deploys waiting on the lock of the command's environment
+    /// (for `lock`, `unlock`).
+    pub waiting: &'a [GateRequest],
 }
 
 impl<'a> DeploySnapshot<'a> {
@@ -385,6 +507,7 @@ impl<'a> DeploySnapshot<'a> {
             environment,
             lock: find_lock(*self, environment),
             queue: find_queue(self.queues, environment),
+            waiting: self.waiting,
             watches: self.watches,
         }
     }
@@ -471,6 +594,23 @@ pub fn execute(
                 outbound: Vec::new(),
             }
         }
+        Command::Gate {
+            repo,
+            environment,
+            approval,
+            check,
+        } => gating::gate(
+            caller,
+            snapshot.gates,
+            repo,
+            environment,
+            *approval,
+            check,
+            now,
+        ),
+        Command::Ungate { repo, environment } => {
+            gating::ungate(caller, snapshot.gates, repo, environment)
+        }
         Command::List => {
             let mine: Vec<String> = snapshot
                 .watches
@@ -478,13 +618,18 @@ pub fn execute(
                 .filter(|w| w.channel == caller.channel)
                 .map(|w| format!("• {}", w.describe()))
                 .collect();
-            if mine.is_empty() {
-                Outcome::reply(
+            let guarded = gating::channel_gates(snapshot.gates, &caller.channel);
+            let mut text = if mine.is_empty() {
+                Mrkdwn::from(
                     "This channel watches no deploys. Add one with `/baton deploys watch owner/repo production`.",
                 )
             } else {
-                Outcome::reply(format!("This channel watches:\n{}", mine.join("\n")))
+                Mrkdwn::from(format!("This channel watches:\n{}", mine.join("\n")))
+            };
+            if !guarded.is_empty() {
+                text.push(mrkdwn!("\nIt guards:\n{}", Mrkdwn::join(guarded, "\n")));
             }
+            Outcome::reply(text)
         }
         Command::Lock {
             environment,

@@ -8,8 +8,13 @@
 //! [`settle`]s it: a lock that expired before anyone acted hands over to
 //! the queue (or goes) exactly as the timer would have done, so a command
 //! typed between the expiry and the next tick cannot jump the queue.
+//! Deploys gated on the environment ([`GateRequest`]s waiting on its lock)
+//! are approved when the lock goes, and told the new holder when it passes
+//! on (`super::gate_verdict`).
 
 use super::change::{Change, Outcome};
+use super::gate::GateRequest;
+use super::gate_verdict::{lock_gone, lock_passed, LockGone};
 use super::lock::{active_lock, lock_key, Lock, DEFAULT_LOCK_SECS};
 use super::queue::{find_queue, LockQueue, QueuedLock, MAX_QUEUE};
 use super::watch::DeployWatch;
@@ -29,6 +34,8 @@ pub struct LockState<'a> {
     pub lock: Option<&'a Lock>,
     /// Its queue, if anyone waits.
     pub queue: Option<&'a LockQueue>,
+    /// The gated deploys waiting on its lock.
+    pub waiting: &'a [GateRequest],
     /// Every watch (for announcements).
     pub watches: &'a [DeployWatch],
 }
@@ -159,6 +166,15 @@ fn release(
                 out.outbound.push(Outbound::post(channel, text.clone()));
             }
         }
+        let gone = match how {
+            Release::Unlocked { by } => LockGone::Unlocked { by: &by.user },
+            Release::Expired => LockGone::Expired {
+                holder: &released.by,
+            },
+        };
+        let released_gates = lock_gone(state.waiting, gone, now);
+        out.changes.extend(released_gates.changes);
+        out.outbound.extend(released_gates.outbound);
         return Settled {
             lock: None,
             queue,
@@ -195,6 +211,7 @@ fn release(
     for channel in channels {
         out.outbound.push(Outbound::post(channel, text.clone()));
     }
+    out.outbound.extend(lock_passed(state.waiting, &new, now));
     Settled {
         lock: Some(new),
         queue,
@@ -384,6 +401,7 @@ pub fn locks(stored: &[Lock], queues: &[LockQueue], default_secs: i64, now: Unix
                 environment: &l.environment,
                 lock: Some(l),
                 queue: find_queue(queues, &l.environment),
+                waiting: &[],
                 watches: &[],
             };
             let settled = settle(&state, default_secs, now);
@@ -427,9 +445,18 @@ pub fn lock_in_force(
         environment: &stored.environment,
         lock: Some(stored),
         queue,
+        waiting: &[],
         watches: &[],
     };
     settle(&state, default_secs, now).lock
+}
+
+/// The lock in force for `state`'s environment at `now` (an expired one
+/// handed over to its queue) and what settling it decided: the outcome a
+/// decision about the environment starts from.
+pub fn settled(state: &LockState<'_>, default_secs: i64, now: UnixTime) -> (Option<Lock>, Outcome) {
+    let Settled { lock, out, .. } = settle(state, default_secs, now);
+    (lock, out)
 }
 
 /// The timer of a lock whose time ran out: it passes to the first in the

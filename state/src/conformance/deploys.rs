@@ -1,9 +1,10 @@
 //! Conformance scenarios of the deploys feature's own tables, run on every
 //! engine by `conformance_suite!`: lock expiry timers (come due once, move
-//! with a renewed lock, go with a removed one, indexed on open) and lock
-//! queues.
+//! with a renewed lock, go with a removed one, indexed on open), lock
+//! queues, gates and the protection rule requests waiting on a lock.
 
-use baton_handlers::deploys::{Lock, LockQueue, QueuedLock};
+use baton_handlers::deploys::gate::{request_key, Decider};
+use baton_handlers::deploys::{DeployGate, GateRequest, GateState, Lock, LockQueue, QueuedLock};
 
 use super::{Opener, NOW};
 
@@ -71,4 +72,79 @@ pub fn lock_queues_keep_their_order(open: Opener<'_>) {
         .write(|tx| tx.remove_deploy_lock_queue("production"))
         .unwrap());
     assert!(store.read(|tx| tx.deploy_lock_queues()).unwrap().is_empty());
+}
+
+fn request(environment: &str, id: u64, state: GateState, requested_at: i64) -> GateRequest {
+    let callback =
+        format!("https://api.github.com/repos/o/r/actions/runs/{id}/deployment_protection_rule");
+    GateRequest {
+        key: request_key(environment, "o/r", Some(id), &callback),
+        repo: "o/r".into(),
+        environment: environment.into(),
+        git_ref: Some("main".into()),
+        sha: None,
+        started_by: Some("octocat".into()),
+        event: None,
+        deployment_id: Some(id),
+        callback_url: callback,
+        installation: Some(9),
+        requested_at,
+        approval: false,
+        channels: vec!["C1".into()],
+        state,
+    }
+}
+
+pub fn gate_requests_are_found_by_environment_and_pruned_when_old(open: Opener<'_>) {
+    let store = open("gate_requests");
+    let decided = GateState::Decided {
+        approved: true,
+        by: Decider::NotLocked,
+        at: NOW,
+    };
+    store
+        .write(|tx| {
+            tx.put_deploy_gate(&DeployGate {
+                channel: "C1".into(),
+                repo: "o/r".into(),
+                environment: "Prod".into(),
+                approval: true,
+                created_by: "U1".into(),
+                created_at: NOW,
+            })?;
+            tx.put_deploy_gate_request(&request("Prod", 1, GateState::WaitingOnLock, NOW))?;
+            tx.put_deploy_gate_request(&request("prod", 2, decided.clone(), NOW))?;
+            tx.put_deploy_gate_request(&request("production", 3, GateState::WaitingOnLock, NOW))?;
+            tx.put_deploy_gate_request(&request("prod", 4, GateState::AwaitingApproval, NOW - 100))
+        })
+        .unwrap();
+    drop(store);
+    let store = open("gate_requests");
+    let waiting = store
+        .read(|tx| tx.gate_requests_waiting_on("PROD"))
+        .unwrap();
+    assert_eq!(
+        waiting.iter().map(|r| r.deployment_id).collect::<Vec<_>>(),
+        [Some(1)]
+    );
+    assert_eq!(store.read(|tx| tx.deploy_gates()).unwrap().len(), 1);
+    let key = request_key("prod", "o/r", Some(2), "");
+    assert_eq!(
+        store
+            .read(|tx| tx.deploy_gate_request(&key))
+            .unwrap()
+            .map(|r| r.state),
+        Some(decided)
+    );
+    assert_eq!(
+        store
+            .write(|tx| tx.prune_finished_deploys(NOW - 50))
+            .unwrap(),
+        1
+    );
+    let key = request_key("prod", "o/r", Some(4), "");
+    assert_eq!(store.read(|tx| tx.deploy_gate_request(&key)).unwrap(), None);
+    assert!(store
+        .write(|tx| tx.remove_deploy_gate("C1|o/r|prod"))
+        .unwrap());
 }

@@ -97,6 +97,28 @@ fn commands_parse() {
             environment: "production".into()
         })
     );
+    let gate = parse("deploys gate Octo/App Production APPROVAL").unwrap();
+    assert!(matches!(
+        &gate,
+        Command::Gate { repo, environment, approval: true, check: GithubCheck::Unchecked { .. } }
+            if repo == "octo/app" && environment == "Production"
+    ));
+    assert!(gate.admin_only());
+    assert_eq!(gate.github_lookup(), Some(("octo/app", "Production")));
+    assert!(matches!(
+        gate.with_github_check(GithubCheck::Found),
+        Command::Gate {
+            check: GithubCheck::Found,
+            ..
+        }
+    ));
+    assert_eq!(
+        parse("deploys ungate octo/app production"),
+        Ok(Command::Ungate {
+            repo: "octo/app".into(),
+            environment: "production".into()
+        })
+    );
     for text in ["unlock production --queue", "unlock --QUEUE production"] {
         assert_eq!(
             parse(text),
@@ -158,6 +180,19 @@ fn command_parse_errors() {
         ("unlock", "name the environment"),
         ("unlock production staging", "one environment"),
         ("unlock --queue", "whose queue to leave"),
+        ("deploys gate", "name the repository"),
+        ("deploys gate octo/app", "name the repository"),
+        ("deploys gate octo production", "is not `owner/repo`"),
+        ("deploys gate octo/* production", "is not `owner/repo`"),
+        ("deploys gate octo/app pro*d", "not an environment name"),
+        (
+            "deploys gate octo/app production now",
+            "the one option is `approval`",
+        ),
+        (
+            "deploys ungate octo/app production approval",
+            "takes a repository and an environment",
+        ),
     ];
     for (text, phrase) in cases {
         let err = parse_or_err(text);

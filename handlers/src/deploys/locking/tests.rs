@@ -59,6 +59,7 @@ fn state<'a>(
         environment: "production",
         lock,
         queue,
+        waiting: &[],
         watches,
     }
 }
