@@ -15,6 +15,8 @@
 //! - [`watch`]: which channels watch which repos, services and environments;
 //! - [`record`]: the stored state of one deploy;
 //! - [`decide`]: [`on_update`], which folds an update into it;
+//! - [`failures`]: failures-only channels and the "fixed by" of the next success;
+//! - [`failure_mark`]: what such a channel remembers of a failure;
 //! - [`render`]: message text, Block Kit and the failure log tail;
 //! - [`lock`]: deploy locks, expiry and their JSON status;
 //! - [`queue`]: who waits for a locked environment;
@@ -29,6 +31,8 @@
 pub mod change;
 pub mod commands;
 pub mod decide;
+pub mod failure_mark;
+pub mod failures;
 pub mod gate;
 pub mod gate_message;
 pub mod gate_verdict;
@@ -44,7 +48,9 @@ pub mod watch;
 
 pub use change::{Change, Outcome};
 pub use commands::{execute, parse_args, Command, DeploySnapshot, Name, Policy, COMMANDS};
-pub use decide::{hook_answer, message_key, on_update};
+pub use decide::{hook_answer, message_key, on_update, on_update_with};
+pub use failure_mark::FailureMark;
+pub use failures::{after_update, mark_keys};
 pub use gate::{check_callback_url, requests_prefix, DeployGate, GateRequest, GateState};
 pub use gating::{on_button, on_protection_rule, GithubCheck};
 pub use hook::{parse_hook, DeployHook, HookError, HookStatus};
@@ -53,7 +59,7 @@ pub use locking::{expire, lock_in_force, LockState};
 pub use queue::{find_queue, LockQueue, QueuedLock};
 pub use record::{DeployRecord, LockedDeploy};
 pub use update::{DeploySource, DeployStatus, DeployUpdate};
-pub use watch::{channels_for, DeployTarget, DeployWatch};
+pub use watch::{channels_for, failure_channels_for, DeployTarget, DeployWatch};
 
 #[cfg(test)]
 pub(crate) mod fixtures {

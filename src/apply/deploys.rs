@@ -14,8 +14,9 @@
 
 use baton_handlers::buttons::GateButton;
 use baton_handlers::deploys::{
-    self as decide, channels_for, execute, hook_answer, lock_in_force, lock_status_json, on_update,
-    Command, DeployRecord, DeploySnapshot, DeployUpdate, LockState, Outcome, Policy,
+    self as decide, after_update, channels_for, execute, failure_channels_for, hook_answer,
+    lock_in_force, lock_status_json, mark_keys, on_update_with, Command, DeployRecord,
+    DeploySnapshot, DeployUpdate, LockState, Outcome, Policy,
 };
 use baton_handlers::github::{DeploymentProtectionRuleEvent, GithubEvent};
 use baton_handlers::slack::BlockAction;
@@ -83,15 +84,29 @@ fn apply_update(
 ) -> Result<(Option<DeployRecord>, bool)> {
     let watches = tx.deploy_watches()?;
     let channels = channels_for(&watches, update);
+    let failures_only = failure_channels_for(&watches, update);
     let existing = tx.deploy_record(&update.key)?;
     let lock = match &update.environment {
         Some(env) => tx.deploy_lock(env)?,
         None => None,
     };
-    let outcome = on_update(existing.as_ref(), update, &channels, lock.as_ref(), now);
+    let outcome = on_update_with(
+        existing.as_ref(),
+        update,
+        &channels,
+        &failures_only,
+        lock.as_ref(),
+        now,
+    );
     let updated = outcome.record().cloned();
     let changed = updated.is_some();
     tx.store_outcome(outcome, now)?;
+    // Failures-only channels: mark a failure, or answer it with its fix.
+    if let Some(after) = updated.as_ref().filter(|_| !failures_only.is_empty()) {
+        let marks = tx.deploy_failure_marks(&mark_keys(after, &failures_only))?;
+        let outcome = after_update(existing.as_ref(), after, &failures_only, &marks, now);
+        tx.store_outcome(outcome, now)?;
+    }
     Ok((updated.or(existing), changed))
 }
 

@@ -83,6 +83,10 @@ impl StoredChange for DeployChange {
             DeployChange::PutGate(gate) => tx.put_deploy_gate(&gate),
             DeployChange::DeleteGate { key } => tx.remove_deploy_gate(&key).map(drop),
             DeployChange::PutGateRequest(request) => tx.put_deploy_gate_request(&request),
+            DeployChange::PutFailureMark(mark) => tx.put_deploy_failure_mark(&mark),
+            DeployChange::DeleteFailureMark { key } => {
+                tx.remove_deploy_failure_mark(&key).map(drop)
+            }
         }
     }
 }

@@ -81,6 +81,10 @@ macro_rules! conformance_suite {
                 suite::deploys::lock_queues_keep_their_order(&$opener);
             }
             #[test]
+            fn failure_marks_are_read_by_key() {
+                suite::deploys::failure_marks_are_read_by_key(&$opener);
+            }
+            #[test]
             fn gate_requests_are_found_by_environment_and_pruned_when_old() {
                 suite::deploys::gate_requests_are_found_by_environment_and_pruned_when_old(
                     &$opener,

@@ -19,7 +19,8 @@
 //! ([`Tx::index_deploy_locks`]).
 
 use baton_handlers::deploys::{
-    lock_key, requests_prefix, DeployGate, DeployRecord, DeployWatch, GateRequest, Lock, LockQueue,
+    lock_key, requests_prefix, DeployGate, DeployRecord, DeployWatch, FailureMark, GateRequest,
+    Lock, LockQueue,
 };
 
 use crate::engine::Table;
@@ -30,6 +31,8 @@ const LOCKS: Table = Table::new("deploy_locks");
 const RECORDS: Table = Table::new("deploy_records");
 const QUEUES: Table = Table::new("deploy_lock_queues");
 const GATES: Table = Table::new("deploy_gates");
+/// A failures-only channel's last failure of a service to an environment.
+const FAILURE_MARKS: Table = Table::new("deploy_failure_marks");
 /// Protection rule requests under `{environment}|{repo}|{id}`, so one
 /// environment's are one prefix.
 const GATE_REQUESTS: Table = Table::new("deploy_gate_requests");
@@ -140,6 +143,25 @@ impl Tx<'_> {
     /// Has every lock its due-index entry?
     pub(crate) fn deploy_locks_indexed(&self) -> Result<bool> {
         Ok(self.counter(DUE_BUILT)?.unwrap_or(0) >= 1)
+    }
+
+    /// The failure marks stored under `keys` (those that exist).
+    pub fn deploy_failure_marks(&self, keys: &[String]) -> Result<Vec<FailureMark>> {
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
+            out.extend(self.get_json::<FailureMark>(FAILURE_MARKS, key)?);
+        }
+        Ok(out)
+    }
+
+    /// Insert or replace a failure mark (under its key).
+    pub fn put_deploy_failure_mark(&mut self, mark: &FailureMark) -> Result<()> {
+        self.put_json(FAILURE_MARKS, &mark.key(), mark)
+    }
+
+    /// Remove the failure mark under `key`. Returns whether it existed.
+    pub fn remove_deploy_failure_mark(&mut self, key: &str) -> Result<bool> {
+        self.remove(FAILURE_MARKS, key)
     }
 
     /// Every channel's gates (a small table).
@@ -270,6 +292,7 @@ mod tests {
             target: DeployTarget::Repo(target.into()),
             environment: env.map(Into::into),
             workflow: None,
+            failures_only: false,
         }
     }
 

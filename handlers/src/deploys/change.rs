@@ -2,6 +2,7 @@
 //! carried in the one [`Outcome`](crate::Outcome) shape every feature
 //! returns, keyed as the store keys them.
 
+use super::failure_mark::FailureMark;
 use super::gate::{DeployGate, GateRequest};
 use super::lock::Lock;
 use super::queue::LockQueue;
@@ -39,6 +40,12 @@ pub enum Change {
     /// Insert or replace a protection rule request under its `key` (boxed:
     /// far larger than the other changes).
     PutGateRequest(Box<GateRequest>),
+    /// Insert or replace a failures-only channel's mark under
+    /// [`FailureMark::key`].
+    PutFailureMark(FailureMark),
+    DeleteFailureMark {
+        key: String,
+    },
 }
 
 /// What a deploys decision asks for.

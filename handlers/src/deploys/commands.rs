@@ -19,6 +19,8 @@ use crate::text::{format_duration, parse_duration, parse_repo_pattern};
 use crate::UnixTime;
 
 const TARGET_ARGS: &str = "<owner/repo|owner/*|service> [environment] [workflow=<name or file>]";
+const WATCH_ARGS: &str =
+    "<owner/repo|owner/*|service> [environment] [workflow=<name or file>] [only=failures]";
 
 /// The typed names of this feature's subcommands; [`COMMANDS`] gives each
 /// its words, help and rights.
@@ -40,8 +42,8 @@ pub const COMMANDS: &[(Name, CommandSpec)] = &[
         Name::Watch,
         CommandSpec {
         name: "deploys watch",
-        args: TARGET_ARGS,
-        summary: "Post deploys of a repo or CI service in this channel (workflow= makes that workflow's runs deploys)",
+        args: WATCH_ARGS,
+        summary: "Post deploys of a repo or CI service in this channel (workflow= makes that workflow's runs deploys; only=failures posts only failed ones and their fix)",
         admin_only: true,
         read_only: false,
         example: "deploys watch octo-org/octo-repo production workflow=deploy.yml",
@@ -133,6 +135,8 @@ pub enum Command {
         target: DeployTarget,
         environment: Option<String>,
         workflow: Option<String>,
+        /// `only=failures`.
+        failures_only: bool,
     },
     Unwatch {
         target: DeployTarget,
@@ -279,7 +283,7 @@ fn parse_target(spec: &CommandSpec, word: &str) -> Result<DeployTarget, UsageErr
     Ok(DeployTarget::Service(word.to_string()))
 }
 
-type TargetArgs = (DeployTarget, Option<String>, Option<String>);
+type TargetArgs = (DeployTarget, Option<String>, Option<String>, bool);
 
 fn parse_target_args(spec: &CommandSpec, args: &[&str]) -> Result<TargetArgs, UsageError> {
     let Some((first, rest)) = args.split_first() else {
@@ -291,8 +295,23 @@ fn parse_target_args(spec: &CommandSpec, args: &[&str]) -> Result<TargetArgs, Us
     let target = parse_target(spec, first)?;
     let mut environment = None;
     let mut workflow = None;
+    let mut failures_only = false;
     for word in rest {
-        if let Some(name) = word.strip_prefix("workflow=") {
+        if let Some(only) = word.strip_prefix("only=") {
+            if spec.name != "deploys watch" {
+                return Err(UsageError::for_spec(
+                    spec,
+                    "`only=` is for `deploys watch`; unwatching removes the watch whatever it posts",
+                ));
+            }
+            if !only.eq_ignore_ascii_case("failures") || failures_only {
+                return Err(UsageError::for_spec(
+                    spec,
+                    format!("`{}`: the one choice is `only=failures`, once", word),
+                ));
+            }
+            failures_only = true;
+        } else if let Some(name) = word.strip_prefix("workflow=") {
             if workflow.is_some() {
                 return Err(UsageError::for_spec(spec, "give `workflow=` once"));
             }
@@ -318,7 +337,7 @@ fn parse_target_args(spec: &CommandSpec, args: &[&str]) -> Result<TargetArgs, Us
             "`workflow=` needs a GitHub repo (`owner/repo`), not a CI service",
         ));
     }
-    Ok((target, environment, workflow))
+    Ok((target, environment, workflow, failures_only))
 }
 
 fn no_args(spec: &CommandSpec, args: &[&str]) -> Result<(), UsageError> {
@@ -336,15 +355,16 @@ fn no_args(spec: &CommandSpec, args: &[&str]) -> Result<(), UsageError> {
 pub fn parse_args(name: Name, spec: &CommandSpec, args: &[&str]) -> Result<Command, UsageError> {
     match name {
         Name::Watch => {
-            let (target, environment, workflow) = parse_target_args(spec, args)?;
+            let (target, environment, workflow, failures_only) = parse_target_args(spec, args)?;
             Ok(Command::Watch {
                 target,
                 environment,
                 workflow,
+                failures_only,
             })
         }
         Name::Unwatch => {
-            let (target, environment, workflow) = parse_target_args(spec, args)?;
+            let (target, environment, workflow, _) = parse_target_args(spec, args)?;
             Ok(Command::Unwatch {
                 target,
                 environment,
@@ -527,18 +547,32 @@ pub fn execute(
             target,
             environment,
             workflow,
+            failures_only,
         } => {
             let watch = DeployWatch {
                 channel: caller.channel.clone(),
                 target: target.clone(),
                 environment: environment.clone(),
                 workflow: workflow.clone(),
+                failures_only: *failures_only,
             };
-            if snapshot.watches.iter().any(|w| w.key() == watch.key()) {
-                return Outcome::reply(format!(
-                    "This channel already watches {}.",
-                    watch.describe()
-                ));
+            if let Some(same) = snapshot.watches.iter().find(|w| w.key() == watch.key()) {
+                if same.failures_only == watch.failures_only {
+                    return Outcome::reply(format!(
+                        "This channel already watches {}.",
+                        watch.describe()
+                    ));
+                }
+                let how = if watch.failures_only {
+                    "only the deploys that fail or error (and their fix)"
+                } else {
+                    "every deploy"
+                };
+                return Outcome {
+                    reply: Some(format!("Now posting {how} of {}.", watch.describe()).into()),
+                    changes: vec![Change::PutWatch(watch)],
+                    outbound: Vec::new(),
+                };
             }
             let mut reply = format!("Watching {} in this channel.", watch.describe());
             if workflow.is_none() && matches!(target, DeployTarget::Repo(_)) {

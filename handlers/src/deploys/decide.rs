@@ -37,6 +37,20 @@ pub fn on_update(
     lock: Option<&Lock>,
     now: UnixTime,
 ) -> Outcome {
+    on_update_with(existing, update, channels, &[], lock, now)
+}
+
+/// [`on_update`] where the channels among `channels` that are also in
+/// `failures_only` ([`super::failure_channels_for`]) get a message only
+/// once the deploy fails or errors.
+pub fn on_update_with(
+    existing: Option<&DeployRecord>,
+    update: &DeployUpdate,
+    channels: &[String],
+    failures_only: &[String],
+    lock: Option<&Lock>,
+    now: UnixTime,
+) -> Outcome {
     let at = update.at.unwrap_or(now);
     let mut record = match existing {
         Some(old) => {
@@ -91,6 +105,7 @@ pub fn on_update(
     let new_channels: Vec<String> = channels
         .iter()
         .filter(|c| !record.channels.contains(c))
+        .filter(|c| update.status.is_failure() || !failures_only.contains(c))
         .cloned()
         .collect();
     let unchanged = existing.is_some_and(|old| {
@@ -171,7 +186,9 @@ pub fn hook_answer(
         "status": record.map_or(update.status, |r| r.status),
         "channels": channels,
     });
-    if channels.is_empty() {
+    if channels.is_empty() && record.is_some() {
+        answer["note"] = json!("the channels watching it hear only failures");
+    } else if channels.is_empty() {
         answer["note"] = json!(format!(
             "no channel watches `{}` in `{}`; add one with `/baton deploys watch {} {}`",
             hook.service, hook.environment, hook.service, hook.environment

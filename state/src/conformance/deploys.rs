@@ -1,10 +1,13 @@
 //! Conformance scenarios of the deploys feature's own tables, run on every
 //! engine by `conformance_suite!`: lock expiry timers (come due once, move
 //! with a renewed lock, go with a removed one, indexed on open), lock
-//! queues, gates and the protection rule requests waiting on a lock.
+//! queues, gates and the protection rule requests waiting on a lock, and
+//! the failure marks of failures-only channels.
 
 use baton_handlers::deploys::gate::{request_key, Decider};
-use baton_handlers::deploys::{DeployGate, GateRequest, GateState, Lock, LockQueue, QueuedLock};
+use baton_handlers::deploys::{
+    DeployGate, FailureMark, GateRequest, GateState, Lock, LockQueue, QueuedLock,
+};
 
 use super::{Opener, NOW};
 
@@ -147,4 +150,33 @@ pub fn gate_requests_are_found_by_environment_and_pruned_when_old(open: Opener<'
     assert!(store
         .write(|tx| tx.remove_deploy_gate("C1|o/r|prod"))
         .unwrap());
+}
+
+pub fn failure_marks_are_read_by_key(open: Opener<'_>) {
+    let store = open("failure_marks");
+    let mark = FailureMark {
+        channel: "C1".into(),
+        subject: "Checkout-API".into(),
+        environment: "Production".into(),
+        record_key: "hook:checkout-api:production:v1".into(),
+        failed_at: NOW,
+    };
+    store.write(|tx| tx.put_deploy_failure_mark(&mark)).unwrap();
+    drop(store);
+    let store = open("failure_marks");
+    let keys = [
+        "C1|checkout-api|production".to_string(),
+        "C2|x|y".to_string(),
+    ];
+    assert_eq!(
+        store.read(|tx| tx.deploy_failure_marks(&keys)).unwrap(),
+        vec![mark]
+    );
+    assert!(store
+        .write(|tx| tx.remove_deploy_failure_mark(&keys[0]))
+        .unwrap());
+    assert!(store
+        .read(|tx| tx.deploy_failure_marks(&keys))
+        .unwrap()
+        .is_empty());
 }

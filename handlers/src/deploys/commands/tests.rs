@@ -25,24 +25,28 @@ fn watches() -> Vec<DeployWatch> {
             target: DeployTarget::Repo("octo-org/octo-repo".into()),
             environment: Some("production".into()),
             workflow: None,
+            failures_only: false,
         },
         DeployWatch {
             channel: "C0STAGE".into(),
             target: DeployTarget::Service("checkout-api".into()),
             environment: Some("staging".into()),
             workflow: None,
+            failures_only: false,
         },
         DeployWatch {
             channel: "C0ALL".into(),
             target: DeployTarget::Repo("octo-org/*".into()),
             environment: None,
             workflow: None,
+            failures_only: false,
         },
         DeployWatch {
             channel: "C0OPS".into(),
             target: DeployTarget::Repo("octo-org/octo-repo".into()),
             environment: Some("production".into()),
             workflow: Some("deploy.yml".into()),
+            failures_only: false,
         },
     ]
 }
@@ -55,6 +59,7 @@ fn commands_parse() {
             target: DeployTarget::Repo("octo-org/octo-repo".into()),
             environment: Some("production".into()),
             workflow: Some("deploy.yml".into()),
+            failures_only: false,
         })
     );
     assert_eq!(
@@ -63,6 +68,16 @@ fn commands_parse() {
             target: DeployTarget::Service("checkout-api".into()),
             environment: None,
             workflow: None,
+            failures_only: false,
+        })
+    );
+    assert_eq!(
+        parse("deploys watch checkout-api production only=failures"),
+        Ok(Command::Watch {
+            target: DeployTarget::Service("checkout-api".into()),
+            environment: Some("production".into()),
+            workflow: None,
+            failures_only: true,
         })
     );
     assert_eq!(
@@ -180,6 +195,15 @@ fn command_parse_errors() {
         ("unlock", "name the environment"),
         ("unlock production staging", "one environment"),
         ("unlock --queue", "whose queue to leave"),
+        (
+            "deploys watch api only=errors",
+            "the one choice is `only=failures`",
+        ),
+        ("deploys watch api only=failures only=failures", "once"),
+        (
+            "deploys unwatch api only=failures",
+            "`only=` is for `deploys watch`",
+        ),
         ("deploys gate", "name the repository"),
         ("deploys gate octo/app", "name the repository"),
         ("deploys gate octo production", "is not `owner/repo`"),
@@ -494,4 +518,31 @@ fn locks_lists_only_active_locks() {
         NOW + 3600,
     );
     assert_eq!(none.reply_text(), "No environment is locked.");
+}
+
+#[test]
+fn watching_again_with_only_failures_switches_the_watch() {
+    let ws = watches();
+    let snap = DeploySnapshot {
+        watches: &ws,
+        ..DeploySnapshot::default()
+    };
+    let out = execute(
+        &parse("deploys watch octo-org/octo-repo production only=failures").unwrap(),
+        &Caller::new("U1", "C0PROD"),
+        &Policy::default(),
+        snap,
+        NOW,
+    );
+    let [Change::PutWatch(w)] = out.changes.as_slice() else {
+        panic!("{:?}", out.changes)
+    };
+    assert!(w.failures_only);
+    assert_eq!(w.key(), ws[0].key(), "the same watch, replaced");
+    assert!(
+        out.reply_text()
+            .starts_with("Now posting only the deploys that fail"),
+        "{}",
+        out.reply_text()
+    );
 }

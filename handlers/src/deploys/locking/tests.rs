@@ -47,6 +47,7 @@ fn watches() -> Vec<DeployWatch> {
         target: DeployTarget::Service("web".into()),
         environment: Some("production".into()),
         workflow: None,
+        failures_only: false,
     }]
 }
 
