@@ -21,7 +21,8 @@
 //! envelopes), [`dsn`] (the SDKs' keys), [`mod@fingerprint`] (grouping),
 //! [`commands`] (the `/baton errors` commands), [`state`] (records and
 //! outcomes), [`render`] (Slack messages), [`decide`] (routing and posting
-//! reports, the tick) and [`mod@execute`] (commands and buttons).
+//! reports, the tick), [`trigger`] (`when=N/duration`: posting once seen N
+//! times) and [`mod@execute`] (commands and buttons).
 
 pub mod commands;
 pub mod decide;
@@ -32,6 +33,7 @@ pub mod fingerprint;
 pub mod render;
 pub mod report;
 pub mod state;
+pub mod trigger;
 
 #[cfg(test)]
 mod tests;
@@ -46,5 +48,5 @@ pub use report::{
 };
 pub use state::{
     group_key, Change, ChannelRate, DigestLine, Group, HeldEntry, Mode, Mute, Outcome, Policy,
-    Record, Resolved, Sample, Snapshot, Subscription, SubscriptionFilters, Table,
+    Record, Resolved, Sample, Snapshot, Subscription, SubscriptionFilters, Table, Trigger,
 };

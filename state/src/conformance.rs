@@ -395,6 +395,7 @@ fn group(channel: &str, fingerprint: &str, window_end: i64) -> Group {
             regression: false,
         },
         closed: None,
+        sightings: Vec::new(),
     }
 }
 

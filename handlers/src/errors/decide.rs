@@ -16,8 +16,9 @@ use super::render::{digest_message, held_summary, report_message, seen_footer};
 use super::report::ErrorReport;
 use super::state::{
     group_key, ChannelRate, DigestLine, Group, HeldEntry, Mode, Outcome, Policy, Record, Sample,
-    Snapshot, Subscription, Table, HELD_FINGERPRINTS,
+    Snapshot, Subscription, Table, Trigger, HELD_FINGERPRINTS,
 };
+use super::trigger::{sight, sooner, Sighting};
 use crate::outbound::Outbound;
 use crate::UnixTime;
 
@@ -56,24 +57,28 @@ impl CompiledSubscriptions {
     /// [`Self::route`] with the report's [`fingerprint`] already computed
     /// (so a caller can compute it outside its writer thread).
     pub fn route_fingerprinted(&self, report: &ErrorReport, fingerprint: String) -> Route {
-        let mut modes: BTreeMap<&str, Mode> = BTreeMap::new();
+        let mut modes: BTreeMap<&str, (Mode, Option<Trigger>)> = BTreeMap::new();
         for (sub, filters) in &self.entries {
             if !filters.matches(report) {
                 continue;
             }
-            let mode = sub.mode();
+            let (mode, trigger) = (sub.mode(), sub.trigger);
             modes
                 .entry(sub.channel.as_str())
-                .and_modify(|m| *m = stronger(*m, mode))
-                .or_insert(mode);
+                .and_modify(|(m, t)| {
+                    *t = sooner_of(*m, *t, mode, trigger);
+                    *m = stronger(*m, mode);
+                })
+                .or_insert((mode, trigger));
         }
         Route {
             fingerprint,
             deliveries: modes
                 .into_iter()
-                .map(|(channel, mode)| Delivery {
+                .map(|(channel, (mode, trigger))| Delivery {
                     channel: channel.to_string(),
                     mode,
+                    trigger: trigger.filter(|_| mode == Mode::Stream),
                 })
                 .collect(),
         }
@@ -91,11 +96,29 @@ fn stronger(a: Mode, b: Mode) -> Mode {
     }
 }
 
+/// Of two matching subscriptions' triggers in one channel: a streamed
+/// subscription without a trigger posts at the first sighting, so it wins;
+/// between two triggers, the sooner (digests have none).
+fn sooner_of(
+    mode_a: Mode,
+    a: Option<Trigger>,
+    mode_b: Mode,
+    b: Option<Trigger>,
+) -> Option<Trigger> {
+    match ((mode_a, a), (mode_b, b)) {
+        ((Mode::Stream, None), _) | (_, (Mode::Stream, None)) => None,
+        ((_, Some(a)), (_, Some(b))) => Some(sooner(a, b)),
+        ((_, a), (_, b)) => a.or(b),
+    }
+}
+
 /// One channel that gets a report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
     pub channel: String,
     pub mode: Mode,
+    /// Streamed with `when=N/duration`: posted only once seen N times.
+    pub trigger: Option<Trigger>,
 }
 
 /// Where a report goes: its fingerprint and each channel once.
@@ -240,6 +263,25 @@ fn stream_report(
     now: UnixTime,
 ) {
     let channel = delivery.channel.as_str();
+    let mut group = group;
+    let mut seen = 1;
+    // A trigger counts sightings before the first post (a regression is
+    // posted at once).
+    if let Some(trigger) = delivery.trigger.filter(|_| !sample.regression) {
+        match sight(group, trigger, channel, fp, sample.get(), now) {
+            Sighting::Posted => {}
+            Sighting::Wait(counting) => {
+                out.put(Record::Group(counting));
+                return;
+            }
+            Sighting::Fire { seen: n } => {
+                seen = n;
+                if let Some(g) = group.take() {
+                    out.remove(Table::Groups, g.key());
+                }
+            }
+        }
+    }
     if let Some(g) = group {
         if g.window_end > now && !sample.regression {
             let mut g = g.clone();
@@ -274,7 +316,11 @@ fn stream_report(
             &format!("error:{fp}:{channel}:{now}"),
             group.and_then(|g| g.message_key.as_deref()),
         );
-        let (text, blocks) = report_message(sample.get(), fp, None);
+        let footer = delivery
+            .trigger
+            .filter(|_| seen > 1)
+            .map(|trigger| super::render::seen_footer(seen, trigger.window_secs, now));
+        let (text, blocks) = report_message(sample.get(), fp, footer.as_ref());
         out.outbound.push(Outbound::SlackPost {
             channel: channel.to_string(),
             text,
@@ -288,11 +334,12 @@ fn stream_report(
             mode: Mode::Stream,
             window_start: now,
             window_end: now + policy.window_secs,
-            count: 1,
+            count: seen,
             last_seen: now,
             message_key: Some(key),
             sample: sample.get().clone(),
             closed: None,
+            sightings: Vec::new(),
         })));
     } else {
         rate.held += 1;
@@ -382,6 +429,7 @@ fn digest_report(
         message_key: None,
         sample: sample.get().clone(),
         closed,
+        sightings: Vec::new(),
     })));
 }
 
@@ -538,6 +586,7 @@ mod tests {
                 .map(|c| Delivery {
                     channel: c.to_string(),
                     mode: Mode::Stream,
+                    trigger: None,
                 })
                 .collect(),
         }

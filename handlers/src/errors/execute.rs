@@ -26,14 +26,18 @@ use crate::UnixTime;
 /// fingerprint (for `mute`, `unmute`, `resolve`).
 pub fn execute(cmd: &Command, by: &Caller, snapshot: &Snapshot, now: UnixTime) -> Outcome {
     match cmd {
-        Command::Subscribe { filters, digest } => {
+        Command::Subscribe {
+            filters,
+            digest,
+            when,
+        } => {
             let filters = SubscriptionFilters::from(filters);
             let in_channel = |s: &&Subscription| s.channel == by.channel;
             if let Some(same) = snapshot
                 .subscriptions
                 .iter()
                 .filter(in_channel)
-                .find(|s| s.filters == filters && s.digest == *digest)
+                .find(|s| s.filters == filters && s.digest == *digest && s.trigger == *when)
             {
                 return Outcome::reply(format!(
                     "This channel already has that subscription (id `{}`).",
@@ -49,11 +53,9 @@ pub fn execute(cmd: &Command, by: &Caller, snapshot: &Snapshot, now: UnixTime) -
                 digest: *digest,
                 created_by: by.user.to_string(),
                 created_at: now,
+                trigger: *when,
             };
-            let how = match digest {
-                Some(period) => format!("as a digest every {}", format_duration(*period)),
-                None => "as they happen".to_string(),
-            };
+            let how = how_delivered(&sub);
             let mut out = Outcome::reply(format!(
                 "Subscribed this channel to error reports ({}) {how}. Id `{id}`; undo with `/baton errors unsubscribe {id}`.",
                 description
@@ -123,9 +125,10 @@ pub fn execute(cmd: &Command, by: &Caller, snapshot: &Snapshot, now: UnixTime) -
             mine.sort_by_key(|s| (s.created_at, s.id.clone()));
             let mut text = mrkdwn!("*Error subscriptions of this channel*\n");
             for s in mine {
-                let how = match s.digest {
-                    Some(p) => format!("digest every {}", format_duration(p)),
-                    None => "as they happen".to_string(),
+                let how = match (s.digest, s.trigger) {
+                    (Some(p), _) => format!("digest every {}", format_duration(p)),
+                    (None, Some(t)) => t.describe(),
+                    (None, None) => "as they happen".to_string(),
                 };
                 text.push(mrkdwn!(
                     "• {} {} — {} (by {})\n",
@@ -262,6 +265,15 @@ pub fn on_button(
 }
 
 /// A short id for a new subscription, unique among `existing`.
+/// How a new subscription delivers, for its confirmation.
+fn how_delivered(sub: &Subscription) -> String {
+    match (sub.digest, sub.trigger) {
+        (Some(period), _) => format!("as a digest every {}", format_duration(period)),
+        (None, Some(trigger)) => trigger.describe(),
+        (None, None) => "as they happen".to_string(),
+    }
+}
+
 fn new_subscription_id(
     channel: &str,
     filters: &SubscriptionFilters,
@@ -290,9 +302,10 @@ pub fn channel_subscriptions(subscriptions: &[Subscription], channel: &str) -> V
     mine.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
     mine.iter()
         .map(|s| {
-            let how = match s.mode() {
-                Mode::Digest { period } => format!("digest every {}", format_duration(period)),
-                Mode::Stream => "as they happen".to_string(),
+            let how = match (s.mode(), s.trigger) {
+                (Mode::Digest { period }, _) => format!("digest every {}", format_duration(period)),
+                (Mode::Stream, Some(t)) => t.describe(),
+                (Mode::Stream, None) => "as they happen".to_string(),
             };
             format!("`{}` errors {} — {how}", s.id, s.filters.describe())
         })
@@ -316,6 +329,7 @@ mod tests {
                 digest,
                 created_by: "U1".into(),
                 created_at,
+                trigger: None,
             }
         };
         let subs = [

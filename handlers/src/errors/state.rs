@@ -45,6 +45,29 @@ pub struct Subscription {
     pub digest: Option<i64>,
     pub created_by: String,
     pub created_at: UnixTime,
+    /// `when=N/duration`: post a fingerprint only once it has been seen
+    /// `count` times within the window; `None`: at its first sighting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<Trigger>,
+}
+
+/// When a streamed subscription posts a fingerprint: once it has been seen
+/// `count` times within `window_secs` (`when=5/10m`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trigger {
+    pub count: u32,
+    pub window_secs: i64,
+}
+
+impl Trigger {
+    /// `when seen 5 times within 10m` for people.
+    pub fn describe(&self) -> String {
+        format!(
+            "when seen {} times within {}",
+            self.count,
+            crate::text::format_duration(self.window_secs)
+        )
+    }
 }
 
 impl Subscription {
@@ -209,6 +232,11 @@ pub struct Group {
     /// the next tick together with the channel's other lines.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed: Option<DigestLine>,
+    /// Not posted yet: a subscription's trigger (`when=N/duration`) waits
+    /// for N sightings within its window; these are the latest ones. The
+    /// group lapses (the tick removes it) a window after the last one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sightings: Vec<UnixTime>,
 }
 
 impl Group {
@@ -436,6 +464,7 @@ mod tests {
                 digest: Some(3600),
                 created_by: "UADMIN".into(),
                 created_at: 1_700_000_000,
+                trigger: None,
             }
         );
         assert_eq!(serde_json::to_string(&full).unwrap(), WITH_EVERY_FILTER);
