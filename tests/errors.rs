@@ -570,3 +570,60 @@ async fn under_when_5_in_10m_four_reports_stay_quiet_and_the_fifth_is_posted() {
     baton.drained().await;
     assert_eq!(error_posts(&api, "CERR").await.len(), 1);
 }
+
+#[tokio::test]
+async fn resolved_until_the_next_release_stays_quiet_in_its_release_and_comes_back_in_the_next() {
+    let api = fake_slack::ok().await;
+    let baton = start(&api, &[]).await;
+    subscribe(&baton, "CERR", "service=checkout").await;
+    let unknown = baton
+        .command(
+            "CERR",
+            ADMIN,
+            "errors resolve 0123456789abcdef next-release",
+        )
+        .await;
+    assert!(
+        unknown.contains("has seen no error with fingerprint"),
+        "{unknown}"
+    );
+
+    let in_release = |release: &str| {
+        serde_json::to_vec(
+            &json!({"service": "checkout", "message": "Card declined by gateway",
+                                   "release": release}),
+        )
+        .unwrap()
+    };
+    let answer = send(&baton, &in_release("shop@1.4.2")).await;
+    let fp = answer["fingerprint"].as_str().unwrap().to_string();
+    baton.drained().await;
+    assert_eq!(error_posts(&api, "CERR").await.len(), 1);
+
+    let reply = baton
+        .command("CERR", ADMIN, &format!("errors resolve {fp} next-release"))
+        .await;
+    assert!(
+        reply.contains("until the next release") && reply.contains("`shop@1.4.2` stay quiet"),
+        "{reply}"
+    );
+    for _ in 0..3 {
+        send(&baton, &in_release("shop@1.4.2")).await;
+    }
+    baton.drained().await;
+    assert_eq!(
+        error_posts(&api, "CERR").await.len(),
+        1,
+        "quiet in shop@1.4.2"
+    );
+
+    send(&baton, &in_release("shop@1.5.0")).await;
+    baton.drained().await;
+    let posts = error_posts(&api, "CERR").await;
+    assert_eq!(posts.len(), 2, "{posts:?}");
+    let text = posts[1]["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("🔁 Regression in `shop@1.5.0`: "),
+        "{text}"
+    );
+}

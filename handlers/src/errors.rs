@@ -48,5 +48,5 @@ pub use report::{
 };
 pub use state::{
     group_key, Change, ChannelRate, DigestLine, Group, HeldEntry, Mode, Mute, Outcome, Policy,
-    Record, Resolved, Sample, Snapshot, Subscription, SubscriptionFilters, Table, Trigger,
+    Record, Resolved, Sample, Seen, Snapshot, Subscription, SubscriptionFilters, Table, Trigger,
 };

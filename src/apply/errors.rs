@@ -10,8 +10,9 @@
 //! read (a small table) and routed with filters compiled once and kept in
 //! [`CompiledRoutes`] (owned by the server's state) until the subscriptions
 //! change; then only the matched
-//! groups, the matched channels' rate records and the fingerprint's mute
-//! and resolved records are read.
+//! groups, the matched channels' rate records and the fingerprint's mute,
+//! resolved and seen records are read (the seen record, the release it was
+//! last seen in, is written only when that release changes).
 //!
 //! The tick reads the head of a due index (`error_due`, keyed by due time),
 //! so it costs nothing while no window has ended, however many are open;
@@ -202,11 +203,16 @@ pub fn on_report(tx: &mut Tx<'_>, report: &Report, ctx: &Context, now: UnixTime)
         .error_resolved(route.fingerprint_key())?
         .into_iter()
         .collect();
+    let seen: Vec<_> = tx
+        .error_seen(route.fingerprint_key())?
+        .into_iter()
+        .collect();
     let snapshot = Snapshot {
         groups: &groups,
         rates: &rates,
         mutes: &mutes,
         resolved: &resolved,
+        seen: &seen,
         ..Snapshot::default()
     };
     let outcome = decide::on_report(&report.report, &route, &snapshot, &policy(ctx), now);
@@ -243,6 +249,7 @@ pub fn decide_command(
     let subscriptions;
     let mut mutes = Vec::new();
     let mut resolved = Vec::new();
+    let mut seen = Vec::new();
     match cmd {
         Command::Subscribe { .. } | Command::Unsubscribe(_) | Command::List => {
             subscriptions = tx.error_subscriptions()?;
@@ -254,12 +261,17 @@ pub fn decide_command(
             mutes.extend(tx.error_mute(fingerprint)?);
             resolved.extend(tx.error_resolved(fingerprint)?);
         }
+        Command::ResolveNextRelease { fingerprint } => {
+            subscriptions = Vec::new();
+            seen.extend(tx.error_seen(fingerprint)?);
+        }
         Command::Dsn { .. } | Command::RevokeDsn { .. } => subscriptions = Vec::new(),
     }
     let snapshot = Snapshot {
         subscriptions: &subscriptions,
         mutes: &mutes,
         resolved: &resolved,
+        seen: &seen,
         ..Snapshot::default()
     };
     Ok(decide::execute(cmd, caller, &snapshot, now))

@@ -15,6 +15,7 @@ use crate::engine::Table;
 use crate::{Store, StoreError, StoredMessage};
 
 pub mod deploys;
+pub mod errors;
 
 /// Opens the store called `name` (see the module comment).
 pub type Opener<'a> = &'a dyn Fn(&str) -> Store;
@@ -79,6 +80,10 @@ macro_rules! conformance_suite {
             #[test]
             fn lock_queues_keep_their_order() {
                 suite::deploys::lock_queues_keep_their_order(&$opener);
+            }
+            #[test]
+            fn seen_releases_and_next_release_resolutions_are_kept() {
+                suite::errors::seen_releases_and_next_release_resolutions_are_kept(&$opener);
             }
             #[test]
             fn failure_marks_are_read_by_key() {
@@ -393,6 +398,7 @@ fn group(channel: &str, fingerprint: &str, window_end: i64) -> Group {
             stack_more: 0,
             url: None,
             regression: false,
+            release: None,
         },
         closed: None,
         sightings: Vec::new(),

@@ -102,8 +102,8 @@ pub const COMMANDS: &[(Name, CommandSpec)] = &[
         Name::Resolve,
         CommandSpec {
         name: "errors resolve",
-        args: "<fingerprint>",
-        summary: "Mark an error resolved; if it comes back it is posted as a regression",
+        args: "<fingerprint> [next-release]",
+        summary: "Mark an error resolved; if it comes back it is posted as a regression (next-release: quiet in the release it was last seen in, a regression from any other)",
         admin_only: false,
         read_only: false,
         example: "errors resolve 85944171f73967e8",
@@ -281,6 +281,10 @@ pub enum Command {
     Resolve {
         fingerprint: String,
     },
+    /// `resolve <fingerprint> next-release`.
+    ResolveNextRelease {
+        fingerprint: String,
+    },
     /// Make or show the Sentry DSN of a service (see [`super::dsn`]).
     Dsn {
         service: String,
@@ -306,7 +310,7 @@ impl Command {
             Command::List => Name::List,
             Command::Mute { .. } => Name::Mute,
             Command::Unmute { .. } => Name::Unmute,
-            Command::Resolve { .. } => Name::Resolve,
+            Command::Resolve { .. } | Command::ResolveNextRelease { .. } => Name::Resolve,
             Command::Dsn { .. } => Name::Dsn,
             Command::RevokeDsn { .. } => Name::RevokeDsn,
         }
@@ -452,6 +456,16 @@ pub fn parse_args(name: Name, spec: &CommandSpec, args: &[&str]) -> Result<Comma
                 duration,
             })
         }
+        Name::Resolve if args.len() == 2 => match args {
+            [fp, when] if when.eq_ignore_ascii_case("next-release") => {
+                Ok(Command::ResolveNextRelease {
+                    fingerprint: parse_fingerprint(fp).map_err(err)?,
+                })
+            }
+            _ => Err(err(
+                "after the fingerprint, the one option is `next-release`".into(),
+            )),
+        },
         Name::Unmute | Name::Resolve => match args {
             [fp] => {
                 let fingerprint = parse_fingerprint(fp).map_err(err)?;

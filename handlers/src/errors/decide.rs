@@ -16,7 +16,7 @@ use super::render::{digest_message, held_summary, report_message, seen_footer};
 use super::report::ErrorReport;
 use super::state::{
     group_key, ChannelRate, DigestLine, Group, HeldEntry, Mode, Outcome, Policy, Record, Sample,
-    Snapshot, Subscription, Table, Trigger, HELD_FINGERPRINTS,
+    Seen, Snapshot, Subscription, Table, Trigger, HELD_FINGERPRINTS,
 };
 use super::trigger::{sight, sooner, Sighting};
 use crate::outbound::Outbound;
@@ -161,9 +161,10 @@ pub fn route(report: &ErrorReport, subscriptions: &[Subscription]) -> Route {
 /// Decide what one report does.
 ///
 /// Reads from `snapshot`: the groups under `route.group_keys()`, the rates
-/// under `route.rate_keys()`, and the mute and resolved records of the
-/// fingerprint (absent ones simply are not there). Subscriptions are not
-/// read (they are in `route`).
+/// under `route.rate_keys()`, and the mute, resolved and seen records of
+/// the fingerprint (absent ones simply are not there). Subscriptions are
+/// not read (they are in `route`). A fingerprint resolved until the next
+/// release stays quiet for reports of the release it was resolved in.
 pub fn on_report(
     report: &ErrorReport,
     route: &Route,
@@ -185,7 +186,24 @@ pub fn on_report(
         }
         out.remove(Table::Mutes, mute.key());
     }
-    let regression = snapshot.resolved(fp).is_some();
+    // Remember the release the fingerprint was last seen in.
+    let release = report.release();
+    if snapshot
+        .seen(fp)
+        .is_none_or(|s| s.release.as_deref() != release)
+    {
+        out.put(Record::Seen(Seen {
+            fingerprint: fp.to_string(),
+            release: release.map(str::to_string),
+            since: now,
+        }));
+    }
+    let regression = match snapshot.resolved(fp) {
+        // Resolved until the next release: quiet in the same release.
+        Some(r) if r.release.is_some() && r.release.as_deref() == release => return out,
+        Some(_) => true,
+        None => false,
+    };
     if regression {
         out.remove(Table::Resolved, fp.to_string());
     }

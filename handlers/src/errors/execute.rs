@@ -23,7 +23,8 @@ use crate::UnixTime;
 ///
 /// Reads from `snapshot`: all subscriptions (for `subscribe`, `unsubscribe`
 /// and `list`), and the mute and resolved records of the command's
-/// fingerprint (for `mute`, `unmute`, `resolve`).
+/// fingerprint (for `mute`, `unmute`, `resolve`), and its seen record (for
+/// `resolve … next-release`).
 pub fn execute(cmd: &Command, by: &Caller, snapshot: &Snapshot, now: UnixTime) -> Outcome {
     match cmd {
         Command::Subscribe {
@@ -161,6 +162,9 @@ pub fn execute(cmd: &Command, by: &Caller, snapshot: &Snapshot, now: UnixTime) -
             None => Outcome::reply(format!("`{fingerprint}` is not muted.")),
         },
         Command::Resolve { fingerprint } => resolve(fingerprint, by, now, None),
+        Command::ResolveNextRelease { fingerprint } => {
+            resolve_next_release(fingerprint, by, snapshot, now)
+        }
         // They read and write keys, not this snapshot: see `dsn::execute`.
         Command::Dsn { .. } | Command::RevokeDsn { .. } => {
             Outcome::reply(":warning: DSN commands run through `dsn::execute`.")
@@ -226,6 +230,53 @@ fn resolve(fingerprint: &str, by: &Caller, now: UnixTime, thread_of: Option<Stri
         fingerprint: fingerprint.to_string(),
         by: by.user.to_string(),
         at: now,
+        release: None,
+    }));
+    out
+}
+
+/// `errors resolve <fingerprint> next-release`: quiet for reports of the
+/// release the fingerprint was last seen in, a regression from any other.
+/// A fingerprint Baton never saw, or saw without a release, changes
+/// nothing.
+fn resolve_next_release(
+    fingerprint: &str,
+    by: &Caller,
+    snapshot: &Snapshot,
+    now: UnixTime,
+) -> Outcome {
+    let Some(seen) = snapshot.seen(fingerprint) else {
+        return Outcome::reply(mrkdwn!(
+            ":warning: Baton has seen no error with fingerprint {} (it is shown under each error message). Nothing changed.",
+            Mrkdwn::code(fingerprint)
+        ));
+    };
+    let Some(release) = &seen.release else {
+        return Outcome::reply(mrkdwn!(
+            ":warning: {} was last seen without a release (`tags.release`, or Sentry's `release`), so there is no next release to wait for; `/baton errors resolve {}` resolves it until it happens again. Nothing changed.",
+            Mrkdwn::code(fingerprint),
+            fingerprint
+        ));
+    };
+    let mut out = Outcome::reply(mrkdwn!(
+        "Resolved {} until the next release: reports from {} stay quiet; one from any other release is posted as a regression.",
+        Mrkdwn::code(fingerprint),
+        Mrkdwn::code(release)
+    ));
+    out.outbound.push(Outbound::post(
+        &by.channel,
+        mrkdwn!(
+            "✅ {} resolved {} until the next release (quiet in {}).",
+            Mrkdwn::user(&by.user),
+            Mrkdwn::code(fingerprint),
+            Mrkdwn::code(release)
+        ),
+    ));
+    out.put(Record::Resolved(Resolved {
+        fingerprint: fingerprint.to_string(),
+        by: by.user.to_string(),
+        at: now,
+        release: Some(release.clone()),
     }));
     out
 }

@@ -150,6 +150,9 @@ pub struct Sample {
     pub stack_more: usize,
     pub url: Option<String>,
     pub regression: bool,
+    /// The release it happened in, if the report said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
 }
 
 /// Most characters of a title in a posted message.
@@ -190,6 +193,9 @@ impl Sample {
             stack_more,
             url: report.url.clone().filter(|u| is_linkable(u)),
             regression,
+            release: report
+                .release()
+                .map(|r| truncate_chars(r, STACK_LINE_CHARS)),
         }
     }
 }
@@ -286,9 +292,31 @@ pub struct Resolved {
     pub fingerprint: String,
     pub by: String,
     pub at: UnixTime,
+    /// `resolve … next-release`: reports from this release stay quiet; one
+    /// from any other release is a regression. `None`: any report is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
 }
 
 impl Resolved {
+    pub fn key(&self) -> String {
+        self.fingerprint.clone()
+    }
+}
+
+/// A fingerprint Baton has routed to a channel, and the release it was
+/// last seen in (written when that changes, so `resolve … next-release`
+/// knows the fingerprint and its release).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seen {
+    pub fingerprint: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
+    /// When it was first seen in that release.
+    pub since: UnixTime,
+}
+
+impl Seen {
     pub fn key(&self) -> String {
         self.fingerprint.clone()
     }
@@ -337,6 +365,7 @@ pub enum Table {
     Mutes,
     Resolved,
     Rates,
+    Seen,
 }
 
 /// Any record of this feature.
@@ -348,6 +377,7 @@ pub enum Record {
     Mute(Mute),
     Resolved(Resolved),
     Rate(ChannelRate),
+    Seen(Seen),
 }
 
 impl Record {
@@ -358,6 +388,7 @@ impl Record {
             Record::Mute(_) => Table::Mutes,
             Record::Resolved(_) => Table::Resolved,
             Record::Rate(_) => Table::Rates,
+            Record::Seen(_) => Table::Seen,
         }
     }
 
@@ -368,6 +399,7 @@ impl Record {
             Record::Mute(r) => r.key(),
             Record::Resolved(r) => r.key(),
             Record::Rate(r) => r.key(),
+            Record::Seen(r) => r.key(),
         }
     }
 }
@@ -392,6 +424,9 @@ pub struct Snapshot<'a> {
     pub rates: &'a [ChannelRate],
     pub mutes: &'a [Mute],
     pub resolved: &'a [Resolved],
+    /// The fingerprint's [`Seen`] record (for reports and `resolve …
+    /// next-release`).
+    pub seen: &'a [Seen],
 }
 
 impl<'a> Snapshot<'a> {
@@ -411,6 +446,10 @@ impl<'a> Snapshot<'a> {
 
     pub(crate) fn resolved(&self, fingerprint: &str) -> Option<&'a Resolved> {
         self.resolved.iter().find(|r| r.fingerprint == fingerprint)
+    }
+
+    pub(crate) fn seen(&self, fingerprint: &str) -> Option<&'a Seen> {
+        self.seen.iter().find(|r| r.fingerprint == fingerprint)
     }
 }
 

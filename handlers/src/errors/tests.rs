@@ -20,6 +20,7 @@ struct Store {
     rates: BTreeMap<String, ChannelRate>,
     mutes: BTreeMap<String, Mute>,
     resolved: BTreeMap<String, Resolved>,
+    seen: BTreeMap<String, Seen>,
     policy: Policy,
 }
 
@@ -49,6 +50,9 @@ impl Store {
                         Record::Resolved(r) => {
                             self.resolved.insert(key, r);
                         }
+                        Record::Seen(r) => {
+                            self.seen.insert(key, r);
+                        }
                     }
                 }
                 Change::Remove { table, key } => {
@@ -58,6 +62,7 @@ impl Store {
                         Table::Rates => self.rates.remove(key).map(|_| ()),
                         Table::Mutes => self.mutes.remove(key).map(|_| ()),
                         Table::Resolved => self.resolved.remove(key).map(|_| ()),
+                        Table::Seen => self.seen.remove(key).map(|_| ()),
                     };
                 }
             }
@@ -104,11 +109,18 @@ impl Store {
             .cloned()
             .into_iter()
             .collect();
+        let seen: Vec<Seen> = self
+            .seen
+            .get(route.fingerprint_key())
+            .cloned()
+            .into_iter()
+            .collect();
         let snapshot = Snapshot {
             groups: &groups,
             rates: &rates,
             mutes: &mutes,
             resolved: &resolved,
+            seen: &seen,
             ..Snapshot::default()
         };
         let out = on_report(report, &route, &snapshot, &self.policy, now);
@@ -143,10 +155,12 @@ impl Store {
         let subs = self.subs();
         let mutes: Vec<Mute> = self.mutes.values().cloned().collect();
         let resolved: Vec<Resolved> = self.resolved.values().cloned().collect();
+        let seen: Vec<Seen> = self.seen.values().cloned().collect();
         let snapshot = Snapshot {
             subscriptions: &subs,
             mutes: &mutes,
             resolved: &resolved,
+            seen: &seen,
             ..Snapshot::default()
         };
         let by = Caller::new("U1", channel);
@@ -457,6 +471,59 @@ fn resolved_fingerprints_come_back_as_regressions() {
     assert!(store.resolved.is_empty(), "no longer resolved");
     // And after that it is an ordinary repeat again.
     assert!(store.report(&report, T0 + 61).outbound.is_empty());
+}
+
+fn in_release(release: &str) -> ErrorReport {
+    let mut report = err("api", "boom");
+    report.tags.insert("release".into(), release.into());
+    report
+}
+
+#[test]
+fn resolved_until_the_next_release_is_quiet_in_its_release_and_a_regression_in_the_next() {
+    let mut store = Store::default();
+    store.run("errors subscribe", "C1", T0);
+    let fp = fingerprint(&in_release("shop@1.4.2"));
+    // A fingerprint never seen, or seen without a release: nothing changes.
+    let out = store.run("errors resolve 0123456789abcdef next-release", "C1", T0);
+    assert!(out.changes.is_empty() && out.outbound.is_empty());
+    assert!(out
+        .reply_text()
+        .contains("has seen no error with fingerprint"));
+    store.report(&err("api", "boom"), T0 + 1);
+    assert_eq!(store.seen[&fp].release, None);
+    let out = store.run(&format!("errors resolve {fp} next-release"), "C1", T0 + 2);
+    assert!(out.changes.is_empty(), "{:?}", out.changes);
+    assert!(out.reply_text().contains("last seen without a release"));
+
+    assert!(!posts(&store.report(&in_release("shop@1.4.2"), T0 + 700)).is_empty());
+    assert_eq!(store.seen[&fp].release.as_deref(), Some("shop@1.4.2"));
+    let out = store.run(&format!("errors resolve {fp} next-release"), "C1", T0 + 710);
+    assert!(
+        out.reply_text()
+            .contains("reports from `shop@1.4.2` stay quiet"),
+        "{}",
+        out.reply_text()
+    );
+    assert_eq!(store.resolved[&fp].release.as_deref(), Some("shop@1.4.2"));
+
+    // The same release, even after the window: quiet, and still resolved.
+    for at in [T0 + 720, T0 + 5_000] {
+        let out = store.report(&in_release("shop@1.4.2"), at);
+        assert!(out.outbound.is_empty(), "{:?}", out.outbound);
+    }
+    assert!(store.resolved.contains_key(&fp));
+    // The next release: a regression, posted as such, no longer resolved.
+    let out = store.report(&in_release("shop@1.5.0"), T0 + 6_000);
+    let p = posts(&out);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(
+        p[0].1.starts_with("🔁 Regression in `shop@1.5.0`: "),
+        "{}",
+        p[0].1
+    );
+    assert!(store.resolved.is_empty());
+    assert_eq!(store.seen[&fp].release.as_deref(), Some("shop@1.5.0"));
 }
 
 #[test]
