@@ -7,6 +7,7 @@
 //! tokens, webhook deliveries, `GET /app`) with the App's JWT. Every call
 //! carries its own `Authorization` header over one shared octocrab client.
 
+use std::io::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -192,7 +193,11 @@ impl GithubSink {
         let body = json!({"reviewers": reviewers});
         let actor = installation.map_or(Actor::Repository(repo), Actor::Installation);
         if matches!(self, GithubSink::Offline) {
-            println!("┌─ GitHub {method} {route}\n│ {body}\n└─");
+            // Not `println!`, which panics when stdout refuses (a full disk).
+            let _ = writeln!(
+                std::io::stdout().lock(),
+                "┌─ GitHub {method} {route}\n│ {body}\n└─"
+            );
             return Attempt::Sent { posted: None };
         }
         let answer = match self.request(method, &route, Some(&body), actor).await {

@@ -273,7 +273,8 @@ impl Dispatcher {
         // touching the same message wait too, so updates keep their order.
         let mut blocked_keys: HashSet<String> = HashSet::new();
         for (index, item) in items.iter().enumerate() {
-            if *shutdown.borrow() {
+            // A store that cannot record: send nothing more (see `run`).
+            if *shutdown.borrow() || self.store.failure().is_some() {
                 break;
             }
             let keys = message_keys(&item.action);

@@ -118,7 +118,7 @@ pub async fn command(state: &AppState, slash: SlashCommand) -> Result<Value, Wri
         })
         .await
         .map_err(|_| WriteError::Store("the query was abandoned (see the log)".into()))?
-        .map_err(|e| WriteError::Store(e.to_string()))?
+        .map_err(WriteError::from)?
     } else {
         state
             .writer
