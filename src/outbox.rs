@@ -13,11 +13,13 @@
 //! again later, never sent again.
 //!
 //! Outages: retries are paced per service, not per item. A failure pauses
-//! that service (`Retry-After` exactly, else capped exponential backoff with
-//! jitter); while it is down one item probes it per pause; the first answer
-//! ends the pause for every waiting item, so the backlog drains at once. An
-//! item is dead-lettered only after `give_up_after` (24 h by default) of
-//! failures. Time comes from a [`Clock`] whose speed tests can raise.
+//! that service (`Retry-After` exactly, else doubling pauses with jitter,
+//! at most `probe_secs`, 5 s by default); while it is down one item probes
+//! it per pause, whatever the items' own backoff; the first answer ends the
+//! pause for every waiting item, so the backlog drains within a few seconds
+//! of the service's return. An item is dead-lettered only after
+//! `give_up_after` (24 h by default) of failures. Time comes from a
+//! [`Clock`] whose speed tests can raise.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -42,7 +44,8 @@ const MARK_BATCH: usize = 32;
 /// The services, in the order a pass serves them.
 const SERVICES: [&str; 2] = ["slack", "github"];
 /// Consecutive failures after which a service counts as down: one item
-/// probes it per pause, and its return releases every waiting item.
+/// probes it per pause (at most `probe_secs`), and its return releases
+/// every waiting item.
 const DOWN_AFTER_FAILURES: u32 = 2;
 /// Longest `Retry-After` honoured as given.
 const MAX_RETRY_AFTER_SECS: f64 = 3600.0;
@@ -81,8 +84,11 @@ impl Clock {
 pub struct RetryPolicy {
     /// First delay; doubles each failure.
     pub first_secs: f64,
-    /// Longest delay.
+    /// Longest delay of one item (while its service answers others).
     pub max_secs: f64,
+    /// Longest pause of a failing service: while it is down, one item
+    /// tries it at least this often, whatever the items' own delays.
+    pub probe_secs: f64,
     /// An item failing for longer than this since it was queued becomes a
     /// dead letter.
     pub give_up_after_secs: f64,
@@ -99,6 +105,15 @@ impl RetryPolicy {
         let exp = self.first_secs * 2f64.powi(failures.min(30) as i32);
         let jitter = rand::rng().random_range(0.75..1.25);
         (exp.min(self.max_secs) * jitter).min(self.max_secs)
+    }
+
+    /// How long a service rests after `failures` (≥ 1) failures in a row
+    /// before it is tried again: doubling from the first delay, at most
+    /// `probe_secs`, less up to a quarter (jitter, so that replicas'
+    /// probes spread).
+    pub fn probe_pause(&self, failures: u32) -> f64 {
+        let exp = self.first_secs * 2f64.powi(failures.saturating_sub(1).min(30) as i32);
+        exp.min(self.probe_secs) * rand::rng().random_range(0.75..=1.0)
     }
 }
 
@@ -316,7 +331,6 @@ impl Dispatcher {
     /// Update the service's gate after an attempt.
     fn pace(&self, service: &'static str, outcome: &Attempt) {
         let now = self.clock.now();
-        let backoff = |failures: u32| self.policy.backoff(failures.saturating_sub(1));
         let mut state = self.state();
         let gate = state.gates.entry(service).or_default();
         match outcome {
@@ -341,7 +355,7 @@ impl Dispatcher {
             }
             Attempt::Retry { .. } => {
                 gate.failures += 1;
-                gate.paused_until = now + backoff(gate.failures);
+                gate.paused_until = now + self.policy.probe_pause(gate.failures);
             }
         }
     }
