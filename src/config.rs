@@ -50,6 +50,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { name: "BATON_OUTBOX_BACKOFF", default: "1s", secret: false, meaning: "First retry delay; doubles each attempt (with jitter), capped at BATON_OUTBOX_MAX_BACKOFF" },
     Setting { name: "BATON_OUTBOX_MAX_BACKOFF", default: "1m", secret: false, meaning: "Longest wait between two tries of one message that fails while its service answers others (a service that is down is probed every BATON_OUTBOX_PROBE_EVERY instead)" },
     Setting { name: "BATON_OUTBOX_PROBE_EVERY", default: "5s", secret: false, meaning: "While Slack or GitHub fails, the longest pause between two tries of it (one message each, with jitter), so the backlog drains within about this long of the service's return" },
+    Setting { name: "BATON_OUTBOX_LATE_GRACE", default: "15s", secret: false, meaning: "After a Slack call got no answer in time (or a gateway's 502/504), how long its answer is still awaited before Baton looks for the post in the channel's history and posts again: Slack may commit a post late" },
     Setting { name: "BATON_OUTBOX_LEASE", default: "30s", secret: false, meaning: "How long one replica's claim on queued messages lasts; if it dies, another replica sends them after this long" },
     Setting { name: "BATON_HTTP_TIMEOUT", default: "10s", secret: false, meaning: "Timeout of one call to Slack or GitHub" },
     Setting { name: "BATON_LOCK_DEFAULT", default: "4h", secret: false, meaning: "How long a deploy lock lasts when no `for <duration>` is given" },
@@ -129,6 +130,7 @@ pub struct Config {
     pub outbox_backoff_secs: f64,
     pub outbox_max_backoff_secs: f64,
     pub outbox_probe_every_secs: f64,
+    pub outbox_late_grace_secs: f64,
     pub outbox_lease_secs: u64,
     pub clock_speed: f64,
     pub fault_file: Option<PathBuf>,
@@ -473,6 +475,7 @@ impl Config {
             outbox_backoff_secs: backoff as f64,
             outbox_max_backoff_secs: max_backoff as f64,
             outbox_probe_every_secs: duration("BATON_OUTBOX_PROBE_EVERY")? as f64,
+            outbox_late_grace_secs: duration("BATON_OUTBOX_LATE_GRACE")? as f64,
             outbox_lease_secs: duration("BATON_OUTBOX_LEASE")?.max(1) as u64,
             clock_speed,
             fault_file: Some(get("BATON_FAULT_FILE"))

@@ -12,6 +12,14 @@
 //! them is harmless. A send whose record fails (the disk is full) is recorded
 //! again later, never sent again.
 //!
+//! Late commits: Slack may commit a post it has not answered (a timeout, a
+//! gateway's 504) seconds later, so such a post is neither looked for nor
+//! sent again before its grace (`late_grace_secs`) has passed; meanwhile its
+//! request still runs, and an answer that comes late is recorded as it is.
+//! A post marked in flight by someone else (a process killed mid-send,
+//! another replica) gets the same grace from the moment it is first seen.
+//! Later items on the same message wait behind it; other items go on.
+//!
 //! Outages: retries are paced per service, not per item. A failure pauses
 //! that service (`Retry-After` exactly, else doubling pauses with jitter,
 //! at most `probe_secs`, 5 s by default); while it is down one item probes
@@ -31,10 +39,10 @@ use baton_state::{OutboxItem, Store, StoredMessage};
 use rand::RngExt;
 use tokio::sync::watch;
 
-pub use crate::attempt::Attempt;
+pub use crate::attempt::{Attempt, Effect};
 use crate::github::{GithubSink, Method};
 use crate::metrics::{label, Metrics};
-use crate::slack::{Lookup, SlackSink};
+use crate::slack::{LateAnswer, Lookup, Posting, SlackSink};
 use crate::writer::Writer;
 
 /// Items read from one service's queue per pass.
@@ -89,6 +97,9 @@ pub struct RetryPolicy {
     /// Longest pause of a failing service: while it is down, one item
     /// tries it at least this often, whatever the items' own delays.
     pub probe_secs: f64,
+    /// How long after a call Slack did not answer (in time) its post may
+    /// still be committed: not looked for, nor sent again, before then.
+    pub late_grace_secs: f64,
     /// An item failing for longer than this since it was queued becomes a
     /// dead letter.
     pub give_up_after_secs: f64,
@@ -170,6 +181,12 @@ struct DispatchState {
     /// Items this process marked in flight but has not tried yet: their mark
     /// needs no history lookup.
     marked_untried: HashSet<u64>,
+    /// Items whose outcome is unknown, and from when (clock time) a look at
+    /// the history can tell: the end of the grace after a call Slack did not
+    /// answer, or after first seeing an item someone else marked.
+    settles_at: HashMap<u64, f64>,
+    /// Posts not answered in time whose request still runs.
+    late_answers: HashMap<u64, LateAnswer>,
     /// Outcomes sent but not yet recorded (the store failed): recorded
     /// again, never sent again.
     unrecorded: HashMap<u64, Attempt>,
@@ -217,6 +234,7 @@ impl Dispatcher {
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         self.running.store(true, Ordering::SeqCst);
         let committed = self.writer.committed();
+        let answered_late = self.slack.answered_late();
         loop {
             if *shutdown.borrow() {
                 break;
@@ -237,6 +255,7 @@ impl Dispatcher {
             };
             tokio::select! {
                 _ = committed.notified() => {}
+                _ = answered_late.notified() => {}
                 _ = tokio::time::sleep(wait) => {}
                 _ = shutdown.changed() => {}
             }
@@ -283,6 +302,9 @@ impl Dispatcher {
         // A message key whose earlier item is still waiting: later items
         // touching the same message wait too, so updates keep their order.
         let mut blocked_keys: HashSet<String> = HashSet::new();
+        if service == "slack" && items.len() < PASS_SIZE {
+            self.forget_all_but(items);
+        }
         for (index, item) in items.iter().enumerate() {
             if *shutdown.borrow() {
                 break;
@@ -291,6 +313,18 @@ impl Dispatcher {
             let unrecorded = self.state().unrecorded.get(&item.id).cloned();
             if let Some(outcome) = unrecorded {
                 // Sent already; only its record failed. Record it again.
+                self.record(item, outcome).await?;
+                continue;
+            }
+            if let Some(outcome) = self.late_answer(item.id) {
+                // Slack answered the post after its timeout: that answer
+                // says where it is (or why not), no lookup needed.
+                tracing::info!(
+                    id = item.id,
+                    "Slack answered a post late; recording its answer"
+                );
+                self.pace(service, &outcome);
+                self.note_outcome(item, &outcome);
                 self.record(item, outcome).await?;
                 continue;
             }
@@ -303,8 +337,15 @@ impl Dispatcher {
                 next_wake = next_wake.min(gate.paused_until - now);
                 break;
             }
-            if !gate.admits(item, now) {
-                next_wake = next_wake.min(item.not_before - now);
+            // A post Slack may still commit waits out its grace, even as
+            // the probe of a service that is down.
+            let settles_at = self.settles_at(item, now);
+            if !gate.admits(item, now) || now < settles_at {
+                let due = match gate.admits(item, now) {
+                    true => settles_at,
+                    false => item.not_before.max(settles_at),
+                };
+                next_wake = next_wake.min(due - now);
                 blocked_keys.extend(keys.iter().map(|k| k.to_string()));
                 continue;
             }
@@ -312,7 +353,7 @@ impl Dispatcher {
                 self.mark_in_flight(&items[index..], &gate, now).await?;
             }
             let outcome = self.deliver(item).await;
-            self.state().marked_untried.remove(&item.id);
+            self.note_outcome(item, &outcome);
             if !matches!(outcome, Attempt::Sent { .. }) {
                 blocked_keys.extend(keys.iter().map(|k| k.to_string()));
             }
@@ -326,6 +367,87 @@ impl Dispatcher {
 
     fn gate(&self, service: &'static str) -> Gate {
         self.state().gates.get(service).cloned().unwrap_or_default()
+    }
+
+    /// From when (clock time) a look at the history can tell whether `item`
+    /// arrived; `-inf` when its outcome is known or it has not left. An
+    /// item marked in flight by someone else (a process killed mid-send,
+    /// a replica that died) may have left just before: its grace starts
+    /// when it is first seen here.
+    fn settles_at(&self, item: &OutboxItem, now: f64) -> f64 {
+        let mut state = self.state();
+        if item.in_flight_since.is_none() || state.marked_untried.contains(&item.id) {
+            return f64::NEG_INFINITY;
+        }
+        let grace = self.policy.late_grace_secs;
+        *state.settles_at.entry(item.id).or_insert_with(|| {
+            tracing::debug!(
+                id = item.id,
+                "found marked in flight; waiting out its grace"
+            );
+            now + grace
+        })
+    }
+
+    /// Keep what an attempt says about whether the item may yet show in
+    /// Slack.
+    fn note_outcome(&self, item: &OutboxItem, outcome: &Attempt) {
+        let now = self.clock.now();
+        let grace = self.policy.late_grace_secs;
+        let mut state = self.state();
+        state.marked_untried.remove(&item.id);
+        if item.action.service() != "slack" {
+            return;
+        }
+        match outcome {
+            Attempt::Retry {
+                effect: Effect::PerhapsLater,
+                ..
+            } => {
+                state.settles_at.insert(item.id, now + grace);
+            }
+            Attempt::Retry {
+                effect: Effect::Perhaps,
+                ..
+            } => {
+                state.settles_at.insert(item.id, now);
+            }
+            _ => {
+                state.settles_at.remove(&item.id);
+                state.late_answers.remove(&item.id);
+            }
+        }
+    }
+
+    /// The late answer to `id`'s post, if it has come and settles the item:
+    /// where the post is, or a failure for good. Any other answer ends the
+    /// grace (Slack is done with the request) but leaves the item to the
+    /// history lookup; a gateway's 504 leaves the grace as it is.
+    fn late_answer(&self, id: u64) -> Option<Attempt> {
+        let now = self.clock.now();
+        let mut state = self.state();
+        let answer = state.late_answers.get_mut(&id)?.answer()?;
+        state.late_answers.remove(&id);
+        match answer {
+            Attempt::Sent { .. } | Attempt::Fail { .. } => Some(answer),
+            Attempt::Retry {
+                effect: Effect::PerhapsLater,
+                ..
+            } => None,
+            Attempt::Retry { .. } => {
+                state.settles_at.insert(id, now);
+                None
+            }
+        }
+    }
+
+    /// Drop what is kept in memory about Slack items no longer queued here
+    /// (sent by another replica, or requeued as dead letters).
+    fn forget_all_but(&self, items: &[OutboxItem]) {
+        let queued: HashSet<u64> = items.iter().map(|i| i.id).collect();
+        let mut state = self.state();
+        state.settles_at.retain(|id, _| queued.contains(id));
+        state.late_answers.retain(|id, _| queued.contains(id));
     }
 
     /// Update the service's gate after an attempt.
@@ -479,9 +601,15 @@ impl Dispatcher {
                 reason: "the data file cannot be read".into(),
                 after: None,
                 // Keep any earlier mark: nothing is known about this post.
-                maybe_sent: true,
+                effect: Effect::Perhaps,
             };
         };
+        // Past its grace, an earlier request's answer is no longer awaited
+        // (unless it is here): the history tells.
+        let late = self.state().late_answers.remove(&item.id);
+        if let Some(sent @ Attempt::Sent { .. }) = late.and_then(|mut late| late.answer()) {
+            return sent;
+        }
         let marked_untried = self.state().marked_untried.contains(&item.id);
         if let (Some(since), false) = (item.in_flight_since, marked_untried) {
             match self
@@ -520,9 +648,29 @@ impl Dispatcher {
                 Lookup::Failed(outcome) => return outcome,
             }
         }
-        self.slack
-            .post(channel, text, blocks, thread_ts, Some(&outbox_ref))
+        let keep_waiting = self.clock.real(self.policy.late_grace_secs);
+        match self
+            .slack
+            .post(
+                channel,
+                text,
+                blocks,
+                thread_ts,
+                Some(&outbox_ref),
+                keep_waiting,
+            )
             .await
+        {
+            Posting::Answered(outcome) => outcome,
+            Posting::Late(late) => {
+                self.state().late_answers.insert(item.id, late);
+                Attempt::Retry {
+                    reason: "Slack did not answer in time".into(),
+                    after: None,
+                    effect: Effect::PerhapsLater,
+                }
+            }
+        }
     }
 
     /// The reference carried in a post's metadata: this data file's id and
@@ -589,7 +737,7 @@ impl Dispatcher {
             Attempt::Retry {
                 reason,
                 after,
-                maybe_sent,
+                effect,
             } if now - (item.created_at as f64) < self.policy.give_up_after_secs => {
                 let backoff = self.policy.backoff(item.attempts);
                 let wait = after.map(|a| a.as_secs_f64()).unwrap_or(backoff);
@@ -599,7 +747,7 @@ impl Dispatcher {
                     "baton_deliveries_retried_total",
                     format!("service=\"{service}\""),
                 );
-                let maybe_sent = maybe_sent && service == "slack";
+                let maybe_sent = effect.possible() && service == "slack";
                 self.writer
                     .run(move |tx| tx.reschedule_delivery(id, not_before, &reason, now, maybe_sent))
                     .await?;

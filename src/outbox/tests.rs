@@ -7,6 +7,7 @@ fn policy() -> RetryPolicy {
         first_secs: 1.0,
         max_secs: 60.0,
         probe_secs: 5.0,
+        late_grace_secs: 15.0,
         give_up_after_secs: 86_400.0,
         lease: Duration::from_secs(30),
     }
