@@ -16,7 +16,7 @@ use http_body_util::BodyExt as _;
 use octocrab::Octocrab;
 use serde_json::{json, Value};
 
-use crate::attempt::Attempt;
+use crate::attempt::{Attempt, Effect};
 use crate::github_app::{App, AppKey, InstallationToken};
 
 /// The HTTP methods of the GitHub calls Baton makes.
@@ -203,11 +203,12 @@ impl GithubSink {
         let answer = match self.request(method, &route, Some(&body), actor).await {
             Ok(answer) => answer,
             Err(reason) => {
+                // No answer: GitHub may have acted, or may still.
                 return Attempt::Retry {
                     reason,
                     after: None,
-                    maybe_sent: true,
-                }
+                    effect: Effect::PerhapsLater,
+                };
             }
         };
         if (200..300).contains(&answer.status) {
@@ -227,7 +228,7 @@ impl GithubSink {
                 return Attempt::Retry {
                     reason,
                     after: None,
-                    maybe_sent: false,
+                    effect: Effect::None,
                 };
             }
         }
@@ -235,7 +236,11 @@ impl GithubSink {
             Attempt::Retry {
                 reason,
                 after: answer.retry_after,
-                maybe_sent: answer.status >= 500,
+                effect: if answer.status >= 500 {
+                    Effect::Perhaps
+                } else {
+                    Effect::None
+                },
             }
         } else {
             Attempt::Fail { reason }

@@ -104,6 +104,8 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         RetryPolicy {
             first_secs: config.outbox_backoff_secs,
             max_secs: config.outbox_max_backoff_secs,
+            probe_secs: config.outbox_probe_every_secs,
+            late_grace_secs: config.outbox_late_grace_secs,
             give_up_after_secs: config.outbox_give_up_after_secs,
             lease: Duration::from_secs(config.outbox_lease_secs),
         },

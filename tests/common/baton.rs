@@ -330,7 +330,13 @@ impl Baton {
 
     /// Wait until the outbox is empty (everything sent or dead-lettered).
     pub async fn drained(&self) {
-        let deadline = Instant::now() + Duration::from_secs(30);
+        self.drained_within(30).await
+    }
+
+    /// Wait until the outbox is empty, for up to `secs` (a long backlog on a
+    /// loaded machine: each message is a call and a commit).
+    pub async fn drained_within(&self, secs: u64) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
         while self.metric("baton_outbox_depth").await != Some(0.0) {
             assert!(
                 Instant::now() < deadline,
