@@ -7,6 +7,7 @@
 //! tokens, webhook deliveries, `GET /app`) with the App's JWT. Every call
 //! carries its own `Authorization` header over one shared octocrab client.
 
+use std::io::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,7 +16,7 @@ use http_body_util::BodyExt as _;
 use octocrab::Octocrab;
 use serde_json::{json, Value};
 
-use crate::attempt::Attempt;
+use crate::attempt::{Attempt, Effect};
 use crate::github_app::{App, AppKey, InstallationToken};
 
 /// The HTTP methods of the GitHub calls Baton makes.
@@ -207,7 +208,11 @@ impl GithubSink {
         let body = json!({"reviewers": reviewers});
         let actor = installation.map_or(Actor::Repository(repo), Actor::Installation);
         if matches!(self, GithubSink::Offline) {
-            println!("┌─ GitHub {method} {route}\n│ {body}\n└─");
+            // Not `println!`, which panics when stdout refuses (a full disk).
+            let _ = writeln!(
+                std::io::stdout().lock(),
+                "┌─ GitHub {method} {route}\n│ {body}\n└─"
+            );
             return Attempt::Sent { posted: None };
         }
         let answer = self.request(method, &route, Some(&body), actor).await;
@@ -232,7 +237,12 @@ impl GithubSink {
             "comment": review.comment,
         });
         let GithubSink::Api(api) = self else {
-            println!("┌─ GitHub POST {}\n│ {body}\n└─", review.callback_url);
+            // Not `println!`, which panics when stdout refuses (a full disk).
+            let _ = writeln!(
+                std::io::stdout().lock(),
+                "┌─ GitHub POST {}\n│ {body}\n└─",
+                review.callback_url
+            );
             return Attempt::Sent { posted: None };
         };
         let Some(route) =
@@ -263,11 +273,12 @@ impl GithubSink {
         let answer = match answer {
             Ok(answer) => answer,
             Err(reason) => {
+                // No answer: GitHub may have acted, or may still.
                 return Attempt::Retry {
                     reason,
                     after: None,
-                    maybe_sent: true,
-                }
+                    effect: Effect::PerhapsLater,
+                };
             }
         };
         if (200..300).contains(&answer.status) {
@@ -287,7 +298,7 @@ impl GithubSink {
                 return Attempt::Retry {
                     reason,
                     after: None,
-                    maybe_sent: false,
+                    effect: Effect::None,
                 };
             }
         }
@@ -295,7 +306,11 @@ impl GithubSink {
             Attempt::Retry {
                 reason,
                 after: answer.retry_after,
-                maybe_sent: answer.status >= 500,
+                effect: if answer.status >= 500 {
+                    Effect::Perhaps
+                } else {
+                    Effect::None
+                },
             }
         } else {
             Attempt::Fail { reason }

@@ -11,6 +11,7 @@ mod demo;
 mod deploy_gate;
 mod deploys;
 mod errors;
+mod full_disk;
 mod github_app;
 mod hostile_clients;
 mod hostile_text;

@@ -15,6 +15,7 @@ pub mod signature;
 mod slack;
 
 use std::net::SocketAddr;
+use std::time::Instant;
 
 use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -81,7 +82,7 @@ async fn not_found() -> Response {
     ApiError::new(StatusCode::NOT_FOUND, "no such route").into_response()
 }
 
-/// Count requests by route and status for `/metrics`, answer 408 to a
+/// Count and time requests by route for `/metrics`, answer 408 to a
 /// request whose body did not arrive in time, and log every refusal (4xx)
 /// once, rate-limited, with its route, status, reason and client address.
 async fn count_requests(
@@ -89,6 +90,7 @@ async fn count_requests(
     request: Request,
     next: Next,
 ) -> Response {
+    let started = Instant::now();
     let matched = request
         .extensions()
         .get::<MatchedPath>()
@@ -133,14 +135,9 @@ async fn count_requests(
         );
     }
     let route = matched.unwrap_or_else(|| "unmatched".to_string());
-    state.metrics.inc(
-        "baton_http_requests_total",
-        format!(
-            "route=\"{}\",status=\"{}\"",
-            crate::metrics::label(&route),
-            response.status().as_u16()
-        ),
-    );
+    state
+        .metrics
+        .request(&route, response.status().as_u16(), started.elapsed());
     response
 }
 
@@ -164,6 +161,9 @@ fn default_reason(status: StatusCode) -> &'static str {
 pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
+    /// Logged already (a write the store refused, counted by the writer):
+    /// not logged again per request.
+    logged: bool,
 }
 
 impl ApiError {
@@ -171,6 +171,7 @@ impl ApiError {
         ApiError {
             status,
             message: message.into(),
+            logged: false,
         }
     }
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -192,18 +193,27 @@ impl ApiError {
 
 impl From<WriteError> for ApiError {
     fn from(e: WriteError) -> Self {
-        tracing::error!(error = %e, "write failed; answering 503");
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the store is unavailable; nothing was saved, try again",
-        )
+        // A refusal of the store (a full disk) is logged by the writer, at
+        // most once every few seconds with a count: a request per line would
+        // fill the log too.
+        let logged = e.is_unavailable();
+        if !logged {
+            tracing::error!(error = %e, "write failed; answering 503");
+        }
+        ApiError {
+            logged,
+            ..ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the store is unavailable; nothing was saved, try again",
+            )
+        }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         // Refusals (4xx) are logged once, rate-limited, by `count_requests`.
-        if self.status.is_server_error() {
+        if self.status.is_server_error() && !self.logged {
             tracing::warn!(status = self.status.as_u16(), reason = %self.message, "request failed");
         }
         let refusal = Refusal(self.message.clone());

@@ -93,9 +93,11 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// Whether this is the disk failing (as opposed to a bad record or a bug).
-    pub fn is_io(&self) -> bool {
-        matches!(self, StoreError::Io(_))
+    /// Whether the store refuses writes for now (the disk failing, the
+    /// database unreachable) rather than this write being wrong: nothing was
+    /// stored, and the same write may work once the store is back.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Io(_) | StoreError::Unavailable(_))
     }
 }
 

@@ -65,7 +65,7 @@ pub async fn calls(server: &MockServer, method_name: &str) -> Vec<serde_json::Va
 }
 
 /// slack-morphism posts JSON; accept form bodies too.
-fn parse_body(body: &[u8]) -> serde_json::Value {
+pub fn parse_body(body: &[u8]) -> serde_json::Value {
     serde_json::from_slice(body).unwrap_or_else(|_| {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
         serde_json::Value::Object(
