@@ -7,9 +7,7 @@
 //! `payload`).
 
 use baton_handlers::command;
-use baton_handlers::slack::{EventEnvelope, Interaction, SlashCommand};
-use baton_handlers::Mrkdwn;
-use serde_json::{json, Value};
+use baton_handlers::slack::{EphemeralReply, EventEnvelope, Interaction, SlashCommand};
 
 use crate::app_state::AppState;
 use crate::apply::{self, Caller};
@@ -94,26 +92,26 @@ pub async fn event(
     Ok(EventReceipt::Accepted)
 }
 
-/// A `/baton` command; returns the ephemeral answer (see [`command_reply`]).
-pub async fn command(state: &AppState, slash: SlashCommand) -> Result<Value, WriteError> {
+/// A `/baton` command; returns the ephemeral answer.
+pub async fn command(state: &AppState, slash: SlashCommand) -> Result<EphemeralReply, WriteError> {
     state.metrics.inc(
         "baton_events_total",
         "source=\"slack\",kind=\"slash_command\"".into(),
     );
     let parsed = match command::parse(&slash.text) {
         Ok(parsed) => parsed,
-        Err(usage) => return Ok(command_reply(usage.to_text())),
+        Err(usage) => return Ok(EphemeralReply::to_command(usage.to_text())),
     };
     let context = state.apply_context();
     if parsed.admin_only() && !context.admins.is_empty() && !context.admins.contains(&slash.user_id)
     {
-        return Ok(command_reply(
+        return Ok(EphemeralReply::to_command(
             ":no_entry: Only Baton admins can change this (ask one of them, or see BATON_ADMINS)."
                 .into(),
         ));
     }
     if let command::Command::Help { topic } = parsed {
-        return Ok(command_reply(command::help_text(topic)));
+        return Ok(EphemeralReply::to_command(command::help_text(topic)));
     }
     let caller = Caller {
         user: slash.user_id.clone(),
@@ -136,20 +134,14 @@ pub async fn command(state: &AppState, slash: SlashCommand) -> Result<Value, Wri
             .run(move |tx| apply::command(tx, parsed.clone(), &caller, &context, now))
             .await?
     };
-    Ok(command_reply(reply))
-}
-
-/// An ephemeral answer to a slash command, cut to Slack's limit.
-fn command_reply(text: Mrkdwn) -> Value {
-    let text = text.fit(baton_handlers::blocks::MESSAGE_TEXT_LIMIT);
-    json!({"response_type": "ephemeral", "text": text})
+    Ok(EphemeralReply::to_command(reply))
 }
 
 /// Button presses; returns the ephemeral note for the presser, if any.
 pub async fn interaction(
     state: &AppState,
     interaction: Interaction,
-) -> Result<Option<Value>, WriteError> {
+) -> Result<Option<EphemeralReply>, WriteError> {
     let actions = match interaction {
         Interaction::BlockActions(actions) => actions,
         Interaction::Other { kind } => {
@@ -183,10 +175,5 @@ pub async fn interaction(
             Ok(replies)
         })
         .await?;
-    if replies.is_empty() {
-        return Ok(None);
-    }
-    Ok(Some(
-        json!({"response_type": "ephemeral", "replace_original": false, "text": Mrkdwn::join(replies, "\n")}),
-    ))
+    Ok(EphemeralReply::to_presses(replies))
 }

@@ -16,7 +16,7 @@
 //! - [`record`]: the stored state of one deploy;
 //! - [`decide`]: [`on_update`], which folds an update into it;
 //! - [`render`]: message text, Block Kit and the failure log tail;
-//! - [`lock`]: deploy locks, expiry and their JSON status;
+//! - [`lock`]: deploy locks, expiry and the [`LockStatus`] CI reads;
 //! - [`commands`]: the `/baton` subcommands of this feature;
 //! - [`change`]: the records a decision writes ([`Change`], in [`Outcome`]).
 
@@ -32,9 +32,11 @@ pub mod watch;
 
 pub use change::{Change, Outcome};
 pub use commands::{execute, parse_args, Command, DeploySnapshot, Name, Policy, COMMANDS};
-pub use decide::{hook_answer, message_key, on_update};
+pub use decide::{
+    lock_status, message_key, on_hook, on_update, HookAnswer, HookOutcome, LockOutcome,
+};
 pub use hook::{parse_hook, DeployHook, HookError, HookStatus};
-pub use lock::{active_lock, format_rfc3339, is_production, lock_key, lock_status_json, Lock};
+pub use lock::{active_lock, format_rfc3339, is_production, lock_key, Lock, LockStatus};
 pub use record::{DeployRecord, LockedDeploy};
 pub use update::{DeploySource, DeployStatus, DeployUpdate};
 pub use watch::{channels_for, DeployTarget, DeployWatch};

@@ -37,7 +37,9 @@ pub mod state;
 mod tests;
 
 pub use commands::{parse_args, Command, Filters, Name, UnsubscribeTarget, COMMANDS};
-pub use decide::{on_report, report_answer, route, tick, CompiledSubscriptions, Delivery, Route};
+pub use decide::{
+    on_report, route, tick, CompiledSubscriptions, Delivery, ReportAnswer, ReportOutcome, Route,
+};
 pub use execute::{channel_subscriptions, execute, on_button};
 pub use fingerprint::{fingerprint, normalize_message};
 pub use render::{ACTION_MUTE, ACTION_RESOLVE};

@@ -26,12 +26,11 @@ use baton_handlers::errors::dsn::{self, NewKey, SentryKey};
 use baton_handlers::errors::envelope::normalize_event_id;
 use baton_handlers::errors::Command;
 use baton_handlers::errors::{
-    self as decide, CompiledSubscriptions, ErrorReport, Outcome, Policy, Snapshot,
+    self as decide, CompiledSubscriptions, ErrorReport, Outcome, Policy, ReportAnswer, Snapshot,
 };
 use baton_handlers::slack::BlockAction;
 use baton_handlers::UnixTime;
 use baton_state::{Result, Tx};
-use serde_json::Value;
 
 use super::{Caller, Context};
 
@@ -184,24 +183,39 @@ fn policy(ctx: &Context) -> Policy {
     }
 }
 
+/// What a report's decision reads besides its route: groups, rates, mutes
+/// and resolved marks.
+type Loaded = (
+    Vec<decide::Group>,
+    Vec<decide::ChannelRate>,
+    Vec<decide::Mute>,
+    Vec<decide::Resolved>,
+);
+
 /// Route, decide and store one report; the answer names its fingerprint and
-/// the channels it went to.
-pub fn on_report(tx: &mut Tx<'_>, report: &Report, ctx: &Context, now: UnixTime) -> Result<Value> {
+/// the channels it went to. A report routed nowhere loads nothing.
+pub fn on_report(
+    tx: &mut Tx<'_>,
+    report: &Report,
+    ctx: &Context,
+    now: UnixTime,
+) -> Result<ReportAnswer> {
     let subscriptions = tx.error_subscriptions()?;
     let route = ctx.error_routes.route(&subscriptions, report);
-    if route.deliveries.is_empty() {
-        return Ok(decide::report_answer(&route, None, now));
-    }
-    let groups = tx.error_groups(&route.group_keys())?;
-    let rates = tx.error_rates(&route.rate_keys())?;
-    let mutes: Vec<_> = tx
-        .error_mute(route.fingerprint_key())?
-        .into_iter()
-        .collect();
-    let resolved: Vec<_> = tx
-        .error_resolved(route.fingerprint_key())?
-        .into_iter()
-        .collect();
+    let (groups, rates, mutes, resolved): Loaded = if route.deliveries.is_empty() {
+        Loaded::default()
+    } else {
+        (
+            tx.error_groups(&route.group_keys())?,
+            tx.error_rates(&route.rate_keys())?,
+            tx.error_mute(route.fingerprint_key())?
+                .into_iter()
+                .collect(),
+            tx.error_resolved(route.fingerprint_key())?
+                .into_iter()
+                .collect(),
+        )
+    };
     let snapshot = Snapshot {
         groups: &groups,
         rates: &rates,
@@ -210,9 +224,7 @@ pub fn on_report(tx: &mut Tx<'_>, report: &Report, ctx: &Context, now: UnixTime)
         ..Snapshot::default()
     };
     let outcome = decide::on_report(&report.report, &route, &snapshot, &policy(ctx), now);
-    let answer = decide::report_answer(&route, Some((&snapshot, &outcome)), now);
-    tx.store_outcome(outcome, now)?;
-    Ok(answer)
+    tx.store_outcome(outcome, now)
 }
 
 /// Run an `/baton errors …` command; returns the ephemeral reply.

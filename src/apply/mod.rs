@@ -103,22 +103,23 @@ pub fn query(
     ctx: &Context,
     now: UnixTime,
 ) -> Result<Mrkdwn> {
-    match command {
-        Command::Help { topic } => Ok(baton_handlers::command::help_text(topic)),
+    let reply = match command {
+        Command::Help { topic } => return Ok(baton_handlers::command::help_text(topic)),
         Command::Reviewers(cmd) => {
             answer_only(reviewers::decide_command(tx, &cmd, caller, ctx, now)?)
         }
         Command::Deploys(cmd) => answer_only(deploys::decide_command(tx, &cmd, caller, ctx, now)?),
         Command::Errors(cmd) => answer_only(errors::decide_command(tx, &cmd, caller, ctx, now)?),
-    }
+    }?;
+    Ok(reply.unwrap_or_default())
 }
 
 /// The reply of a query's outcome, which must change nothing.
-fn answer_only<C>(outcome: Outcome<C>) -> Result<Mrkdwn> {
+fn answer_only<C, R>(outcome: Outcome<C, R>) -> Result<R> {
     if !outcome.changes.is_empty() || !outcome.outbound.is_empty() {
         return Err(StoreError::ReadOnly);
     }
-    Ok(outcome.reply.unwrap_or_default())
+    Ok(outcome.reply)
 }
 
 /// A button press; returns an ephemeral note for the presser, if any.

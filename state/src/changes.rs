@@ -10,7 +10,7 @@ use baton_handlers::errors::dsn::DsnChange;
 use baton_handlers::errors::Change as ErrorChange;
 use baton_handlers::onboarding::Change as OnboardingChange;
 use baton_handlers::reviewers::Change as ReviewerChange;
-use baton_handlers::{Mrkdwn, Outcome};
+use baton_handlers::Outcome;
 
 use crate::{Result, Tx, UnixTime};
 
@@ -22,12 +22,13 @@ pub trait StoredChange {
 
 impl Tx<'_> {
     /// Write an outcome's changes, queue its outbound items, and return its
-    /// reply (the answer to the person who acted, if any).
-    pub fn store_outcome<C: StoredChange>(
+    /// reply (the answer to whoever acted: a person's text, if any, or a
+    /// script's typed answer).
+    pub fn store_outcome<C: StoredChange, R>(
         &mut self,
-        outcome: Outcome<C>,
+        outcome: Outcome<C, R>,
         now: UnixTime,
-    ) -> Result<Option<Mrkdwn>> {
+    ) -> Result<R> {
         for change in outcome.changes {
             change.store(self)?;
         }

@@ -28,7 +28,7 @@ pub enum Change {
 /// What a deploys decision asks for.
 pub type Outcome = crate::Outcome<Change>;
 
-impl crate::Outcome<Change> {
+impl<R> crate::Outcome<Change, R> {
     /// The deploy record this outcome writes, if any.
     pub fn record(&self) -> Option<&DeployRecord> {
         self.changes.iter().find_map(|c| match c {

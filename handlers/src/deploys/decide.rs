@@ -1,18 +1,19 @@
 //! [`on_update`]: folds a new deploy event into the stored
 //! [`DeployRecord`]. Status never moves backwards, the first terminal status
 //! wins, a redelivered event changes nothing, and each watching channel gets
-//! one message, posted once and then updated in place. Also
-//! [`hook_answer`], what a CI script hears back after its update.
+//! one message, posted once and then updated in place. Also [`on_hook`],
+//! the same for a CI hook with the [`HookAnswer`] its script hears back,
+//! and [`lock_status`], what CI reads before deploying.
 
 use super::change::{Change, Outcome};
 use super::hook::DeployHook;
-use super::lock::{active_lock, is_production, lock_key, lock_status_json, Lock};
+use super::lock::{active_lock, is_production, lock_key, Lock, LockStatus};
 use super::record::{DeployRecord, LockedDeploy};
 use super::render;
 use super::update::{DeployStatus, DeployUpdate};
 use crate::outbound::{MessageKey, Outbound};
 use crate::UnixTime;
-use serde_json::{json, Value};
+use serde::Serialize;
 
 /// The key of a deploy's message in one channel: `deploy:{key}:{channel}`.
 pub fn message_key(record_key: &str, channel: &str) -> MessageKey {
@@ -151,41 +152,73 @@ pub fn on_update(
     }
 }
 
-/// The answer to the CI script that posted `hook`: which deploy it updated,
-/// its status, the channels holding a message about it, a note when no
-/// channel watches it or nothing changed, and the environment's lock if it
-/// is held. `record` is the deploy's record after the update (`None`: not
-/// stored); `changed` says whether the update changed it.
-pub fn hook_answer(
+/// What the CI script that posted a hook hears back (the body of
+/// `POST /hooks/deploy`'s 202): which deploy it updated, its status, the
+/// channels holding a message about it, a note when no channel watches it
+/// or nothing changed, and the environment's lock if it is held. Members in
+/// name order, as scripts have always read them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HookAnswer {
+    pub channels: Vec<String>,
+    pub deploy: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lock: Option<LockStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    pub ok: bool,
+    pub status: DeployStatus,
+}
+
+/// What a CI hook decides: its changes and messages, and its answer.
+pub type HookOutcome = crate::Outcome<Change, HookAnswer>;
+
+/// A CI hook: [`on_update`] of its `update` ([`DeployUpdate::from_hook`]
+/// of `hook`, which also names the record and lock to load), answered with
+/// a [`HookAnswer`]. `existing`, `channels` and `lock` are as for
+/// [`on_update`].
+pub fn on_hook(
     hook: &DeployHook,
     update: &DeployUpdate,
-    record: Option<&DeployRecord>,
-    changed: bool,
+    existing: Option<&DeployRecord>,
+    channels: &[String],
     lock: Option<&Lock>,
     now: UnixTime,
-) -> Value {
+) -> HookOutcome {
+    let outcome = on_update(existing, update, channels, lock, now);
+    let changed = outcome.record().is_some();
+    let record = outcome.record().or(existing);
     let channels = record.map(|r| r.channels.clone()).unwrap_or_default();
-    let mut answer = json!({
-        "ok": true,
-        "deploy": update.key,
-        "status": record.map_or(update.status, |r| r.status),
-        "channels": channels,
-    });
-    if channels.is_empty() {
-        answer["note"] = json!(format!(
+    let note = if channels.is_empty() {
+        Some(format!(
             "no channel watches `{}` in `{}`; add one with `/baton deploys watch {} {}`",
             hook.service, hook.environment, hook.service, hook.environment
-        ));
+        ))
     } else if !changed {
-        answer["note"] =
-            json!("nothing changed: this deploy already has that status or a later one");
-    }
+        Some("nothing changed: this deploy already has that status or a later one".to_string())
+    } else {
+        None
+    };
     // A script that deploys through a lock hears about it.
-    let (locked, lock) = lock_status_json(lock, now);
-    if locked {
-        answer["lock"] = lock;
-    }
-    answer
+    let lock = Some(LockStatus::of(lock, now)).filter(LockStatus::is_locked);
+    let answer = HookAnswer {
+        ok: true,
+        deploy: update.key.clone(),
+        status: record.map_or(update.status, |r| r.status),
+        channels,
+        note,
+        lock,
+    };
+    outcome.answered(answer)
+}
+
+/// What CI reads of an environment's lock (`GET /api/locks/{environment}`):
+/// a query, it changes nothing.
+pub type LockOutcome = crate::Outcome<Change, LockStatus>;
+
+/// The status of `lock` (the environment's stored lock, expired or not) at
+/// `now`.
+pub fn lock_status(lock: Option<&Lock>, now: UnixTime) -> LockOutcome {
+    crate::Outcome::<Change>::none().answered(LockStatus::of(lock, now))
 }
 
 /// Newer information wins where the update has it; the environment, once

@@ -1,9 +1,9 @@
 //! Deploy locks: who holds an environment, why, and until when. An expired
-//! lock is treated exactly like no lock; [`lock_status_json`] is the shape
-//! CI scripts read before deploying.
+//! lock is treated exactly like no lock; [`LockStatus`] is the answer CI
+//! scripts read before deploying.
 
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize, Serializer};
 
 use crate::text::format_date;
 use crate::UnixTime;
@@ -67,22 +67,64 @@ pub fn format_rfc3339(time: UnixTime) -> String {
     )
 }
 
-/// The lock state for CI: `(locked, {"locked":false})` or
-/// `(true, {"locked":true,"by":..,"reason":..,"since":..,"expires_at":..})`
-/// (`reason` is `null` when none was given; times are RFC 3339 UTC).
-pub fn lock_status_json(lock: Option<&Lock>, now: UnixTime) -> (bool, Value) {
-    match active_lock(lock, now) {
-        None => (false, json!({"locked": false})),
-        Some(l) => (
-            true,
-            json!({
-                "locked": true,
-                "by": l.by,
-                "reason": l.reason,
-                "since": format_rfc3339(l.since),
-                "expires_at": format_rfc3339(l.expires_at),
-            }),
-        ),
+/// An environment's lock as CI reads it (`GET /api/locks/{environment}`,
+/// and a held lock in the deploy hook's answer): `{"locked": false}`, or
+/// `{"locked": true, "by", "reason", "since", "expires_at"}` (`reason` is
+/// `null` when none was given; times are RFC 3339 UTC).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LockStatus {
+    Free,
+    Held {
+        by: String,
+        reason: Option<String>,
+        since: UnixTime,
+        expires_at: UnixTime,
+    },
+}
+
+impl LockStatus {
+    /// The status of `lock` at `now`: an expired lock is free.
+    pub fn of(lock: Option<&Lock>, now: UnixTime) -> LockStatus {
+        match active_lock(lock, now) {
+            None => LockStatus::Free,
+            Some(l) => LockStatus::Held {
+                by: l.by.clone(),
+                reason: l.reason.clone(),
+                since: l.since,
+                expires_at: l.expires_at,
+            },
+        }
+    }
+
+    pub fn is_locked(&self) -> bool {
+        matches!(self, LockStatus::Held { .. })
+    }
+}
+
+impl Serialize for LockStatus {
+    /// Members in name order, as the JSON CI scripts have always read.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            LockStatus::Free => {
+                let mut map = serializer.serialize_map(Some(1))?;
+                map.serialize_entry("locked", &false)?;
+                map.end()
+            }
+            LockStatus::Held {
+                by,
+                reason,
+                since,
+                expires_at,
+            } => {
+                let mut map = serializer.serialize_map(Some(5))?;
+                map.serialize_entry("by", by)?;
+                map.serialize_entry("expires_at", &format_rfc3339(*expires_at))?;
+                map.serialize_entry("locked", &true)?;
+                map.serialize_entry("reason", reason)?;
+                map.serialize_entry("since", &format_rfc3339(*since))?;
+                map.end()
+            }
+        }
     }
 }
 
@@ -90,6 +132,13 @@ pub fn lock_status_json(lock: Option<&Lock>, now: UnixTime) -> (bool, Value) {
 mod tests {
     use super::*;
     use crate::text::parse_rfc3339;
+    use serde_json::{json, Value};
+
+    /// The status and its JSON, as CI reads them.
+    fn lock_status_json(lock: Option<&Lock>, now: UnixTime) -> (bool, Value) {
+        let status = LockStatus::of(lock, now);
+        (status.is_locked(), serde_json::to_value(&status).unwrap())
+    }
 
     /// 2026-11-23 09:00:00 UTC.
     const NINE: UnixTime = 1_795_392_000 + 9 * 3600;

@@ -1,22 +1,22 @@
 //! The report half of the decisions: route a report to the channels that
 //! subscribed to it ([`CompiledSubscriptions`], [`Route`]), post or count
 //! it ([`on_report`]: windows, digests, mutes, regressions, per-channel
-//! cap), answer its sender ([`report_answer`]), and close windows on the
+//! cap, and the [`ReportAnswer`] its sender gets), and close windows on the
 //! periodic [`tick`]. Commands and button presses are in
 //! [`mod@super::execute`].
 
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::commands::CompiledFilters;
 use super::fingerprint::{fingerprint, fnv1a_hex};
 use super::render::{digest_message, held_summary, report_message, seen_footer};
 use super::report::ErrorReport;
 use super::state::{
-    group_key, ChannelRate, DigestLine, Group, HeldEntry, Mode, Outcome, Policy, Record, Sample,
-    Snapshot, Subscription, Table, HELD_FINGERPRINTS,
+    group_key, Change, ChannelRate, DigestLine, Group, HeldEntry, Mode, Outcome, Policy, Record,
+    Sample, Snapshot, Subscription, Table, HELD_FINGERPRINTS,
 };
 use crate::outbound::Outbound;
 use crate::UnixTime;
@@ -135,13 +135,53 @@ pub fn route(report: &ErrorReport, subscriptions: &[Subscription]) -> Route {
     CompiledSubscriptions::new(subscriptions).route(report)
 }
 
-/// Decide what one report does.
+/// What a report's sender hears back (the body of `POST /hooks/errors`'s
+/// 202): `ok`, the report's `fingerprint` and the `channels` it was routed
+/// to; then, when it was routed somewhere (and so decided), whether the
+/// fingerprint is `muted` and how many messages it `posted`. Members in
+/// name order, as senders have always read them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportAnswer {
+    pub channels: Vec<String>,
+    pub fingerprint: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub muted: Option<bool>,
+    pub ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub posted: Option<usize>,
+}
+
+/// What a report decides: its changes and messages, and its sender's answer.
+pub type ReportOutcome = crate::outcome::Outcome<Change, ReportAnswer>;
+
+/// Decide what one report does, and answer its sender.
 ///
 /// Reads from `snapshot`: the groups under `route.group_keys()`, the rates
 /// under `route.rate_keys()`, and the mute and resolved records of the
 /// fingerprint (absent ones simply are not there). Subscriptions are not
-/// read (they are in `route`).
+/// read (they are in `route`). A report routed nowhere reads nothing (pass
+/// `Snapshot::default()`): it changes nothing and its answer says so.
 pub fn on_report(
+    report: &ErrorReport,
+    route: &Route,
+    snapshot: &Snapshot,
+    policy: &Policy,
+    now: UnixTime,
+) -> ReportOutcome {
+    let outcome = report_changes(report, route, snapshot, policy, now);
+    let decided = !route.deliveries.is_empty();
+    let answer = ReportAnswer {
+        ok: true,
+        fingerprint: route.fingerprint.clone(),
+        channels: route.deliveries.iter().map(|d| d.channel.clone()).collect(),
+        muted: decided.then(|| snapshot.mutes.iter().any(|m| m.is_active(now))),
+        posted: decided.then_some(outcome.outbound.len()),
+    };
+    outcome.answered(answer)
+}
+
+/// The changes and messages of one report (see [`on_report`]).
+fn report_changes(
     report: &ErrorReport,
     route: &Route,
     snapshot: &Snapshot,
@@ -183,34 +223,6 @@ pub fn on_report(
         }
     }
     out
-}
-
-/// The answer to a report's sender (the body of `POST /hooks/errors`'s
-/// 202): `ok`, the report's `fingerprint` and the `channels` it was routed
-/// to; then, once it was decided (`decided`: the snapshot [`on_report`] read
-/// and the outcome it returned), whether the fingerprint is `muted` and how
-/// many messages it `posted`. A report routed nowhere is not decided
-/// (nothing is loaded for it): pass `None`.
-pub fn report_answer(
-    route: &Route,
-    decided: Option<(&Snapshot, &Outcome)>,
-    now: UnixTime,
-) -> Value {
-    let channels: Vec<&str> = route
-        .deliveries
-        .iter()
-        .map(|d| d.channel.as_str())
-        .collect();
-    let mut answer = json!({
-        "ok": true,
-        "fingerprint": route.fingerprint,
-        "channels": channels,
-    });
-    if let Some((snapshot, outcome)) = decided {
-        answer["muted"] = json!(snapshot.mutes.iter().any(|m| m.is_active(now)));
-        answer["posted"] = json!(outcome.outbound.len());
-    }
-    answer
 }
 
 /// The shown part of a report, built only when something is posted or a
@@ -528,7 +540,14 @@ mod tests {
     use super::super::state::Mute;
     use super::*;
 
+    use serde_json::{json, Value};
+
     const NOW: UnixTime = 1_795_392_000;
+
+    /// The answer as its sender reads it.
+    fn answer_json(out: &ReportOutcome) -> Value {
+        serde_json::to_value(&out.reply).unwrap()
+    }
 
     fn routed(channels: &[&str]) -> Route {
         Route {
@@ -546,17 +565,23 @@ mod tests {
     #[test]
     fn a_report_answer_names_fingerprint_channels_mute_and_posts() {
         let nowhere = routed(&[]);
+        let report = ErrorReport::new("api", "production", Level::Error, "boom");
         assert_eq!(
-            report_answer(&nowhere, None, NOW),
+            answer_json(&on_report(
+                &report,
+                &nowhere,
+                &Snapshot::default(),
+                &Policy::default(),
+                NOW
+            )),
             json!({"ok": true, "fingerprint": "85944171f73967e8", "channels": []})
         );
 
         let route = routed(&["C1", "C2"]);
-        let report = ErrorReport::new("api", "production", Level::Error, "boom");
         let snapshot = Snapshot::default();
         let out = on_report(&report, &route, &snapshot, &Policy::default(), NOW);
         assert_eq!(
-            report_answer(&route, Some((&snapshot, &out)), NOW),
+            answer_json(&out),
             json!({
                 "ok": true,
                 "fingerprint": "85944171f73967e8",
@@ -579,7 +604,7 @@ mod tests {
                 ..Snapshot::default()
             };
             let out = on_report(&report, &route, &snapshot, &Policy::default(), NOW);
-            let answer = report_answer(&route, Some((&snapshot, &out)), NOW);
+            let answer = answer_json(&out);
             assert_eq!(answer["muted"], json!(muted), "{answer}");
             assert_eq!(
                 answer["posted"],

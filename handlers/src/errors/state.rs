@@ -390,7 +390,7 @@ impl<'a> Snapshot<'a> {
 /// result shape of every decision ([`crate::outcome::Outcome`]).
 pub type Outcome = crate::outcome::Outcome<Change>;
 
-impl crate::outcome::Outcome<Change> {
+impl<R> crate::outcome::Outcome<Change, R> {
     pub(crate) fn put(&mut self, record: Record) {
         self.changes.push(Change::Put(record));
     }

@@ -28,7 +28,7 @@ fn through_json<T: serde::Serialize + serde::de::DeserializeOwned>(value: &T) ->
 }
 
 impl Store {
-    fn apply(&mut self, out: &Outcome) {
+    fn apply<R>(&mut self, out: &crate::Outcome<Change, R>) {
         for change in &out.changes {
             match change {
                 Change::Put(record) => {
@@ -70,7 +70,7 @@ impl Store {
 
     /// What the binary does with one report: route, load only what the
     /// route names, decide, store.
-    fn report(&mut self, report: &ErrorReport, now: UnixTime) -> Outcome {
+    fn report(&mut self, report: &ErrorReport, now: UnixTime) -> ReportOutcome {
         let compiled = CompiledSubscriptions::new(&self.subs());
         self.report_with(&compiled, report, now)
     }
@@ -80,7 +80,7 @@ impl Store {
         compiled: &CompiledSubscriptions,
         report: &ErrorReport,
         now: UnixTime,
-    ) -> Outcome {
+    ) -> ReportOutcome {
         let route = compiled.route(report);
         let groups: Vec<Group> = route
             .group_keys()
@@ -176,7 +176,7 @@ fn err(service: &str, message: &str) -> ErrorReport {
     ErrorReport::new(service, "production", Level::Error, message)
 }
 
-fn posts(out: &Outcome) -> Vec<(&str, &str, Option<&str>)> {
+fn posts<R>(out: &crate::Outcome<Change, R>) -> Vec<(&str, &str, Option<&str>)> {
     out.outbound
         .iter()
         .filter_map(|o| match o {
@@ -188,7 +188,7 @@ fn posts(out: &Outcome) -> Vec<(&str, &str, Option<&str>)> {
         .collect()
 }
 
-fn updates(out: &Outcome) -> Vec<(&str, String)> {
+fn updates<R>(out: &crate::Outcome<Change, R>) -> Vec<(&str, String)> {
     out.outbound
         .iter()
         .filter_map(|o| match o {
@@ -200,7 +200,7 @@ fn updates(out: &Outcome) -> Vec<(&str, String)> {
         .collect()
 }
 
-fn all_text(out: &Outcome) -> String {
+fn all_text<R>(out: &crate::Outcome<Change, R>) -> String {
     serde_json::to_string(&out.outbound).unwrap()
 }
 
@@ -465,7 +465,7 @@ fn a_regression_in_the_same_second_gets_a_message_of_its_own() {
     store.run("errors subscribe", "C1", T0);
     let report = err("api", "boom");
     let fp = fingerprint(&report);
-    let key_of = |out: &Outcome| match &out.outbound[0] {
+    let key_of = |out: &ReportOutcome| match &out.outbound[0] {
         Outbound::SlackPost { key: Some(k), .. } => k.clone(),
         other => panic!("{other:?}"),
     };
