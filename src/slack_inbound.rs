@@ -6,7 +6,7 @@
 //! goes back to Slack (the HTTP response body, or the acknowledgement's
 //! `payload`).
 
-use baton_handlers::command;
+use baton_handlers::command::{self, Dispatch};
 use baton_handlers::slack::{EphemeralReply, EventEnvelope, Interaction, SlashCommand};
 
 use crate::app_state::AppState;
@@ -98,41 +98,28 @@ pub async fn command(state: &AppState, slash: SlashCommand) -> Result<EphemeralR
         "baton_events_total",
         "source=\"slack\",kind=\"slash_command\"".into(),
     );
-    let parsed = match command::parse(&slash.text) {
-        Ok(parsed) => parsed,
-        Err(usage) => return Ok(EphemeralReply::to_command(usage.to_text())),
-    };
+    let caller = Caller::new(slash.user_id, slash.channel_id);
     let context = state.apply_context();
-    if parsed.admin_only() && !context.admins.is_empty() && !context.admins.contains(&slash.user_id)
-    {
-        return Ok(EphemeralReply::to_command(
-            ":no_entry: Only Baton admins can change this (ask one of them, or see BATON_ADMINS)."
-                .into(),
-        ));
-    }
-    if let command::Command::Help { topic } = parsed {
-        return Ok(EphemeralReply::to_command(command::help_text(topic)));
-    }
-    let caller = Caller {
-        user: slash.user_id.clone(),
-        channel: slash.channel_id.clone(),
-    };
     let now = crate::unix_now();
-    let reply = if parsed.read_only() {
-        // A query changes nothing: it reads one snapshot on a blocking
-        // thread, beside the writer rather than queued behind it.
-        let store = state.store.clone();
-        tokio::task::spawn_blocking(move || {
-            store.read(|tx| apply::query(tx, parsed, &caller, &context, now))
-        })
-        .await
-        .map_err(|_| WriteError::Store("the query was abandoned (see the log)".into()))?
-        .map_err(|e| WriteError::Store(e.to_string()))?
-    } else {
-        state
-            .writer
-            .run(move |tx| apply::command(tx, parsed.clone(), &caller, &context, now))
-            .await?
+    let reply = match command::dispatch(&slash.text, &caller, &context.admins) {
+        Dispatch::Answer(text) => text,
+        Dispatch::Query(command) => {
+            // A query changes nothing: it reads one snapshot on a blocking
+            // thread, beside the writer rather than queued behind it.
+            let store = state.store.clone();
+            tokio::task::spawn_blocking(move || {
+                store.read(|tx| apply::query(tx, command, &caller, &context, now))
+            })
+            .await
+            .map_err(|_| WriteError::Store("the query was abandoned (see the log)".into()))?
+            .map_err(|e| WriteError::Store(e.to_string()))?
+        }
+        Dispatch::Write(command) => {
+            state
+                .writer
+                .run(move |tx| apply::command(tx, command.clone(), &caller, &context, now))
+                .await?
+        }
     };
     Ok(EphemeralReply::to_command(reply))
 }
