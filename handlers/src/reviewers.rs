@@ -33,5 +33,5 @@ pub use events::{
     ButtonPress, ReviewerButton,
 };
 pub use execute::{execute, stats_since, CommandInput};
-pub use pool::{pool_for_repo, Away, Member, Mode, People, Pool};
+pub use pool::{pool_for_pull_request, pool_for_repo, Away, Member, Mode, People, Pool};
 pub use waiting::WaitingPullRequest;

@@ -173,6 +173,12 @@ pub fn parse_rfc3339(text: &str) -> Option<UnixTime> {
         .map(|t| t.unix_timestamp())
 }
 
+/// `bytes` as lower-case hex digits, two per byte (a random id's shape:
+/// 16 bytes of the caller's entropy make a Sentry event id or DSN key).
+pub fn hex_lower(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Cut `text` to at most `limit` characters, saying how much was cut.
 /// Returns the text unchanged when it fits.
 pub fn truncate_chars(text: &str, limit: usize) -> String {

@@ -23,7 +23,7 @@ use std::sync::Mutex;
 
 use baton_handlers::buttons::ErrorButton;
 use baton_handlers::errors::dsn::{self, NewKey, SentryKey};
-use baton_handlers::errors::envelope::normalize_event_id;
+use baton_handlers::errors::envelope::sdk_event_id;
 use baton_handlers::errors::Command;
 use baton_handlers::errors::{
     self as decide, CompiledSubscriptions, ErrorReport, Outcome, Policy, ReportAnswer, Snapshot,
@@ -92,8 +92,8 @@ pub struct SdkEvent {
 }
 
 /// Parse and fingerprint an SDK event for the service of `key`. Its id is
-/// the event's `event_id`, else the envelope header's, else a new one. An
-/// id that is not one (32 hex digits or a UUID) is refused (400).
+/// decided by [`sdk_event_id`] (a new one from fresh entropy when the event
+/// names none); an id that is not one is refused (400).
 pub fn parse_sdk_event(
     payload: &[u8],
     key: &SentryKey,
@@ -101,15 +101,7 @@ pub fn parse_sdk_event(
 ) -> std::result::Result<SdkEvent, String> {
     let (report, event_id) =
         decide::parse_sdk_event(payload, &key.service).map_err(|e| e.to_string())?;
-    let event_id = match event_id.as_deref().or(envelope_event_id) {
-        Some(id) => normalize_event_id(id).ok_or_else(|| {
-            format!(
-                "`{}` is not an event id (32 hex digits or a UUID)",
-                baton_handlers::text::truncate_chars(id, 40)
-            )
-        })?,
-        None => hex_id(),
-    };
+    let event_id = sdk_event_id(event_id.as_deref(), envelope_event_id, rand::random())?;
     let fingerprint = decide::fingerprint(&report);
     Ok(SdkEvent {
         report: Report {
@@ -118,12 +110,6 @@ pub fn parse_sdk_event(
         },
         event_id,
     })
-}
-
-/// 32 random lower-case hex digits (a Sentry event id or DSN key).
-pub fn hex_id() -> String {
-    let bytes: [u8; 16] = rand::random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Decide and store the events of one SDK request. An event id already seen
@@ -147,31 +133,27 @@ pub fn on_sdk_events(
     Ok(new)
 }
 
-/// `errors dsn <service>` and `errors dsn revoke <service>`.
+/// `errors dsn <service>` and `errors dsn revoke <service>`: a new key
+/// draws fresh entropy and the next project id.
 fn on_dsn_command(
     tx: &mut Tx<'_>,
     cmd: &Command,
     service: &str,
-    by: &Caller,
+    caller: &Caller,
     ctx: &Context,
     now: UnixTime,
 ) -> Result<Mrkdwn> {
     let existing = tx.sentry_key_of_service(service)?;
-    let fresh = match (&existing, cmd, &ctx.public_url) {
-        (None, Command::Dsn { .. }, Some(_)) => Some(NewKey {
-            key: hex_id(),
+    let public_url = ctx.public_url.as_deref();
+    let fresh = if dsn::wants_new_key(cmd, existing.as_ref(), public_url) {
+        Some(NewKey {
+            entropy: rand::random(),
             project_id: tx.next_sentry_project_id()?,
-        }),
-        _ => None,
+        })
+    } else {
+        None
     };
-    let outcome = dsn::execute(
-        cmd,
-        existing.as_ref(),
-        fresh,
-        ctx.public_url.as_deref(),
-        by,
-        now,
-    );
+    let outcome = dsn::execute(cmd, existing.as_ref(), fresh, public_url, caller, now);
     super::stored_reply(tx, outcome, now)
 }
 

@@ -4,8 +4,9 @@
 //! `/baton errors dsn revoke <service>`. An SDK event is authenticated by
 //! the DSN's public key and counts as a report of that key's service.
 //!
-//! Pure decisions: the caller loads the service's current key, supplies a
-//! fresh random key and project id, and stores the returned change.
+//! Pure decisions: the caller loads the service's current key, supplies
+//! fresh entropy and a project id when [`wants_new_key`], and stores the
+//! returned change.
 
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +14,7 @@ use super::commands::Command;
 use crate::caller::Caller;
 use crate::mrkdwn;
 use crate::outcome::Outcome;
+use crate::text::hex_lower;
 use crate::UnixTime;
 
 /// One service's SDK key.
@@ -35,11 +37,24 @@ impl SentryKey {
     }
 }
 
-/// A key and project id the caller made for a service that has none.
+/// What a new key is made of, drawn by the caller for a service that has
+/// none (when [`wants_new_key`]): 16 random bytes (the key is their hex)
+/// and the next project id.
 #[derive(Debug, Clone)]
 pub struct NewKey {
-    pub key: String,
+    pub entropy: [u8; 16],
     pub project_id: u64,
+}
+
+/// Does `cmd` make a new key, so the caller must draw a [`NewKey`]? For
+/// `errors dsn <service>` when the service has no key and
+/// `BATON_PUBLIC_URL` is set.
+pub fn wants_new_key(
+    cmd: &Command,
+    existing: Option<&SentryKey>,
+    public_url: Option<&str>,
+) -> bool {
+    matches!(cmd, Command::Dsn { .. }) && existing.is_none() && public_url.is_some()
 }
 
 /// What to store.
@@ -107,7 +122,7 @@ pub fn execute(
                 (Some(key), _) => (key.clone(), None, "The"),
                 (None, Some(new)) => {
                     let key = SentryKey {
-                        key: new.key,
+                        key: hex_lower(&new.entropy),
                         service: service.clone(),
                         project_id: new.project_id,
                         created_by: by.user.to_string(),
@@ -154,10 +169,34 @@ mod tests {
     }
 
     fn fresh() -> Option<NewKey> {
+        // The entropy whose hex is `0123456789abcdef0123456789abcdef`.
         Some(NewKey {
-            key: "0123456789abcdef0123456789abcdef".into(),
+            entropy: [
+                0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab,
+                0xcd, 0xef,
+            ],
             project_id: 7,
         })
+    }
+
+    #[test]
+    fn a_new_key_is_drawn_only_for_a_service_without_one_and_a_public_url() {
+        let make = Command::Dsn {
+            service: "checkout".into(),
+        };
+        let revoke = Command::RevokeDsn {
+            service: "checkout".into(),
+        };
+        let url = Some("https://baton.example.com");
+        assert!(wants_new_key(&make, None, url));
+        assert!(!wants_new_key(&make, None, None));
+        assert!(!wants_new_key(&revoke, None, url));
+        let out = execute(&make, None, fresh(), url, &by(), 100);
+        let DsnChange::Put(key) = &out.changes[0] else {
+            panic!("{out:?}")
+        };
+        assert!(!wants_new_key(&make, Some(key), url));
+        assert_eq!(key.key, "0123456789abcdef0123456789abcdef");
     }
 
     #[test]

@@ -18,6 +18,8 @@
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::text::{hex_lower, truncate_chars};
+
 /// Largest event item, as Sentry's (1 MB).
 pub const MAX_EVENT_BYTES: usize = 1_000_000;
 /// Most items read from one envelope (the rest make it malformed).
@@ -179,6 +181,26 @@ pub fn normalize_event_id(text: &str) -> Option<String> {
         .then_some(hex)
 }
 
+/// The id of an SDK event: the event's own `event_id`, else the envelope
+/// header's, else a new one made of `entropy` (16 random bytes the caller
+/// drew). An id that is not one (32 hex digits or a UUID) is refused with
+/// the reason (answered 400).
+pub fn sdk_event_id(
+    own: Option<&str>,
+    envelope: Option<&str>,
+    entropy: [u8; 16],
+) -> Result<String, String> {
+    match own.or(envelope) {
+        Some(id) => normalize_event_id(id).ok_or_else(|| {
+            format!(
+                "`{}` is not an event id (32 hex digits or a UUID)",
+                truncate_chars(id, 40)
+            )
+        }),
+        None => Ok(hex_lower(&entropy)),
+    }
+}
+
 /// The public key of a DSN (`https://<key>[:<secret>]@host/42` → `key`).
 pub fn dsn_public_key(dsn: &str) -> Option<&str> {
     let rest = &dsn[dsn.find("://")? + 3..];
@@ -206,6 +228,24 @@ pub fn auth_header_key(header: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_sdk_event_id_is_its_own_then_the_envelopes_then_a_new_one() {
+        let own = "9ec79c33-ec99-42ab-8353-589fcb2e04dc";
+        let header = "00000000000000000000000000000001";
+        let entropy = [0xab; 16];
+        assert_eq!(
+            sdk_event_id(Some(own), Some(header), entropy).unwrap(),
+            "9ec79c33ec9942ab8353589fcb2e04dc"
+        );
+        assert_eq!(sdk_event_id(None, Some(header), entropy).unwrap(), header);
+        assert_eq!(
+            sdk_event_id(None, None, entropy).unwrap(),
+            "abababababababababababababababab"
+        );
+        let refused = sdk_event_id(Some("not-an-id"), None, entropy).unwrap_err();
+        assert!(refused.contains("is not an event id"), "{refused}");
+    }
 
     #[test]
     fn items_with_and_without_length() {

@@ -215,6 +215,27 @@ fn exact_repository_beats_wildcard() {
     assert!(pool_for_repo(pools.iter(), "not-a-repo").is_none());
 }
 
+#[test]
+fn a_pull_request_keeps_its_assignments_pool_before_the_watching_one() {
+    let mut api = Pool::new("C0API");
+    api.repos.push("octo-org/api".into());
+    let pools = [api];
+    let assigned = Pool::new("C0FIRST");
+    assert_eq!(
+        pool_for_pull_request(Some(assigned.clone()), &pools, "octo-org/api"),
+        Some(assigned)
+    );
+    assert_eq!(
+        pool_for_pull_request(None, &pools, "octo-org/api")
+            .unwrap()
+            .channel,
+        "C0API"
+    );
+    assert_eq!(pool_for_pull_request(None, &pools, "other/api"), None);
+    // A review on a message whose channel's pool is gone still has a pool.
+    assert_eq!(Pool::of_channel(None, "C0GONE"), Pool::new("C0GONE"));
+}
+
 /// A pull request in a generated sequence: who wrote it, and whether the
 /// pool is JSON round-tripped (a restart) just before it.
 #[derive(Debug, Clone)]
