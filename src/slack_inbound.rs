@@ -124,7 +124,7 @@ pub async fn command(state: &AppState, slash: SlashCommand) -> Result<EphemeralR
     Ok(EphemeralReply::to_command(reply))
 }
 
-/// Button presses; returns the ephemeral note for the presser, if any.
+/// Button presses; returns the ephemeral note for the caller, if any.
 pub async fn interaction(
     state: &AppState,
     interaction: Interaction,

@@ -14,7 +14,7 @@ use crate::{Mrkdwn, Outbound, UnixTime};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
     /// Remember that Baton introduced itself in `channel` (at `at`).
-    MarkIntroduced { channel: String, at: UnixTime },
+    PutIntroduction { channel: String, at: UnixTime },
 }
 
 /// What a first-contact decision asks for.
@@ -94,7 +94,7 @@ pub fn on_member_joined(
         return Outcome::none();
     }
     Outcome {
-        changes: vec![Change::MarkIntroduced {
+        changes: vec![Change::PutIntroduction {
             channel: channel.to_string(),
             at: now,
         }],
@@ -185,7 +185,7 @@ mod tests {
         let joined = on_member_joined("UBOT", Some("UBOT"), "C1", false, 100);
         assert_eq!(
             joined.changes,
-            [Change::MarkIntroduced {
+            [Change::PutIntroduction {
                 channel: "C1".into(),
                 at: 100
             }]

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::blocks::MESSAGE_TEXT_LIMIT;
+use crate::caller::Caller;
 use crate::mrkdwn::{decode_entities, Mrkdwn};
 
 /// The answer to a `/baton` command or a button press, shown only to the
@@ -238,6 +239,12 @@ pub struct BlockAction {
 }
 
 impl BlockAction {
+    /// Who pressed, and in which channel (empty when Slack did not say: a
+    /// press on a message always does).
+    pub fn caller(&self) -> Caller {
+        Caller::new(&self.user, self.channel.as_deref().unwrap_or_default())
+    }
+
     /// The key that identifies this press among replays of the same signed
     /// body, or `None` when Slack sent no `action_ts`.
     pub fn dedup_key(&self) -> Option<String> {

@@ -267,27 +267,15 @@ pub fn on_button(
     ctx: &Context,
     now: UnixTime,
 ) -> Result<Option<Mrkdwn>> {
-    let Some(channel) = action.channel.as_deref() else {
-        return Ok(Some(
-            ":warning: That button press did not say which channel it came from.".into(),
-        ));
-    };
-    let groups = tx.error_groups(&[decide::group_key(channel, &action.value)])?;
+    let caller = action.caller();
+    let groups = tx.error_groups(&[decide::group_key(&caller.channel, &action.value)])?;
     let mutes: Vec<_> = tx.error_mute(&action.value)?.into_iter().collect();
     let snapshot = Snapshot {
         groups: &groups,
         mutes: &mutes,
         ..Snapshot::default()
     };
-    let outcome = decide::on_button(
-        button,
-        &action.value,
-        &action.user,
-        channel,
-        &snapshot,
-        &policy(ctx),
-        now,
-    );
+    let outcome = decide::on_button(button, &action.value, &caller, &snapshot, &policy(ctx), now);
     tx.store_outcome(outcome, now)
 }
 

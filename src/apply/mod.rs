@@ -128,7 +128,7 @@ fn answer_only<C, R>(outcome: Outcome<C, R>) -> Result<R> {
     Ok(outcome.reply)
 }
 
-/// A button press; returns an ephemeral note for the presser, if any.
+/// A button press; returns an ephemeral note for the caller, if any.
 pub fn button(
     tx: &mut Tx<'_>,
     action: &BlockAction,

@@ -122,7 +122,7 @@ pub fn decide_command(
     Ok(decide::execute(cmd, &input))
 }
 
-/// A press of "Reassign" or "Can't review"; returns the presser's note.
+/// A press of "Reassign" or "Can't review"; returns the caller's note.
 pub fn on_button(
     tx: &mut Tx<'_>,
     button: ReviewerButton,
@@ -144,6 +144,13 @@ pub fn on_button(
     };
     let pool = Pool::of_channel(tx.reviewer_pool(&assignment.channel)?, &assignment.channel);
     let people = tx.reviewer_people()?;
-    let outcome = decide::on_button(&pool, &assignment, press.button, &action.user, &people, now);
+    let outcome = decide::on_button(
+        &pool,
+        &assignment,
+        press.button,
+        &action.caller(),
+        &people,
+        now,
+    );
     tx.store_outcome(outcome, now)
 }

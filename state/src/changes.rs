@@ -42,8 +42,10 @@ impl Tx<'_> {
 impl StoredChange for ErrorChange {
     fn store(self, tx: &mut Tx<'_>) -> Result<()> {
         match self {
-            ErrorChange::Put(record) => tx.put_error_record(&record),
-            ErrorChange::Remove { table, key } => tx.remove_error_record(table, &key).map(drop),
+            ErrorChange::PutRecord(record) => tx.put_error_record(&record),
+            ErrorChange::RemoveRecord { table, key } => {
+                tx.remove_error_record(table, &key).map(drop)
+            }
         }
     }
 }
@@ -51,8 +53,8 @@ impl StoredChange for ErrorChange {
 impl StoredChange for DsnChange {
     fn store(self, tx: &mut Tx<'_>) -> Result<()> {
         match self {
-            DsnChange::Put(key) => tx.put_sentry_key(&key),
-            DsnChange::Remove(key) => tx.remove_sentry_key(&key).map(drop),
+            DsnChange::PutKey(key) => tx.put_sentry_key(&key),
+            DsnChange::RemoveKey(key) => tx.remove_sentry_key(&key).map(drop),
         }
     }
 }
@@ -76,9 +78,9 @@ impl StoredChange for DeployChange {
         match self {
             DeployChange::PutRecord(record) => tx.put_deploy_record(&record),
             DeployChange::PutWatch(watch) => tx.put_deploy_watch(&watch),
-            DeployChange::DeleteWatch { key } => tx.remove_deploy_watch(&key).map(drop),
+            DeployChange::RemoveWatch { key } => tx.remove_deploy_watch(&key).map(drop),
             DeployChange::PutLock(lock) => tx.put_deploy_lock(&lock),
-            DeployChange::DeleteLock { key } => tx.remove_deploy_lock(&key).map(drop),
+            DeployChange::RemoveLock { key } => tx.remove_deploy_lock(&key).map(drop),
         }
     }
 }
@@ -86,7 +88,7 @@ impl StoredChange for DeployChange {
 impl StoredChange for OnboardingChange {
     fn store(self, tx: &mut Tx<'_>) -> Result<()> {
         match self {
-            OnboardingChange::MarkIntroduced { channel, at } => tx.mark_introduced(&channel, at),
+            OnboardingChange::PutIntroduction { channel, at } => tx.put_introduction(&channel, at),
         }
     }
 }

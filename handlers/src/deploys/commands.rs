@@ -439,7 +439,7 @@ pub fn execute(
                 ),
                 changes: gone
                     .iter()
-                    .map(|w| Change::DeleteWatch { key: w.key() })
+                    .map(|w| Change::RemoveWatch { key: w.key() })
                     .collect(),
                 outbound: Vec::new(),
             }
@@ -592,7 +592,7 @@ fn unlock(
         let mut out = Outcome::reply(mrkdwn!("`{}` is not locked.", environment));
         if stored.is_some() {
             // An expired lock: tidy it away.
-            out.changes.push(Change::DeleteLock {
+            out.changes.push(Change::RemoveLock {
                 key: lock_key(environment),
             });
         }
@@ -616,7 +616,7 @@ fn unlock(
         .collect();
     Outcome {
         reply: Some(mrkdwn!("Unlocked `{}`.", held.environment)),
-        changes: vec![Change::DeleteLock {
+        changes: vec![Change::RemoveLock {
             key: lock_key(environment),
         }],
         outbound,

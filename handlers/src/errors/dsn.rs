@@ -61,9 +61,9 @@ pub fn wants_new_key(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DsnChange {
     /// Store a new key (under its key and its service).
-    Put(SentryKey),
+    PutKey(SentryKey),
     /// Forget a key (both entries).
-    Remove(SentryKey),
+    RemoveKey(SentryKey),
 }
 
 pub use super::commands::valid_service;
@@ -108,7 +108,7 @@ pub fn execute(
     existing: Option<&SentryKey>,
     fresh: Option<NewKey>,
     public_url: Option<&str>,
-    by: &Caller,
+    caller: &Caller,
     now: UnixTime,
 ) -> Outcome<DsnChange> {
     match cmd {
@@ -125,10 +125,10 @@ pub fn execute(
                         key: hex_lower(&new.entropy),
                         service: service.clone(),
                         project_id: new.project_id,
-                        created_by: by.user.to_string(),
+                        created_by: caller.user.to_string(),
                         created_at: now,
                     };
-                    (key.clone(), Some(DsnChange::Put(key)), "A new")
+                    (key.clone(), Some(DsnChange::PutKey(key)), "A new")
                 }
                 (None, None) => return Outcome::reply(":warning: No key was made; try again."),
             };
@@ -153,7 +153,7 @@ pub fn execute(
                 key.service,
                 key.service
             ))
-            .with(DsnChange::Remove(key.clone())),
+            .with(DsnChange::RemoveKey(key.clone())),
             None => Outcome::reply(mrkdwn!("Service `{}` has no Sentry DSN.", service)),
         },
         _ => Outcome::reply(":warning: Not a DSN command."),
@@ -164,7 +164,7 @@ pub fn execute(
 mod tests {
     use super::*;
 
-    fn by() -> Caller {
+    fn caller() -> Caller {
         Caller::new("UADMIN", "C1")
     }
 
@@ -191,8 +191,8 @@ mod tests {
         assert!(wants_new_key(&make, None, url));
         assert!(!wants_new_key(&make, None, None));
         assert!(!wants_new_key(&revoke, None, url));
-        let out = execute(&make, None, fresh(), url, &by(), 100);
-        let DsnChange::Put(key) = &out.changes[0] else {
+        let out = execute(&make, None, fresh(), url, &caller(), 100);
+        let DsnChange::PutKey(key) = &out.changes[0] else {
             panic!("{out:?}")
         };
         assert!(!wants_new_key(&make, Some(key), url));
@@ -209,10 +209,10 @@ mod tests {
             None,
             fresh(),
             Some("https://baton.example.com/"),
-            &by(),
+            &caller(),
             100,
         );
-        let [DsnChange::Put(key)] = out.changes.as_slice() else {
+        let [DsnChange::PutKey(key)] = out.changes.as_slice() else {
             panic!("{out:?}")
         };
         assert_eq!(key.project_id, 7);
@@ -229,7 +229,7 @@ mod tests {
             Some(key),
             fresh(),
             Some("https://baton.example.com"),
-            &by(),
+            &caller(),
             200,
         );
         assert!(again.changes.is_empty(), "{again:?}");
@@ -238,9 +238,9 @@ mod tests {
         let revoke = Command::RevokeDsn {
             service: "checkout".into(),
         };
-        let out = execute(&revoke, Some(key), None, None, &by(), 300);
-        assert_eq!(out.changes, vec![DsnChange::Remove(key.clone())]);
-        let out = execute(&revoke, None, None, None, &by(), 300);
+        let out = execute(&revoke, Some(key), None, None, &caller(), 300);
+        assert_eq!(out.changes, vec![DsnChange::RemoveKey(key.clone())]);
+        let out = execute(&revoke, None, None, None, &caller(), 300);
         assert!(out.changes.is_empty(), "{out:?}");
         assert!(out.reply_text().contains("has no Sentry DSN"));
     }
@@ -250,10 +250,10 @@ mod tests {
         let cmd = Command::Dsn {
             service: "api".into(),
         };
-        let out = execute(&cmd, None, fresh(), None, &by(), 1);
+        let out = execute(&cmd, None, fresh(), None, &caller(), 1);
         assert!(out.changes.is_empty(), "{out:?}");
         assert!(out.reply_text().contains("BATON_PUBLIC_URL"));
-        let out = execute(&cmd, None, fresh(), Some("ftp://x"), &by(), 1);
+        let out = execute(&cmd, None, fresh(), Some("ftp://x"), &caller(), 1);
         assert!(out.changes.is_empty(), "{out:?}");
         assert!(
             out.reply_text().contains("https://"),
@@ -281,39 +281,39 @@ mod tests {
         };
         let cases = [
             (
-                execute(&make, None, fresh(), Some("https://baton.example.com/a&b<c>/"), &by(), 100),
+                execute(&make, None, fresh(), Some("https://baton.example.com/a&b<c>/"), &caller(), 100),
                 "A new Sentry DSN for service `checkout`:\n`https://0123456789abcdef0123456789abcdef@baton.example.com/a&amp;b&lt;c&gt;/7`\nSet it as `SENTRY_DSN` (or the SDK's `dsn` option); its events are reported as service `checkout`. Revoke it with `/baton errors dsn revoke checkout`.",
             ),
             (
-                execute(&make, Some(&key), None, Some("https://baton.example.com"), &by(), 100),
+                execute(&make, Some(&key), None, Some("https://baton.example.com"), &caller(), 100),
                 "The Sentry DSN for service `checkout`:\n`https://0123456789abcdef0123456789abcdef@baton.example.com/7`\nSet it as `SENTRY_DSN` (or the SDK's `dsn` option); its events are reported as service `checkout`. Revoke it with `/baton errors dsn revoke checkout`.",
             ),
             (
-                execute(&make, None, fresh(), None, &by(), 100),
+                execute(&make, None, fresh(), None, &caller(), 100),
                 ":warning: Set BATON_PUBLIC_URL (the address your applications reach Baton at, e.g. `https://baton.example.com`) to make DSNs.",
             ),
             (
-                execute(&make, None, fresh(), Some(""), &by(), 100),
+                execute(&make, None, fresh(), Some(""), &caller(), 100),
                 ":warning: Set BATON_PUBLIC_URL (the address your applications reach Baton at, e.g. `https://baton.example.com`) to make DSNs.",
             ),
             (
-                execute(&make, None, fresh(), Some("ftp://x<y>&`z`"), &by(), 100),
+                execute(&make, None, fresh(), Some("ftp://x<y>&`z`"), &caller(), 100),
                 ":warning: BATON_PUBLIC_URL is not usable: `ftp://x&lt;y&gt;&amp;`z`\u{200b}` must start with https:// or http://",
             ),
             (
-                execute(&make, None, None, Some("https://b"), &by(), 100),
+                execute(&make, None, None, Some("https://b"), &caller(), 100),
                 ":warning: No key was made; try again.",
             ),
             (
-                execute(&revoke, Some(&key), None, None, &by(), 100),
+                execute(&revoke, Some(&key), None, None, &caller(), 100),
                 "Revoked the Sentry DSN of service `checkout`: SDKs using it are now refused (403). `/baton errors dsn checkout` makes a new one.",
             ),
             (
-                execute(&revoke, None, None, None, &by(), 100),
+                execute(&revoke, None, None, None, &caller(), 100),
                 "Service `checkout` has no Sentry DSN.",
             ),
             (
-                execute(&Command::List, None, None, None, &by(), 100),
+                execute(&Command::List, None, None, None, &caller(), 100),
                 ":warning: Not a DSN command.",
             ),
         ];

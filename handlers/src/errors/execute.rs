@@ -24,11 +24,11 @@ use crate::UnixTime;
 /// Reads from `snapshot`: all subscriptions (for `subscribe`, `unsubscribe`
 /// and `list`), and the mute and resolved records of the command's
 /// fingerprint (for `mute`, `unmute`, `resolve`).
-pub fn execute(cmd: &Command, by: &Caller, snapshot: &Snapshot, now: UnixTime) -> Outcome {
+pub fn execute(cmd: &Command, caller: &Caller, snapshot: &Snapshot, now: UnixTime) -> Outcome {
     match cmd {
         Command::Subscribe { filters, digest } => {
             let filters = SubscriptionFilters::from(filters);
-            let in_channel = |s: &&Subscription| s.channel == by.channel;
+            let in_channel = |s: &&Subscription| s.channel == caller.channel;
             if let Some(same) = snapshot
                 .subscriptions
                 .iter()
@@ -40,14 +40,15 @@ pub fn execute(cmd: &Command, by: &Caller, snapshot: &Snapshot, now: UnixTime) -
                     same.id
                 ));
             }
-            let id = new_subscription_id(&by.channel, &filters, *digest, snapshot.subscriptions);
+            let id =
+                new_subscription_id(&caller.channel, &filters, *digest, snapshot.subscriptions);
             let description = filters.describe();
             let sub = Subscription {
                 id: id.clone(),
-                channel: by.channel.to_string(),
+                channel: caller.channel.to_string(),
                 filters,
                 digest: *digest,
-                created_by: by.user.to_string(),
+                created_by: caller.user.to_string(),
                 created_at: now,
             };
             let how = match digest {
@@ -59,10 +60,10 @@ pub fn execute(cmd: &Command, by: &Caller, snapshot: &Snapshot, now: UnixTime) -
                 description
             ));
             out.outbound.push(Outbound::post(
-                &by.channel,
+                &caller.channel,
                 mrkdwn!(
                     "{} subscribed this channel to error reports ({}) {}.",
-                    Mrkdwn::user(&by.user),
+                    Mrkdwn::user(&caller.user),
                     description,
                     how
                 ),
@@ -74,7 +75,7 @@ pub fn execute(cmd: &Command, by: &Caller, snapshot: &Snapshot, now: UnixTime) -
             let mine: Vec<&Subscription> = snapshot
                 .subscriptions
                 .iter()
-                .filter(|s| s.channel == by.channel)
+                .filter(|s| s.channel == caller.channel)
                 .collect();
             let chosen: Vec<&Subscription> = match target {
                 UnsubscribeTarget::All => mine,
@@ -113,7 +114,7 @@ pub fn execute(cmd: &Command, by: &Caller, snapshot: &Snapshot, now: UnixTime) -
             let mut mine: Vec<&Subscription> = snapshot
                 .subscriptions
                 .iter()
-                .filter(|s| s.channel == by.channel)
+                .filter(|s| s.channel == caller.channel)
                 .collect();
             if mine.is_empty() {
                 return Outcome::reply(
@@ -140,7 +141,7 @@ pub fn execute(cmd: &Command, by: &Caller, snapshot: &Snapshot, now: UnixTime) -
         Command::Mute {
             fingerprint,
             duration,
-        } => mute(fingerprint, *duration, by, snapshot, now, None),
+        } => mute(fingerprint, *duration, caller, snapshot, now, None),
         Command::Unmute { fingerprint } => match snapshot.mute(fingerprint) {
             Some(m) => {
                 let mut out = Outcome::reply(format!(
@@ -157,7 +158,7 @@ pub fn execute(cmd: &Command, by: &Caller, snapshot: &Snapshot, now: UnixTime) -
             }
             None => Outcome::reply(format!("`{fingerprint}` is not muted.")),
         },
-        Command::Resolve { fingerprint } => resolve(fingerprint, by, now, None),
+        Command::Resolve { fingerprint } => resolve(fingerprint, caller, now, None),
         // They read and write keys, not this snapshot: see `dsn::execute`.
         Command::Dsn { .. } | Command::RevokeDsn { .. } => {
             Outcome::reply(":warning: DSN commands run through `dsn::execute`.")
@@ -168,7 +169,7 @@ pub fn execute(cmd: &Command, by: &Caller, snapshot: &Snapshot, now: UnixTime) -
 fn mute(
     fingerprint: &str,
     duration: Option<i64>,
-    by: &Caller,
+    caller: &Caller,
     snapshot: &Snapshot,
     now: UnixTime,
     thread_of: Option<String>,
@@ -183,10 +184,10 @@ fn mute(
         "Muted `{fingerprint}` in every channel {how_long}. Undo with `/baton errors unmute {fingerprint}`."
     ));
     out.outbound.push(Outbound::SlackPost {
-        channel: by.channel.to_string(),
+        channel: caller.channel.to_string(),
         text: mrkdwn!(
             "🔇 {} muted {} {}.",
-            Mrkdwn::user(&by.user),
+            Mrkdwn::user(&caller.user),
             Mrkdwn::code(fingerprint),
             how_long
         ),
@@ -197,22 +198,27 @@ fn mute(
     out.put(Record::Mute(Mute {
         fingerprint: fingerprint.to_string(),
         until,
-        by: by.user.to_string(),
+        by: caller.user.to_string(),
         at: now,
         muted_count: previous.map_or(0, |m| m.muted_count),
     }));
     out
 }
 
-fn resolve(fingerprint: &str, by: &Caller, now: UnixTime, thread_of: Option<String>) -> Outcome {
+fn resolve(
+    fingerprint: &str,
+    caller: &Caller,
+    now: UnixTime,
+    thread_of: Option<String>,
+) -> Outcome {
     let mut out = Outcome::reply(format!(
         "Resolved `{fingerprint}`. If it happens again it is posted as a regression."
     ));
     out.outbound.push(Outbound::SlackPost {
-        channel: by.channel.to_string(),
+        channel: caller.channel.to_string(),
         text: mrkdwn!(
             "✅ {} resolved {}.",
-            Mrkdwn::user(&by.user),
+            Mrkdwn::user(&caller.user),
             Mrkdwn::code(fingerprint)
         ),
         blocks: None,
@@ -221,43 +227,48 @@ fn resolve(fingerprint: &str, by: &Caller, now: UnixTime, thread_of: Option<Stri
     });
     out.put(Record::Resolved(Resolved {
         fingerprint: fingerprint.to_string(),
-        by: by.user.to_string(),
+        by: caller.user.to_string(),
         at: now,
     }));
     out
 }
 
-/// A press of "Mute 1h" or "Resolve" on an error message; `value` is the
-/// fingerprint the button carries.
+/// A press of "Mute 1h" or "Resolve" on an error message by `caller` (in
+/// the channel the message is in: a press that does not say which is
+/// answered, nothing changes); `value` is the fingerprint the button
+/// carries.
 ///
-/// Reads from `snapshot`: the group of (`channel`, fingerprint) — to answer
-/// in the message's thread — and the fingerprint's mute record.
+/// Reads from `snapshot`: the group of (the caller's channel, fingerprint)
+/// — to answer in the message's thread — and the fingerprint's mute record.
 pub fn on_button(
     button: ErrorButton,
     value: &str,
-    user: &str,
-    channel: &str,
+    caller: &Caller,
     snapshot: &Snapshot,
     policy: &Policy,
     now: UnixTime,
 ) -> Outcome {
+    if caller.channel.is_empty() {
+        return Outcome::reply(
+            ":warning: That button press did not say which channel it came from.",
+        );
+    }
     if !is_fingerprint(value) {
         return Outcome::reply(":warning: That button carries no fingerprint.");
     }
-    let by = Caller::new(user, channel);
     let thread = snapshot
-        .group(channel, value)
+        .group(&caller.channel, value)
         .and_then(|g| g.message_key.clone());
     match button {
         ErrorButton::Mute => mute(
             value,
             Some(policy.mute_button_secs),
-            &by,
+            caller,
             snapshot,
             now,
             thread,
         ),
-        ErrorButton::Resolve => resolve(value, &by, now, thread),
+        ErrorButton::Resolve => resolve(value, caller, now, thread),
     }
 }
 
@@ -365,8 +376,8 @@ mod tests {
             let Ok(Top::Errors(cmd)) = parse(text) else {
                 panic!("{text}")
             };
-            let by = Caller::new("UADMIN", "C1");
-            let out = execute(&cmd, &by, &Snapshot::default(), 1_700_000_000);
+            let caller = Caller::new("UADMIN", "C1");
+            let out = execute(&cmd, &caller, &Snapshot::default(), 1_700_000_000);
             let records: Vec<String> = out
                 .puts()
                 .map(|r| serde_json::to_string(r).unwrap())

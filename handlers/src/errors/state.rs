@@ -348,11 +348,9 @@ impl Record {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
     /// Insert or replace the record under `record.key()` in `record.table()`.
-    Put(Record),
-    Remove {
-        table: Table,
-        key: String,
-    },
+    PutRecord(Record),
+    /// Forget the record under `key` in `table`.
+    RemoveRecord { table: Table, key: String },
 }
 
 /// The state a decision reads. Fill only what the function's doc asks for;
@@ -392,18 +390,18 @@ pub type Outcome = crate::outcome::Outcome<Change>;
 
 impl<R> crate::outcome::Outcome<Change, R> {
     pub(crate) fn put(&mut self, record: Record) {
-        self.changes.push(Change::Put(record));
+        self.changes.push(Change::PutRecord(record));
     }
 
     pub(crate) fn remove(&mut self, table: Table, key: String) {
-        self.changes.push(Change::Remove { table, key });
+        self.changes.push(Change::RemoveRecord { table, key });
     }
 
     /// The records this outcome writes of one kind (handy in tests).
     pub fn puts(&self) -> impl Iterator<Item = &Record> {
         self.changes.iter().filter_map(|c| match c {
-            Change::Put(r) => Some(r),
-            Change::Remove { .. } => None,
+            Change::PutRecord(r) => Some(r),
+            Change::RemoveRecord { .. } => None,
         })
     }
 }

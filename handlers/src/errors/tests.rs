@@ -31,7 +31,7 @@ impl Store {
     fn apply<R>(&mut self, out: &crate::Outcome<Change, R>) {
         for change in &out.changes {
             match change {
-                Change::Put(record) => {
+                Change::PutRecord(record) => {
                     let key = record.key();
                     match through_json(record) {
                         Record::Subscription(r) => {
@@ -51,7 +51,7 @@ impl Store {
                         }
                     }
                 }
-                Change::Remove { table, key } => {
+                Change::RemoveRecord { table, key } => {
                     match table {
                         Table::Subscriptions => self.subscriptions.remove(key).map(|_| ()),
                         Table::Groups => self.groups.remove(key).map(|_| ()),
@@ -166,7 +166,8 @@ impl Store {
         let Some(Button::Errors(button)) = Button::from_action_id(action) else {
             panic!("{action} is not an errors button");
         };
-        let out = on_button(button, fp, "U2", channel, &snapshot, &self.policy, now);
+        let caller = Caller::new("U2", channel);
+        let out = on_button(button, fp, &caller, &snapshot, &self.policy, now);
         self.apply(&out);
         out
     }
@@ -520,8 +521,7 @@ fn the_mute_button_mutes_for_an_hour() {
     let bad = on_button(
         ErrorButton::Mute,
         "nope",
-        "U",
-        "C1",
+        &Caller::new("U", "C1"),
         &Snapshot::default(),
         &Policy::default(),
         T0,

@@ -200,7 +200,7 @@ fn watch_adds_once_and_unwatch_removes() {
         snap,
         NOW,
     );
-    assert_eq!(gone.changes, vec![Change::DeleteWatch { key: ws[3].key() }]);
+    assert_eq!(gone.changes, vec![Change::RemoveWatch { key: ws[3].key() }]);
     let none = execute(
         &parse("deploys unwatch octo-org/octo-repo").unwrap(),
         &ctx("U1"),
@@ -369,7 +369,7 @@ fn unlock_releases_and_names_the_holder() {
     );
     assert_eq!(
         out.changes,
-        vec![Change::DeleteLock {
+        vec![Change::RemoveLock {
             key: "production".into()
         }]
     );
@@ -399,7 +399,7 @@ fn unlock_releases_and_names_the_holder() {
     );
     assert_eq!(
         expired.changes,
-        vec![Change::DeleteLock {
+        vec![Change::RemoveLock {
             key: "production".into()
         }]
     );
