@@ -22,7 +22,7 @@ use baton_handlers::Mrkdwn;
 use std::sync::Mutex;
 
 use baton_handlers::buttons::ErrorButton;
-use baton_handlers::errors::dsn::{self, NewKey, SentryKey};
+use baton_handlers::errors::dsn::SentryKey;
 use baton_handlers::errors::envelope::sdk_event_id;
 use baton_handlers::errors::Command;
 use baton_handlers::errors::{
@@ -145,15 +145,15 @@ fn on_dsn_command(
 ) -> Result<Mrkdwn> {
     let existing = tx.sentry_key_of_service(service)?;
     let public_url = ctx.public_url.as_deref();
-    let fresh = if dsn::wants_new_key(cmd, existing.as_ref(), public_url) {
-        Some(NewKey {
+    let fresh = if decide::wants_new_key(cmd, existing.as_ref(), public_url) {
+        Some(decide::NewKey {
             entropy: rand::random(),
             project_id: tx.next_sentry_project_id()?,
         })
     } else {
         None
     };
-    let outcome = dsn::execute(cmd, existing.as_ref(), fresh, public_url, caller, now);
+    let outcome = decide::execute_dsn(cmd, existing.as_ref(), fresh, public_url, caller, now);
     super::stored_reply(tx, outcome, now)
 }
 

@@ -6,8 +6,8 @@
 //! the one store step of every feature (see `src/apply/`).
 
 use baton_handlers::deploys::Change as DeployChange;
-use baton_handlers::errors::dsn::DsnChange;
 use baton_handlers::errors::Change as ErrorChange;
+use baton_handlers::errors::DsnChange;
 use baton_handlers::onboarding::Change as OnboardingChange;
 use baton_handlers::reviewers::Change as ReviewerChange;
 use baton_handlers::Outcome;

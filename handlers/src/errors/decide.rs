@@ -1,23 +1,28 @@
 //! The report half of the decisions: route a report to the channels that
 //! subscribed to it ([`CompiledSubscriptions`], [`Route`]), post or count
 //! it ([`on_report`]: windows, digests, mutes, regressions, per-channel
-//! cap, and the [`ReportAnswer`] its sender gets), and close windows on the
-//! periodic [`tick`]. Commands and button presses are in
-//! [`mod@super::execute`].
+//! cap, and the [`ReportAnswer`] its sender gets), close windows on the
+//! periodic [`tick`], and act on a press of "Mute 1h" or "Resolve"
+//! ([`on_button`], which mutes and resolves as the commands do). The
+//! commands are decided in [`mod@super::execute`].
 
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::change::{Change, Outcome};
 use super::commands::CompiledFilters;
-use super::fingerprint::{fingerprint, fnv1a_hex};
+use super::execute::{mute, resolve};
+use super::fingerprint::{fingerprint, fnv1a_hex, is_fingerprint};
+use super::records::{
+    group_key, ChannelRate, DigestLine, Group, HeldEntry, Mode, Policy, Record, Sample, Snapshot,
+    Subscription, Table, HELD_FINGERPRINTS,
+};
 use super::render::{digest_message, held_summary, report_message, seen_footer};
 use super::report::ErrorReport;
-use super::state::{
-    group_key, Change, ChannelRate, DigestLine, Group, HeldEntry, Mode, Outcome, Policy, Record,
-    Sample, Snapshot, Subscription, Table, HELD_FINGERPRINTS,
-};
+use crate::buttons::ErrorButton;
+use crate::caller::Caller;
 use crate::outbound::Outbound;
 use crate::UnixTime;
 
@@ -123,7 +128,7 @@ impl Route {
             .collect()
     }
 
-    /// Key of the [`Mute`](super::state::Mute) and [`Resolved`](super::state::Resolved) records to load (if present).
+    /// Key of the [`Mute`](super::records::Mute) and [`Resolved`](super::records::Resolved) records to load (if present).
     pub fn fingerprint_key(&self) -> &str {
         &self.fingerprint
     }
@@ -534,83 +539,41 @@ pub fn tick(snapshot: &Snapshot, policy: &Policy, now: UnixTime) -> Outcome {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::super::report::Level;
-    use super::super::state::Mute;
-    use super::*;
-
-    use serde_json::{json, Value};
-
-    const NOW: UnixTime = 1_795_392_000;
-
-    /// The answer as its sender reads it.
-    fn answer_json(out: &ReportOutcome) -> Value {
-        serde_json::to_value(&out.reply).unwrap()
-    }
-
-    fn routed(channels: &[&str]) -> Route {
-        Route {
-            fingerprint: "85944171f73967e8".into(),
-            deliveries: channels
-                .iter()
-                .map(|c| Delivery {
-                    channel: c.to_string(),
-                    mode: Mode::Stream,
-                })
-                .collect(),
-        }
-    }
-
-    #[test]
-    fn a_report_answer_names_fingerprint_channels_mute_and_posts() {
-        let nowhere = routed(&[]);
-        let report = ErrorReport::new("api", "production", Level::Error, "boom");
-        assert_eq!(
-            answer_json(&on_report(
-                &report,
-                &nowhere,
-                &Snapshot::default(),
-                &Policy::default(),
-                NOW
-            )),
-            json!({"ok": true, "fingerprint": "85944171f73967e8", "channels": []})
+/// A press of "Mute 1h" or "Resolve" on an error message by `caller` (in
+/// the channel the message is in: a press that does not say which is
+/// answered, nothing changes); `value` is the fingerprint the button
+/// carries.
+///
+/// Reads from `snapshot`: the group of (the caller's channel, fingerprint)
+/// — to answer in the message's thread — and the fingerprint's mute record.
+pub fn on_button(
+    button: ErrorButton,
+    value: &str,
+    caller: &Caller,
+    snapshot: &Snapshot,
+    policy: &Policy,
+    now: UnixTime,
+) -> Outcome {
+    if caller.channel.is_empty() {
+        return Outcome::reply(
+            ":warning: That button press did not say which channel it came from.",
         );
-
-        let route = routed(&["C1", "C2"]);
-        let snapshot = Snapshot::default();
-        let out = on_report(&report, &route, &snapshot, &Policy::default(), NOW);
-        assert_eq!(
-            answer_json(&out),
-            json!({
-                "ok": true,
-                "fingerprint": "85944171f73967e8",
-                "channels": ["C1", "C2"],
-                "muted": false,
-                "posted": 2,
-            })
-        );
-
-        let mute = |until| Mute {
-            fingerprint: "85944171f73967e8".into(),
-            until,
-            by: "U1".into(),
-            at: NOW - 10,
-            muted_count: 0,
-        };
-        for (mutes, muted) in [(vec![mute(None)], true), (vec![mute(Some(NOW))], false)] {
-            let snapshot = Snapshot {
-                mutes: &mutes,
-                ..Snapshot::default()
-            };
-            let out = on_report(&report, &route, &snapshot, &Policy::default(), NOW);
-            let answer = answer_json(&out);
-            assert_eq!(answer["muted"], json!(muted), "{answer}");
-            assert_eq!(
-                answer["posted"],
-                json!(if muted { 0 } else { 2 }),
-                "{answer}"
-            );
-        }
+    }
+    if !is_fingerprint(value) {
+        return Outcome::reply(":warning: That button carries no fingerprint.");
+    }
+    let thread = snapshot
+        .group(&caller.channel, value)
+        .and_then(|g| g.message_key.clone());
+    match button {
+        ErrorButton::Mute => mute(
+            value,
+            Some(policy.mute_button_secs),
+            caller,
+            snapshot,
+            now,
+            thread,
+        ),
+        ErrorButton::Resolve => resolve(value, caller, now, thread),
     }
 }

@@ -1,21 +1,22 @@
-//! The command and button half of the decisions: what each
-//! `/baton errors …` command does to the subscriptions, mutes and resolved
-//! marks ([`execute`]; the DSN commands are [`super::dsn::execute`]), a
-//! press of "Mute 1h" or "Resolve" on an error message ([`on_button`]),
-//! and the `@baton` help's lines of a channel's subscriptions
-//! ([`channel_subscriptions`]).
+//! What each `/baton errors …` command decides: the subscriptions, mutes
+//! and resolved marks ([`execute`]), the SDKs' keys ([`execute_dsn`], which
+//! reads keys, not the snapshot), and the `@baton` help's lines of a
+//! channel's subscriptions ([`channel_subscriptions`]). A button press
+//! mutes and resolves as the commands do (`super::decide::on_button`).
 
+use super::change::DsnChange;
+use super::change::Outcome;
 use super::commands::{Command, UnsubscribeTarget};
-use super::fingerprint::{fnv1a_hex, is_fingerprint};
-use super::state::{
-    Mode, Mute, Outcome, Policy, Record, Resolved, Snapshot, Subscription, SubscriptionFilters,
-    Table,
+use super::dsn::{dsn, SentryKey};
+use super::fingerprint::fnv1a_hex;
+use super::records::{
+    Mode, Mute, Record, Resolved, Snapshot, Subscription, SubscriptionFilters, Table,
 };
-use crate::buttons::ErrorButton;
 use crate::caller::Caller;
 use crate::mrkdwn;
 use crate::mrkdwn::Mrkdwn;
 use crate::outbound::Outbound;
+use crate::text::hex_lower;
 use crate::text::{format_datetime, format_duration};
 use crate::UnixTime;
 
@@ -159,14 +160,14 @@ pub fn execute(cmd: &Command, caller: &Caller, snapshot: &Snapshot, now: UnixTim
             None => Outcome::reply(format!("`{fingerprint}` is not muted.")),
         },
         Command::Resolve { fingerprint } => resolve(fingerprint, caller, now, None),
-        // They read and write keys, not this snapshot: see `dsn::execute`.
+        // They read and write keys, not this snapshot: see `execute_dsn`.
         Command::Dsn { .. } | Command::RevokeDsn { .. } => {
-            Outcome::reply(":warning: DSN commands run through `dsn::execute`.")
+            Outcome::reply(":warning: DSN commands run through `execute_dsn`.")
         }
     }
 }
 
-fn mute(
+pub(super) fn mute(
     fingerprint: &str,
     duration: Option<i64>,
     caller: &Caller,
@@ -205,7 +206,7 @@ fn mute(
     out
 }
 
-fn resolve(
+pub(super) fn resolve(
     fingerprint: &str,
     caller: &Caller,
     now: UnixTime,
@@ -231,45 +232,6 @@ fn resolve(
         at: now,
     }));
     out
-}
-
-/// A press of "Mute 1h" or "Resolve" on an error message by `caller` (in
-/// the channel the message is in: a press that does not say which is
-/// answered, nothing changes); `value` is the fingerprint the button
-/// carries.
-///
-/// Reads from `snapshot`: the group of (the caller's channel, fingerprint)
-/// — to answer in the message's thread — and the fingerprint's mute record.
-pub fn on_button(
-    button: ErrorButton,
-    value: &str,
-    caller: &Caller,
-    snapshot: &Snapshot,
-    policy: &Policy,
-    now: UnixTime,
-) -> Outcome {
-    if caller.channel.is_empty() {
-        return Outcome::reply(
-            ":warning: That button press did not say which channel it came from.",
-        );
-    }
-    if !is_fingerprint(value) {
-        return Outcome::reply(":warning: That button carries no fingerprint.");
-    }
-    let thread = snapshot
-        .group(&caller.channel, value)
-        .and_then(|g| g.message_key.clone());
-    match button {
-        ErrorButton::Mute => mute(
-            value,
-            Some(policy.mute_button_secs),
-            caller,
-            snapshot,
-            now,
-            thread,
-        ),
-        ErrorButton::Resolve => resolve(value, caller, now, thread),
-    }
 }
 
 /// A short id for a new subscription, unique among `existing`.
@@ -310,93 +272,84 @@ pub fn channel_subscriptions(subscriptions: &[Subscription], channel: &str) -> V
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::super::report::Level;
-    use super::*;
+/// What a new key is made of, drawn by the caller for a service that has
+/// none (when [`wants_new_key`]): 16 random bytes (the key is their hex)
+/// and the next project id.
+#[derive(Debug, Clone)]
+pub struct NewKey {
+    pub entropy: [u8; 16],
+    pub project_id: u64,
+}
 
-    const NOW: UnixTime = 1_795_392_000;
+/// Does `cmd` make a new key, so the caller must draw a [`NewKey`]? For
+/// `errors dsn <service>` when the service has no key and
+/// `BATON_PUBLIC_URL` is set.
+pub fn wants_new_key(
+    cmd: &Command,
+    existing: Option<&SentryKey>,
+    public_url: Option<&str>,
+) -> bool {
+    matches!(cmd, Command::Dsn { .. }) && existing.is_none() && public_url.is_some()
+}
 
-    #[test]
-    fn a_channels_subscriptions_are_listed_oldest_first_for_the_help() {
-        let sub = |id: &str, channel: &str, filters: SubscriptionFilters, digest, created_at| {
-            Subscription {
-                id: id.into(),
-                channel: channel.into(),
-                filters,
-                digest,
-                created_by: "U1".into(),
-                created_at,
-            }
-        };
-        let subs = [
-            sub(
-                "aaaa0001",
-                "C1",
-                SubscriptionFilters {
-                    service: Some("api".into()),
-                    min_level: Some(Level::Warning),
-                    pattern: Some("time<out>".into()),
-                    ..SubscriptionFilters::default()
-                },
-                Some(3600),
-                NOW,
-            ),
-            sub(
-                "bbbb0002",
-                "C2",
-                SubscriptionFilters::default(),
-                None,
-                NOW - 5,
-            ),
-            sub(
-                "cccc0003",
-                "C1",
-                SubscriptionFilters::default(),
-                None,
-                NOW - 5,
-            ),
-        ];
-        assert_eq!(
-            channel_subscriptions(&subs, "C1"),
-            [
-                "`cccc0003` errors level≥error — as they happen",
-                "`aaaa0001` errors service=api level≥warning match=`time<out>` — digest every 1h",
-            ]
-        );
-        assert!(channel_subscriptions(&subs, "C3").is_empty());
-    }
-
-    /// `errors subscribe` writes the record the data file has always held
-    /// (same JSON, same id), though it now converts the parser's `Filters`.
-    #[test]
-    fn a_new_subscription_is_written_as_before() {
-        use crate::command::{parse, Command as Top};
-        let made = |text: &str| {
-            let Ok(Top::Errors(cmd)) = parse(text) else {
-                panic!("{text}")
+/// Run `errors dsn <service>` or `errors dsn revoke <service>`: the key to
+/// store or forget, if any, and the ephemeral reply.
+///
+/// `existing` is the service's key, if it has one; `fresh` is used when it
+/// has none; `public_url` is `BATON_PUBLIC_URL` (needed to show a DSN).
+pub fn execute_dsn(
+    cmd: &Command,
+    existing: Option<&SentryKey>,
+    fresh: Option<NewKey>,
+    public_url: Option<&str>,
+    caller: &Caller,
+    now: UnixTime,
+) -> crate::Outcome<DsnChange> {
+    match cmd {
+        Command::Dsn { service } => {
+            let Some(public_url) = public_url.filter(|u| !u.is_empty()) else {
+                return crate::Outcome::reply(
+                    ":warning: Set BATON_PUBLIC_URL (the address your applications reach Baton at, e.g. `https://baton.example.com`) to make DSNs.",
+                );
             };
-            let caller = Caller::new("UADMIN", "C1");
-            let out = execute(&cmd, &caller, &Snapshot::default(), 1_700_000_000);
-            let records: Vec<String> = out
-                .puts()
-                .map(|r| serde_json::to_string(r).unwrap())
-                .collect();
-            (records, out.reply_text().to_string())
-        };
-        assert_eq!(
-            made("errors subscribe service=api env=production level=warning match=(?i)time.?out digest=1h"),
-            (
-                vec![r#"{"record":"subscription","id":"7e066fdc","channel":"C1","filters":{"service":"api","environment":"production","min_level":"warning","pattern":"(?i)time.?out"},"digest":3600,"created_by":"UADMIN","created_at":1700000000}"#.to_string()],
-                "Subscribed this channel to error reports (service=api env=production level≥warning match=`(?i)time.?out`) as a digest every 1h. Id `7e066fdc`; undo with `/baton errors unsubscribe 7e066fdc`.".to_string()
-            )
-        );
-        assert_eq!(
-            made("errors subscribe"),
-            (
-                vec![r#"{"record":"subscription","id":"69d36039","channel":"C1","filters":{"service":null,"environment":null,"min_level":null,"pattern":null},"digest":null,"created_by":"UADMIN","created_at":1700000000}"#.to_string()],
-                "Subscribed this channel to error reports (level≥error) as they happen. Id `69d36039`; undo with `/baton errors unsubscribe 69d36039`.".to_string()
-            )
-        );
+            let (key, change, verb) = match (existing, fresh) {
+                (Some(key), _) => (key.clone(), None, "The"),
+                (None, Some(new)) => {
+                    let key = SentryKey {
+                        key: hex_lower(&new.entropy),
+                        service: service.clone(),
+                        project_id: new.project_id,
+                        created_by: caller.user.to_string(),
+                        created_at: now,
+                    };
+                    (key.clone(), Some(DsnChange::PutKey(key)), "A new")
+                }
+                (None, None) => return crate::Outcome::reply(":warning: No key was made; try again."),
+            };
+            match dsn(public_url, &key) {
+                Ok(dsn) => crate::Outcome {
+                    changes: change.into_iter().collect(),
+                    ..crate::Outcome::reply(mrkdwn!(
+                        "{} Sentry DSN for service `{}`:\n`{}`\nSet it as `SENTRY_DSN` (or the SDK's `dsn` option); its events are reported as service `{}`. Revoke it with `/baton errors dsn revoke {}`.",
+                        verb,
+                        key.service,
+                        dsn,
+                        key.service,
+                        key.service
+                    ))
+                },
+                Err(e) => crate::Outcome::reply(mrkdwn!(":warning: BATON_PUBLIC_URL is not usable: {}", e)),
+            }
+        }
+        Command::RevokeDsn { service } => match existing {
+            Some(key) => crate::Outcome::reply(mrkdwn!(
+                "Revoked the Sentry DSN of service `{}`: SDKs using it are now refused (403). `/baton errors dsn {}` makes a new one.",
+                key.service,
+                key.service
+            ))
+            .with(DsnChange::RemoveKey(key.clone())),
+            None => crate::Outcome::reply(mrkdwn!("Service `{}` has no Sentry DSN.", service)),
+        },
+        _ => crate::Outcome::reply(":warning: Not a DSN command."),
     }
 }

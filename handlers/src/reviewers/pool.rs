@@ -411,6 +411,3 @@ impl People {
         }
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -1,7 +1,11 @@
-//! Tests of `events`.
+//! Tests of `reviewers/decide.rs`.
 
-use super::*;
+use crate::github::{PullRequestEvent, PullRequestReviewEvent};
+use crate::outbound::Outbound;
+use crate::reviewers::decide::*;
 use crate::reviewers::pool::{login_key, Away, Mode};
+use crate::reviewers::*;
+use crate::{Caller, UnixTime};
 
 const NOW: UnixTime = 1_795_392_000; // 2026-11-23
 const CHANNEL: &str = "C024BE91L";

@@ -1,6 +1,7 @@
-//! Tests of `pool`.
+//! Tests of `reviewers/pool.rs`.
 
-use super::*;
+use crate::reviewers::pool::*;
+use crate::UnixTime;
 use proptest::prelude::*;
 
 const NOW: UnixTime = 1_795_392_000; // 2026-11-23

@@ -8,11 +8,11 @@
 //! [`Outbound`] actions to queue.
 
 use super::assignment::{
-    message_key, parse_pull_request_reference, review_emoji, review_verb, AssignedReviewer,
-    Assignment, Closed, ReviewStatus,
+    message_key, parse_pull_request_reference, AssignedReviewer, Assignment, Closed, ReviewStatus,
 };
 use super::change::{decided, Change, Outcome};
 use super::pool::{same_login, People, Pool};
+use super::render::{review_emoji, review_verb};
 pub use crate::buttons::ReviewerButton;
 use crate::caller::Caller;
 use crate::github::{PullRequestEvent, PullRequestReviewEvent};
@@ -368,6 +368,3 @@ fn reviewers_leaving(
         ),
     }
 }
-
-#[cfg(test)]
-mod tests;
