@@ -477,7 +477,7 @@ mod tests {
     }
 
     #[test]
-    fn envelopes() {
+    fn envelopes_are_read_as_challenge_callback_or_other() {
         let v = parse_event(br#"{"type":"url_verification","challenge":"abc"}"#).unwrap();
         assert_eq!(
             v,

@@ -4,7 +4,7 @@ use super::*;
 use crate::deploys::*;
 
 #[test]
-fn commands_parse() {
+fn every_deploys_command_parses_its_arguments() {
     assert_eq!(
         parse("deploys watch Octo-Org/Octo-Repo production workflow=deploy.yml"),
         Ok(Command::Watch {

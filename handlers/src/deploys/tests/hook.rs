@@ -55,7 +55,7 @@ fn a_minimal_body_parses() {
 
 /// Each bad body → the field its error names, and a phrase of the message.
 #[test]
-fn validation_table() {
+fn every_bad_hook_field_is_named_with_what_is_wrong() {
     let long_name = "s".repeat(MAX_NAME_CHARS + 1);
     let long_tail = "x".repeat(MAX_LOG_TAIL_BYTES + 1);
     let cases: Vec<(&str, Vec<u8>, &str, &str)> = vec![

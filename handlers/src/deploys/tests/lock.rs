@@ -79,7 +79,7 @@ fn rfc3339_round_trips_through_the_parser() {
 }
 
 #[test]
-fn production_names() {
+fn production_and_prod_are_production_in_any_case() {
     for e in ["production", "Production", "PROD", " prod "] {
         assert!(is_production(e), "{e}");
     }

@@ -5,7 +5,7 @@ use crate::deploys::render::*;
 use crate::Mrkdwn;
 
 #[test]
-fn thousands_separators() {
+fn large_numbers_get_thousands_separators() {
     assert_eq!(thousands(0), "0");
     assert_eq!(thousands(999), "999");
     assert_eq!(thousands(1234), "1,234");

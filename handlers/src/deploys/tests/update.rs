@@ -80,7 +80,7 @@ fn a_stored_run_from_before_attempts_reads_as_attempt_one() {
 }
 
 #[test]
-fn workflow_conclusions() {
+fn workflow_conclusions_map_to_deploy_statuses() {
     let c = |s| DeployStatus::from_workflow_run("completed", Some(s));
     assert_eq!(c("failure"), Some(DeployStatus::Failure));
     assert_eq!(c("timed_out"), Some(DeployStatus::Failure));
@@ -90,7 +90,7 @@ fn workflow_conclusions() {
 }
 
 #[test]
-fn status_ladder() {
+fn statuses_only_climb_and_terminal_ones_are_highest() {
     use DeployStatus::*;
     assert!(Queued.rank() == Pending.rank());
     assert!(InProgress.rank() > Queued.rank());

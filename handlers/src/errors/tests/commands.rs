@@ -42,7 +42,7 @@ fn subscribe_with_every_filter() {
 }
 
 #[test]
-fn subscribe_errors() {
+fn subscribe_names_what_is_wrong_with_its_filters() {
     let cases = [
         (
             "errors subscribe level=critical",
@@ -161,7 +161,7 @@ fn dsn_commands_parse() {
 }
 
 #[test]
-fn filters_match() {
+fn filters_match_service_environment_level_and_pattern() {
     let report = |service: &str, env: &str, level: Level, msg: &str| {
         ErrorReport::new(service, env, level, msg)
     };

@@ -483,7 +483,7 @@ fn stats_counts_assignments_passes_and_median_time_to_first_review() {
 }
 
 #[test]
-fn medians() {
+fn the_median_of_an_even_count_is_the_mean_of_the_middle_two() {
     assert_eq!(median(&mut []), None);
     assert_eq!(median(&mut [30, 10, 20]), Some(20));
     assert_eq!(median(&mut [40, 10, 20, 30]), Some(25));
