@@ -2,11 +2,13 @@
 //! decisions do no I/O): for `/baton deploys gate`, whether the repository
 //! and its environment exist. Asked within a short deadline, before the
 //! command reaches the writer, so Slack still hears back within 3 seconds;
-//! when GitHub cannot be asked the command says so and goes ahead.
+//! when GitHub cannot be asked the command says so and goes ahead. Only a
+//! command the caller may run is looked up (`command::dispatch` refused
+//! the others first).
 
 use std::time::Duration;
 
-use baton_handlers::command::Command;
+use baton_handlers::command::FeatureCommand;
 use baton_handlers::deploys::GithubCheck;
 
 use crate::github::{Actor, GithubSink, Method};
@@ -16,12 +18,12 @@ const LOOKUP_WITHIN: Duration = Duration::from_secs(2);
 
 /// `command` with what GitHub said about the repository and environment
 /// it names, if it names any.
-pub async fn complete(github: &GithubSink, command: Command) -> Command {
-    let Command::Deploys(cmd) = command else {
+pub async fn complete(github: &GithubSink, command: FeatureCommand) -> FeatureCommand {
+    let FeatureCommand::Deploys(cmd) = command else {
         return command;
     };
     let Some((repo, environment)) = cmd.github_lookup() else {
-        return Command::Deploys(cmd);
+        return FeatureCommand::Deploys(cmd);
     };
     let check =
         match tokio::time::timeout(LOOKUP_WITHIN, environment_check(github, repo, environment))
@@ -32,7 +34,7 @@ pub async fn complete(github: &GithubSink, command: Command) -> Command {
                 reason: "GitHub did not answer in time".into(),
             },
         };
-    Command::Deploys(cmd.with_github_check(check))
+    FeatureCommand::Deploys(cmd.with_github_check(check))
 }
 
 /// Does `repo` have the deployment environment `environment`?
@@ -97,6 +99,7 @@ fn path_segment(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use baton_handlers::command::Dispatch;
 
     #[test]
     fn an_environment_is_one_path_segment() {
@@ -105,10 +108,20 @@ mod tests {
         assert_eq!(path_segment("prød"), "pr%C3%B8d");
     }
 
+    /// The feature command of `text`, as `command::dispatch` hands it on.
+    fn feature_command(text: &str) -> FeatureCommand {
+        let admins = baton_handlers::command::Admins::default();
+        let caller = baton_handlers::Caller::new("U1", "C1");
+        match baton_handlers::command::dispatch(text, &caller, &admins) {
+            Dispatch::Query(command) | Dispatch::Write(command) => command,
+            Dispatch::Answer(text) => panic!("{text}"),
+        }
+    }
+
     #[tokio::test]
     async fn offline_nothing_is_asked_and_the_command_says_so() {
-        let command = baton_handlers::command::parse("deploys gate octo/app production").unwrap();
-        let Command::Deploys(cmd) = complete(&GithubSink::Offline, command).await else {
+        let command = feature_command("deploys gate octo/app production");
+        let FeatureCommand::Deploys(cmd) = complete(&GithubSink::Offline, command).await else {
             panic!()
         };
         assert!(matches!(
@@ -118,7 +131,7 @@ mod tests {
                 ..
             }
         ));
-        let other = baton_handlers::command::parse("locks").unwrap();
+        let other = feature_command("locks");
         assert_eq!(complete(&GithubSink::Offline, other.clone()).await, other);
     }
 }

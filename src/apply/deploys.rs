@@ -14,15 +14,14 @@
 
 use baton_handlers::buttons::GateButton;
 use baton_handlers::deploys::{
-    self as decide, after_update, channels_for, execute, failure_channels_for, hook_answer,
-    lock_in_force, lock_status_json, mark_keys, on_update_with, Command, DeployRecord,
-    DeploySnapshot, DeployUpdate, LockState, Outcome, Policy,
+    self as decide, after_update, channels_for, execute, failure_channels_for, mark_keys,
+    on_update_with, request_key, Command, DeployRecord, DeploySnapshot, DeployUpdate, HookAnswer,
+    Lock, LockState, LockStatus, Outcome, Policy,
 };
 use baton_handlers::github::{DeploymentProtectionRuleEvent, GithubEvent};
 use baton_handlers::slack::BlockAction;
 use baton_handlers::{Mrkdwn, UnixTime};
 use baton_state::{Result, Store, Tx};
-use serde_json::Value;
 
 use super::{Caller, Context};
 
@@ -36,18 +35,27 @@ pub fn parse_hook(body: &[u8]) -> std::result::Result<DeployHook, String> {
 
 /// A CI hook: fold it into its deploy. The answer tells the script which
 /// deploy it updated and which channels hear about it.
-pub fn on_hook(tx: &mut Tx<'_>, hook: &DeployHook, _ctx: &Context, now: UnixTime) -> Result<Value> {
+pub fn on_hook(
+    tx: &mut Tx<'_>,
+    hook: &DeployHook,
+    _ctx: &Context,
+    now: UnixTime,
+) -> Result<HookAnswer> {
     let update = DeployUpdate::from_hook(hook);
-    let (record, changed) = apply_update(tx, &update, now)?;
-    let lock = tx.deploy_lock(&hook.environment)?;
-    Ok(hook_answer(
+    let loaded = load_update(tx, &update)?;
+    let outcome = decide::on_hook(
         hook,
         &update,
-        record.as_ref(),
-        changed,
-        lock.as_ref(),
+        loaded.existing.as_ref(),
+        &loaded.channels,
+        &loaded.failures_only,
+        loaded.lock.as_ref(),
         now,
-    ))
+    );
+    let updated = outcome.record().cloned();
+    let answer = tx.store_outcome(outcome, now)?;
+    answer_failures_only(tx, &loaded, updated.as_ref(), now)?;
+    Ok(answer)
 }
 
 /// A verified GitHub deploy event (already deduplicated by delivery id).
@@ -66,7 +74,7 @@ pub fn on_github(
         _ => None,
     };
     match update {
-        Some(update) => apply_update(tx, &update, now).map(|_| ()),
+        Some(update) => apply_update(tx, &update, now),
         None => {
             tracing::debug!("deploy event not handled (action or state); ignored");
             Ok(())
@@ -74,40 +82,68 @@ pub fn on_github(
     }
 }
 
-/// Load → [`on_update`] → store, for one normalized deploy event. Returns
-/// the deploy's record after the update (`None`: not stored) and whether
-/// the update changed it.
-fn apply_update(
-    tx: &mut Tx<'_>,
-    update: &DeployUpdate,
-    now: UnixTime,
-) -> Result<(Option<DeployRecord>, bool)> {
+/// Load → [`on_update_with`] → store, for one normalized deploy event.
+fn apply_update(tx: &mut Tx<'_>, update: &DeployUpdate, now: UnixTime) -> Result<()> {
+    let loaded = load_update(tx, update)?;
+    let outcome = on_update_with(
+        loaded.existing.as_ref(),
+        update,
+        &loaded.channels,
+        &loaded.failures_only,
+        loaded.lock.as_ref(),
+        now,
+    );
+    let updated = outcome.record().cloned();
+    tx.store_outcome(outcome, now)?;
+    answer_failures_only(tx, &loaded, updated.as_ref(), now)
+}
+
+/// What an update's decision reads: the deploy's record, the channels
+/// watching it (and those of them that hear only failures), and its
+/// environment's lock.
+struct LoadedUpdate {
+    existing: Option<DeployRecord>,
+    channels: Vec<String>,
+    failures_only: Vec<String>,
+    lock: Option<Lock>,
+}
+
+fn load_update(tx: &Tx<'_>, update: &DeployUpdate) -> Result<LoadedUpdate> {
     let watches = tx.deploy_watches()?;
-    let channels = channels_for(&watches, update);
-    let failures_only = failure_channels_for(&watches, update);
-    let existing = tx.deploy_record(&update.key)?;
     let lock = match &update.environment {
         Some(env) => tx.deploy_lock(env)?,
         None => None,
     };
-    let outcome = on_update_with(
-        existing.as_ref(),
-        update,
-        &channels,
-        &failures_only,
-        lock.as_ref(),
+    Ok(LoadedUpdate {
+        existing: tx.deploy_record(&update.key)?,
+        channels: channels_for(&watches, update),
+        failures_only: failure_channels_for(&watches, update),
+        lock,
+    })
+}
+
+/// Failures-only channels, once the update is stored: a failure leaves its
+/// mark, the next success answers it with its fix ([`after_update`], which
+/// reads the marks of the updated record).
+fn answer_failures_only(
+    tx: &mut Tx<'_>,
+    loaded: &LoadedUpdate,
+    updated: Option<&DeployRecord>,
+    now: UnixTime,
+) -> Result<()> {
+    let Some(after) = updated.filter(|_| !loaded.failures_only.is_empty()) else {
+        return Ok(());
+    };
+    let marks = tx.deploy_failure_marks(&mark_keys(after, &loaded.failures_only))?;
+    let outcome = after_update(
+        loaded.existing.as_ref(),
+        after,
+        &loaded.failures_only,
+        &marks,
         now,
     );
-    let updated = outcome.record().cloned();
-    let changed = updated.is_some();
     tx.store_outcome(outcome, now)?;
-    // Failures-only channels: mark a failure, or answer it with its fix.
-    if let Some(after) = updated.as_ref().filter(|_| !failures_only.is_empty()) {
-        let marks = tx.deploy_failure_marks(&mark_keys(after, &failures_only))?;
-        let outcome = after_update(existing.as_ref(), after, &failures_only, &marks, now);
-        tx.store_outcome(outcome, now)?;
-    }
-    Ok((updated.or(existing), changed))
+    Ok(())
 }
 
 /// Load what a deploys command reads and decide it. `apply::command` stores
@@ -148,7 +184,7 @@ pub fn on_protection_rule(
     ctx: &Context,
     now: UnixTime,
 ) -> Result<()> {
-    let key = baton_handlers::deploys::gate::request_key(
+    let key = request_key(
         &rule.environment,
         &rule.repo,
         rule.deployment_id,
@@ -181,7 +217,8 @@ pub fn on_protection_rule(
 }
 
 /// A press of Approve (anyway) or Reject on a gated deploy's message; its
-/// value is the request's key.
+/// value is the request's key. Who may press is decided in
+/// `baton_handlers::deploys::on_button`, from the admins and the lock.
 pub fn on_button(
     tx: &mut Tx<'_>,
     button: GateButton,
@@ -194,7 +231,7 @@ pub fn on_button(
         Some(r) => {
             let lock = tx.deploy_lock(&r.environment)?;
             let queue = tx.deploy_lock_queue(&r.environment)?;
-            lock_in_force(
+            decide::lock_in_force(
                 lock.as_ref(),
                 queue.as_ref(),
                 policy(ctx).lock_default_secs,
@@ -203,15 +240,11 @@ pub fn on_button(
         }
         None => None,
     };
-    let presser = super::Caller::new(
-        action.user.clone(),
-        action.channel.clone().unwrap_or_default(),
-    );
     let outcome = decide::on_button(
         button,
         request.as_ref(),
         lock.as_ref(),
-        &presser,
+        &action.caller(),
         &ctx.admins,
         now,
     );
@@ -253,24 +286,24 @@ pub fn tick(tx: &mut Tx<'_>, ctx: &Context, now: UnixTime) -> Result<()> {
     Ok(())
 }
 
-/// The lock state of `environment` for CI: `(locked, JSON)`; an expired
-/// lock reads as no lock, or as the lock of the first in its queue.
+/// The lock status of `environment` for CI; an expired lock reads as no
+/// lock, or as the lock of the first in its queue. A query: its outcome
+/// changes nothing.
 pub fn lock_status(
     store: &Store,
     environment: &str,
     ctx: &Context,
     now: UnixTime,
-) -> Result<(bool, Value)> {
+) -> Result<LockStatus> {
     let lock = store.deploy_lock(environment)?;
     let queue = match &lock {
         Some(_) => store.deploy_lock_queue(environment)?,
         None => None,
     };
-    let in_force = lock_in_force(
+    super::answer_only(decide::lock_status(
         lock.as_ref(),
         queue.as_ref(),
         policy(ctx).lock_default_secs,
         now,
-    );
-    Ok(lock_status_json(in_force.as_ref(), now))
+    ))
 }

@@ -21,21 +21,23 @@ use baton_state::{Result, Tx};
 
 use super::{Caller, Context};
 
-/// The pool a pull request's events belong to: the channel of its
-/// assignment if it has one (so a later `watch` elsewhere does not steal
-/// it), else the pool watching its repository.
+/// The pool a pull request's events belong to
+/// ([`decide::pool_for_pull_request`]): its assignment's channel's pool,
+/// else every pool, to find the one watching its repository.
 fn pool_for(
     tx: &Tx<'_>,
     repo: &str,
     assignment: Option<&decide::Assignment>,
 ) -> Result<Option<Pool>> {
-    if let Some(assignment) = assignment {
-        if let Some(pool) = tx.reviewer_pool(&assignment.channel)? {
-            return Ok(Some(pool));
-        }
-    }
-    let pools = tx.reviewer_pools()?;
-    Ok(decide::pool_for_repo(pools.iter(), repo).cloned())
+    let assigned = match assignment {
+        Some(assignment) => tx.reviewer_pool(&assignment.channel)?,
+        None => None,
+    };
+    let pools = match assigned {
+        Some(_) => Vec::new(),
+        None => tx.reviewer_pools()?,
+    };
+    Ok(decide::pool_for_pull_request(assigned, &pools, repo))
 }
 
 /// A `pull_request` delivery: assign reviewers when it opens (or is
@@ -66,19 +68,16 @@ pub fn on_review(
     _ctx: &Context,
     now: UnixTime,
 ) -> Result<()> {
-    if let Some(id) = review.review_id {
-        let key = format!("github-review:{}:{id}:{}", review.repo, review.action);
+    if let Some(key) = review.dedup_key() {
         if !tx.first_delivery(&key, now)? {
-            tracing::info!(repo = %review.repo, review_id = id, "review already handled; ignored");
+            tracing::info!(repo = %review.repo, review_id = ?review.review_id, "review already handled; ignored");
             return Ok(());
         }
     }
     let Some(assignment) = tx.review_assignment(&review.repo, review.number)? else {
         return Ok(());
     };
-    let pool = tx
-        .reviewer_pool(&assignment.channel)?
-        .unwrap_or_else(|| Pool::new(assignment.channel.clone()));
+    let pool = Pool::of_channel(tx.reviewer_pool(&assignment.channel)?, &assignment.channel);
     let people = tx.reviewer_people()?;
     let outcome = decide::on_pull_request_review(&pool, &assignment, review, &people, now);
     tx.store_outcome(outcome, now)?;
@@ -123,7 +122,7 @@ pub fn decide_command(
     Ok(decide::execute(cmd, &input))
 }
 
-/// A press of "Reassign" or "Can't review"; returns the presser's note.
+/// A press of "Reassign" or "Can't review"; returns the caller's note.
 pub fn on_button(
     tx: &mut Tx<'_>,
     button: ReviewerButton,
@@ -143,10 +142,15 @@ pub fn on_button(
         );
         return Ok(None);
     };
-    let pool = tx
-        .reviewer_pool(&assignment.channel)?
-        .unwrap_or_else(|| Pool::new(assignment.channel.clone()));
+    let pool = Pool::of_channel(tx.reviewer_pool(&assignment.channel)?, &assignment.channel);
     let people = tx.reviewer_people()?;
-    let outcome = decide::on_button(&pool, &assignment, press.button, &action.user, &people, now);
+    let outcome = decide::on_button(
+        &pool,
+        &assignment,
+        press.button,
+        &action.caller(),
+        &people,
+        now,
+    );
     tx.store_outcome(outcome, now)
 }

@@ -117,7 +117,7 @@ pub async fn lock_status(
     let store = state.store.clone();
     let context = state.apply_context();
     let now = crate::unix_now();
-    let (locked, body) = tokio::task::spawn_blocking(move || {
+    let status = tokio::task::spawn_blocking(move || {
         apply::deploys::lock_status(&store, &environment, &context, now)
     })
     .await
@@ -128,10 +128,10 @@ pub async fn lock_status(
             format!("the store is unavailable: {e}"),
         )
     })?;
-    let status = if locked {
+    let code = if status.is_locked() {
         StatusCode::LOCKED
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(body)).into_response())
+    Ok((code, Json(status)).into_response())
 }

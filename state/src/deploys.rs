@@ -65,12 +65,12 @@ impl Tx<'_> {
     }
 
     /// Insert or replace a watch (under its key).
-    pub fn put_deploy_watch(&mut self, watch: &DeployWatch) -> Result<()> {
+    pub(crate) fn put_deploy_watch(&mut self, watch: &DeployWatch) -> Result<()> {
         self.put_json(WATCHES, &watch.key(), watch)
     }
 
     /// Remove the watch stored under `key`. Returns whether it existed.
-    pub fn remove_deploy_watch(&mut self, key: &str) -> Result<bool> {
+    pub(crate) fn remove_deploy_watch(&mut self, key: &str) -> Result<bool> {
         self.remove(WATCHES, key)
     }
 
@@ -85,7 +85,7 @@ impl Tx<'_> {
     }
 
     /// Insert or replace the lock of its environment, moving its timer.
-    pub fn put_deploy_lock(&mut self, lock: &Lock) -> Result<()> {
+    pub(crate) fn put_deploy_lock(&mut self, lock: &Lock) -> Result<()> {
         let key = lock_key(&lock.environment);
         let due = due_key(lock.expires_at, &key);
         if let Some(old) = self.get_json::<Lock>(LOCKS, &key)? {
@@ -100,7 +100,7 @@ impl Tx<'_> {
 
     /// Remove the lock stored under `key` ([`lock_key`]) and its timer.
     /// Returns whether it existed.
-    pub fn remove_deploy_lock(&mut self, key: &str) -> Result<bool> {
+    pub(crate) fn remove_deploy_lock(&mut self, key: &str) -> Result<bool> {
         if let Some(old) = self.get_json::<Lock>(LOCKS, key)? {
             self.remove(DUE, &due_key(old.expires_at, key))?;
         }
@@ -155,12 +155,12 @@ impl Tx<'_> {
     }
 
     /// Insert or replace a failure mark (under its key).
-    pub fn put_deploy_failure_mark(&mut self, mark: &FailureMark) -> Result<()> {
+    pub(crate) fn put_deploy_failure_mark(&mut self, mark: &FailureMark) -> Result<()> {
         self.put_json(FAILURE_MARKS, &mark.key(), mark)
     }
 
     /// Remove the failure mark under `key`. Returns whether it existed.
-    pub fn remove_deploy_failure_mark(&mut self, key: &str) -> Result<bool> {
+    pub(crate) fn remove_deploy_failure_mark(&mut self, key: &str) -> Result<bool> {
         self.remove(FAILURE_MARKS, key)
     }
 
@@ -170,12 +170,12 @@ impl Tx<'_> {
     }
 
     /// Insert or replace a gate (under its key).
-    pub fn put_deploy_gate(&mut self, gate: &DeployGate) -> Result<()> {
+    pub(crate) fn put_deploy_gate(&mut self, gate: &DeployGate) -> Result<()> {
         self.put_json(GATES, &gate.key(), gate)
     }
 
     /// Remove the gate stored under `key`. Returns whether it existed.
-    pub fn remove_deploy_gate(&mut self, key: &str) -> Result<bool> {
+    pub(crate) fn remove_deploy_gate(&mut self, key: &str) -> Result<bool> {
         self.remove(GATES, key)
     }
 
@@ -185,7 +185,7 @@ impl Tx<'_> {
     }
 
     /// Insert or replace a protection rule request (under its key).
-    pub fn put_deploy_gate_request(&mut self, request: &GateRequest) -> Result<()> {
+    pub(crate) fn put_deploy_gate_request(&mut self, request: &GateRequest) -> Result<()> {
         self.put_json(GATE_REQUESTS, &request.key, request)
     }
 
@@ -211,12 +211,12 @@ impl Tx<'_> {
     }
 
     /// Insert or replace an environment's queue.
-    pub fn put_deploy_lock_queue(&mut self, queue: &LockQueue) -> Result<()> {
+    pub(crate) fn put_deploy_lock_queue(&mut self, queue: &LockQueue) -> Result<()> {
         self.put_json(QUEUES, &queue.key(), queue)
     }
 
     /// Remove the queue stored under `key` ([`lock_key`]). Returns whether it existed.
-    pub fn remove_deploy_lock_queue(&mut self, key: &str) -> Result<bool> {
+    pub(crate) fn remove_deploy_lock_queue(&mut self, key: &str) -> Result<bool> {
         self.remove(QUEUES, key)
     }
 
@@ -226,7 +226,7 @@ impl Tx<'_> {
     }
 
     /// Insert or replace a deploy record (under its key).
-    pub fn put_deploy_record(&mut self, record: &DeployRecord) -> Result<()> {
+    pub(crate) fn put_deploy_record(&mut self, record: &DeployRecord) -> Result<()> {
         self.put_json(RECORDS, &record.key, record)
     }
 

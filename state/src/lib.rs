@@ -3,7 +3,12 @@
 //! several replicas. [`engine`] is the seam a backend implements; the
 //! feature modules ([`reviewers`], [`deploys`], [`errors`], [`channels`],
 //! [`sentry`], the outbox) add typed methods to [`Tx`] over it, so the
-//! features never see an engine's types.
+//! features never see an engine's types. Reads are public; a feature's
+//! writes are not: outside this crate a record is written only as a change
+//! of an [`Outcome`](baton_handlers::Outcome), through [`Tx::store_outcome`]
+//! (its put and remove methods are `pub(crate)`). What only the embedded
+//! file can do (a consistent copy) hangs off [`Store::data_file`], which a
+//! PostgreSQL store does not have.
 //!
 //! Every write happens inside a [`Tx`]: the binary runs each accepted event's
 //! load → decide → store inside one write transaction (several events that
@@ -170,12 +175,15 @@ impl Store {
         self.engine.location()
     }
 
-    /// The data file's path, when the store is the embedded file.
-    pub fn path(&self) -> Option<&Path> {
-        self.file.as_ref().map(|file| file.path())
+    /// The data file, when the store is the embedded file: what only a
+    /// file can do (a consistent copy of it) is offered there, so a store
+    /// on PostgreSQL has no such method to fail at run time.
+    pub fn data_file(&self) -> Option<DataFile<'_>> {
+        self.file.as_deref().map(|engine| DataFile { engine })
     }
 
-    /// The embedded engine, or why an operation needs it.
+    /// The embedded engine of a store opened from a file (`baton check`,
+    /// `baton migrate --from`), or why an operation needs it.
     fn file(&self, what: &str) -> Result<&RedbEngine> {
         self.file.as_deref().ok_or_else(|| {
             StoreError::Storage(format!(
@@ -292,6 +300,18 @@ impl Store {
         prefix: &str,
     ) -> Result<Vec<(String, T)>> {
         self.read(|tx| tx.scan_json(table, prefix))
+    }
+}
+
+/// The embedded data file behind a [`Store`] ([`Store::data_file`]).
+pub struct DataFile<'s> {
+    engine: &'s RedbEngine,
+}
+
+impl DataFile<'_> {
+    /// Where the file is.
+    pub fn path(&self) -> &Path {
+        self.engine.path()
     }
 }
 

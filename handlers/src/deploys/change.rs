@@ -17,41 +17,36 @@ pub enum Change {
     PutRecord(Box<DeployRecord>),
     /// Insert or replace the watch under [`DeployWatch::key`].
     PutWatch(DeployWatch),
-    DeleteWatch {
-        key: String,
-    },
+    /// Forget the watch under `key`.
+    RemoveWatch { key: String },
     /// Insert or replace the lock under [`lock_key`](super::lock_key) of its
     /// environment.
     PutLock(Lock),
-    DeleteLock {
-        key: String,
-    },
+    /// Forget the lock under `key` (an environment's [`lock_key`](super::lock_key)).
+    RemoveLock { key: String },
     /// Insert or replace an environment's lock queue under
     /// [`LockQueue::key`].
     PutQueue(LockQueue),
-    DeleteQueue {
-        key: String,
-    },
+    /// Forget the queue under `key` (an environment's [`lock_key`](super::lock_key)).
+    RemoveQueue { key: String },
     /// Insert or replace a channel's gate under [`DeployGate::key`].
     PutGate(DeployGate),
-    DeleteGate {
-        key: String,
-    },
+    /// Forget the gate under `key`.
+    RemoveGate { key: String },
     /// Insert or replace a protection rule request under its `key` (boxed:
     /// far larger than the other changes).
     PutGateRequest(Box<GateRequest>),
     /// Insert or replace a failures-only channel's mark under
     /// [`FailureMark::key`].
     PutFailureMark(FailureMark),
-    DeleteFailureMark {
-        key: String,
-    },
+    /// Forget the failure mark under `key`.
+    RemoveFailureMark { key: String },
 }
 
 /// What a deploys decision asks for.
 pub type Outcome = crate::Outcome<Change>;
 
-impl crate::Outcome<Change> {
+impl<R> crate::Outcome<Change, R> {
     /// The deploy record this outcome writes, if any.
     pub fn record(&self) -> Option<&DeployRecord> {
         self.changes.iter().find_map(|c| match c {

@@ -1,22 +1,14 @@
 //! The `/baton` subcommands of the deploys feature: `deploys watch`,
-//! `deploys unwatch`, `deploys list`, `lock`, `unlock` and `locks`. Parsing
-//! ([`parse_args`]) and deciding ([`execute`]) are both pure; the caller
-//! checks the admin right of the command's entry in [`COMMANDS`] before
-//! executing.
+//! `deploys unwatch`, `deploys gate`, `deploys ungate`, `deploys list`,
+//! `lock`, `unlock` (and `unlock <env> --queue`) and `locks`: their
+//! table ([`COMMANDS`]) and parsing ([`parse_args`]). What each decides is
+//! [`mod@super::execute`].
 
-use super::change::{Change, Outcome};
-use super::gate::{DeployGate, GateRequest};
-use super::gating::{self, GithubCheck};
-use super::lock::{lock_key, Lock, DEFAULT_LOCK_SECS, MAX_LOCK_SECS, MAX_REASON_CHARS};
-use super::locking::{self, LockState};
-use super::queue::{find_queue, LockQueue};
-use super::watch::{DeployTarget, DeployWatch};
-use crate::caller::Caller;
-use crate::mrkdwn;
-use crate::mrkdwn::Mrkdwn;
+use super::gate::GithubCheck;
+use super::lock::{MAX_LOCK_SECS, MAX_REASON_CHARS};
+use super::watch::DeployTarget;
 use crate::subcommand::{CommandSpec, UsageError};
 use crate::text::{format_duration, parse_duration, parse_repo_pattern};
-use crate::UnixTime;
 
 const TARGET_ARGS: &str = "<owner/repo|owner/*|service> [environment] [workflow=<name or file>]";
 const WATCH_ARGS: &str =
@@ -161,7 +153,7 @@ pub enum Command {
     Lock {
         environment: String,
         /// Seconds; `None` means the configured default
-        /// ([`Policy::lock_default_secs`]).
+        /// ([`Policy::lock_default_secs`](super::Policy::lock_default_secs)).
         duration: Option<i64>,
         reason: Option<String>,
     },
@@ -488,229 +480,3 @@ fn parse_lock(spec: &CommandSpec, args: &[&str]) -> Result<Command, UsageError> 
         reason: (!reason.is_empty()).then_some(reason),
     })
 }
-
-/// The settings deploy commands follow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Policy {
-    /// How long a lock lasts without `for <duration>` (configurable).
-    pub lock_default_secs: i64,
-}
-
-impl Default for Policy {
-    /// The default lock length ([`DEFAULT_LOCK_SECS`], 4 hours).
-    fn default() -> Self {
-        Policy {
-            lock_default_secs: DEFAULT_LOCK_SECS,
-        }
-    }
-}
-
-/// The state a command reads: every watch (of every channel), every
-/// stored lock (expired ones included; they count as absent, or as passed
-/// to the first in their queue) and every lock queue.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct DeploySnapshot<'a> {
-    pub watches: &'a [DeployWatch],
-    pub locks: &'a [Lock],
-    pub queues: &'a [LockQueue],
-    /// The gates of every channel (for `deploys gate`, `ungate`, `list`).
-    pub gates: &'a [DeployGate],
-    /// The gated deploys waiting on the lock of the command's environment
-    /// (for `lock`, `unlock`).
-    pub waiting: &'a [GateRequest],
-}
-
-impl<'a> DeploySnapshot<'a> {
-    /// What the lock decisions read about `environment`.
-    fn lock_state(&self, environment: &'a str) -> LockState<'a> {
-        LockState {
-            environment,
-            lock: find_lock(*self, environment),
-            queue: find_queue(self.queues, environment),
-            waiting: self.waiting,
-            watches: self.watches,
-        }
-    }
-}
-
-/// Decide a command. The caller has already refused an admin-only command
-/// to a non-admin.
-pub fn execute(
-    cmd: &Command,
-    caller: &Caller,
-    policy: &Policy,
-    snapshot: DeploySnapshot<'_>,
-    now: UnixTime,
-) -> Outcome {
-    match cmd {
-        Command::Watch {
-            target,
-            environment,
-            workflow,
-            failures_only,
-        } => {
-            let watch = DeployWatch {
-                channel: caller.channel.clone(),
-                target: target.clone(),
-                environment: environment.clone(),
-                workflow: workflow.clone(),
-                failures_only: *failures_only,
-            };
-            if let Some(same) = snapshot.watches.iter().find(|w| w.key() == watch.key()) {
-                if same.failures_only == watch.failures_only {
-                    return Outcome::reply(format!(
-                        "This channel already watches {}.",
-                        watch.describe()
-                    ));
-                }
-                let how = if watch.failures_only {
-                    "only the deploys that fail or error (and their fix)"
-                } else {
-                    "every deploy"
-                };
-                return Outcome {
-                    reply: Some(format!("Now posting {how} of {}.", watch.describe()).into()),
-                    changes: vec![Change::PutWatch(watch)],
-                    outbound: Vec::new(),
-                };
-            }
-            let mut reply = format!("Watching {} in this channel.", watch.describe());
-            if workflow.is_none() && matches!(target, DeployTarget::Repo(_)) {
-                reply.push_str(
-                    " GitHub deployments are posted here; to count a workflow's runs as deploys, add `workflow=<name>`.",
-                );
-            }
-            Outcome {
-                reply: Some(reply.into()),
-                changes: vec![Change::PutWatch(watch)],
-                outbound: Vec::new(),
-            }
-        }
-        Command::Unwatch {
-            target,
-            environment,
-            workflow,
-        } => {
-            let same = |a: &Option<String>, b: &Option<String>| match (a, b) {
-                (None, None) => true,
-                (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
-                _ => false,
-            };
-            let gone: Vec<&DeployWatch> = snapshot
-                .watches
-                .iter()
-                .filter(|w| {
-                    w.channel == caller.channel
-                        && w.target.as_str().eq_ignore_ascii_case(target.as_str())
-                        && same(&w.environment, environment)
-                        && (workflow.is_none() || same(&w.workflow, workflow))
-                })
-                .collect();
-            if gone.is_empty() {
-                return Outcome::reply(format!(
-                    "This channel does not watch `{}`{}. `/baton deploys list` shows what it watches.",
-                    target.as_str(),
-                    environment
-                        .as_deref()
-                        .map(|e| format!(" in `{e}`"))
-                        .unwrap_or_default()
-                ));
-            }
-            let lines: Vec<String> = gone.iter().map(|w| format!("• {}", w.describe())).collect();
-            Outcome {
-                reply: Some(
-                    format!("This channel no longer watches:\n{}", lines.join("\n")).into(),
-                ),
-                changes: gone
-                    .iter()
-                    .map(|w| Change::DeleteWatch { key: w.key() })
-                    .collect(),
-                outbound: Vec::new(),
-            }
-        }
-        Command::Gate {
-            repo,
-            environment,
-            approval,
-            check,
-        } => gating::gate(
-            caller,
-            snapshot.gates,
-            repo,
-            environment,
-            *approval,
-            check,
-            now,
-        ),
-        Command::Ungate { repo, environment } => {
-            gating::ungate(caller, snapshot.gates, repo, environment)
-        }
-        Command::List => {
-            let mine: Vec<String> = snapshot
-                .watches
-                .iter()
-                .filter(|w| w.channel == caller.channel)
-                .map(|w| format!("• {}", w.describe()))
-                .collect();
-            let guarded = gating::channel_gates(snapshot.gates, &caller.channel);
-            let mut text = if mine.is_empty() {
-                Mrkdwn::from(
-                    "This channel watches no deploys. Add one with `/baton deploys watch owner/repo production`.",
-                )
-            } else {
-                Mrkdwn::from(format!("This channel watches:\n{}", mine.join("\n")))
-            };
-            if !guarded.is_empty() {
-                text.push(mrkdwn!("\nIt guards:\n{}", Mrkdwn::join(guarded, "\n")));
-            }
-            Outcome::reply(text)
-        }
-        Command::Lock {
-            environment,
-            duration,
-            reason,
-        } => locking::lock(
-            caller,
-            &snapshot.lock_state(environment),
-            *duration,
-            reason.as_deref(),
-            default_secs(policy),
-            now,
-        ),
-        Command::Unlock { environment } => locking::unlock(
-            caller,
-            &snapshot.lock_state(environment),
-            default_secs(policy),
-            now,
-        ),
-        Command::LeaveQueue { environment } => locking::leave_queue(
-            caller,
-            &snapshot.lock_state(environment),
-            default_secs(policy),
-            now,
-        ),
-        Command::Locks => {
-            locking::locks(snapshot.locks, snapshot.queues, default_secs(policy), now)
-        }
-    }
-}
-
-/// How long a lock lasts without `for <duration>`.
-fn default_secs(policy: &Policy) -> i64 {
-    if policy.lock_default_secs > 0 {
-        policy.lock_default_secs
-    } else {
-        DEFAULT_LOCK_SECS
-    }
-}
-
-fn find_lock<'a>(snapshot: DeploySnapshot<'a>, environment: &str) -> Option<&'a Lock> {
-    let key = lock_key(environment);
-    snapshot
-        .locks
-        .iter()
-        .find(|l| lock_key(&l.environment) == key)
-}
-
-#[cfg(test)]
-mod tests;

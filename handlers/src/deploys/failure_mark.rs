@@ -1,6 +1,6 @@
 //! The record a failures-only channel keeps per service and environment:
 //! its last failed deploy, until the next success answers it with "fixed
-//! by" (`super::failures`).
+//! by" (`super::decide::after_update`).
 
 use serde::{Deserialize, Serialize};
 

@@ -5,8 +5,9 @@
 //! `deployment_protection_rule` request GitHub sends for it becomes a
 //! [`GateRequest`], which waits on the environment's lock or on a person's
 //! press, and is decided once ([`GateState::Decided`]). The decisions are
-//! in `super::gating` and `super::gate_verdict`, the messages in
-//! `super::gate_message`.
+//! in `super::decide` (requests, buttons) and `super::execute` (`deploys
+//! gate`, `ungate`, with what GitHub said of them: [`GithubCheck`]), the
+//! messages in `super::render`.
 //!
 //! The answer goes to the request's `deployment_callback_url` with a
 //! GitHub token, so that URL must be on the GitHub API host Baton is
@@ -17,6 +18,20 @@ use serde::{Deserialize, Serialize};
 
 use super::lock::lock_key;
 use crate::UnixTime;
+
+/// What GitHub said about a `deploys gate`'s repository and environment,
+/// looked up before deciding (the decision itself does no I/O).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GithubCheck {
+    /// The environment exists in the repository.
+    Found,
+    /// The repository is unknown to Baton's GitHub credentials.
+    NoRepository { reason: String },
+    /// The repository has no environment of that name.
+    NoEnvironment,
+    /// GitHub could not be asked (offline, unreachable, no answer in time).
+    Unchecked { reason: String },
+}
 
 /// A channel guards deploys of one repository to one environment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -221,91 +236,5 @@ pub fn check_callback_url(callback_url: &str, api_url: &str) -> Result<(), Strin
             "deployment_callback_url is not on the GitHub API host Baton is configured for ({}); Baton sends its token nowhere else",
             api_url
         )),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const API: &str = "https://api.github.com";
-
-    #[test]
-    fn only_the_configured_api_host_gets_a_callback() {
-        let route = |url: &str| callback_route(url, API);
-        assert_eq!(
-            route("https://api.github.com/repos/o/r/actions/runs/1/deployment_protection_rule")
-                .as_deref(),
-            Some("/repos/o/r/actions/runs/1/deployment_protection_rule")
-        );
-        assert_eq!(
-            route("HTTPS://API.GitHub.com:443/repos/o/r?x=1#frag").as_deref(),
-            Some("/repos/o/r?x=1")
-        );
-        for foreign in [
-            "https://evil.example/repos/o/r",
-            "http://api.github.com/repos/o/r",
-            "https://api.github.com:8443/repos/o/r",
-            "https://api.github.com.evil.example/repos/o/r",
-            "https://api.github.com@evil.example/repos/o/r",
-            "https://evil.example\\@api.github.com/repos",
-            "https://evil.example#@api.github.com/",
-            "//api.github.com/repos/o/r",
-            "/repos/o/r",
-            "ftp://api.github.com/repos",
-            "https://api.github.com /repos",
-            "https:///repos",
-            "",
-        ] {
-            assert_eq!(route(foreign), None, "{foreign}");
-            assert!(check_callback_url(foreign, API).is_err(), "{foreign}");
-        }
-        // A local fake on a port, and GitHub Enterprise under /api/v3.
-        assert_eq!(
-            callback_route("http://127.0.0.1:4567/repos/o/r/x", "http://127.0.0.1:4567").as_deref(),
-            Some("/repos/o/r/x")
-        );
-        assert_eq!(
-            callback_route("http://127.0.0.1:4568/repos/o/r/x", "http://127.0.0.1:4567"),
-            None
-        );
-        assert_eq!(
-            callback_route(
-                "https://ghe.example.com/api/v3/repos/o/r/actions/runs/2/deployment_protection_rule",
-                "https://ghe.example.com/api/v3"
-            )
-            .as_deref(),
-            Some("/api/v3/repos/o/r/actions/runs/2/deployment_protection_rule")
-        );
-        assert_eq!(
-            callback_route("http://[::1]:9/x", "http://[::1]:9").as_deref(),
-            Some("/x")
-        );
-        assert_eq!(callback_route("http://[::1]:9/x", "http://[::1]:10"), None);
-    }
-
-    #[test]
-    fn gates_and_requests_are_keyed_ignoring_case() {
-        let gate = DeployGate {
-            channel: "C1".into(),
-            repo: "octo/app".into(),
-            environment: "Production".into(),
-            approval: false,
-            created_by: "U1".into(),
-            created_at: 0,
-        };
-        assert_eq!(gate.key(), "C1|octo/app|production");
-        assert!(gate.guards("Octo/App", "production"));
-        assert!(!gate.guards("octo/app", "staging"));
-        assert_eq!(
-            request_key("Production", "Octo/App", Some(7), "https://x"),
-            "production|octo/app|7"
-        );
-        assert!(
-            request_key("prod", "o/r", None, "https://api.github.com/cb")
-                .ends_with("|https://api.github.com/cb")
-        );
-        assert!(request_key("production", "o/r", Some(1), "")
-            .starts_with(&requests_prefix("PRODUCTION")));
     }
 }
