@@ -21,6 +21,7 @@ pub mod channels;
 mod check;
 #[cfg(test)]
 mod conformance;
+mod dedup_index;
 pub mod deploys;
 mod embedded;
 mod engine;
@@ -107,6 +108,8 @@ pub struct StoreOptions {
     /// Test hook: while this file exists, every write to the data file fails
     /// with an I/O error, as on a full disk.
     pub fault_file: Option<PathBuf>,
+    /// Bytes of page cache redb may hold (`None`: the engine's default).
+    pub cache_bytes: Option<usize>,
 }
 
 /// Baton's state: an [`Engine`] and the transactions over it.
@@ -162,6 +165,13 @@ impl Store {
     /// Where the data lives (a file, or a database without its password).
     pub fn location(&self) -> String {
         self.engine.location()
+    }
+
+    /// How many entries the data file's index of delivery ids holds and the
+    /// bytes it takes (for the memory benchmark); `None` on PostgreSQL.
+    #[doc(hidden)]
+    pub fn dedup_index_size(&self) -> Option<(usize, usize)> {
+        self.file.as_ref().map(|file| file.id_index_size())
     }
 
     /// The data file's path, when the store is the embedded file.
