@@ -598,7 +598,10 @@ impl Records for RedbTxn<'_> {
                 if let Some(before) = ids.rows_before {
                     let mut index = ids.index();
                     index.pruned_before(before);
-                    if ids.rows > 0 {
+                    // A full bucket drops its stale entries before it grows,
+                    // so a steady trickle of prunes needs no sweep; a prune
+                    // of a large share gives its memory back now.
+                    if ids.rows > 0 && ids.rows >= index.len() as u64 / 4 {
                         index.sweep();
                     }
                 }
