@@ -11,6 +11,7 @@ use baton_state::Store;
 
 use crate::apply;
 use crate::config::Config;
+use crate::github::GithubSink;
 use crate::http::connections::OpenConnections;
 use crate::http::refusals::RefusalLog;
 use crate::metrics::Metrics;
@@ -34,6 +35,9 @@ pub struct AppState {
     pub error_routes: Arc<apply::errors::CompiledRoutes>,
     /// With Socket Mode (`SLACK_APP_TOKEN`): whether a connection is open.
     pub slack_socket: Option<Arc<SocketStatus>>,
+    /// The GitHub client, for what a command must look up before it is
+    /// decided ([`crate::lookups`]); shares the dispatcher's token cache.
+    pub github: GithubSink,
 }
 
 impl AppState {
@@ -50,6 +54,7 @@ impl AppState {
             error_window_secs: self.config.error_window_secs,
             error_channel_cap: self.config.error_channel_cap,
             public_url: self.config.public_url.clone(),
+            github_api_url: self.config.github_api_url.clone(),
             error_routes: self.error_routes.clone(),
         }
     }

@@ -96,6 +96,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
 
     // One client, one installation-token cache, for the dispatcher and catch-up.
     let github_for_catch_up = github.clone();
+    let github_for_lookups = github.clone();
     let dispatcher = Dispatcher::new(
         store.clone(),
         writer.clone(),
@@ -137,6 +138,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         connections: open_connections.clone(),
         error_routes: Default::default(),
         slack_socket: slack_socket.as_ref().map(|(status, _)| status.clone()),
+        github: github_for_lookups,
     });
     let socket_task = slack_socket.map(|(status, slack)| {
         let timing = crate::socket_mode::Timing {
@@ -259,6 +261,7 @@ async fn maintenance(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) 
         }
         let now = crate::unix_now();
         let context = state.apply_context();
+        let deploys_context = context.clone();
         match state
             .writer
             .run(move |tx| crate::apply::errors::tick(tx, &context, now))
@@ -267,6 +270,16 @@ async fn maintenance(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) 
             // The store refusing writes is logged by the writer, counted.
             Err(e) if !e.is_unavailable() => {
                 tracing::error!(error = %e, "timed work failed; will try again")
+            }
+            _ => {}
+        }
+        match state
+            .writer
+            .run(move |tx| crate::apply::deploys::tick(tx, &deploys_context, now))
+            .await
+        {
+            Err(e) if !e.is_unavailable() => {
+                tracing::error!(error = %e, "lock timers failed; will try again")
             }
             _ => {}
         }

@@ -87,9 +87,9 @@ fn check_outbound(out: &Outbound) -> Result<(), TestCaseError> {
         Outbound::SlackPost { text, blocks, .. } | Outbound::SlackUpdate { text, blocks, .. } => {
             json!({"text": text, "blocks": blocks.as_deref().cloned().unwrap_or(Value::Null)})
         }
-        Outbound::GithubRequestReviewers { .. } | Outbound::GithubRemoveReviewers { .. } => {
-            return Ok(())
-        }
+        Outbound::GithubRequestReviewers { .. }
+        | Outbound::GithubRemoveReviewers { .. }
+        | Outbound::GithubDeploymentReview { .. } => return Ok(()),
     };
     slack_rules::check_message(&body).map_err(TestCaseError::fail)
 }
@@ -145,7 +145,7 @@ proptest! {
             let Ok(command::Command::Errors(cmd)) = command::parse(text) else { panic!("{text}") };
             let channel = format!("C{i}");
             let by = Caller::new("U1", &channel);
-            let snapshot = Snapshot { subscriptions: &subscriptions, groups: &[], rates: &[], mutes: &[], resolved: &[] };
+            let snapshot = Snapshot { subscriptions: &subscriptions, groups: &[], rates: &[], mutes: &[], resolved: &[], seen: &[] };
             let out = errors::execute(&cmd, &by, &snapshot, NOW);
             for o in &out.outbound { check_outbound(o)?; }
             for record in out.puts() {
@@ -156,7 +156,7 @@ proptest! {
         match command::parse(&format!("errors subscribe match={pattern}")) {
             Ok(command::Command::Errors(cmd)) => {
                 let by = Caller::new("U1", "C9");
-                let snapshot = Snapshot { subscriptions: &subscriptions, groups: &[], rates: &[], mutes: &[], resolved: &[] };
+                let snapshot = Snapshot { subscriptions: &subscriptions, groups: &[], rates: &[], mutes: &[], resolved: &[], seen: &[] };
                 let out = errors::execute(&cmd, &by, &snapshot, NOW);
                 check_reply(out.reply.as_ref().unwrap())?;
                 for o in &out.outbound { check_outbound(o)?; }
@@ -174,7 +174,7 @@ proptest! {
         let mut rates = Vec::new();
         for (i, report) in [&first, &first, &second].into_iter().enumerate() {
             let route = compiled.route(report);
-            let snapshot = Snapshot { subscriptions: &subscriptions, groups: &groups, rates: &rates, mutes: &[], resolved: &[] };
+            let snapshot = Snapshot { subscriptions: &subscriptions, groups: &groups, rates: &rates, mutes: &[], resolved: &[], seen: &[] };
             let out = errors::on_report(report, &route, &snapshot, &policy, NOW + i as i64);
             for o in &out.outbound { check_outbound(o)?; }
             for record in out.puts() {
@@ -186,7 +186,7 @@ proptest! {
             }
         }
         // Closing the windows: count updates, digests, held summaries.
-        let snapshot = Snapshot { subscriptions: &subscriptions, groups: &groups, rates: &rates, mutes: &[], resolved: &[] };
+        let snapshot = Snapshot { subscriptions: &subscriptions, groups: &groups, rates: &rates, mutes: &[], resolved: &[], seen: &[] };
         let out = errors::tick(&snapshot, &policy, NOW + 7_200);
         prop_assert!(!out.outbound.is_empty());
         for o in &out.outbound { check_outbound(o)?; }
@@ -218,7 +218,7 @@ proptest! {
         }
         // Locks and their announcements quote the reason and environment.
         let ctx = Caller::new("U2", "C1");
-        let snapshot = DeploySnapshot { watches: &[], locks: std::slice::from_ref(&lock) };
+        let snapshot = DeploySnapshot { watches: &[], locks: std::slice::from_ref(&lock), ..DeploySnapshot::default() };
         for text in ["locks".to_string(), format!("unlock {}", environment.split_whitespace().next().unwrap_or("x")),
                      format!("lock qa for 1h {reason}")] {
             match command::parse(&text) {

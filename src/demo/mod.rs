@@ -24,6 +24,8 @@ pub struct Demo {
     github_secret: String,
     hook_token: String,
     deliveries: std::sync::atomic::AtomicU64,
+    /// `GITHUB_API_URL`: where GitHub's callbacks in the demo's payloads point.
+    pub github_api_url: String,
 }
 
 impl Demo {
@@ -222,6 +224,7 @@ pub async fn run() -> anyhow::Result<()> {
         }
     }
     let config = Config::from_values(&values)?;
+    let github_api_url = config.github_api_url.trim_end_matches('/').to_string();
 
     println!("Baton demo: a real server on loopback, offline (Slack and GitHub calls are printed, not sent).");
     let server = server::start(config)
@@ -243,6 +246,7 @@ pub async fn run() -> anyhow::Result<()> {
         github_secret,
         hook_token,
         deliveries: Default::default(),
+        github_api_url,
     };
 
     demo.say("Baton is invited to #eng-reviews and introduces itself");
