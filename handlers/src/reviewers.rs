@@ -13,9 +13,11 @@
 //! * [`commands`]: the subcommands' table and parsing.
 //! * [`execute`]: what running each subcommand decides.
 //! * [`waiting`]: the stored copy of a pull request still without reviewers.
+//! * [`codeowners`]: a repository's CODEOWNERS file and whom it names for a path.
 
 pub mod assignment;
 pub mod change;
+pub mod codeowners;
 pub mod commands;
 pub mod events;
 pub mod execute;
