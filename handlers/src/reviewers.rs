@@ -13,6 +13,7 @@
 //! * [`commands`]: the subcommands' table and parsing.
 //! * [`execute`]: what running each subcommand decides.
 //! * [`waiting`]: the stored copy of a pull request still without reviewers.
+//! * [`mention`]: `r? @login` in a pull request's text, and the bot rule.
 //! * [`codeowners`]: a repository's CODEOWNERS file and whom it names for a path.
 
 pub mod assignment;
@@ -21,6 +22,7 @@ pub mod codeowners;
 pub mod commands;
 pub mod events;
 pub mod execute;
+pub mod mention;
 pub mod pool;
 pub mod waiting;
 
