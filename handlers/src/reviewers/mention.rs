@@ -148,7 +148,10 @@ mod tests {
     #[test]
     fn a_line_names_a_login_or_a_team() {
         assert_eq!(review_request("r? @octocat"), user("octocat"));
-        assert_eq!(review_request("Fixes #12.\n\nr? @MonaLisa\n"), user("MonaLisa"));
+        assert_eq!(
+            review_request("Fixes #12.\n\nr? @MonaLisa\n"),
+            user("MonaLisa")
+        );
         assert_eq!(review_request("  R? @hubot please"), user("hubot"));
         assert_eq!(review_request("r? @hubot."), user("hubot"));
         assert_eq!(
@@ -203,7 +206,10 @@ mod tests {
             review_request("<!-- template -->\nr? @after"),
             user("after")
         );
-        assert_eq!(review_request("<!-- x --> r? @same-line"), user("same-line"));
+        assert_eq!(
+            review_request("<!-- x --> r? @same-line"),
+            user("same-line")
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! [`Mode`]s. Everything here is deterministic: the same pool, people and
 //! `now` always give the same picks, before and after a JSON round trip.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::mrkdwn;
 use crate::mrkdwn::Mrkdwn;
@@ -207,10 +207,34 @@ impl Pool {
         people: &People,
         now: UnixTime,
     ) -> Vec<String> {
+        self.pick_reviewers_with(author, excluded, wanted, people, now, &PickRules::default())
+    }
+
+    /// [`Pool::pick_reviewers`] under `rules`: members at the cap are
+    /// skipped; the preferred members (code owners, a requested team) are
+    /// picked first, in the rotation's order, without moving the rotation's
+    /// turn; the remaining slots are filled from the whole rotation (unless
+    /// the rules allow the preferred only).
+    pub fn pick_reviewers_with(
+        &mut self,
+        author: &str,
+        excluded: &[String],
+        wanted: usize,
+        people: &People,
+        now: UnixTime,
+        rules: &PickRules,
+    ) -> Vec<String> {
         self.settle_returning_members(people, now);
         let mut chosen: Vec<String> = Vec::new();
         while chosen.len() < wanted {
-            let Some(index) = self.pick_one(author, excluded, &chosen, people, now) else {
+            let preferred = |m: &Member| rules.prefers(&m.login);
+            let index =
+                match self.pick_one(author, excluded, &chosen, people, now, rules, preferred) {
+                    Some(index) => Some(index),
+                    None if rules.preferred_only => None,
+                    None => self.pick_one(author, excluded, &chosen, people, now, rules, |_| true),
+                };
+            let Some(index) = index else {
                 break;
             };
             let member = &mut self.members[index];
@@ -237,7 +261,10 @@ impl Pool {
         (0..len).map(|offset| (start + offset) % len).collect()
     }
 
-    /// Pick one member (by index) and move the rotation cursor.
+    /// Pick one member (by index) among those `among` allows, and move
+    /// the rotation cursor (unless the pick is a preferred member's, out
+    /// of the rotation's turn).
+    #[allow(clippy::too_many_arguments)]
     fn pick_one(
         &mut self,
         author: &str,
@@ -245,18 +272,25 @@ impl Pool {
         chosen: &[String],
         people: &People,
         now: UnixTime,
+        rules: &PickRules,
+        among: impl Fn(&Member) -> bool,
     ) -> Option<usize> {
         let order = self.scan_order();
         let is_eligible = |m: &Member| {
-            !same_login(&m.login, author)
+            among(m)
+                && !same_login(&m.login, author)
                 && !people.is_away(&m.login, now)
+                && rules.has_room(m)
                 && !excluded.iter().any(|e| same_login(e, &m.login))
                 && !chosen.iter().any(|c| same_login(c, &m.login))
         };
         // Lower ranks first; the scan position breaks every remaining tie.
         let rank = |m: &Member| match self.mode {
             Mode::RoundRobin => (m.assigned, UnixTime::MIN),
-            Mode::LoadBalance => (m.open_reviews, m.last_assigned_at.unwrap_or(UnixTime::MIN)),
+            Mode::LoadBalance => (
+                rules.open_reviews_of(m),
+                m.last_assigned_at.unwrap_or(UnixTime::MIN),
+            ),
         };
         let (position, index) = order
             .iter()
@@ -264,6 +298,9 @@ impl Pool {
             .enumerate()
             .filter(|&(_, i)| is_eligible(&self.members[i]))
             .min_by_key(|&(position, i)| (rank(&self.members[i]), position))?;
+        if rules.prefers(&self.members[index].login) {
+            return Some(index);
+        }
         // An author skipped while it was their turn keeps it: the cursor
         // stops just before them instead of moving to the one picked.
         let chosen_assigned = self.members[index].assigned;
@@ -286,6 +323,43 @@ impl Pool {
     pub fn preview(&self, author: &str, people: &People, now: UnixTime) -> Vec<String> {
         self.clone()
             .pick_reviewers(author, &[], usize::from(self.reviewers_per_pr), people, now)
+    }
+}
+
+/// What a pick weighs beyond the rotation: whom to prefer, and how busy
+/// everyone is. The default (nobody preferred, no cap, the pool's own
+/// counts) is the plain rotation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PickRules {
+    /// Lower-cased logins picked first (code owners of a changed path, or
+    /// the members of a requested team).
+    pub preferred: BTreeSet<String>,
+    /// Only the preferred may be picked (an `r? @org/team`).
+    pub preferred_only: bool,
+    /// A member with this many open reviews is skipped.
+    pub cap: Option<u32>,
+    /// Open reviews per lower-cased login, derived from the stored review
+    /// state; `None` reads each member's own `open_reviews`.
+    pub open_reviews: Option<BTreeMap<String, u32>>,
+}
+
+impl PickRules {
+    fn prefers(&self, login: &str) -> bool {
+        self.preferred.contains(&login_key(login))
+    }
+
+    /// `member`'s open reviews, as these rules count them.
+    pub fn open_reviews_of(&self, member: &Member) -> u32 {
+        match &self.open_reviews {
+            Some(counts) => counts.get(&login_key(&member.login)).copied().unwrap_or(0),
+            None => member.open_reviews,
+        }
+    }
+
+    /// Is `member` below the cap (or is there none)?
+    pub fn has_room(&self, member: &Member) -> bool {
+        self.cap
+            .is_none_or(|cap| self.open_reviews_of(member) < cap)
     }
 }
 
@@ -395,5 +469,7 @@ impl People {
     }
 }
 
+#[cfg(test)]
+mod rules_tests;
 #[cfg(test)]
 mod tests;

@@ -130,10 +130,7 @@ fn githubs_example_directories() {
     // owner now: the last match wins.)
     assert_eq!(owners(&file, "build/logs/today.log"), [user("octocat")]);
     // `/docs/` comes after `docs/*`: @doctocat owns the root docs at any depth.
-    assert_eq!(
-        owners(&file, "docs/getting-started.md"),
-        [user("doctocat")]
-    );
+    assert_eq!(owners(&file, "docs/getting-started.md"), [user("doctocat")]);
     assert_eq!(
         owners(&file, "docs/build-app/troubleshooting.md"),
         [user("doctocat")]
@@ -275,7 +272,11 @@ fn malformed_lines_are_skipped_and_reported_with_their_number() {
     assert!(problems[0].reason.contains('!'), "{}", problems[0]);
     assert!(problems[1].reason.contains("[ ]"), "{}", problems[1]);
     assert!(problems[2].reason.contains('#'), "{}", problems[2]);
-    assert!(problems[3].reason.contains("`rust` is not an owner"), "{}", problems[3]);
+    assert!(
+        problems[3].reason.contains("`rust` is not an owner"),
+        "{}",
+        problems[3]
+    );
     assert_eq!(problems[0].to_string().split(':').next(), Some("line 2"));
     // The good lines still count.
     assert_eq!(owners(&file, "main.rs"), [user("everyone")]);
