@@ -14,6 +14,7 @@
 //! * [`execute`]: what running each subcommand decides.
 //! * [`waiting`]: the stored copy of a pull request still without reviewers.
 //! * [`mention`]: `r? @login` in a pull request's text, and the bot rule.
+//! * [`picking`]: the cap, bots and code-owners settings and their commands.
 //! * [`codeowners`]: a repository's CODEOWNERS file and whom it names for a path.
 
 pub mod assignment;
@@ -23,6 +24,7 @@ pub mod commands;
 pub mod events;
 pub mod execute;
 pub mod mention;
+pub mod picking;
 pub mod pool;
 pub mod waiting;
 

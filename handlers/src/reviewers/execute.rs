@@ -7,6 +7,7 @@ use super::assignment::{Assignment, ReviewStatus};
 use super::change::{Change, Outcome};
 use super::commands::Command;
 use super::events::assign_pull_request;
+use super::picking;
 use super::pool::{login_key, pool_for_repo, Away, Mode, People, Pool};
 use crate::caller::Caller;
 use crate::github::PullRequestEvent;
@@ -135,6 +136,9 @@ pub fn execute(command: &Command, input: &CommandInput) -> Outcome {
                 )
             })
         }),
+        Command::Picking(setting) => {
+            change_pool(input, |pool| picking::apply(*setting, pool, &caller))
+        }
         Command::Map { login, slack_user } => Outcome::announce(
             input.channel(),
             mrkdwn!("*{}* is {} from now on.", login, Mrkdwn::user(slack_user)),
@@ -379,6 +383,7 @@ fn list_text(pool: &Pool, people: &People, now: UnixTime) -> Mrkdwn {
             "wait until ready"
         }
     );
+    out.push(picking::settings_line(pool));
     if pool.members.is_empty() {
         out.push("No reviewers yet: `/baton reviewers add GITHUB-LOGIN [@slack-user]`.\n");
     }
@@ -392,8 +397,14 @@ fn list_text(pool: &Pool, people: &People, now: UnixTime) -> Mrkdwn {
         if people.slack_user(&member.login).is_some() {
             line.push(mrkdwn!(" (`{}`)", member.login));
         }
-        if pool.mode == Mode::LoadBalance {
+        if pool.mode == Mode::LoadBalance || pool.review_cap.is_some() {
             line.push(mrkdwn!(", {} open", member.open_reviews));
+        }
+        if pool
+            .review_cap
+            .is_some_and(|cap| member.open_reviews >= cap)
+        {
+            line.push(" (at the cap)");
         }
         if member.passes > 0 {
             line.push(mrkdwn!(", {} passed", member.passes));

@@ -101,6 +101,15 @@ pub struct Pool {
     /// author keeps their turn).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rotation_cursor: Option<String>,
+    /// `reviewers cap`: a member with this many open reviews is skipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_cap: Option<u32>,
+    /// `reviewers bots on`: bots' pull requests get reviewers too.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub include_bots: bool,
+    /// `reviewers owners on`: code owners of a changed path are picked first.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub owners_first: bool,
 }
 
 impl Pool {
@@ -114,6 +123,9 @@ impl Pool {
             include_drafts: false,
             repos: Vec::new(),
             rotation_cursor: None,
+            review_cap: None,
+            include_bots: false,
+            owners_first: false,
         }
     }
 
