@@ -43,6 +43,8 @@ fn pull_request(n: u64) -> PullRequestEvent {
         title: format!("Make thing {n} faster"),
         html_url: format!("https://github.com/octo/api/pull/{n}"),
         author: format!("dev-{}", n % 50),
+        author_is_bot: false,
+        body: String::new(),
         draft: false,
         merged: false,
         additions: 120,

@@ -473,6 +473,8 @@ fn assignment(channel: &str, number: u64, assigned_at: i64) -> Assignment {
         title: "Retry webhook delivery".into(),
         html_url: format!("https://github.com/octo-org/api/pull/{number}"),
         author: "monalisa".into(),
+        author_is_bot: false,
+        body: String::new(),
         draft: false,
         merged: false,
         additions: 1,

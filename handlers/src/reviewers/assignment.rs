@@ -304,6 +304,8 @@ mod tests {
             title: "Retry webhook delivery on 5xx <fast>".into(),
             html_url: "https://github.com/Octo-Org/API/pull/1347".into(),
             author: "monalisa".into(),
+            author_is_bot: false,
+            body: String::new(),
             draft: false,
             merged: false,
             additions: 120,

@@ -632,6 +632,8 @@ fn pull_request() -> PullRequestEvent {
         title: "Retry webhook delivery on 5xx".into(),
         html_url: "https://github.com/octo-org/api/pull/1347".into(),
         author: "monalisa".into(),
+        author_is_bot: false,
+        body: String::new(),
         draft: true,
         merged: false,
         additions: 12,

@@ -34,6 +34,8 @@ fn pull_request(action: &str, number: u64, author: &str) -> PullRequestEvent {
         title: "Retry webhook delivery on 5xx".into(),
         html_url: format!("https://github.com/Octo-Org/api/pull/{number}"),
         author: author.into(),
+        author_is_bot: false,
+        body: String::new(),
         draft: false,
         merged: false,
         additions: 120,
