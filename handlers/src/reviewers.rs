@@ -15,6 +15,8 @@
 //! * [`waiting`]: the stored copy of a pull request still without reviewers.
 //! * [`mention`]: `r? @login` in a pull request's text, and the bot rule.
 //! * [`picking`]: the cap, bots and code-owners settings and their commands.
+//! * [`requests`]: `r?` in a description or comment, and who may ask.
+//! * [`lookup`]: a pick waiting for GitHub's facts (code owners, a team).
 //! * [`codeowners`]: a repository's CODEOWNERS file and whom it names for a path.
 
 pub mod assignment;
@@ -23,9 +25,11 @@ pub mod codeowners;
 pub mod commands;
 pub mod events;
 pub mod execute;
+pub mod lookup;
 pub mod mention;
 pub mod picking;
 pub mod pool;
+pub mod requests;
 pub mod waiting;
 
 pub use assignment::{
@@ -39,5 +43,5 @@ pub use events::{
     ButtonPress, ReviewerButton,
 };
 pub use execute::{execute, stats_since, CommandInput};
-pub use pool::{pool_for_repo, Away, Member, Mode, People, Pool};
+pub use pool::{pool_for_repo, Away, Member, Mode, People, PickRules, Pool};
 pub use waiting::WaitingPullRequest;

@@ -33,7 +33,8 @@ impl PushPayload {
     /// The event, or `None` when the push is not to the default branch.
     pub(super) fn into_event(self) -> Option<PushEvent> {
         let default = self.repository.default_branch?;
-        (self.git_ref == format!("refs/heads/{default}")).then(|| PushEvent {
+        let to_default = self.git_ref == format!("refs/heads/{default}");
+        to_default.then_some(PushEvent {
             repo: self.repository.full_name,
             git_ref: self.git_ref,
         })

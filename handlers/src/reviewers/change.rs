@@ -3,10 +3,12 @@
 //! feature returns, and the lookups tests and callers use on it.
 
 use super::assignment::Assignment;
+use super::lookup::PendingPick;
 use super::pool::{People, Pool};
 use super::waiting::WaitingPullRequest;
 use crate::mrkdwn::Mrkdwn;
 use crate::outbound::Outbound;
+use crate::UnixTime;
 
 /// One record to write or forget.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +24,12 @@ pub enum Change {
     PutWaiting(WaitingPullRequest),
     /// Forget a waiting pull request (assigned or closed).
     RemoveWaiting { repo: String, number: u64 },
+    /// Remember a pick that waits for a lookup (keyed by its `key()`).
+    PutPendingPick(PendingPick),
+    /// Forget a pending pick (done).
+    RemovePendingPick { key: String },
+    /// Remember that a commenter was told they may not ask `r?` here.
+    NoteRefusedRequest { key: String, at: UnixTime },
 }
 
 /// What a reviewers decision asks for.

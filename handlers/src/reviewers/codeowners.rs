@@ -20,7 +20,9 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 /// A GitHub team, `@org/team` (both parts lower-cased: GitHub's slugs).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct Team {
     pub org: String,
     pub slug: String,

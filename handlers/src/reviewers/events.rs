@@ -13,6 +13,7 @@ use super::assignment::{
 };
 use super::change::{decided, Change, Outcome};
 use super::pool::{same_login, People, Pool};
+use super::requests::Pick;
 pub use crate::buttons::ReviewerButton;
 use crate::github::{PullRequestEvent, PullRequestReviewEvent};
 use crate::mrkdwn;
@@ -39,10 +40,11 @@ pub fn on_pull_request(
     let closed = pr.action == "closed";
     let wants_reviewers = ASSIGNING_ACTIONS.contains(&pr.action.as_str())
         && existing.is_none()
-        && (!pr.draft || pool.include_drafts);
+        && (!pr.draft || pool.include_drafts)
+        && (!pr.author_is_bot || pool.include_bots);
     let mut outcome = match existing {
         Some(assignment) if closed => close_assignment(pool, assignment, pr.merged, people, now),
-        _ if wants_reviewers => assign_pull_request(pool, pr, people, now),
+        _ if wants_reviewers => super::requests::assign_opened(pool, pr, people, now),
         _ => Outcome::none(),
     };
     if closed || existing.is_some() || outcome.assignment().is_some() {
@@ -56,13 +58,26 @@ pub fn on_pull_request(
     outcome
 }
 
-/// Pick reviewers for `pr` now and announce them; or say in the channel
-/// that no one is free. Also used by the `assign` command.
+/// Pick reviewers for `pr` now, as the rotation does, and announce them;
+/// or say in the channel that no one is free. Also used by the `assign`
+/// command.
 pub fn assign_pull_request(
     pool: &Pool,
     pr: &PullRequestEvent,
     people: &People,
     now: UnixTime,
+) -> Outcome {
+    assign_with(pool, pr, people, now, &Pick::rotation(pool))
+}
+
+/// [`assign_pull_request`] as `pick` says (its rules, how many, the team
+/// it is limited to).
+pub(crate) fn assign_with(
+    pool: &Pool,
+    pr: &PullRequestEvent,
+    people: &People,
+    now: UnixTime,
+    pick: &Pick,
 ) -> Outcome {
     let mut new_pool = pool.clone();
     let already_on_it: Vec<String> = pr
@@ -71,18 +86,11 @@ pub fn assign_pull_request(
         .chain(&pr.assignees)
         .cloned()
         .collect();
-    let wanted = usize::from(pool.reviewers_per_pr);
-    let chosen = new_pool.pick_reviewers(&pr.author, &already_on_it, wanted, people, now);
+    let wanted = pick.wanted;
+    let chosen =
+        new_pool.pick_reviewers_with(&pr.author, &already_on_it, wanted, people, now, &pick.rules);
     if chosen.is_empty() {
-        let reference = format!("{}#{}", pr.repo.to_ascii_lowercase(), pr.number);
-        let text = mrkdwn!(
-            ":warning: No one in the review rotation is free to review {} by {}: \
-             every member is away, the author, or already reviewing it. \
-             Use `/baton assign {}` when someone is back.",
-            Mrkdwn::link(&pr.html_url, reference.as_str()),
-            pr.author,
-            reference
-        );
+        let text = pick.nobody_free(pool, pr);
         return decided(
             pool,
             new_pool,
@@ -247,12 +255,13 @@ pub fn on_button(
         Err(reason) => return answer(reason),
     };
     let mut new_pool = pool.clone();
-    let joining = new_pool.pick_reviewers(
+    let joining = new_pool.pick_reviewers_with(
         &assignment.author,
         &assignment.everyone_asked(),
         leaving.len(),
         people,
         now,
+        &pool.pick_rules(),
     );
     if joining.is_empty() {
         let text = mrkdwn!(

@@ -333,8 +333,17 @@ impl Pool {
     /// Who would be picked for a pull request by `author` now, without
     /// changing anything.
     pub fn preview(&self, author: &str, people: &People, now: UnixTime) -> Vec<String> {
+        let wanted = usize::from(self.reviewers_per_pr);
         self.clone()
-            .pick_reviewers(author, &[], usize::from(self.reviewers_per_pr), people, now)
+            .pick_reviewers_with(author, &[], wanted, people, now, &self.pick_rules())
+    }
+
+    /// The rules of this pool's plain pick: its cap, nobody preferred.
+    pub fn pick_rules(&self) -> PickRules {
+        PickRules {
+            cap: self.review_cap,
+            ..PickRules::default()
+        }
     }
 }
 
