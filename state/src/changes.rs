@@ -66,6 +66,9 @@ impl StoredChange for ReviewerChange {
             ReviewerChange::RemoveWaiting { repo, number } => {
                 tx.remove_waiting_pull_request(&repo, number).map(drop)
             }
+            ReviewerChange::PutPendingPick(pick) => tx.put_pending_pick(&pick),
+            ReviewerChange::RemovePendingPick { key } => tx.remove_pending_pick(&key).map(drop),
+            ReviewerChange::NoteRefusedRequest { key, at } => tx.note_refused_request(&key, at),
         }
     }
 }

@@ -14,6 +14,8 @@ use baton_handlers::Outbound;
 use crate::engine::Table;
 use crate::{Store, StoreError, StoredMessage};
 
+pub mod lookups;
+
 /// Opens the store called `name` (see the module comment).
 pub type Opener<'a> = &'a dyn Fn(&str) -> Store;
 
@@ -69,6 +71,10 @@ macro_rules! conformance_suite {
             #[test]
             fn review_assignments_are_read_by_window_and_indexed_on_open() {
                 suite::review_assignments_are_read_by_window_and_indexed_on_open(&$opener);
+            }
+            #[test]
+            fn pending_picks_codeowners_copies_and_refusals_are_kept() {
+                suite::lookups::pending_picks_codeowners_copies_and_refusals_are_kept(&$opener);
             }
         }
     };

@@ -2,7 +2,7 @@
 //! embedded redb file (the default, [`embedded`]) and PostgreSQL shared by
 //! several replicas. [`engine`] is the seam a backend implements; the
 //! feature modules ([`reviewers`], [`deploys`], [`errors`], [`channels`],
-//! [`sentry`], the outbox) add typed methods to [`Tx`] over it, so the
+//! [`sentry`], [`lookups`], the outbox) add typed methods to [`Tx`] over it, so the
 //! features never see an engine's types.
 //!
 //! Every write happens inside a [`Tx`]: the binary runs each accepted event's
@@ -26,6 +26,7 @@ mod embedded;
 mod engine;
 pub mod errors;
 mod faults;
+pub mod lookups;
 pub mod migrate;
 mod outbox;
 mod postgres;
