@@ -33,6 +33,9 @@ pub struct AppState {
     pub error_routes: Arc<apply::errors::CompiledRoutes>,
     /// With Socket Mode (`SLACK_APP_TOKEN`): whether a connection is open.
     pub slack_socket: Option<Arc<SocketStatus>>,
+    /// Wakes the lookup task ([`crate::lookups`]) after a delivery that may
+    /// have stored a pick waiting for GitHub's facts.
+    pub lookup_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {

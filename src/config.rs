@@ -51,6 +51,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { name: "BATON_OUTBOX_MAX_BACKOFF", default: "1m", secret: false, meaning: "Longest wait between two tries while a service is down (so the backlog starts draining within this long of its return)" },
     Setting { name: "BATON_OUTBOX_LEASE", default: "30s", secret: false, meaning: "How long one replica's claim on queued messages lasts; if it dies, another replica sends them after this long" },
     Setting { name: "BATON_HTTP_TIMEOUT", default: "10s", secret: false, meaning: "Timeout of one call to Slack or GitHub" },
+    Setting { name: "BATON_LOOKUP_TIMEOUT", default: "10s", secret: false, meaning: "How long a reviewer pick may wait for GitHub (CODEOWNERS, changed files, team members) before it is made without them" },
     Setting { name: "BATON_LOCK_DEFAULT", default: "4h", secret: false, meaning: "How long a deploy lock lasts when no `for <duration>` is given" },
     Setting { name: "BATON_ERROR_WINDOW", default: "10m", secret: false, meaning: "Window in which repeats of one error are counted, not posted" },
     Setting { name: "BATON_CLOCK_SPEED", default: "1", secret: false, meaning: "Test hook: how fast the outbox's retry clock runs (1000 = a 24-hour outage in 86 s); keep 1" },
@@ -137,6 +138,8 @@ pub struct Config {
     /// `BATON_TICK_EVERY`: how often timed work runs.
     pub tick_every_secs: u64,
     pub http_timeout_secs: u64,
+    /// `BATON_LOOKUP_TIMEOUT`: how long a pick waits for GitHub's facts.
+    pub lookup_timeout_secs: f64,
     pub lock_default_secs: i64,
     pub error_window_secs: i64,
     pub error_channel_cap: u32,
@@ -486,6 +489,7 @@ impl Config {
                 .map(PathBuf::from),
             tick_every_secs: duration("BATON_TICK_EVERY")?.max(1) as u64,
             http_timeout_secs: duration("BATON_HTTP_TIMEOUT")? as u64,
+            lookup_timeout_secs: duration("BATON_LOOKUP_TIMEOUT")?.max(1) as f64,
             lock_default_secs: duration("BATON_LOCK_DEFAULT")?,
             error_window_secs: duration("BATON_ERROR_WINDOW")?,
             error_channel_cap: cap as u32,

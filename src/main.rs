@@ -15,6 +15,7 @@ mod github;
 mod github_app;
 mod healthcheck;
 mod http;
+mod lookups;
 mod metrics;
 mod migrate;
 mod notify;

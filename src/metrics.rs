@@ -120,6 +120,8 @@ pub struct Scrape {
     pub writer_healthy: bool,
     /// Writes sent to the writer and not yet answered.
     pub writer_pending: usize,
+    /// Reviewer picks waiting for a lookup on GitHub.
+    pub picks_waiting: u64,
 }
 
 /// Every metric Baton keeps, and the registry that writes them out.
@@ -148,6 +150,7 @@ pub struct Metrics {
     outbox_oldest_pending: Family<Service, Gauge>,
     writer_healthy: Gauge,
     writer_pending: Gauge,
+    reviewer_picks_waiting: Gauge,
 }
 
 impl Metrics {
@@ -289,6 +292,11 @@ impl Metrics {
             "writer_pending",
             "Writes sent to the writer and not yet answered: how far the store is behind (the Sentry SDK routes answer 429 past BATON_INGEST_QUEUE_LIMIT)",
         );
+        let reviewer_picks_waiting = gauge(
+            &mut registry,
+            "reviewer_picks_waiting",
+            "Reviewer picks waiting for GitHub (code owners, changed files, team members) before they are made",
+        );
         Metrics {
             registry,
             http_requests,
@@ -313,6 +321,7 @@ impl Metrics {
             outbox_oldest_pending,
             writer_healthy,
             writer_pending,
+            reviewer_picks_waiting,
         }
     }
 
@@ -437,6 +446,7 @@ impl Metrics {
         self.writer_healthy.set(i64::from(now.writer_healthy));
         self.writer_pending
             .set(gauge(now.writer_pending.try_into().unwrap_or(u64::MAX)));
+        self.reviewer_picks_waiting.set(gauge(now.picks_waiting));
         let mut out = String::new();
         prometheus_client::encoding::prometheus_text::encode(&mut out, &self.registry)
             .expect("writing to a String cannot fail");

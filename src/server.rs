@@ -91,8 +91,19 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     let dispatcher_running = Arc::new(AtomicBool::new(false));
     let (shutdown, shutdown_rx) = watch::channel(false);
 
-    // One client, one installation-token cache, for the dispatcher and catch-up.
+    // One client, one installation-token cache, for the dispatcher, the
+    // lookups and catch-up.
     let github_for_catch_up = github.clone();
+    let lookup_wake = Arc::new(tokio::sync::Notify::new());
+    let lookups = Arc::new(crate::lookups::Lookups::new(
+        store.clone(),
+        writer.clone(),
+        github.clone(),
+        Duration::from_secs_f64(config.lookup_timeout_secs),
+        Duration::from_secs(config.tick_every_secs),
+        lookup_wake.clone(),
+    ));
+    let lookups_task = tokio::spawn(crate::lookups::run(lookups, shutdown_rx.clone()));
     let dispatcher = Dispatcher::new(
         store.clone(),
         writer.clone(),
@@ -131,6 +142,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         connections: open_connections.clone(),
         error_routes: Default::default(),
         slack_socket: slack_socket.as_ref().map(|(status, _)| status.clone()),
+        lookup_wake,
     });
     let socket_task = slack_socket.map(|(status, slack)| {
         let timing = crate::socket_mode::Timing {
@@ -183,6 +195,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         tracing::info!("HTTP server stopped; stopping the dispatcher");
         let _ = dispatcher_task.await;
         let _ = ticker_task.await;
+        let _ = lookups_task.await;
         if let Some(task) = catch_up_task {
             let _ = task.await;
         }

@@ -44,6 +44,8 @@ pub const GITHUB_EVENTS: &[&str] = &[
     "deployment",
     "deployment_status",
     "workflow_run",
+    "issue_comment",
+    "push",
 ];
 
 /// Validate a public base URL given with `--url`.
@@ -111,6 +113,21 @@ pub const GITHUB_APP_PERMISSIONS: &[(&str, &str, &str)] = &[
         "deployment and deployment_status events",
     ),
     ("actions", "read", "workflow_run events"),
+    (
+        "contents",
+        "read",
+        "read CODEOWNERS (reviewers owners on); push events, which refresh it",
+    ),
+    (
+        "issues",
+        "read",
+        "issue_comment events: `r? @login` in a pull request's conversation",
+    ),
+    (
+        "members",
+        "read",
+        "the members of a team named in CODEOWNERS or `r? @org/team`",
+    ),
 ];
 
 /// A GitHub App manifest for this Baton at `url` (GitHub's manifest flow
@@ -188,7 +205,7 @@ mod tests {
         assert_eq!(manifest["hook_attributes"]["active"], true);
         assert_eq!(
             manifest["default_permissions"],
-            serde_json::json!({"pull_requests": "write", "metadata": "read", "deployments": "read", "actions": "read"})
+            serde_json::json!({"pull_requests": "write", "metadata": "read", "deployments": "read", "actions": "read", "contents": "read", "issues": "read", "members": "read"})
         );
         assert_eq!(manifest["default_events"], serde_json::json!(GITHUB_EVENTS));
         assert_eq!(manifest["public"], false);

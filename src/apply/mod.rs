@@ -5,6 +5,7 @@
 
 pub mod deploys;
 pub mod errors;
+pub mod lookups;
 pub mod onboarding;
 pub mod reviewers;
 
@@ -44,6 +45,8 @@ pub fn github_event(
     match event {
         GithubEvent::PullRequest(pr) => reviewers::on_pull_request(tx, pr, ctx, now),
         GithubEvent::PullRequestReview(review) => reviewers::on_review(tx, review, ctx, now),
+        GithubEvent::IssueComment(comment) => lookups::on_comment(tx, comment, ctx, now),
+        GithubEvent::Push(push) => lookups::on_push(tx, push, ctx, now),
         GithubEvent::Deployment(_)
         | GithubEvent::DeploymentStatus(_)
         | GithubEvent::WorkflowRun(_) => deploys::on_github(tx, event, ctx, now),
