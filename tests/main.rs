@@ -18,6 +18,7 @@ mod onboarding;
 mod operating;
 mod reliability;
 mod replicas;
+mod reviewer_picks;
 mod reviewers;
 mod robustness;
 mod sentry;

@@ -16,6 +16,7 @@
 //! * [`mention`]: `r? @login` in a pull request's text, and the bot rule.
 //! * [`picking`]: the cap, bots and code-owners settings and their commands.
 //! * [`requests`]: `r?` in a description or comment, and who may ask.
+//! * [`pending`]: the stored records of a pick waiting for GitHub.
 //! * [`lookup`]: a pick waiting for GitHub's facts (code owners, a team).
 //! * [`codeowners`]: a repository's CODEOWNERS file and whom it names for a path.
 
@@ -27,6 +28,7 @@ pub mod events;
 pub mod execute;
 pub mod lookup;
 pub mod mention;
+pub mod pending;
 pub mod picking;
 pub mod pool;
 pub mod requests;

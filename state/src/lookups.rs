@@ -28,6 +28,11 @@ impl Tx<'_> {
             .collect())
     }
 
+    /// How many picks wait for a lookup (a gauge of `/metrics`).
+    pub fn pending_pick_count(&self) -> Result<u64> {
+        self.records.count(PENDING)
+    }
+
     /// The pending pick stored under `key`, if it is still pending.
     pub fn pending_pick(&self, key: &str) -> Result<Option<PendingPick>> {
         self.get_json(PENDING, key)

@@ -320,10 +320,13 @@ impl Baton {
             .and_then(|v| v.parse().ok())
     }
 
-    /// Wait until the outbox is empty (everything sent or dead-lettered).
+    /// Wait until no reviewer pick waits for GitHub and the outbox is
+    /// empty (everything sent or dead-lettered).
     pub async fn drained(&self) {
         let deadline = Instant::now() + Duration::from_secs(30);
-        while self.metric("baton_outbox_depth").await != Some(0.0) {
+        while self.metric("baton_reviewer_picks_waiting").await != Some(0.0)
+            || self.metric("baton_outbox_depth").await != Some(0.0)
+        {
             assert!(
                 Instant::now() < deadline,
                 "outbox did not drain: {}",

@@ -3,7 +3,7 @@
 //! feature returns, and the lookups tests and callers use on it.
 
 use super::assignment::Assignment;
-use super::lookup::PendingPick;
+use super::pending::PendingPick;
 use super::pool::{People, Pool};
 use super::waiting::WaitingPullRequest;
 use crate::mrkdwn::Mrkdwn;

@@ -12,8 +12,9 @@ use super::assignment::{
     Assignment, Closed, ReviewStatus,
 };
 use super::change::{decided, Change, Outcome};
+use super::mention::{review_request, ReviewTarget};
 use super::pool::{same_login, People, Pool};
-use super::requests::Pick;
+use super::requests::{add_reviewers, wait_for_lookup, Pick};
 pub use crate::buttons::ReviewerButton;
 use crate::github::{PullRequestEvent, PullRequestReviewEvent};
 use crate::mrkdwn;
@@ -44,7 +45,7 @@ pub fn on_pull_request(
         && (!pr.author_is_bot || pool.include_bots);
     let mut outcome = match existing {
         Some(assignment) if closed => close_assignment(pool, assignment, pr.merged, people, now),
-        _ if wants_reviewers => super::requests::assign_opened(pool, pr, people, now),
+        _ if wants_reviewers => assign_opened(pool, pr, people, now),
         _ => Outcome::none(),
     };
     if closed || existing.is_some() || outcome.assignment().is_some() {
@@ -56,6 +57,23 @@ pub fn on_pull_request(
         outcome.change(Change::PutWaiting(pr.into()));
     }
     outcome
+}
+
+/// A watched pull request wants its first reviewers: as its description's
+/// `r?` says (a login: that reviewer instead of the rotation's pick,
+/// counted as theirs), else the rotation (code owners first, when the
+/// channel says so). A team, or code owners, need a lookup: the pick waits.
+fn assign_opened(pool: &Pool, pr: &PullRequestEvent, people: &People, now: UnixTime) -> Outcome {
+    match review_request(&pr.body) {
+        Some(ReviewTarget::User(login)) if !same_login(&login, &pr.author) => {
+            let mut after = pool.clone();
+            after.count_request(&login, now);
+            add_reviewers(pool, after, None, pr, &[login], None, people, now)
+        }
+        Some(ReviewTarget::Team(team)) => wait_for_lookup(pool, pr, Some(team), None, now),
+        _ if pool.owners_first => wait_for_lookup(pool, pr, None, None, now),
+        _ => assign_pull_request(pool, pr, people, now),
+    }
 }
 
 /// Pick reviewers for `pr` now, as the rotation does, and announce them;

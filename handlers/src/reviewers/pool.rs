@@ -338,6 +338,16 @@ impl Pool {
             .pick_reviewers_with(author, &[], wanted, people, now, &self.pick_rules())
     }
 
+    /// A reviewer asked by name (`r?`) who is a member counts it as an
+    /// assignment and an open review (for the cap and load balance).
+    pub fn count_request(&mut self, login: &str, now: UnixTime) {
+        if let Some(member) = self.member_mut(login) {
+            member.assigned += 1;
+            member.open_reviews += 1;
+            member.last_assigned_at = Some(now);
+        }
+    }
+
     /// The rules of this pool's plain pick: its cap, nobody preferred.
     pub fn pick_rules(&self) -> PickRules {
         PickRules {

@@ -1,8 +1,9 @@
-//! Asking for reviewers beyond the rotation's plain turn: a pull request
-//! whose description says `r? @login` or `r? @org/team`, a comment that
-//! does, and the rotation with code owners first. What needs GitHub's facts
-//! (a team's members, the code owners) waits as a
-//! [`PendingPick`](super::lookup::PendingPick); the rest is decided here.
+//! Asking for reviewers beyond the rotation's plain turn: a comment saying
+//! `r? @login` or `r? @org/team`, and what every such request shares with
+//! a description's `r?` and code owners first (decided in `super::events`
+//! when a pull request opens): the [`Pick`] and its "nobody is free" words,
+//! adding reviewers to a pull request, and a pick that waits for GitHub's
+//! facts (a team's members, the code owners) as a [`PendingPick`].
 //!
 //! Who may ask in a comment: the pull request's author or a member of the
 //! rotation. Anyone else gets nothing done, and one reply in the pull
@@ -13,9 +14,8 @@
 use super::assignment::{AssignedReviewer, Assignment, ReviewStatus};
 use super::change::{decided, Change, Outcome};
 use super::codeowners::Team;
-use super::events::assign_pull_request;
-use super::lookup::{AskedInComment, PendingPick};
 use super::mention::{review_request, ReviewTarget};
+use super::pending::{AskedInComment, PendingPick};
 use super::pool::{same_login, People, PickRules, Pool};
 use super::waiting::WaitingPullRequest;
 use crate::github::{IssueCommentEvent, PullRequestEvent};
@@ -72,29 +72,8 @@ impl Pick<'_> {
     }
 }
 
-/// A watched pull request wants its first reviewers: as its description's
-/// `r?` says, else the rotation (code owners first, when the channel says
-/// so). A team, or code owners, need a lookup first: the pick waits.
-pub fn assign_opened(
-    pool: &Pool,
-    pr: &PullRequestEvent,
-    people: &People,
-    now: UnixTime,
-) -> Outcome {
-    match review_request(&pr.body) {
-        Some(ReviewTarget::User(login)) if !same_login(&login, &pr.author) => {
-            let mut after = pool.clone();
-            count_request(&mut after, &login, now);
-            add_reviewers(pool, after, None, pr, &[login], None, people, now)
-        }
-        Some(ReviewTarget::Team(team)) => wait_for_lookup(pool, pr, Some(team), None, now),
-        _ if pool.owners_first => wait_for_lookup(pool, pr, None, None, now),
-        _ => assign_pull_request(pool, pr, people, now),
-    }
-}
-
 /// Store the pick to make once the lookup is done.
-fn wait_for_lookup(
+pub(crate) fn wait_for_lookup(
     pool: &Pool,
     pr: &PullRequestEvent,
     team: Option<Team>,
@@ -159,7 +138,7 @@ pub fn on_comment(
                 return Outcome::none();
             }
             let mut after = pool.clone();
-            count_request(&mut after, &login, now);
+            after.count_request(&login, now);
             let by = Some(comment.commenter.as_str());
             let outcome = add_reviewers(pool, after, existing, &pr, &[login], by, people, now);
             match existing {
@@ -233,16 +212,6 @@ fn refuse(
         key: refusal_key(&pr.repo, pr.number, &comment.commenter),
         at: now,
     })
-}
-
-/// A requested reviewer who is a member counts it as an assignment and an
-/// open review (for the cap and load balance).
-fn count_request(pool: &mut Pool, login: &str, now: UnixTime) {
-    if let Some(member) = pool.member_mut(login) {
-        member.assigned += 1;
-        member.open_reviews += 1;
-        member.last_assigned_at = Some(now);
-    }
 }
 
 /// Ask `logins` to review `pr`: a new assignment (and its message) when it
