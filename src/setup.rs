@@ -174,10 +174,11 @@ pub fn github_webhook_help(url: &str) -> anyhow::Result<String> {
          Repository webhook (one repository):     Repository → Settings → Webhooks → Add webhook.\n\
          \n\
          GITHUB_TOKEN (to request reviewers): a fine-grained personal access token with\n\
-         \x20 Repository permissions → Pull requests: Read and write (and Metadata: Read),\n\
-         \x20 or a classic token with the `repo` scope. Or, better for a team, run Baton as a\n\
-         \x20 GitHub App (`baton github app-manifest --url …`, see the README): it renews its\n\
-         \x20 own installation tokens and needs no webhook of this kind.\n\
+         \x20 Repository permissions → Pull requests: Read and write (and Metadata: Read;\n\
+         \x20 Contents: Read for CODEOWNERS; Organization → Members: Read for teams),\n\
+         \x20 or a classic token with `repo` (and `read:org` for teams). Or, better for a\n\
+         \x20 team, run Baton as a GitHub App (`baton github app-manifest --url …`, see the\n\
+         \x20 README): it renews its own installation tokens and needs no webhook of this kind.\n\
          \n\
          Check it: GitHub sends a `ping` on creation; Baton answers 200 and `baton doctor` checks the token.\n",
         events = GITHUB_EVENTS.iter().map(|e| format!("                 - {e}")).collect::<Vec<_>>().join("\n"),
