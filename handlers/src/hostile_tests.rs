@@ -247,7 +247,7 @@ proptest! {
         let pr = PullRequestEvent {
             action: "opened".into(), repo: "octo/api".into(), number: 7, title: title.clone(),
             html_url: url.clone(), author: author.clone(), draft: false, merged: false,
-            additions: 1, deletions: 2, changed_files: 3, requested_reviewers: vec![], assignees: vec![], installation: None,
+            additions: 1, deletions: 2, changed_files: 3, requested_reviewers: vec![], assignees: vec![], installation: None, requested_reviewer: None,
         };
         let out = reviewers::on_pull_request(&pool, None, &pr, &people, NOW);
         for o in &out.outbound { check_outbound(o)?; }

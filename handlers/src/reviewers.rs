@@ -13,12 +13,17 @@
 //! * [`commands`]: the subcommands' table and parsing.
 //! * [`execute`]: what running each subcommand decides.
 //! * [`waiting`]: the stored copy of a pull request still without reviewers.
+//! * [`lifecycle`]: every review followed to merge: whom a pull request
+//!   waits on, direct messages, reminders, the digest and the App Home.
+//! * [`phase`]: where a pull request stands, as its message shows it.
 
 pub mod assignment;
 pub mod change;
 pub mod commands;
 pub mod events;
 pub mod execute;
+pub mod lifecycle;
+pub mod phase;
 pub mod pool;
 pub mod waiting;
 
@@ -33,5 +38,6 @@ pub use events::{
     ButtonPress, ReviewerButton,
 };
 pub use execute::{execute, stats_since, CommandInput};
+pub use phase::Phase;
 pub use pool::{pool_for_repo, Away, Member, Mode, People, Pool};
 pub use waiting::WaitingPullRequest;

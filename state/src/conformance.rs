@@ -481,6 +481,7 @@ fn assignment(channel: &str, number: u64, assigned_at: i64) -> Assignment {
         requested_reviewers: vec![],
         assignees: vec![],
         installation: None,
+        requested_reviewer: None,
     };
     Assignment::new(&pr, channel, &["octocat".into()], assigned_at)
 }

@@ -312,6 +312,7 @@ mod tests {
             requested_reviewers: vec![],
             assignees: vec![],
             installation: None,
+            requested_reviewer: None,
         }
     }
 
