@@ -14,6 +14,8 @@ use baton_handlers::Outbound;
 use crate::engine::Table;
 use crate::{Store, StoreError, StoredMessage};
 
+pub mod reviews;
+
 /// Opens the store called `name` (see the module comment).
 pub type Opener<'a> = &'a dyn Fn(&str) -> Store;
 
@@ -69,6 +71,14 @@ macro_rules! conformance_suite {
             #[test]
             fn review_assignments_are_read_by_window_and_indexed_on_open() {
                 suite::review_assignments_are_read_by_window_and_indexed_on_open(&$opener);
+            }
+            #[test]
+            fn review_records_keep_their_open_list_and_reminder_index() {
+                suite::reviews::review_records_keep_their_open_list_and_reminder_index(&$opener);
+            }
+            #[test]
+            fn review_settings_profiles_and_digests_come_due() {
+                suite::reviews::settings_profiles_and_digests_come_due(&$opener);
             }
         }
     };
