@@ -430,6 +430,22 @@ impl Dispatcher {
                         .await
                 }
             },
+            // A direct message: into the app's conversation with the
+            // person, guarded like a channel post (the in-flight mark, and
+            // that conversation's history when the outcome is unknown).
+            Outbound::SlackDirect { user, text, blocks } => {
+                match self.slack.open_direct(user).await {
+                    Ok(channel) => {
+                        self.post_once(item, &channel, text, blocks.as_deref(), None)
+                            .await
+                    }
+                    Err(outcome) => outcome,
+                }
+            }
+            // The same view published again changes nothing.
+            Outbound::SlackHome { user, blocks } => {
+                self.slack.publish_home(user, blocks.as_json()).await
+            }
             // Requesting the same reviewers twice has one effect on GitHub.
             Outbound::GithubRequestReviewers {
                 repo,

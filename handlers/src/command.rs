@@ -291,6 +291,7 @@ mod tests {
                 "reviewers list",
                 "next",
                 "stats",
+                "reviews",
                 "deploys list",
                 "locks",
                 "errors list"

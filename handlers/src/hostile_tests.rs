@@ -84,8 +84,14 @@ fn hostile_word() -> impl Strategy<Value = String> {
 
 fn check_outbound(out: &Outbound) -> Result<(), TestCaseError> {
     let body = match out {
-        Outbound::SlackPost { text, blocks, .. } | Outbound::SlackUpdate { text, blocks, .. } => {
+        Outbound::SlackPost { text, blocks, .. }
+        | Outbound::SlackUpdate { text, blocks, .. }
+        | Outbound::SlackDirect { text, blocks, .. } => {
             json!({"text": text, "blocks": blocks.as_deref().cloned().unwrap_or(Value::Null)})
+        }
+        Outbound::SlackHome { blocks, .. } => {
+            return slack_rules::check_view(&json!({"type": "home", "blocks": blocks.as_json()}))
+                .map_err(TestCaseError::fail)
         }
         Outbound::GithubRequestReviewers { .. } | Outbound::GithubRemoveReviewers { .. } => {
             return Ok(())
@@ -272,6 +278,7 @@ proptest! {
             let input = CommandInput {
                 caller: &caller, now: NOW, pools: &pools, people: &people,
                 pull_request: None, existing_assignment: None, history: &[],
+                reviews: Default::default(),
             };
             match command::parse(&text) {
                 Ok(command::Command::Reviewers(cmd)) => {

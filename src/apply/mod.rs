@@ -7,6 +7,7 @@ pub mod deploys;
 pub mod errors;
 pub mod onboarding;
 pub mod reviewers;
+pub mod reviews;
 
 use baton_handlers::buttons::Button;
 use baton_handlers::command::Command;
@@ -42,8 +43,8 @@ pub fn github_event(
     now: UnixTime,
 ) -> Result<()> {
     match event {
-        GithubEvent::PullRequest(pr) => reviewers::on_pull_request(tx, pr, ctx, now),
-        GithubEvent::PullRequestReview(review) => reviewers::on_review(tx, review, ctx, now),
+        GithubEvent::PullRequest(pr) => reviews::on_pull_request(tx, pr, ctx, now),
+        GithubEvent::PullRequestReview(review) => reviews::on_review(tx, review, ctx, now),
         GithubEvent::Deployment(_)
         | GithubEvent::DeploymentStatus(_)
         | GithubEvent::WorkflowRun(_) => deploys::on_github(tx, event, ctx, now),
@@ -129,7 +130,7 @@ pub fn button(
     now: UnixTime,
 ) -> Result<Option<Mrkdwn>> {
     match Button::from_action_id(&action.action_id) {
-        Some(Button::Reviewers(button)) => reviewers::on_button(tx, button, action, ctx, now),
+        Some(Button::Reviewers(button)) => reviews::on_button(tx, button, action, ctx, now),
         Some(Button::Errors(button)) => errors::on_button(tx, button, action, ctx, now),
         None => {
             tracing::debug!(action_id = %action.action_id, "button not handled; ignored");

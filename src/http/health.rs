@@ -82,6 +82,15 @@ pub async fn metrics(State(state): State<SharedState>) -> Response {
     }
     crate::metrics::render_gauge(
         &mut body,
+        "baton_timers_ran_at_seconds",
+        "Baton's time (Unix seconds) of the last run of the timed work: every reminder and digest due by then has fired",
+        [(
+            String::new(),
+            state.timers_ran_at.load(std::sync::atomic::Ordering::SeqCst) as f64,
+        )],
+    );
+    crate::metrics::render_gauge(
+        &mut body,
         "baton_outbox_service_depth",
         "Outbox items waiting, by service",
         backlog

@@ -1,8 +1,10 @@
 //! A fake Slack workspace that keeps what is posted (even when its answer
 //! comes late or never), answers `conversations.history` with the kept
 //! posts and their `metadata`, and can be made to answer 503 or 429 with
-//! `Retry-After`; plus the pull request deliveries and GitHub effects the
-//! reliability and replica tests count.
+//! `Retry-After`; it opens direct conversations (`conversations.open`),
+//! tells each person's time zone (`users.info`) and keeps the App Home
+//! views published (`views.publish`); plus the pull request deliveries and
+//! GitHub effects the reliability and replica tests count.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -34,6 +36,10 @@ pub struct World {
     posts: Mutex<Vec<Value>>,
     calls: Mutex<Vec<(Instant, String)>>,
     counter: AtomicU64,
+    /// Slack user → IANA zone of their profile (UTC when not set).
+    zones: Mutex<BTreeMap<String, String>>,
+    /// The `views.publish` bodies received.
+    views: Mutex<Vec<Value>>,
 }
 
 impl World {
@@ -45,6 +51,41 @@ impl World {
     }
     pub fn calls(&self) -> Vec<(Instant, String)> {
         self.calls.lock().unwrap().clone()
+    }
+    /// Give `user`'s Slack profile the zone `tz`.
+    pub fn set_zone(&self, user: &str, tz: &str) {
+        self.zones
+            .lock()
+            .unwrap()
+            .insert(user.to_string(), tz.to_string());
+    }
+    /// The posts in the app's direct conversation with `user`.
+    pub fn direct_posts(&self, user: &str) -> Vec<Value> {
+        let channel = super::fake_slack::direct_channel(user);
+        self.posts()
+            .into_iter()
+            .filter(|p| p["channel"] == channel.as_str())
+            .collect()
+    }
+    /// The `views.publish` bodies received, held to Slack's rules.
+    pub fn views(&self) -> Vec<Value> {
+        let views = self.views.lock().unwrap().clone();
+        for view in &views {
+            if let Err(problem) = super::slack_rules::check_view(&view["view"]) {
+                panic!("Baton published a view that breaks Slack's rules: {problem}");
+            }
+        }
+        views
+    }
+    /// The kept posts, each held to Slack's rules.
+    pub fn checked_posts(&self) -> Vec<Value> {
+        let posts = self.posts();
+        for post in &posts {
+            if let Err(problem) = super::slack_rules::check_message(post) {
+                panic!("Baton sent a message that breaks Slack's rules: {problem}");
+            }
+        }
+        posts
     }
     /// The answer to a call when Slack is not well, if it is not.
     pub fn unwell(&self, method_name: &str) -> Option<ResponseTemplate> {
@@ -133,6 +174,47 @@ impl Respond for History {
     }
 }
 
+/// `conversations.open`, `users.info` and `views.publish` over the world.
+pub struct People(Arc<World>, &'static str);
+
+impl Respond for People {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        if let Some(answer) = self.0.unwell(self.1) {
+            return answer;
+        }
+        match self.1 {
+            "conversations.open" => {
+                let body = super::fake_slack::parse_body(&request.body);
+                let user = body["users"].as_str().unwrap_or_default();
+                ResponseTemplate::new(200).set_body_json(
+                    json!({"ok": true, "channel": {"id": super::fake_slack::direct_channel(user)}}),
+                )
+            }
+            "users.info" => {
+                let query: BTreeMap<String, String> =
+                    request.url.query_pairs().into_owned().collect();
+                let user = query.get("user").cloned().unwrap_or_default();
+                let tz = self
+                    .0
+                    .zones
+                    .lock()
+                    .unwrap()
+                    .get(&user)
+                    .cloned()
+                    .unwrap_or_else(|| "UTC".into());
+                ResponseTemplate::new(200)
+                    .set_body_json(super::fake_slack::user_info(&user, &tz, &tz, 0))
+            }
+            _ => {
+                let body = super::fake_slack::parse_body(&request.body);
+                self.0.views.lock().unwrap().push(body);
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"ok": true, "view": {"id": "V0HOME", "type": "home"}}))
+            }
+        }
+    }
+}
+
 /// A fake Slack over a fresh [`World`].
 pub async fn fake_slack() -> (MockServer, Arc<World>) {
     let world = Arc::new(World::default());
@@ -157,6 +239,17 @@ pub async fn fake_slack() -> (MockServer, Arc<World>) {
         .respond_with(History(world.clone(), true))
         .mount(&server)
         .await;
+    for (verb, name) in [
+        ("POST", "conversations.open"),
+        ("GET", "users.info"),
+        ("POST", "views.publish"),
+    ] {
+        Mock::given(method(verb))
+            .and(path(format!("/api/{name}")))
+            .respond_with(People(world.clone(), name))
+            .mount(&server)
+            .await;
+    }
     (server, world)
 }
 

@@ -64,6 +64,7 @@ fn input<'a>(pools: &'a [Pool], people: &'a People) -> CommandInput<'a> {
         pull_request: None,
         existing_assignment: None,
         history: &[],
+        reviews: Default::default(),
     }
 }
 
