@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 use wiremock::MockServer;
 
 const HUBOT: &str = "U0HUBOT01";
+const MONALISA: &str = "U0MONA001";
 const TORVALDS: &str = "U0TORVALD";
 const NUMBER: u64 = 7;
 
@@ -490,4 +491,90 @@ async fn two_replicas_fire_each_reminder_once() {
         );
     }
     drop((slack, github));
+}
+
+/// Monday 2026-11-30 in Paris (UTC+1).
+const MONDAY_0800_PARIS: i64 = 1_796_022_000;
+const MONDAY_0929_PARIS: i64 = 1_796_027_340;
+const MONDAY_0930_PARIS: i64 = 1_796_027_400;
+const DAY: i64 = 86_400;
+
+/// The digests posted in the channel.
+fn digests(world: &World) -> Vec<Value> {
+    world
+        .checked_posts()
+        .into_iter()
+        .filter(|p| p["channel"] == CHANNEL)
+        .filter(|p| {
+            p["text"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("*Review digest*")
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_digest_comes_at_its_time_in_its_zone_once_across_a_restart() {
+    let clock = TestClock::at(MONDAY_0800_PARIS);
+    let (mut baton, world, _slack, _github) = start(&clock, "UTC", &[]).await;
+    let reply = baton
+        .command(CHANNEL, ADMIN, "reviewers digest 09:30 Europe/Paris")
+        .await;
+    assert!(
+        reply.starts_with("Done.") && reply.contains("09:30 Europe/Paris"),
+        "{reply}"
+    );
+    open(&baton).await;
+    // A second pull request, by hubot, that waits on monalisa.
+    let second = pull_request("opened", 8, "hubot");
+    assert!(baton
+        .github("pull_request", "d-8", &second)
+        .await
+        .status()
+        .is_success());
+    baton.drained().await;
+
+    // 09:29 in Paris (08:29 UTC): not yet.
+    at(&baton, &clock, MONDAY_0929_PARIS).await;
+    assert!(digests(&world).is_empty());
+    at(&baton, &clock, MONDAY_0930_PARIS).await;
+    let posted = digests(&world);
+    assert_eq!(posted.len(), 1);
+    let text = posted[0]["blocks"].to_string();
+    assert!(text.contains("2 open pull requests"), "{text}");
+    assert!(
+        text.contains("hello-world#7") && text.contains("hello-world#8"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("on <@{HUBOT}> to review (1h 30m)")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("on <@{MONALISA}> to review")),
+        "{text}"
+    );
+    assert!(
+        text.find("hello-world#7").unwrap() < text.find("hello-world#8").unwrap(),
+        "the oldest first: {text}"
+    );
+    // Later that morning: no second one.
+    at(&baton, &clock, MONDAY_0930_PARIS + 1_800).await;
+    assert_eq!(digests(&world).len(), 1);
+    // Killed before Tuesday's, started after it: it comes, once.
+    baton.kill9();
+    clock.set(MONDAY_0930_PARIS + DAY + 600);
+    baton.spawn().await;
+    timers_ran(&baton, MONDAY_0930_PARIS + DAY + 600).await;
+    assert_eq!(digests(&world).len(), 2);
+    baton.kill9();
+    baton.spawn().await;
+    timers_ran(&baton, MONDAY_0930_PARIS + DAY + 600).await;
+    assert_eq!(digests(&world).len(), 2, "not repeated after a restart");
+    // Off: nothing on Wednesday.
+    let reply = baton.command(CHANNEL, ADMIN, "reviewers digest off").await;
+    assert!(reply.contains("off"), "{reply}");
+    at(&baton, &clock, MONDAY_0930_PARIS + 2 * DAY).await;
+    assert_eq!(digests(&world).len(), 2);
 }
