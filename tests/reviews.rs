@@ -578,3 +578,60 @@ async fn the_digest_comes_at_its_time_in_its_zone_once_across_a_restart() {
     at(&baton, &clock, MONDAY_0930_PARIS + 2 * DAY).await;
     assert_eq!(digests(&world).len(), 2);
 }
+
+/// The published `app_home_opened` event, opened by `user` on `tab`.
+async fn open_home(baton: &Baton, user: &str, tab: &str, event_id: &str) {
+    let mut body: Value = serde_json::from_slice(&corpus(
+        "slack/bolt-python/events/app_home_opened.event_callback.json",
+    ))
+    .unwrap();
+    body["event"]["user"] = json!(user);
+    body["event"]["tab"] = json!(tab);
+    body["event_id"] = json!(event_id);
+    let response = baton
+        .slack(
+            "/slack/events",
+            body.to_string().as_bytes(),
+            "application/json",
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    baton.drained().await;
+}
+
+#[tokio::test]
+async fn opening_the_app_home_publishes_the_queue_and_the_settings() {
+    let clock = TestClock::at(MONDAY_9AM_SYDNEY);
+    let (baton, world, _slack, _github) = start(&clock, "Australia/Sydney", &[]).await;
+    profile_read(&baton, HUBOT, "Australia/Sydney").await;
+    open(&baton).await;
+    clock.advance(7_200);
+    open_home(&baton, HUBOT, "home", "EvHOME1").await;
+    let views = world.views();
+    assert_eq!(views.len(), 1);
+    assert_eq!(views[0]["user_id"], HUBOT);
+    assert_eq!(views[0]["view"]["type"], "home");
+    let view = views[0]["view"]["blocks"].to_string();
+    assert!(
+        view.contains("Waiting on you to review") && view.contains("hello-world#7"),
+        "{view}"
+    );
+    assert!(view.contains("waiting 2h"), "{view}");
+    assert!(
+        view.contains("09:00–18:00, Mon–Fri, in Australia/Sydney"),
+        "{view}"
+    );
+    assert!(view.contains("Direct messages:* on"), "{view}");
+    // torvalds sees his pull request waiting on hubot.
+    open_home(&baton, TORVALDS, "home", "EvHOME2").await;
+    let view = world.views()[1]["view"]["blocks"].to_string();
+    assert!(
+        view.contains("Your pull requests waiting on others")
+            && view.contains(&format!("waiting on <@{HUBOT}>")),
+        "{view}"
+    );
+    // The Messages tab is not the Home; the same event again acts once.
+    open_home(&baton, HUBOT, "messages", "EvHOME3").await;
+    open_home(&baton, HUBOT, "home", "EvHOME1").await;
+    assert_eq!(world.views().len(), 2);
+}

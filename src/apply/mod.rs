@@ -59,7 +59,10 @@ pub fn slack_event(
     ctx: &Context,
     now: UnixTime,
 ) -> Result<()> {
-    onboarding::on_event(tx, event, ctx, now)
+    match event {
+        SlackEvent::AppHomeOpened { user, tab } => reviews::on_home_opened(tx, user, tab, now),
+        _ => onboarding::on_event(tx, event, ctx, now),
+    }
 }
 
 /// A parsed `/baton` command; returns the ephemeral reply.

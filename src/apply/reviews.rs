@@ -12,7 +12,7 @@
 
 use baton_handlers::github::{PullRequestEvent, PullRequestReviewEvent};
 use baton_handlers::reviewers::lifecycle::{
-    self, ChannelSettings, DigestInput, EventInput, ReminderInput, ReviewsInput,
+    self, ChannelSettings, DigestInput, EventInput, HomeInput, ReminderInput, ReviewsInput,
 };
 use baton_handlers::reviewers::{self as decide, Outcome, Pool, ReviewerButton};
 use baton_handlers::slack::BlockAction;
@@ -255,6 +255,21 @@ fn remind(tx: &mut Tx<'_>, now: UnixTime) -> Result<()> {
     if sent > 0 {
         tracing::info!(reminders = sent, "review reminders queued");
     }
+    Ok(())
+}
+
+/// `user` opened Baton's App Home (`tab`): publish their queue and settings.
+pub fn on_home_opened(tx: &mut Tx<'_>, user: &str, tab: &str, now: UnixTime) -> Result<()> {
+    let people = tx.reviewer_people()?;
+    let records = CommandRecords::load(tx)?;
+    let input = HomeInput {
+        people: &people,
+        open: &records.open,
+        persons: &records.persons,
+        profiles: &records.profiles,
+    };
+    let outcome = lifecycle::home::on_home_opened(user, tab, &input, now);
+    tx.store_outcome(outcome, now)?;
     Ok(())
 }
 

@@ -15,6 +15,7 @@
 //!   decision.
 //! * [`queue`]: one person's queue (`/baton reviews`, the App Home).
 //! * [`digest`]: the channel's daily digest.
+//! * [`home`]: the App Home tab.
 //! * [`commands`]: `reviews`, `dm`, `hours`, `reviewers remind`, `reviewers digest`.
 //! * [`hours`]: working hours and time zones.
 //! * [`settings`]: a person's and a channel's settings, and Slack profiles.
@@ -23,6 +24,7 @@ pub mod commands;
 pub mod digest;
 pub mod direct;
 pub mod events;
+pub mod home;
 pub mod hours;
 pub mod queue;
 pub mod record;
@@ -33,6 +35,7 @@ pub mod track;
 pub use commands::ReviewsInput;
 pub use digest::DigestInput;
 pub use events::EventInput;
+pub use home::HomeInput;
 pub use hours::{Days, WorkingHours};
 pub use queue::Queue;
 pub use record::{

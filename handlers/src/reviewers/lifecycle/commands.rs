@@ -9,7 +9,7 @@ use super::hours::{format_minute, parse_clock, parse_hours, parse_zone, zone_nam
 use super::queue::{reviews_text, Queue};
 use super::record::TrackedPullRequest;
 use super::reminders;
-use super::settings::{ChannelSettings, DigestSchedule, PersonSettings, Profile};
+use super::settings::{zone_words, ChannelSettings, DigestSchedule, PersonSettings, Profile};
 use crate::caller::Caller;
 use crate::mrkdwn;
 use crate::mrkdwn::Mrkdwn;
@@ -209,19 +209,6 @@ pub fn execute(command: &Command, input: &CommandContext) -> Outcome {
         }
         Command::Remind { after } => remind(*after, input),
         Command::Digest { schedule } => digest(schedule.as_ref(), input),
-    }
-}
-
-/// "in Australia/Sydney (from your Slack profile)", or why not yet.
-fn zone_words(profile: Option<&Profile>) -> Mrkdwn {
-    match profile.and_then(|p| p.tz.as_deref()) {
-        Some(zone) => mrkdwn!("in {} (from your Slack profile)", zone),
-        None if profile.is_some() => {
-            Mrkdwn::from("in UTC (your Slack profile gives no time zone)")
-        }
-        None => Mrkdwn::from(
-            "in the time zone of your Slack profile (I read it within a few minutes; UTC until then)",
-        ),
     }
 }
 

@@ -9,6 +9,8 @@ use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
 use super::hours::{format_minute, next_daily, zone_or_utc, Days, WorkingHours};
+use crate::mrkdwn;
+use crate::mrkdwn::Mrkdwn;
 use crate::reviewers::change::{Change, Outcome};
 use crate::reviewers::pool::People;
 use crate::UnixTime;
@@ -122,6 +124,19 @@ pub fn profile_read(user: &str, tz: Option<String>, now: UnixTime) -> Outcome {
         tz: tz.filter(|tz| !tz.is_empty()),
         read_at: now,
     }))
+}
+
+/// "in Australia/Sydney (from your Slack profile)", or why not yet.
+pub fn zone_words(profile: Option<&Profile>) -> Mrkdwn {
+    match profile.and_then(|p| p.tz.as_deref()) {
+        Some(zone) => mrkdwn!("in {} (from your Slack profile)", zone),
+        None if profile.is_some() => {
+            Mrkdwn::from("in UTC (your Slack profile gives no time zone)")
+        }
+        None => Mrkdwn::from(
+            "in the time zone of your Slack profile (I read it within a few minutes; UTC until then)",
+        ),
+    }
 }
 
 /// The daily digest of a channel: at `minute` (after local midnight) in
