@@ -463,7 +463,7 @@ async fn database() -> Option<String> {
 }
 
 #[tokio::test]
-async fn two_replicas_fire_each_reminder_once() {
+async fn two_replicas_fire_each_reminder_and_each_digest_once() {
     let Some(url) = database().await else { return };
     let clock = TestClock::at(MONDAY_9AM_SYDNEY);
     let (baton, world, slack, github) =
@@ -475,6 +475,13 @@ async fn two_replicas_fire_each_reminder_once() {
         .collect();
     env.retain(|(k, _)| *k != "BATON_DATA");
     let other = Baton::start(&env).await;
+    for replica in [&baton, &other] {
+        assert!(
+            replica.stderr().contains("engine=\"postgres\""),
+            "{}",
+            replica.stderr()
+        );
+    }
     profile_read(&baton, HUBOT, "Australia/Sydney").await;
     open(&baton).await;
     assert_eq!(direct_texts(&world, HUBOT).len(), 1);
