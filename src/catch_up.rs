@@ -153,10 +153,7 @@ pub async fn round(
         match catch_up_one(state, github, source, &entry).await {
             Ok(Accepted::Applied) => {
                 result.recovered += 1;
-                state.metrics.inc(
-                    "baton_github_caught_up_total",
-                    format!("event=\"{}\"", crate::metrics::label(&entry.event)),
-                );
+                state.metrics.caught_up(&entry.event);
             }
             Ok(Accepted::Duplicate) => result.already_had += 1,
             Ok(Accepted::Ping | Accepted::Ignored { .. }) => {}

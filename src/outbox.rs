@@ -31,7 +31,7 @@ use tokio::sync::watch;
 
 pub use crate::attempt::Attempt;
 use crate::github::{GithubSink, Method};
-use crate::metrics::{label, Metrics};
+use crate::metrics::Metrics;
 use crate::slack::{Lookup, SlackSink};
 use crate::writer::Writer;
 
@@ -300,7 +300,9 @@ impl Dispatcher {
             if service == "slack" {
                 self.mark_in_flight(&items[index..], &gate, now).await?;
             }
+            let started = std::time::Instant::now();
             let outcome = self.deliver(item).await;
+            self.metrics.send_took(service, started.elapsed());
             self.state().marked_untried.remove(&item.id);
             if !matches!(outcome, Attempt::Sent { .. }) {
                 blocked_keys.extend(keys.iter().map(|k| k.to_string()));
@@ -502,8 +504,7 @@ impl Dispatcher {
                         ts = %message.ts,
                         "the post had arrived before; recording it instead of posting again"
                     );
-                    self.metrics
-                        .inc("baton_slack_posts_found_in_history_total", String::new());
+                    self.metrics.found_in_history();
                     return Attempt::Sent {
                         posted: Some(message),
                     };
@@ -518,10 +519,7 @@ impl Dispatcher {
                             "cannot read this channel's history, so a post whose outcome is unknown is posted again and may repeat; add the channels:history and groups:history scopes"
                         );
                     }
-                    self.metrics.inc(
-                        "baton_slack_history_unreadable_total",
-                        format!("channel=\"{}\"", label(channel)),
-                    );
+                    self.metrics.history_unreadable(channel);
                 }
                 Lookup::Failed(outcome) => return outcome,
             }
@@ -589,7 +587,7 @@ impl Dispatcher {
                 }
                 self.state().unrecorded.remove(&id);
                 self.metrics
-                    .inc("baton_deliveries_total", format!("service=\"{service}\""));
+                    .delivered(service, now - item.created_at as f64);
                 Ok(None)
             }
             Attempt::Retry {
@@ -601,10 +599,7 @@ impl Dispatcher {
                 let wait = after.map(|a| a.as_secs_f64()).unwrap_or(backoff);
                 let not_before = now + wait;
                 tracing::warn!(id, service, attempt = item.attempts + 1, retry_in_secs = format!("{wait:.3}"), %reason, "delivery failed; will retry");
-                self.metrics.inc(
-                    "baton_deliveries_retried_total",
-                    format!("service=\"{service}\""),
-                );
+                self.metrics.retried(service);
                 let maybe_sent = maybe_sent && service == "slack";
                 self.writer
                     .run(move |tx| tx.reschedule_delivery(id, not_before, &reason, now, maybe_sent))
@@ -613,13 +608,7 @@ impl Dispatcher {
             }
             Attempt::Retry { reason, .. } | Attempt::Fail { reason } => {
                 tracing::error!(id, service, attempts = item.attempts + 1, %reason, "delivery failed for good; moved to dead letters (`baton outbox list --dead`, `baton outbox retry`)");
-                self.metrics.inc(
-                    "baton_deliveries_dead_lettered_total",
-                    format!(
-                        "service=\"{service}\",reason=\"{}\"",
-                        label(reason_label(&reason))
-                    ),
-                );
+                self.metrics.dead_lettered(service, &reason);
                 let at = now as i64;
                 self.writer
                     .run(move |tx| tx.dead_letter(id, &reason, at))
@@ -641,16 +630,6 @@ fn message_keys(action: &Outbound) -> Vec<&str> {
         Outbound::SlackUpdate { key, .. } => vec![key.as_str()],
         _ => Vec::new(),
     }
-}
-
-/// A short, bounded label for metrics (the error code, not the whole text).
-fn reason_label(reason: &str) -> &str {
-    reason
-        .split(':')
-        .next()
-        .unwrap_or(reason)
-        .get(..60)
-        .unwrap_or(reason)
 }
 
 /// Wall-clock Unix seconds with a fraction.

@@ -87,7 +87,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         }
     };
     let github = github_sink(&config, timeout)?;
-    let metrics = Arc::new(Metrics::default());
+    let metrics = Arc::new(Metrics::new(config.slack_app_token.is_some()));
     let dispatcher_running = Arc::new(AtomicBool::new(false));
     let (shutdown, shutdown_rx) = watch::channel(false);
 

@@ -65,13 +65,7 @@ pub async fn event(
     if let Some(learned) = bot_user_id.filter(|_| state.config.slack_bot_user_id.is_none()) {
         *state.bot_user_id.lock().unwrap_or_else(|e| e.into_inner()) = Some(learned);
     }
-    state.metrics.inc(
-        "baton_events_total",
-        format!(
-            "source=\"slack\",kind=\"{}\"",
-            crate::metrics::label(event.kind())
-        ),
-    );
+    state.metrics.event("slack", event.kind());
     let context = state.apply_context();
     let now = crate::unix_now();
     let dedup_key = format!("slack:{event_id}");
@@ -86,9 +80,7 @@ pub async fn event(
         })
         .await?;
     if !first {
-        state
-            .metrics
-            .inc("baton_events_duplicate_total", "source=\"slack\"".into());
+        state.metrics.duplicate("slack");
         return Ok(EventReceipt::Duplicate);
     }
     Ok(EventReceipt::Accepted)
@@ -96,10 +88,7 @@ pub async fn event(
 
 /// A `/baton` command; returns the ephemeral answer (see [`command_reply`]).
 pub async fn command(state: &AppState, slash: SlashCommand) -> Result<Value, WriteError> {
-    state.metrics.inc(
-        "baton_events_total",
-        "source=\"slack\",kind=\"slash_command\"".into(),
-    );
+    state.metrics.event("slack", "slash_command");
     let parsed = match command::parse(&slash.text) {
         Ok(parsed) => parsed,
         Err(usage) => return Ok(command_reply(usage.to_text())),
@@ -157,10 +146,7 @@ pub async fn interaction(
             return Ok(None);
         }
     };
-    state.metrics.inc(
-        "baton_events_total",
-        "source=\"slack\",kind=\"block_actions\"".into(),
-    );
+    state.metrics.event("slack", "block_actions");
     let context = state.apply_context();
     let now = crate::unix_now();
     let replies = state

@@ -112,10 +112,7 @@ pub async fn run(
             End::Lost => "lost",
             End::Closed => "closed",
         };
-        state.metrics.inc(
-            "baton_slack_socket_reconnects_total",
-            format!("reason=\"{reason}\""),
-        );
+        state.metrics.socket_reconnect(reason);
         if end == End::Disconnect {
             continue;
         }

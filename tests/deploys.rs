@@ -6,7 +6,6 @@
 use crate::common;
 
 use std::process::{Command, Output};
-use std::time::Duration;
 
 use common::{corpus, fake_slack, Baton, HOOK_TOKEN};
 use serde_json::{json, Value};
@@ -577,12 +576,14 @@ async fn lock_and_unlock_through_commands_and_the_lock_api() {
 
 #[tokio::test]
 async fn a_lock_expires_on_its_own() {
-    let (_slack, baton) = start().await;
+    let clock = common::TestClock::at(common::now());
+    let (setting, file) = clock.setting();
+    let (_slack, baton) = start_with(&[(setting, file.as_str())]).await;
     baton
         .command("C0OPS", "U1", "lock production for 2s smoke test")
         .await;
     assert_eq!(lock_status(&baton, "production").await.0, 423);
-    tokio::time::sleep(Duration::from_millis(3100)).await;
+    clock.advance(3);
     assert_eq!(
         lock_status(&baton, "production").await,
         (200, json!({"locked": false}))

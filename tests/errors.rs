@@ -289,7 +289,19 @@ async fn mute_and_resolve_by_button() {
 #[tokio::test]
 async fn a_restart_mid_window_neither_reposts_nor_loses_the_count() {
     let api = fake_slack::ok().await;
-    let mut baton = start(&api, &[("BATON_ERROR_WINDOW", "4s")]).await;
+    // The window stays open across the restart however long it takes:
+    // Baton's time stands still until the test moves it.
+    let clock = common::TestClock::at(common::now());
+    let (setting, file) = clock.setting();
+    let mut baton = start(
+        &api,
+        &[
+            ("BATON_ERROR_WINDOW", "10m"),
+            ("BATON_TICK_EVERY", "1s"),
+            (setting, file.as_str()),
+        ],
+    )
+    .await;
     subscribe(&baton, "CERR", "service=api").await;
 
     for i in 0..3 {
@@ -301,6 +313,9 @@ async fn a_restart_mid_window_neither_reposts_nor_loses_the_count() {
     for i in 3..6 {
         send(&baton, &report("api", &format!("job {i} crashed"))).await;
     }
+    baton.drained().await;
+    assert!(updates(&api).await.is_empty(), "the window is still open");
+    clock.advance(601);
     eventually(14, "the count update after restart", || async {
         !updates(&api).await.is_empty()
     })

@@ -1,13 +1,14 @@
 //! Operating Baton, black-box: `config check` and `doctor` on a clean
 //! machine, `doctor` beside a running Baton and against unreachable APIs,
-//! `notify deploy`'s help and local checks, `backup`, `healthcheck`, and
-//! logs without colour codes in files.
+//! `notify deploy`'s help and local checks, `backup`, `healthcheck`, logs
+//! without colour codes in files, and the latency histograms of `/metrics`.
 
 use crate::common;
 
 use std::path::Path;
 
-use common::{baton_cli, Baton, HOOK_TOKEN};
+use common::{baton_cli, fake_slack, Baton, BOT_USER, HOOK_TOKEN};
+use serde_json::json;
 
 /// No settings at all.
 const NO_ENV: &[(&str, &str)] = &[];
@@ -434,5 +435,135 @@ async fn pretty_logs_written_to_a_file_carry_no_colour_codes() {
     assert!(
         !log.contains('\u{1b}'),
         "colour codes in a log file: {log:?}"
+    );
+}
+
+/// The count of the `/metrics` sample named exactly `series`, if present.
+fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+        .and_then(|v| v.parse().ok())
+}
+
+/// The `(le, count)` bucket lines of one histogram series, in order.
+fn buckets(text: &str, name: &str, label: &str) -> Vec<(String, f64)> {
+    let prefix = format!("{name}_bucket{{{label},le=\"");
+    text.lines()
+        .filter_map(|l| l.strip_prefix(&prefix))
+        .map(|rest| {
+            let (le, count) = rest.split_once("\"} ").expect("a bucket line");
+            (le.to_string(), count.parse().expect("a count"))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn metrics_have_latency_histograms_for_requests_and_outbox_sends() {
+    let slack = fake_slack::ok().await;
+    let api = format!("{}/api", slack.uri());
+    let baton = Baton::start(&[("SLACK_BOT_TOKEN", "xoxb-test"), ("SLACK_API_URL", &api)]).await;
+    // The bot joins a channel: one welcome post goes through the outbox.
+    let joined = json!({"type": "member_joined_channel", "user": BOT_USER,
+        "channel": "CMETRICS", "channel_type": "C"});
+    assert_eq!(baton.slack_event("EvMETRICS", joined).await.status(), 200);
+    // A route with a parameter, and a path no route matches.
+    for path in [
+        "/api/locks/production",
+        "/api/locks/staging",
+        "/no/such/path",
+    ] {
+        baton
+            .http
+            .get(baton.url(path))
+            .bearer_auth(HOOK_TOKEN)
+            .send()
+            .await
+            .unwrap();
+    }
+    common::eventually(20, "the welcome post delivered", || async {
+        baton
+            .metric("baton_deliveries_total{service=\"slack\"}")
+            .await
+            == Some(1.0)
+    })
+    .await;
+    let posts = fake_slack::calls(&slack, "chat.postMessage").await.len() as f64;
+    assert_eq!(posts, 1.0);
+
+    let response = baton.http.get(baton.url("/metrics")).send().await.unwrap();
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/plain; version=0.0.4; charset=utf-8"
+    );
+    let text = response.text().await.unwrap();
+    assert!(text.contains("# TYPE baton_http_request_duration_seconds histogram"));
+    assert!(text.contains("# TYPE baton_outbox_send_duration_seconds histogram"));
+    assert!(text.contains("# TYPE baton_outbox_queue_age_seconds histogram"));
+
+    // Each histogram: finite buckets then +Inf, cumulative, the last equal
+    // to the count of what happened.
+    let histogram = |name: &str, label: &str, count: f64| {
+        let buckets = buckets(&text, name, label);
+        assert!(buckets.len() > 5, "{name}{{{label}}} buckets:\n{text}");
+        assert_eq!(buckets.last().unwrap().0, "+Inf");
+        assert!(buckets[..buckets.len() - 1]
+            .iter()
+            .all(|(le, _)| le.parse::<f64>().is_ok_and(f64::is_finite)));
+        assert!(buckets.windows(2).all(|w| w[0].1 <= w[1].1), "{buckets:?}");
+        assert_eq!(buckets.last().unwrap().1, count, "{name}{{{label}}}");
+        assert_eq!(
+            sample(&text, &format!("{name}_count{{{label}}}")),
+            Some(count)
+        );
+        assert!(sample(&text, &format!("{name}_sum{{{label}}}")).is_some());
+    };
+    histogram(
+        "baton_http_request_duration_seconds",
+        "route=\"/slack/events\"",
+        1.0,
+    );
+    // Labelled by the route's template, never the raw path.
+    histogram(
+        "baton_http_request_duration_seconds",
+        "route=\"/api/locks/{environment}\"",
+        2.0,
+    );
+    histogram(
+        "baton_http_request_duration_seconds",
+        "route=\"unmatched\"",
+        1.0,
+    );
+    assert!(!text.contains("production"), "{text}");
+    assert!(!text.contains("/no/such/path"), "{text}");
+    // One send timed per call Slack saw; one age per delivery.
+    histogram(
+        "baton_outbox_send_duration_seconds",
+        "service=\"slack\"",
+        posts,
+    );
+    histogram("baton_outbox_queue_age_seconds", "service=\"slack\"", 1.0);
+
+    assert_eq!(sample(&text, "baton_writer_healthy"), Some(1.0));
+    assert!(sample(&text, "baton_writer_pending").is_some(), "{text}");
+    assert!(
+        sample(&text, "baton_timers_ran_at_seconds").is_some(),
+        "{text}"
+    );
+    // The counters keep their names and labels.
+    assert_eq!(
+        sample(
+            &text,
+            "baton_http_requests_total{route=\"/api/locks/{environment}\",status=\"200\"}"
+        ),
+        Some(2.0),
+        "{text}"
+    );
+    assert_eq!(
+        sample(
+            &text,
+            "baton_events_total{source=\"slack\",kind=\"member_joined_channel\"}"
+        ),
+        Some(1.0),
+        "{text}"
     );
 }

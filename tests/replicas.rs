@@ -378,11 +378,17 @@ async fn an_error_window_spread_over_two_replicas_posts_once_and_its_timer_updat
     let Some(url) = database().await else { return };
     let slack = common::fake_slack::ok().await;
     let slack_api = format!("{}/api", slack.uri());
+    // Both replicas read one standing clock: the window stays open however
+    // long the 40 reports take, and closes when the test moves the clock.
+    let clock = common::TestClock::at(common::now());
+    let (setting, file) = clock.setting();
     let env = [
         ("SLACK_BOT_TOKEN", "xoxb-test"),
         ("SLACK_API_URL", slack_api.as_str()),
-        ("BATON_ERROR_WINDOW", "3s"),
+        ("BATON_ERROR_WINDOW", "10m"),
+        ("BATON_TICK_EVERY", "1s"),
         ("BATON_DATABASE_URL", url.as_str()),
+        (setting, file.as_str()),
     ];
     let a = Baton::start(&env).await;
     let b = Baton::start(&env).await;
@@ -403,6 +409,7 @@ async fn an_error_window_spread_over_two_replicas_posts_once_and_its_timer_updat
     while let Some(status) = sends.join_next().await {
         assert_eq!(status.unwrap(), 202);
     }
+    clock.advance(601);
     // Both replicas run the window's timer; the count update is sent once.
     common::eventually(20, "the count update after the window closes", || async {
         !common::fake_slack::calls(&slack, "chat.update")

@@ -72,10 +72,7 @@ pub async fn accept(
         }
         _ => {}
     }
-    state.metrics.inc(
-        "baton_events_total",
-        format!("source=\"github\",kind=\"{}\"", event.kind()),
-    );
+    state.metrics.event("github", event.kind());
     let context = state.apply_context();
     let now = crate::unix_now();
     let dedup_key = format!("github:{delivery}");
@@ -90,9 +87,7 @@ pub async fn accept(
         })
         .await?;
     if !first {
-        state
-            .metrics
-            .inc("baton_events_duplicate_total", "source=\"github\"".into());
+        state.metrics.duplicate("github");
         return Ok(Accepted::Duplicate);
     }
     Ok(Accepted::Applied)

@@ -7,6 +7,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::app_state::SharedState;
+use crate::metrics::{Scrape, CONTENT_TYPE};
 
 /// The process is up.
 pub async fn healthz() -> &'static str {
@@ -45,66 +46,34 @@ pub async fn readyz(State(state): State<SharedState>) -> Response {
     }
 }
 
-/// Prometheus text.
+/// Prometheus text, with the gauges read now.
 pub async fn metrics(State(state): State<SharedState>) -> Response {
     let store = state.store.clone();
-    let (pending, dead, backlog) = tokio::task::spawn_blocking(move || {
+    let (pending, dead, backlog, store_failed) = tokio::task::spawn_blocking(move || {
         let (pending, dead) = store.outbox_counts().unwrap_or((0, 0));
-        (pending, dead, store.outbox_backlog().unwrap_or_default())
+        let backlog = store.outbox_backlog().unwrap_or_default();
+        (pending, dead, backlog, store.failure().is_some())
     })
     .await
-    .unwrap_or_default();
+    .unwrap_or((0, 0, Vec::new(), true));
     let now = crate::unix_now();
-    let mut body = state.metrics.render(&[
-        (
-            "baton_outbox_depth",
-            "Outbox items waiting to be sent",
-            pending,
-        ),
-        (
-            "baton_dead_letters",
-            "Outbox items that failed for good",
-            dead,
-        ),
-        (
-            "baton_http_connections_open",
-            "Client connections open now",
-            state.connections.get(),
-        ),
-    ]);
-    if let Some(socket) = &state.slack_socket {
-        crate::metrics::render_gauge(
-            &mut body,
-            "baton_slack_socket_connected",
-            "1 while a Slack Socket Mode connection is open and greeted",
-            [(String::new(), if socket.connected() { 1.0 } else { 0.0 })],
-        );
-    }
-    crate::metrics::render_gauge(
-        &mut body,
-        "baton_timers_ran_at_seconds",
-        "Baton's time (Unix seconds) of the last run of the timed work: every reminder and digest due by then has fired",
-        [(
-            String::new(),
-            state.timers_ran_at.load(std::sync::atomic::Ordering::SeqCst) as f64,
-        )],
-    );
-    crate::metrics::render_gauge(
-        &mut body,
-        "baton_outbox_service_depth",
-        "Outbox items waiting, by service",
-        backlog
+    let body = state.metrics.render(Scrape {
+        outbox_depth: pending,
+        dead_letters: dead,
+        connections_open: state.connections.get(),
+        socket_connected: state.slack_socket.as_ref().map(|s| s.connected()),
+        backlog: backlog
             .iter()
-            .map(|b| (format!("service=\"{}\"", b.service), b.depth as f64)),
-    );
-    crate::metrics::render_gauge(
-        &mut body,
-        "baton_outbox_oldest_pending_seconds",
-        "Age of the oldest item waiting, by service (0 when none waits)",
-        backlog.iter().map(|b| {
-            let age = b.oldest_created_at.map_or(0, |t| (now - t).max(0));
-            (format!("service=\"{}\"", b.service), age as f64)
-        }),
-    );
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+            .map(|b| {
+                let age = b.oldest_created_at.map_or(0, |t| (now - t).max(0));
+                (b.service, b.depth, age)
+            })
+            .collect(),
+        writer_healthy: !store_failed,
+        writer_pending: state.writer.pending(),
+        timers_ran_at: state
+            .timers_ran_at
+            .load(std::sync::atomic::Ordering::SeqCst),
+    });
+    ([(header::CONTENT_TYPE, CONTENT_TYPE)], body).into_response()
 }

@@ -72,10 +72,7 @@ pub async fn deploy(
 ) -> Result<Response, ApiError> {
     authorize(&state, &headers)?;
     let hook = apply::deploys::parse_hook(&body).map_err(ApiError::bad_request)?;
-    state.metrics.inc(
-        "baton_events_total",
-        "source=\"hook\",kind=\"deploy\"".into(),
-    );
+    state.metrics.event("hook", "deploy");
     let context = state.apply_context();
     let now = crate::unix_now();
     let answer = state
@@ -100,10 +97,7 @@ pub async fn errors(
         }
     }
     let report = apply::errors::parse_report(&body).map_err(ApiError::bad_request)?;
-    state.metrics.inc(
-        "baton_events_total",
-        "source=\"hook\",kind=\"error\"".into(),
-    );
+    state.metrics.event("hook", "error");
     let context = state.apply_context();
     let now = crate::unix_now();
     let answer = state

@@ -15,6 +15,7 @@ pub mod signature;
 mod slack;
 
 use std::net::SocketAddr;
+use std::time::Instant;
 
 use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -81,7 +82,7 @@ async fn not_found() -> Response {
     ApiError::new(StatusCode::NOT_FOUND, "no such route").into_response()
 }
 
-/// Count requests by route and status for `/metrics`, answer 408 to a
+/// Count and time requests by route for `/metrics`, answer 408 to a
 /// request whose body did not arrive in time, and log every refusal (4xx)
 /// once, rate-limited, with its route, status, reason and client address.
 async fn count_requests(
@@ -89,6 +90,7 @@ async fn count_requests(
     request: Request,
     next: Next,
 ) -> Response {
+    let started = Instant::now();
     let matched = request
         .extensions()
         .get::<MatchedPath>()
@@ -133,14 +135,9 @@ async fn count_requests(
         );
     }
     let route = matched.unwrap_or_else(|| "unmatched".to_string());
-    state.metrics.inc(
-        "baton_http_requests_total",
-        format!(
-            "route=\"{}\",status=\"{}\"",
-            crate::metrics::label(&route),
-            response.status().as_u16()
-        ),
-    );
+    state
+        .metrics
+        .request(&route, response.status().as_u16(), started.elapsed());
     response
 }
 

@@ -210,7 +210,7 @@ async fn ingest(
         None => None,
     };
     if state.writer.pending() >= state.config.ingest_queue_limit {
-        state.metrics.inc("baton_sentry_shed_total", String::new());
+        state.metrics.sentry_shed();
         return Err(SentryError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "Baton is busy; send again after Retry-After",
@@ -280,10 +280,7 @@ async fn ingest(
     });
     if !events.is_empty() {
         for _ in &events {
-            state.metrics.inc(
-                "baton_events_total",
-                "source=\"sentry\",kind=\"error\"".into(),
-            );
+            state.metrics.event("sentry", "error");
         }
         let context = state.apply_context();
         let now = crate::unix_now();
@@ -301,9 +298,7 @@ async fn ingest(
                 )
             })?;
         for _ in new..count {
-            state
-                .metrics
-                .inc("baton_events_duplicate_total", "source=\"sentry\"".into());
+            state.metrics.duplicate("sentry");
         }
     }
     let body = match answer_id {

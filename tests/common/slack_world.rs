@@ -304,8 +304,9 @@ pub fn bot_joined(channel: &str) -> Value {
 
 /// Deliver pull request `n`; true if Baton acknowledged it.
 pub async fn deliver(port: u16, n: u64) -> bool {
+    // GitHub waits 10 s for an answer before it counts a delivery failed.
     let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(10))
         .build()
         .unwrap();
     let body = pull_request(n);
