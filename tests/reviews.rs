@@ -642,3 +642,39 @@ async fn opening_the_app_home_publishes_the_queue_and_the_settings() {
     open_home(&baton, HUBOT, "home", "EvHOME1").await;
     assert_eq!(world.views().len(), 2);
 }
+
+#[tokio::test]
+async fn a_direct_message_answered_after_the_timeout_is_sent_once() {
+    let clock = TestClock::at(common::now());
+    let (baton, world, _slack, _github) =
+        start(&clock, "UTC", &[("BATON_HTTP_TIMEOUT", "1s")]).await;
+    // Slack keeps each post but answers after Baton has given up waiting:
+    // Baton looks in the conversation's history before sending again.
+    world.set(|m| m.hold = Some(std::time::Duration::from_millis(2_500)));
+    let body = pull_request("opened", NUMBER, "torvalds");
+    assert!(baton
+        .github("pull_request", "d-late", &body)
+        .await
+        .status()
+        .is_success());
+    // Baton's clock stands still in this test: move it on, a few seconds
+    // at a time, so the retries come due, until the outbox is empty.
+    eventually(60, "the outbox to drain", || async {
+        clock.advance(5);
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        baton.metric("baton_outbox_depth").await == Some(0.0)
+    })
+    .await;
+    world.set(|m| m.hold = None);
+    let dms = world.direct_posts(HUBOT);
+    assert_eq!(dms.len(), 1, "one direct message: {dms:?}");
+    assert_eq!(dms[0]["metadata"]["event_type"], "baton_outbox");
+    let found = baton
+        .metric("baton_slack_posts_found_in_history_total")
+        .await
+        .unwrap_or_default();
+    assert!(
+        found >= 2.0,
+        "the channel post and the direct message were found: {found}"
+    );
+}
