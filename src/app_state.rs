@@ -6,6 +6,7 @@
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use baton_handlers::command::Admins;
 use baton_state::Store;
 
 use crate::apply;
@@ -42,7 +43,7 @@ impl AppState {
     /// The settings the pure decisions need.
     pub fn apply_context(&self) -> apply::Context {
         apply::Context {
-            admins: self.config.admins.clone(),
+            admins: Admins::new(self.config.admins.clone()),
             bot_user_id: self
                 .bot_user_id
                 .lock()

@@ -7,6 +7,7 @@
 //! tokens, webhook deliveries, `GET /app`) with the App's JWT. Every call
 //! carries its own `Authorization` header over one shared octocrab client.
 
+use std::io::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,7 +16,7 @@ use http_body_util::BodyExt as _;
 use octocrab::Octocrab;
 use serde_json::{json, Value};
 
-use crate::attempt::Attempt;
+use crate::attempt::{Attempt, Effect};
 use crate::github_app::{App, AppKey, InstallationToken};
 
 /// The HTTP methods of the GitHub calls Baton makes.
@@ -192,17 +193,22 @@ impl GithubSink {
         let body = json!({"reviewers": reviewers});
         let actor = installation.map_or(Actor::Repository(repo), Actor::Installation);
         if matches!(self, GithubSink::Offline) {
-            println!("┌─ GitHub {method} {route}\n│ {body}\n└─");
+            // Not `println!`, which panics when stdout refuses (a full disk).
+            let _ = writeln!(
+                std::io::stdout().lock(),
+                "┌─ GitHub {method} {route}\n│ {body}\n└─"
+            );
             return Attempt::Sent { posted: None };
         }
         let answer = match self.request(method, &route, Some(&body), actor).await {
             Ok(answer) => answer,
             Err(reason) => {
+                // No answer: GitHub may have acted, or may still.
                 return Attempt::Retry {
                     reason,
                     after: None,
-                    maybe_sent: true,
-                }
+                    effect: Effect::PerhapsLater,
+                };
             }
         };
         if (200..300).contains(&answer.status) {
@@ -222,7 +228,7 @@ impl GithubSink {
                 return Attempt::Retry {
                     reason,
                     after: None,
-                    maybe_sent: false,
+                    effect: Effect::None,
                 };
             }
         }
@@ -230,7 +236,11 @@ impl GithubSink {
             Attempt::Retry {
                 reason,
                 after: answer.retry_after,
-                maybe_sent: answer.status >= 500,
+                effect: if answer.status >= 500 {
+                    Effect::Perhaps
+                } else {
+                    Effect::None
+                },
             }
         } else {
             Attempt::Fail { reason }

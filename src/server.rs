@@ -30,6 +30,8 @@ const PRUNE_EVERY: Duration = Duration::from_secs(300);
 const DEPLOY_RETENTION_SECS: i64 = 30 * 86_400;
 /// How often a store closed by a failed write is reopened.
 const REOPEN_EVERY: Duration = Duration::from_secs(2);
+/// Failed reopens between two log lines about them (one a minute).
+const REOPEN_LOG_EVERY: u32 = 30;
 
 /// A running server.
 pub struct Server {
@@ -103,6 +105,8 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         RetryPolicy {
             first_secs: config.outbox_backoff_secs,
             max_secs: config.outbox_max_backoff_secs,
+            probe_secs: config.outbox_probe_every_secs,
+            late_grace_secs: config.outbox_late_grace_secs,
             give_up_after_secs: config.outbox_give_up_after_secs,
             lease: Duration::from_secs(config.outbox_lease_secs),
         },
@@ -111,6 +115,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     );
     let dispatcher_task = tokio::spawn(dispatcher.run(shutdown_rx.clone()));
     let reopen_task = tokio::spawn(reopen_when_failed(store.clone(), shutdown_rx.clone()));
+    let lost_lines_task = tokio::spawn(crate::log_output::report_lost_lines(shutdown_rx.clone()));
 
     let refusals = Arc::new(RefusalLog::new(std::time::Instant::now()));
     let open_connections = Arc::new(OpenConnections::default());
@@ -196,6 +201,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
             let _ = task.await;
         }
         let _ = reopen_task.await;
+        let _ = lost_lines_task.await;
         drop(writer);
         // The writer thread ends when the last handle is gone; wait for it so
         // the file is closed before the process exits.
@@ -261,12 +267,16 @@ async fn maintenance(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) 
         }
         let now = crate::unix_now();
         let context = state.apply_context();
-        if let Err(e) = state
+        match state
             .writer
             .run(move |tx| crate::apply::errors::tick(tx, &context, now))
             .await
         {
-            tracing::error!(error = %e, "timed work failed; will try again");
+            // The store refusing writes is logged by the writer, counted.
+            Err(e) if !e.is_unavailable() => {
+                tracing::error!(error = %e, "timed work failed; will try again")
+            }
+            _ => {}
         }
         match state
             .writer
@@ -276,9 +286,10 @@ async fn maintenance(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) 
             Ok(()) => state
                 .timers_ran_at
                 .store(now, std::sync::atomic::Ordering::SeqCst),
-            Err(e) => {
+            Err(e) if !e.is_unavailable() => {
                 tracing::error!(error = %e, "review reminders and digests failed; will try again")
             }
+            Err(_) => {}
         }
         if last_prune.elapsed() >= PRUNE_EVERY {
             last_prune = tokio::time::Instant::now();
@@ -298,6 +309,7 @@ async fn maintenance(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) 
                 Ok((ids, deploys)) => {
                     tracing::info!(ids, deploys, "pruned old delivery ids and finished deploys")
                 }
+                Err(e) if e.is_unavailable() => {}
                 Err(e) => tracing::error!(error = %e, "pruning failed"),
             }
         }
@@ -307,7 +319,10 @@ async fn maintenance(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) 
 /// After a write fails on the disk (full, read-only), the store refuses
 /// everything until it is closed and opened again: try that every
 /// [`REOPEN_EVERY`] until it works, so Baton recovers without a restart.
+/// A failed try is logged the first time and then every
+/// [`REOPEN_LOG_EVERY`] tries, with their count.
 async fn reopen_when_failed(store: Arc<Store>, mut shutdown: watch::Receiver<bool>) {
+    let mut failed_tries = 0u32;
     loop {
         tokio::select! {
             _ = tokio::time::sleep(REOPEN_EVERY) => {}
@@ -317,12 +332,23 @@ async fn reopen_when_failed(store: Arc<Store>, mut shutdown: watch::Receiver<boo
             continue;
         };
         let reopening = store.clone();
-        match tokio::task::spawn_blocking(move || reopening.reopen()).await {
-            Ok(Ok(())) => tracing::info!(%reason, "the data file is writable again; resuming"),
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "the data file is still not writable; will try again")
+        let error = match tokio::task::spawn_blocking(move || reopening.reopen()).await {
+            Ok(Ok(())) => {
+                tracing::info!(%reason, failed_tries, "the data file is writable again; resuming");
+                failed_tries = 0;
+                continue;
             }
-            Err(e) => tracing::error!(error = %e, "reopening the data file failed"),
+            Ok(Err(e)) => e.to_string(),
+            Err(e) => format!("reopening the data file failed: {e}"),
+        };
+        failed_tries += 1;
+        if failed_tries % REOPEN_LOG_EVERY == 1 {
+            tracing::warn!(
+                %error,
+                failed_tries,
+                "the data file is still not writable; trying again every {}s",
+                REOPEN_EVERY.as_secs()
+            );
         }
     }
 }

@@ -316,9 +316,13 @@ async fn idle_and_slow_clients_cannot_starve_the_server() {
         delivery < Duration::from_secs(5),
         "delivery took {delivery:?}"
     );
-    // …while every held connection was still open.
+    // …while every held connection was still open (Baton counts one when
+    // it accepts it, which on a busy machine can trail the handshake).
+    common::eventually(10, "every held connection accepted", || async {
+        baton.metric("baton_http_connections_open").await.unwrap() >= 2200.0
+    })
+    .await;
     let open = baton.metric("baton_http_connections_open").await.unwrap();
-    assert!(open >= 2200.0, "only {open} connections open");
     eprintln!(
         "held {open} connections (opened in {:?}); /healthz {healthz:?}, signed delivery {delivery:?}",
         connect_started.elapsed()

@@ -10,6 +10,7 @@ mod core;
 mod demo;
 mod deploys;
 mod errors;
+mod full_disk;
 mod github_app;
 mod hostile_clients;
 mod hostile_text;

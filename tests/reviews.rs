@@ -11,7 +11,7 @@ use crate::common;
 use std::sync::Arc;
 
 use common::review_pool::{pull_request, ADMIN, CHANNEL, REPO};
-use common::slack_world::{fake_slack, settings, World};
+use common::slack_world::{fake_slack, settings, FakeSlack, World};
 use common::{corpus, eventually, fake_github, Baton, TestClock};
 use serde_json::{json, Value};
 use wiremock::MockServer;
@@ -45,7 +45,7 @@ async fn start(
     clock: &TestClock,
     hubot_zone: &str,
     extra: &[(&str, &str)],
-) -> (Baton, Arc<World>, MockServer, MockServer) {
+) -> (Baton, Arc<World>, FakeSlack, MockServer) {
     let (slack, world) = fake_slack().await;
     world.set_zone(HUBOT, hubot_zone);
     let github = fake_github::ok().await;
@@ -131,9 +131,9 @@ fn direct_texts(world: &World, user: &str) -> Vec<String> {
 }
 
 /// The blocks of the last update of the assignment message.
-async fn last_message_update(slack: &MockServer) -> String {
-    common::fake_slack::calls(slack, "chat.update")
-        .await
+fn last_message_update(world: &World) -> String {
+    world
+        .updates()
         .last()
         .map(|u| u["blocks"].to_string())
         .unwrap_or_default()
@@ -169,7 +169,7 @@ async fn profile_read(baton: &Baton, user: &str, zone: &str) {
 async fn changes_requested_then_asked_again_then_approved_then_merged_as_reviewer_and_author_see_it(
 ) {
     let clock = TestClock::at(common::now());
-    let (baton, world, slack, _github) = start(&clock, "UTC", &[]).await;
+    let (baton, world, _slack, _github) = start(&clock, "UTC", &[]).await;
     open(&baton).await;
 
     // hubot, picked, hears it directly: the pull request, its author, its
@@ -207,7 +207,7 @@ async fn changes_requested_then_asked_again_then_approved_then_merged_as_reviewe
     );
     assert!(torvalds.contains("none waits on you"), "{torvalds}");
     assert!(
-        last_message_update(&slack).await.is_empty(),
+        last_message_update(&world).is_empty(),
         "the post already says it"
     );
 
@@ -224,9 +224,7 @@ async fn changes_requested_then_asked_again_then_approved_then_merged_as_reviewe
     );
     let hubot = baton.command(CHANNEL, HUBOT, "reviews").await;
     assert!(hubot.contains("Nothing waits on you to review"), "{hubot}");
-    assert!(last_message_update(&slack)
-        .await
-        .contains("Changes requested"));
+    assert!(last_message_update(&world).contains("Changes requested"));
 
     // torvalds asks hubot again on GitHub.
     deliver_pull_request(&baton, "review_requested", "d-again", |p| {
@@ -243,9 +241,7 @@ async fn changes_requested_then_asked_again_then_approved_then_merged_as_reviewe
     );
     let torvalds = baton.command(CHANNEL, TORVALDS, "reviews").await;
     assert!(torvalds.contains("none waits on you"), "{torvalds}");
-    assert!(last_message_update(&slack)
-        .await
-        .contains("Waiting on review"));
+    assert!(last_message_update(&world).contains("Waiting on review"));
 
     // Approved: torvalds hears it is ready, and it waits on him to merge.
     review(&baton, "hubot", "approved", 9002).await;
@@ -254,7 +250,7 @@ async fn changes_requested_then_asked_again_then_approved_then_merged_as_reviewe
     assert!(told[1].contains("ready to merge"), "{}", told[1]);
     let torvalds = baton.command(CHANNEL, TORVALDS, "reviews").await;
     assert!(torvalds.contains("approved, not merged"), "{torvalds}");
-    assert!(last_message_update(&slack).await.contains("Approved"));
+    assert!(last_message_update(&world).contains("Approved"));
     // Anyone may look at someone's queue; only they see the answer.
     let seen = baton
         .command(CHANNEL, ADMIN, &format!("reviews <@{TORVALDS}>"))
@@ -277,7 +273,7 @@ async fn changes_requested_then_asked_again_then_approved_then_merged_as_reviewe
             "{reply}"
         );
     }
-    assert!(last_message_update(&slack).await.contains("Merged"));
+    assert!(last_message_update(&world).contains("Merged"));
     assert_eq!(
         direct_texts(&world, HUBOT).len(),
         2,

@@ -7,22 +7,25 @@
 //! [`on_update`] folds it into the stored [`DeployRecord`] and says which
 //! Slack messages to post or update. The `/baton deploys …`, `lock`,
 //! `unlock` and `locks` commands are parsed by [`parse_args`] and decided by
-//! [`execute`].
+//! [`fn@execute`].
 //!
-//! Submodules:
-//! - [`hook`]: validation of the CI hook's JSON body;
-//! - [`update`]: [`DeployStatus`] and the normalized [`DeployUpdate`];
-//! - [`watch`]: which channels watch which repos, services and environments;
-//! - [`record`]: the stored state of one deploy;
-//! - [`decide`]: [`on_update`], which folds an update into it;
+//! Files, in the shape of every feature:
+//! - [`change`]: what a decision writes ([`Change`], in [`Outcome`]);
+//! - [`commands`]: the `/baton` subcommands' table and parsing;
+//! - [`mod@execute`]: what each command decides;
+//! - [`decide`]: [`on_update`], which folds an update into its record, the
+//!   CI hook ([`on_hook`]) and the lock status CI reads ([`lock_status`]);
 //! - [`render`]: message text, Block Kit and the failure log tail;
-//! - [`lock`]: deploy locks, expiry and their JSON status;
-//! - [`commands`]: the `/baton` subcommands of this feature;
-//! - [`change`]: the records a decision writes ([`Change`], in [`Outcome`]).
+//! - the records and inputs: [`record`] (one deploy), [`watch`] (which
+//!   channels watch what), [`lock`] (locks, expiry, [`LockStatus`]),
+//!   [`hook`] (the CI hook's body), [`update`] ([`DeployStatus`] and the
+//!   normalized [`DeployUpdate`]);
+//! - `tests/`: one file of tests per file above.
 
 pub mod change;
 pub mod commands;
 pub mod decide;
+pub mod execute;
 pub mod hook;
 pub mod lock;
 pub mod record;
@@ -30,67 +33,17 @@ pub mod render;
 pub mod update;
 pub mod watch;
 
+#[cfg(test)]
+mod tests;
+
 pub use change::{Change, Outcome};
-pub use commands::{execute, parse_args, Command, DeploySnapshot, Name, Policy, COMMANDS};
-pub use decide::{hook_answer, message_key, on_update};
+pub use commands::{parse_args, Command, Name, COMMANDS};
+pub use decide::{
+    lock_status, message_key, on_hook, on_update, HookAnswer, HookOutcome, LockOutcome,
+};
+pub use execute::{execute, DeploySnapshot, Policy};
 pub use hook::{parse_hook, DeployHook, HookError, HookStatus};
-pub use lock::{active_lock, format_rfc3339, is_production, lock_key, lock_status_json, Lock};
+pub use lock::{active_lock, format_rfc3339, is_production, lock_key, Lock, LockStatus};
 pub use record::{DeployRecord, LockedDeploy};
 pub use update::{DeploySource, DeployStatus, DeployUpdate};
 pub use watch::{channels_for, DeployTarget, DeployWatch};
-
-#[cfg(test)]
-pub(crate) mod fixtures {
-    //! Real GitHub payloads from `tests/fixtures/github`, parsed the way the server does.
-
-    use crate::github::{self, DeploymentEvent, DeploymentStatusEvent, WorkflowRunEvent};
-
-    const DEPLOYMENT: &[u8] = include_bytes!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/fixtures/github/deployment/payload.json"
-    ));
-    const DEPLOYMENT_STATUS: &[u8] = include_bytes!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/fixtures/github/deployment_status/payload.json"
-    ));
-    const RUN_REQUESTED: &[u8] = include_bytes!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/fixtures/github/workflow_run/requested.payload.json"
-    ));
-    const RUN_COMPLETED: &[u8] = include_bytes!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/fixtures/github/workflow_run/completed.payload.json"
-    ));
-
-    pub fn deployment() -> DeploymentEvent {
-        match github::parse("deployment", DEPLOYMENT).unwrap() {
-            github::GithubEvent::Deployment(d) => d,
-            other => panic!("{other:?}"),
-        }
-    }
-
-    /// The corpus status (`success`), with its state replaced by `state`.
-    pub fn deployment_status(state: &str) -> DeploymentStatusEvent {
-        match github::parse("deployment_status", DEPLOYMENT_STATUS).unwrap() {
-            github::GithubEvent::DeploymentStatus(mut s) => {
-                s.state = state.to_string();
-                s
-            }
-            other => panic!("{other:?}"),
-        }
-    }
-
-    pub fn run_requested() -> WorkflowRunEvent {
-        match github::parse("workflow_run", RUN_REQUESTED).unwrap() {
-            github::GithubEvent::WorkflowRun(r) => r,
-            other => panic!("{other:?}"),
-        }
-    }
-
-    pub fn run_completed() -> WorkflowRunEvent {
-        match github::parse("workflow_run", RUN_COMPLETED).unwrap() {
-            github::GithubEvent::WorkflowRun(r) => r,
-            other => panic!("{other:?}"),
-        }
-    }
-}

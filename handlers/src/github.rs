@@ -153,6 +153,17 @@ pub struct PullRequestReviewEvent {
     pub submitted_at: Option<String>,
 }
 
+impl PullRequestReviewEvent {
+    /// The key that recognises this review delivered again under another
+    /// delivery id (a redelivery from GitHub's UI or a script): its
+    /// repository, GitHub's review id and the action. `None` without a
+    /// review id.
+    pub fn dedup_key(&self) -> Option<String> {
+        let id = self.review_id?;
+        Some(format!("github-review:{}:{id}:{}", self.repo, self.action))
+    }
+}
+
 /// A `deployment` delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeploymentEvent {
@@ -561,6 +572,25 @@ mod tests {
         };
         assert_eq!(pr.requested_reviewers, vec!["b".to_string()]);
         assert_eq!(pr.installation, None);
+    }
+
+    #[test]
+    fn a_review_is_known_again_by_its_repository_id_and_action() {
+        let body = include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/github/pull_request_review/submitted.payload.json"
+        ));
+        let GithubEvent::PullRequestReview(mut review) =
+            parse("pull_request_review", body).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(
+            review.dedup_key().as_deref(),
+            Some("github-review:Codertocat/Hello-World:237895671:submitted")
+        );
+        review.review_id = None;
+        assert_eq!(review.dedup_key(), None);
     }
 
     #[test]

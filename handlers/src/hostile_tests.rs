@@ -265,7 +265,7 @@ proptest! {
             };
             let reviewed = reviewers::on_pull_request_review(&pool, assignment, &review, &people, NOW + 60);
             for o in &reviewed.outbound { check_outbound(o)?; }
-            let pressed = reviewers::on_button(&pool, assignment, reviewers::ReviewerButton::Reassign, "U9", &people, NOW + 90);
+            let pressed = reviewers::on_button(&pool, assignment, reviewers::ReviewerButton::Reassign, &Caller::new("U9", "C1"), &people, NOW + 90);
             for o in &pressed.outbound { check_outbound(o)?; }
             if let Some(reply) = &pressed.reply { check_reply(reply)?; }
         }

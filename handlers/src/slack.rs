@@ -1,9 +1,53 @@
 //! Typed Slack payloads: Events API envelopes, slash commands and
-//! `block_actions` (button presses), holding only what Baton reads.
+//! `block_actions` (button presses), holding only what Baton reads; and
+//! the [`EphemeralReply`] Baton answers a command or a press with.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use crate::mrkdwn::decode_entities;
+use crate::blocks::MESSAGE_TEXT_LIMIT;
+use crate::caller::Caller;
+use crate::mrkdwn::{decode_entities, Mrkdwn};
+
+/// The answer to a `/baton` command or a button press, shown only to the
+/// person who acted (the HTTP response's body, or a Socket Mode
+/// acknowledgement's `payload`). Members in name order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EphemeralReply {
+    /// For a press: keep the message the button is on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replace_original: Option<bool>,
+    response_type: &'static str,
+    text: Mrkdwn,
+}
+
+impl EphemeralReply {
+    /// The answer to a command, cut to Slack's limit of a message's text.
+    pub fn to_command(text: Mrkdwn) -> EphemeralReply {
+        EphemeralReply {
+            replace_original: None,
+            response_type: "ephemeral",
+            text: text.fit(MESSAGE_TEXT_LIMIT),
+        }
+    }
+
+    /// The answer to the presses of one interaction, one line each; `None`
+    /// when no press has anything to say.
+    pub fn to_presses(replies: Vec<Mrkdwn>) -> Option<EphemeralReply> {
+        if replies.is_empty() {
+            return None;
+        }
+        Some(EphemeralReply {
+            replace_original: Some(false),
+            response_type: "ephemeral",
+            text: Mrkdwn::join(replies, "\n"),
+        })
+    }
+
+    /// Its text.
+    pub fn text(&self) -> &Mrkdwn {
+        &self.text
+    }
+}
 
 /// Why a Slack payload could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,6 +247,12 @@ pub struct BlockAction {
 }
 
 impl BlockAction {
+    /// Who pressed, and in which channel (empty when Slack did not say: a
+    /// press on a message always does).
+    pub fn caller(&self) -> Caller {
+        Caller::new(&self.user, self.channel.as_deref().unwrap_or_default())
+    }
+
     /// The key that identifies this press among replays of the same signed
     /// body, or `None` when Slack sent no `action_ts`.
     pub fn dedup_key(&self) -> Option<String> {
@@ -461,7 +511,7 @@ mod tests {
     }
 
     #[test]
-    fn envelopes() {
+    fn envelopes_are_read_as_challenge_callback_or_other() {
         let v = parse_event(br#"{"type":"url_verification","challenge":"abc"}"#).unwrap();
         assert_eq!(
             v,

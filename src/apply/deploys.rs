@@ -10,13 +10,12 @@
 //! write transaction.
 
 use baton_handlers::deploys::{
-    self as decide, channels_for, execute, hook_answer, lock_status_json, on_update, Command,
-    DeployRecord, DeploySnapshot, DeployUpdate, Outcome, Policy,
+    self as decide, channels_for, execute, on_update, Command, DeployRecord, DeploySnapshot,
+    DeployUpdate, HookAnswer, Lock, LockStatus, Outcome, Policy,
 };
 use baton_handlers::github::GithubEvent;
 use baton_handlers::UnixTime;
 use baton_state::{Result, Store, Tx};
-use serde_json::Value;
 
 use super::{Caller, Context};
 
@@ -30,18 +29,23 @@ pub fn parse_hook(body: &[u8]) -> std::result::Result<DeployHook, String> {
 
 /// A CI hook: fold it into its deploy. The answer tells the script which
 /// deploy it updated and which channels hear about it.
-pub fn on_hook(tx: &mut Tx<'_>, hook: &DeployHook, _ctx: &Context, now: UnixTime) -> Result<Value> {
+pub fn on_hook(
+    tx: &mut Tx<'_>,
+    hook: &DeployHook,
+    _ctx: &Context,
+    now: UnixTime,
+) -> Result<HookAnswer> {
     let update = DeployUpdate::from_hook(hook);
-    let (record, changed) = apply_update(tx, &update, now)?;
-    let lock = tx.deploy_lock(&hook.environment)?;
-    Ok(hook_answer(
+    let (existing, channels, lock) = load_update(tx, &update)?;
+    let outcome = decide::on_hook(
         hook,
         &update,
-        record.as_ref(),
-        changed,
+        existing.as_ref(),
+        &channels,
         lock.as_ref(),
         now,
-    ))
+    );
+    tx.store_outcome(outcome, now)
 }
 
 /// A verified GitHub deploy event (already deduplicated by delivery id).
@@ -60,7 +64,7 @@ pub fn on_github(
         _ => None,
     };
     match update {
-        Some(update) => apply_update(tx, &update, now).map(|_| ()),
+        Some(update) => apply_update(tx, &update, now),
         None => {
             tracing::debug!("deploy event not handled (action or state); ignored");
             Ok(())
@@ -68,14 +72,20 @@ pub fn on_github(
     }
 }
 
-/// Load → [`on_update`] → store, for one normalized deploy event. Returns
-/// the deploy's record after the update (`None`: not stored) and whether
-/// the update changed it.
-fn apply_update(
-    tx: &mut Tx<'_>,
+/// Load → [`on_update`] → store, for one normalized deploy event.
+fn apply_update(tx: &mut Tx<'_>, update: &DeployUpdate, now: UnixTime) -> Result<()> {
+    let (existing, channels, lock) = load_update(tx, update)?;
+    let outcome = on_update(existing.as_ref(), update, &channels, lock.as_ref(), now);
+    tx.store_outcome(outcome, now)?;
+    Ok(())
+}
+
+/// What an update's decision reads: the deploy's record, the channels
+/// watching it, and its environment's lock.
+fn load_update(
+    tx: &Tx<'_>,
     update: &DeployUpdate,
-    now: UnixTime,
-) -> Result<(Option<DeployRecord>, bool)> {
+) -> Result<(Option<DeployRecord>, Vec<String>, Option<Lock>)> {
     let watches = tx.deploy_watches()?;
     let channels = channels_for(&watches, update);
     let existing = tx.deploy_record(&update.key)?;
@@ -83,11 +93,7 @@ fn apply_update(
         Some(env) => tx.deploy_lock(env)?,
         None => None,
     };
-    let outcome = on_update(existing.as_ref(), update, &channels, lock.as_ref(), now);
-    let updated = outcome.record().cloned();
-    let changed = updated.is_some();
-    tx.store_outcome(outcome, now)?;
-    Ok((updated.or(existing), changed))
+    Ok((existing, channels, lock))
 }
 
 /// Load what a deploys command reads and decide it. `apply::command` stores
@@ -112,9 +118,9 @@ pub fn decide_command(
     Ok(execute(cmd, caller, &policy, snapshot, now))
 }
 
-/// The lock state of `environment` for CI: `(locked, JSON)`; an expired
-/// lock reads as no lock.
-pub fn lock_status(store: &Store, environment: &str, now: UnixTime) -> Result<(bool, Value)> {
+/// The lock status of `environment` for CI; an expired lock reads as no
+/// lock. A query: its outcome changes nothing.
+pub fn lock_status(store: &Store, environment: &str, now: UnixTime) -> Result<LockStatus> {
     let lock = store.deploy_lock(environment)?;
-    Ok(lock_status_json(lock.as_ref(), now))
+    super::answer_only(decide::lock_status(lock.as_ref(), now))
 }

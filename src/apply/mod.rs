@@ -10,7 +10,7 @@ pub mod reviewers;
 pub mod reviews;
 
 use baton_handlers::buttons::Button;
-use baton_handlers::command::Command;
+use baton_handlers::command::{Admins, FeatureCommand};
 use baton_handlers::github::GithubEvent;
 use baton_handlers::slack::{BlockAction, SlackEvent};
 use baton_handlers::UnixTime;
@@ -21,7 +21,8 @@ use baton_state::{Result, StoreError, StoredChange, Tx};
 /// the server's compiled error routes.
 #[derive(Debug, Clone)]
 pub struct Context {
-    pub admins: Vec<String>,
+    /// `BATON_ADMINS`, for [`baton_handlers::command::dispatch`].
+    pub admins: Admins,
     pub bot_user_id: Option<String>,
     pub lock_default_secs: i64,
     pub error_window_secs: i64,
@@ -65,25 +66,26 @@ pub fn slack_event(
     }
 }
 
-/// A parsed `/baton` command; returns the ephemeral reply.
+/// A `/baton` command that writes ([`baton_handlers::command::Dispatch::Write`]:
+/// help, usage errors and refusals were answered before); returns the
+/// ephemeral reply.
 pub fn command(
     tx: &mut Tx<'_>,
-    command: Command,
+    command: FeatureCommand,
     caller: &Caller,
     ctx: &Context,
     now: UnixTime,
 ) -> Result<Mrkdwn> {
     match command {
-        Command::Help { topic } => Ok(baton_handlers::command::help_text(topic)),
-        Command::Reviewers(cmd) => {
+        FeatureCommand::Reviewers(cmd) => {
             let outcome = reviewers::decide_command(tx, &cmd, caller, ctx, now)?;
             stored_reply(tx, outcome, now)
         }
-        Command::Deploys(cmd) => {
+        FeatureCommand::Deploys(cmd) => {
             let outcome = deploys::decide_command(tx, &cmd, caller, ctx, now)?;
             stored_reply(tx, outcome, now)
         }
-        Command::Errors(cmd) => errors::on_command(tx, cmd, caller, ctx, now),
+        FeatureCommand::Errors(cmd) => errors::on_command(tx, cmd, caller, ctx, now),
     }
 }
 
@@ -96,36 +98,41 @@ fn stored_reply<C: StoredChange>(
     Ok(tx.store_outcome(outcome, now)?.unwrap_or_default())
 }
 
-/// A read-only command ([`Command::read_only`]: `reviewers list`, `next`,
-/// `stats`, `locks`, `deploys list`, `errors list`), decided over one read
-/// transaction, which cannot write. A decision that asks for a change or a
-/// message anyway is refused ([`StoreError::ReadOnly`]), not half applied.
+/// A read-only command ([`baton_handlers::command::Dispatch::Query`]:
+/// `reviewers list`, `next`, `stats`, `locks`, `deploys list`,
+/// `errors list`), decided over one read transaction, which cannot write. A
+/// decision that asks for a change or a message anyway is refused
+/// ([`StoreError::ReadOnly`]), not half applied.
 pub fn query(
     tx: &Tx<'_>,
-    command: Command,
+    command: FeatureCommand,
     caller: &Caller,
     ctx: &Context,
     now: UnixTime,
 ) -> Result<Mrkdwn> {
-    match command {
-        Command::Help { topic } => Ok(baton_handlers::command::help_text(topic)),
-        Command::Reviewers(cmd) => {
+    let reply = match command {
+        FeatureCommand::Reviewers(cmd) => {
             answer_only(reviewers::decide_command(tx, &cmd, caller, ctx, now)?)
         }
-        Command::Deploys(cmd) => answer_only(deploys::decide_command(tx, &cmd, caller, ctx, now)?),
-        Command::Errors(cmd) => answer_only(errors::decide_command(tx, &cmd, caller, ctx, now)?),
-    }
+        FeatureCommand::Deploys(cmd) => {
+            answer_only(deploys::decide_command(tx, &cmd, caller, ctx, now)?)
+        }
+        FeatureCommand::Errors(cmd) => {
+            answer_only(errors::decide_command(tx, &cmd, caller, ctx, now)?)
+        }
+    }?;
+    Ok(reply.unwrap_or_default())
 }
 
 /// The reply of a query's outcome, which must change nothing.
-fn answer_only<C>(outcome: Outcome<C>) -> Result<Mrkdwn> {
+fn answer_only<C, R>(outcome: Outcome<C, R>) -> Result<R> {
     if !outcome.changes.is_empty() || !outcome.outbound.is_empty() {
         return Err(StoreError::ReadOnly);
     }
-    Ok(outcome.reply.unwrap_or_default())
+    Ok(outcome.reply)
 }
 
-/// A button press; returns an ephemeral note for the presser, if any.
+/// A button press; returns an ephemeral note for the caller, if any.
 pub fn button(
     tx: &mut Tx<'_>,
     action: &BlockAction,

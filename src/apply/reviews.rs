@@ -26,21 +26,23 @@ const TICK_REMINDERS: usize = 500;
 /// Most digests one tick posts.
 const TICK_DIGESTS: usize = 100;
 
-/// The pool a pull request's events belong to: the channel of its
-/// assignment if it has one (so a later `watch` elsewhere does not steal
-/// it), else the pool watching its repository.
+/// The pool a pull request's events belong to
+/// ([`decide::pool_for_pull_request`]): its assignment's channel's pool,
+/// else every pool, to find the one watching its repository.
 fn pool_for(
     tx: &Tx<'_>,
     repo: &str,
     assignment: Option<&decide::Assignment>,
 ) -> Result<Option<Pool>> {
-    if let Some(assignment) = assignment {
-        if let Some(pool) = tx.reviewer_pool(&assignment.channel)? {
-            return Ok(Some(pool));
-        }
-    }
-    let pools = tx.reviewer_pools()?;
-    Ok(decide::pool_for_repo(pools.iter(), repo).cloned())
+    let assigned = match assignment {
+        Some(assignment) => tx.reviewer_pool(&assignment.channel)?,
+        None => None,
+    };
+    let pools = match assigned {
+        Some(_) => Vec::new(),
+        None => tx.reviewer_pools()?,
+    };
+    Ok(decide::pool_for_pull_request(assigned, &pools, repo))
 }
 
 /// Everything but the pull request's own records that an event's decision
@@ -100,10 +102,9 @@ pub fn on_review(
     _ctx: &Context,
     now: UnixTime,
 ) -> Result<()> {
-    if let Some(id) = review.review_id {
-        let key = format!("github-review:{}:{id}:{}", review.repo, review.action);
+    if let Some(key) = review.dedup_key() {
         if !tx.first_delivery(&key, now)? {
-            tracing::info!(repo = %review.repo, review_id = id, "review already handled; ignored");
+            tracing::info!(repo = %review.repo, review_id = ?review.review_id, "review already handled; ignored");
             return Ok(());
         }
     }
@@ -132,7 +133,7 @@ pub fn on_review(
 }
 
 /// A press of "Reassign" or "Can't review" (on the channel message or a
-/// direct message); returns the presser's note.
+/// direct message); returns the caller's note.
 pub fn on_button(
     tx: &mut Tx<'_>,
     button: ReviewerButton,
@@ -163,7 +164,7 @@ pub fn on_button(
         persons: &around.persons,
         channel: &around.channel,
     };
-    let outcome = lifecycle::events::on_button(&input, press.button, &action.user, now);
+    let outcome = lifecycle::events::on_button(&input, press.button, &action.caller(), now);
     tx.store_outcome(outcome, now)
 }
 

@@ -116,7 +116,7 @@ pub async fn lock_status(
     authorize(&state, &headers)?;
     let store = state.store.clone();
     let now = crate::unix_now();
-    let (locked, body) =
+    let status =
         tokio::task::spawn_blocking(move || apply::deploys::lock_status(&store, &environment, now))
             .await
             .map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "lock lookup failed"))?
@@ -126,10 +126,10 @@ pub async fn lock_status(
                     format!("the store is unavailable: {e}"),
                 )
             })?;
-    let status = if locked {
+    let code = if status.is_locked() {
         StatusCode::LOCKED
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(body)).into_response())
+    Ok((code, Json(status)).into_response())
 }

@@ -32,12 +32,12 @@ impl Tx<'_> {
     }
 
     /// Insert or replace a watch (under its key).
-    pub fn put_deploy_watch(&mut self, watch: &DeployWatch) -> Result<()> {
+    pub(crate) fn put_deploy_watch(&mut self, watch: &DeployWatch) -> Result<()> {
         self.put_json(WATCHES, &watch.key(), watch)
     }
 
     /// Remove the watch stored under `key`. Returns whether it existed.
-    pub fn remove_deploy_watch(&mut self, key: &str) -> Result<bool> {
+    pub(crate) fn remove_deploy_watch(&mut self, key: &str) -> Result<bool> {
         self.remove(WATCHES, key)
     }
 
@@ -52,12 +52,12 @@ impl Tx<'_> {
     }
 
     /// Insert or replace the lock of its environment.
-    pub fn put_deploy_lock(&mut self, lock: &Lock) -> Result<()> {
+    pub(crate) fn put_deploy_lock(&mut self, lock: &Lock) -> Result<()> {
         self.put_json(LOCKS, &lock_key(&lock.environment), lock)
     }
 
     /// Remove the lock stored under `key` ([`lock_key`]). Returns whether it existed.
-    pub fn remove_deploy_lock(&mut self, key: &str) -> Result<bool> {
+    pub(crate) fn remove_deploy_lock(&mut self, key: &str) -> Result<bool> {
         self.remove(LOCKS, key)
     }
 
@@ -67,7 +67,7 @@ impl Tx<'_> {
     }
 
     /// Insert or replace a deploy record (under its key).
-    pub fn put_deploy_record(&mut self, record: &DeployRecord) -> Result<()> {
+    pub(crate) fn put_deploy_record(&mut self, record: &DeployRecord) -> Result<()> {
         self.put_json(RECORDS, &record.key, record)
     }
 

@@ -123,9 +123,17 @@ impl RedbEngine {
         &self.path
     }
 
+    /// Why the engine is closed (the I/O error's text), while it is.
+    fn failed_because(&self) -> Option<String> {
+        self.failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     /// The open database, or why there is none.
     pub(crate) fn db(&self) -> Result<Arc<Database>> {
-        if let Some(reason) = self.failure() {
+        if let Some(reason) = self.failed_because() {
             return Err(StoreError::Io(reason));
         }
         self.db
@@ -166,6 +174,8 @@ impl RedbEngine {
             }
         }
         move_v1_dedup(&txn)?;
+        // A reopen's probe cut short by a crash (see `probe_writes`).
+        txn.delete_table(PROBE)?;
         txn.open_table(OUTBOX)?;
         txn.open_table(DEAD_LETTERS)?;
         txn.open_table(json_table(crate::outbox::MESSAGES))?;
@@ -226,24 +236,29 @@ impl Engine for RedbEngine {
     }
 
     fn failure(&self) -> Option<String> {
-        self.failure
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.failed_because()
+            .map(|reason| StoreError::Io(reason).to_string())
     }
 
     fn note_failure(&self, error: &StoreError) {
-        if error.is_io() {
+        if let StoreError::Io(reason) = error {
             let mut failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
             if failure.is_none() {
-                *failure = Some(error.to_string());
+                *failure = Some(reason.clone());
             }
         }
     }
 
     fn reopen(&self) -> Result<()> {
-        if self.failure().is_none() {
+        if self.failed_because().is_none() {
             return Ok(());
+        }
+        if let Some(free) = free_bytes(&self.path).filter(|&free| free < REOPEN_MIN_FREE_BYTES) {
+            return Err(StoreError::Io(format!(
+                "its disk has {} KiB free; reopening it once {} KiB are",
+                free / 1024,
+                REOPEN_MIN_FREE_BYTES / 1024
+            )));
         }
         let mut slot = self.db.write().unwrap_or_else(|e| e.into_inner());
         if let Some(mut old) = slot.take() {
@@ -270,14 +285,7 @@ impl Engine for RedbEngine {
             }
         }
         let db = Arc::new(open_database(&self.path, &self.options)?);
-        // Prove that a write works before reporting the store healthy.
-        let probe = (|| -> Result<()> {
-            let txn = db.begin_write()?;
-            txn.open_table(META)?;
-            txn.commit()?;
-            Ok(())
-        })();
-        match probe.and_then(|()| load_seen_ids(&db)) {
+        match probe_writes(&db).and_then(|()| load_seen_ids(&db)) {
             Ok(seen) => {
                 *self.seen_ids() = seen;
                 *slot = Some(db);
@@ -289,6 +297,55 @@ impl Engine for RedbEngine {
                 Err(e)
             }
         }
+    }
+}
+
+/// Free space the data file's filesystem needs (for unprivileged users)
+/// before a file closed by a failed write is opened again: while a full disk
+/// stays full, no reopen (which may repair the file) is even tried, and a
+/// disk just under full does not make the store flap open and shut.
+const REOPEN_MIN_FREE_BYTES: u64 = 1024 * 1024;
+/// How much a reopened file must take before it counts as writable again.
+const PROBE_BYTES: usize = 256 * 1024;
+/// Where the probe writes (and removes at once).
+const PROBE: TableDefinition<&str, &[u8]> = TableDefinition::new("write_probe");
+
+/// Prove that writes of some size work before calling the store healthy: a
+/// commit of [`PROBE_BYTES`], then one removing them. A tiny commit can fit
+/// in pages the file already has while the disk is still full, and the
+/// store would flap between open and failed with every write.
+fn probe_writes(db: &Database) -> Result<()> {
+    let fill = vec![0x5a_u8; PROBE_BYTES];
+    let txn = db.begin_write()?;
+    txn.open_table(PROBE)?.insert("probe", fill.as_slice())?;
+    txn.commit()?;
+    let txn = db.begin_write()?;
+    txn.delete_table(PROBE)?;
+    txn.commit()?;
+    Ok(())
+}
+
+/// The free space for unprivileged users on the filesystem holding `path`,
+/// where it can be read.
+fn free_bytes(path: &Path) -> Option<u64> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+        // SAFETY: statvfs only reads the path and writes the struct passed.
+        let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+        if unsafe { libc::statvfs(path.as_ptr(), &mut stat) } != 0 {
+            return None;
+        }
+        // The field types differ between platforms (u32 on some).
+        #[allow(clippy::useless_conversion)]
+        let (blocks, block_size) = (u64::from(stat.f_bavail), u64::from(stat.f_frsize));
+        Some(blocks.saturating_mul(block_size))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
     }
 }
 

@@ -97,7 +97,7 @@ impl Tx<'_> {
 
     /// Insert or replace any record of the feature under its key (a group
     /// also moves its due-index entry).
-    pub fn put_error_record(&mut self, record: &Record) -> Result<()> {
+    pub(crate) fn put_error_record(&mut self, record: &Record) -> Result<()> {
         match record {
             Record::Group(group) => self.put_error_group(group),
             Record::Subscription(r) => self.put_json(SUBSCRIPTIONS, &r.key(), r),
@@ -109,7 +109,7 @@ impl Tx<'_> {
 
     /// Remove the record of kind `kind` under `key` (a group with its
     /// due-index entry). Returns whether it existed.
-    pub fn remove_error_record(
+    pub(crate) fn remove_error_record(
         &mut self,
         kind: baton_handlers::errors::Table,
         key: &str,
@@ -121,7 +121,7 @@ impl Tx<'_> {
     }
 
     /// Insert or replace a group, moving its due-index entry.
-    pub fn put_error_group(&mut self, group: &Group) -> Result<()> {
+    pub(crate) fn put_error_group(&mut self, group: &Group) -> Result<()> {
         let key = group.key();
         let old: Option<Group> = self.get_json(GROUPS, &key)?;
         let due = due_key(group.due_at(), &key);
@@ -138,7 +138,7 @@ impl Tx<'_> {
     }
 
     /// Remove a group and its due-index entry. Returns whether it existed.
-    pub fn remove_error_group(&mut self, key: &str) -> Result<bool> {
+    pub(crate) fn remove_error_group(&mut self, key: &str) -> Result<bool> {
         let old: Option<Group> = self.get_json(GROUPS, key)?;
         match old {
             Some(old) => {

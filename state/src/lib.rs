@@ -3,7 +3,12 @@
 //! several replicas. [`engine`] is the seam a backend implements; the
 //! feature modules ([`reviewers`] with [`reviews`], [`deploys`], [`errors`], [`channels`],
 //! [`sentry`], the outbox) add typed methods to [`Tx`] over it, so the
-//! features never see an engine's types.
+//! features never see an engine's types. Reads are public; a feature's
+//! writes are not: outside this crate a record is written only as a change
+//! of an [`Outcome`](baton_handlers::Outcome), through [`Tx::store_outcome`]
+//! (its put and remove methods are `pub(crate)`). What only the embedded
+//! file can do (a consistent copy) hangs off [`Store::data_file`], which a
+//! PostgreSQL store does not have.
 //!
 //! Every write happens inside a [`Tx`]: the binary runs each accepted event's
 //! load → decide → store inside one write transaction (several events that
@@ -94,9 +99,11 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// Whether this is the disk failing (as opposed to a bad record or a bug).
-    pub fn is_io(&self) -> bool {
-        matches!(self, StoreError::Io(_))
+    /// Whether the store refuses writes for now (the disk failing, the
+    /// database unreachable) rather than this write being wrong: nothing was
+    /// stored, and the same write may work once the store is back.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Io(_) | StoreError::Unavailable(_))
     }
 }
 
@@ -165,12 +172,15 @@ impl Store {
         self.engine.location()
     }
 
-    /// The data file's path, when the store is the embedded file.
-    pub fn path(&self) -> Option<&Path> {
-        self.file.as_ref().map(|file| file.path())
+    /// The data file, when the store is the embedded file: what only a
+    /// file can do (a consistent copy of it) is offered there, so a store
+    /// on PostgreSQL has no such method to fail at run time.
+    pub fn data_file(&self) -> Option<DataFile<'_>> {
+        self.file.as_deref().map(|engine| DataFile { engine })
     }
 
-    /// The embedded engine, or why an operation needs it.
+    /// The embedded engine of a store opened from a file (`baton check`,
+    /// `baton migrate --from`), or why an operation needs it.
     fn file(&self, what: &str) -> Result<&RedbEngine> {
         self.file.as_deref().ok_or_else(|| {
             StoreError::Storage(format!(
@@ -287,6 +297,18 @@ impl Store {
         prefix: &str,
     ) -> Result<Vec<(String, T)>> {
         self.read(|tx| tx.scan_json(table, prefix))
+    }
+}
+
+/// The embedded data file behind a [`Store`] ([`Store::data_file`]).
+pub struct DataFile<'s> {
+    engine: &'s RedbEngine,
+}
+
+impl DataFile<'_> {
+    /// Where the file is.
+    pub fn path(&self) -> &Path {
+        self.engine.path()
     }
 }
 

@@ -14,21 +14,19 @@ pub enum Change {
     PutRecord(Box<DeployRecord>),
     /// Insert or replace the watch under [`DeployWatch::key`].
     PutWatch(DeployWatch),
-    DeleteWatch {
-        key: String,
-    },
+    /// Forget the watch under `key`.
+    RemoveWatch { key: String },
     /// Insert or replace the lock under [`lock_key`](super::lock_key) of its
     /// environment.
     PutLock(Lock),
-    DeleteLock {
-        key: String,
-    },
+    /// Forget the lock under `key` (an environment's [`lock_key`](super::lock_key)).
+    RemoveLock { key: String },
 }
 
 /// What a deploys decision asks for.
 pub type Outcome = crate::Outcome<Change>;
 
-impl crate::Outcome<Change> {
+impl<R> crate::Outcome<Change, R> {
     /// The deploy record this outcome writes, if any.
     pub fn record(&self) -> Option<&DeployRecord> {
         self.changes.iter().find_map(|c| match c {

@@ -1,23 +1,28 @@
 //! The report half of the decisions: route a report to the channels that
 //! subscribed to it ([`CompiledSubscriptions`], [`Route`]), post or count
 //! it ([`on_report`]: windows, digests, mutes, regressions, per-channel
-//! cap), answer its sender ([`report_answer`]), and close windows on the
-//! periodic [`tick`]. Commands and button presses are in
-//! [`mod@super::execute`].
+//! cap, and the [`ReportAnswer`] its sender gets), close windows on the
+//! periodic [`tick`], and act on a press of "Mute 1h" or "Resolve"
+//! ([`on_button`], which mutes and resolves as the commands do). The
+//! commands are decided in [`mod@super::execute`].
 
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
+use super::change::{Change, Outcome};
 use super::commands::CompiledFilters;
-use super::fingerprint::{fingerprint, fnv1a_hex};
+use super::execute::{mute, resolve};
+use super::fingerprint::{fingerprint, fnv1a_hex, is_fingerprint};
+use super::records::{
+    group_key, ChannelRate, DigestLine, Group, HeldEntry, Mode, Policy, Record, Sample, Snapshot,
+    Subscription, Table, HELD_FINGERPRINTS,
+};
 use super::render::{digest_message, held_summary, report_message, seen_footer};
 use super::report::ErrorReport;
-use super::state::{
-    group_key, ChannelRate, DigestLine, Group, HeldEntry, Mode, Outcome, Policy, Record, Sample,
-    Snapshot, Subscription, Table, HELD_FINGERPRINTS,
-};
+use crate::buttons::ErrorButton;
+use crate::caller::Caller;
 use crate::outbound::Outbound;
 use crate::UnixTime;
 
@@ -123,7 +128,7 @@ impl Route {
             .collect()
     }
 
-    /// Key of the [`Mute`](super::state::Mute) and [`Resolved`](super::state::Resolved) records to load (if present).
+    /// Key of the [`Mute`](super::records::Mute) and [`Resolved`](super::records::Resolved) records to load (if present).
     pub fn fingerprint_key(&self) -> &str {
         &self.fingerprint
     }
@@ -135,13 +140,53 @@ pub fn route(report: &ErrorReport, subscriptions: &[Subscription]) -> Route {
     CompiledSubscriptions::new(subscriptions).route(report)
 }
 
-/// Decide what one report does.
+/// What a report's sender hears back (the body of `POST /hooks/errors`'s
+/// 202): `ok`, the report's `fingerprint` and the `channels` it was routed
+/// to; then, when it was routed somewhere (and so decided), whether the
+/// fingerprint is `muted` and how many messages it `posted`. Members in
+/// name order, as senders have always read them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportAnswer {
+    pub channels: Vec<String>,
+    pub fingerprint: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub muted: Option<bool>,
+    pub ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub posted: Option<usize>,
+}
+
+/// What a report decides: its changes and messages, and its sender's answer.
+pub type ReportOutcome = crate::outcome::Outcome<Change, ReportAnswer>;
+
+/// Decide what one report does, and answer its sender.
 ///
 /// Reads from `snapshot`: the groups under `route.group_keys()`, the rates
 /// under `route.rate_keys()`, and the mute and resolved records of the
 /// fingerprint (absent ones simply are not there). Subscriptions are not
-/// read (they are in `route`).
+/// read (they are in `route`). A report routed nowhere reads nothing (pass
+/// `Snapshot::default()`): it changes nothing and its answer says so.
 pub fn on_report(
+    report: &ErrorReport,
+    route: &Route,
+    snapshot: &Snapshot,
+    policy: &Policy,
+    now: UnixTime,
+) -> ReportOutcome {
+    let outcome = report_changes(report, route, snapshot, policy, now);
+    let decided = !route.deliveries.is_empty();
+    let answer = ReportAnswer {
+        ok: true,
+        fingerprint: route.fingerprint.clone(),
+        channels: route.deliveries.iter().map(|d| d.channel.clone()).collect(),
+        muted: decided.then(|| snapshot.mutes.iter().any(|m| m.is_active(now))),
+        posted: decided.then_some(outcome.outbound.len()),
+    };
+    outcome.answered(answer)
+}
+
+/// The changes and messages of one report (see [`on_report`]).
+fn report_changes(
     report: &ErrorReport,
     route: &Route,
     snapshot: &Snapshot,
@@ -183,34 +228,6 @@ pub fn on_report(
         }
     }
     out
-}
-
-/// The answer to a report's sender (the body of `POST /hooks/errors`'s
-/// 202): `ok`, the report's `fingerprint` and the `channels` it was routed
-/// to; then, once it was decided (`decided`: the snapshot [`on_report`] read
-/// and the outcome it returned), whether the fingerprint is `muted` and how
-/// many messages it `posted`. A report routed nowhere is not decided
-/// (nothing is loaded for it): pass `None`.
-pub fn report_answer(
-    route: &Route,
-    decided: Option<(&Snapshot, &Outcome)>,
-    now: UnixTime,
-) -> Value {
-    let channels: Vec<&str> = route
-        .deliveries
-        .iter()
-        .map(|d| d.channel.as_str())
-        .collect();
-    let mut answer = json!({
-        "ok": true,
-        "fingerprint": route.fingerprint,
-        "channels": channels,
-    });
-    if let Some((snapshot, outcome)) = decided {
-        answer["muted"] = json!(snapshot.mutes.iter().any(|m| m.is_active(now)));
-        answer["posted"] = json!(outcome.outbound.len());
-    }
-    answer
 }
 
 /// The shown part of a report, built only when something is posted or a
@@ -522,70 +539,41 @@ pub fn tick(snapshot: &Snapshot, policy: &Policy, now: UnixTime) -> Outcome {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::super::report::Level;
-    use super::super::state::Mute;
-    use super::*;
-
-    const NOW: UnixTime = 1_795_392_000;
-
-    fn routed(channels: &[&str]) -> Route {
-        Route {
-            fingerprint: "85944171f73967e8".into(),
-            deliveries: channels
-                .iter()
-                .map(|c| Delivery {
-                    channel: c.to_string(),
-                    mode: Mode::Stream,
-                })
-                .collect(),
-        }
+/// A press of "Mute 1h" or "Resolve" on an error message by `caller` (in
+/// the channel the message is in: a press that does not say which is
+/// answered, nothing changes); `value` is the fingerprint the button
+/// carries.
+///
+/// Reads from `snapshot`: the group of (the caller's channel, fingerprint)
+/// — to answer in the message's thread — and the fingerprint's mute record.
+pub fn on_button(
+    button: ErrorButton,
+    value: &str,
+    caller: &Caller,
+    snapshot: &Snapshot,
+    policy: &Policy,
+    now: UnixTime,
+) -> Outcome {
+    if caller.channel.is_empty() {
+        return Outcome::reply(
+            ":warning: That button press did not say which channel it came from.",
+        );
     }
-
-    #[test]
-    fn a_report_answer_names_fingerprint_channels_mute_and_posts() {
-        let nowhere = routed(&[]);
-        assert_eq!(
-            report_answer(&nowhere, None, NOW),
-            json!({"ok": true, "fingerprint": "85944171f73967e8", "channels": []})
-        );
-
-        let route = routed(&["C1", "C2"]);
-        let report = ErrorReport::new("api", "production", Level::Error, "boom");
-        let snapshot = Snapshot::default();
-        let out = on_report(&report, &route, &snapshot, &Policy::default(), NOW);
-        assert_eq!(
-            report_answer(&route, Some((&snapshot, &out)), NOW),
-            json!({
-                "ok": true,
-                "fingerprint": "85944171f73967e8",
-                "channels": ["C1", "C2"],
-                "muted": false,
-                "posted": 2,
-            })
-        );
-
-        let mute = |until| Mute {
-            fingerprint: "85944171f73967e8".into(),
-            until,
-            by: "U1".into(),
-            at: NOW - 10,
-            muted_count: 0,
-        };
-        for (mutes, muted) in [(vec![mute(None)], true), (vec![mute(Some(NOW))], false)] {
-            let snapshot = Snapshot {
-                mutes: &mutes,
-                ..Snapshot::default()
-            };
-            let out = on_report(&report, &route, &snapshot, &Policy::default(), NOW);
-            let answer = report_answer(&route, Some((&snapshot, &out)), NOW);
-            assert_eq!(answer["muted"], json!(muted), "{answer}");
-            assert_eq!(
-                answer["posted"],
-                json!(if muted { 0 } else { 2 }),
-                "{answer}"
-            );
-        }
+    if !is_fingerprint(value) {
+        return Outcome::reply(":warning: That button carries no fingerprint.");
+    }
+    let thread = snapshot
+        .group(&caller.channel, value)
+        .and_then(|g| g.message_key.clone());
+    match button {
+        ErrorButton::Mute => mute(
+            value,
+            Some(policy.mute_button_secs),
+            caller,
+            snapshot,
+            now,
+            thread,
+        ),
+        ErrorButton::Resolve => resolve(value, caller, now, thread),
     }
 }

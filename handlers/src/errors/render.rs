@@ -1,7 +1,7 @@
 //! Slack text and Block Kit for error reports: the first post of a window,
 //! its update when the window closes, digest posts, and the held summary.
 
-use super::state::{ChannelRate, DigestLine, Sample};
+use super::records::{ChannelRate, DigestLine, Sample};
 use crate::blocks::{actions, button, context, message, section, Blocks};
 use crate::buttons::{Button, ErrorButton};
 use crate::mrkdwn;

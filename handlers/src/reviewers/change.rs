@@ -37,7 +37,7 @@ pub enum Change {
 /// What a reviewers decision asks for.
 pub type Outcome = crate::Outcome<Change>;
 
-impl crate::Outcome<Change> {
+impl<R> crate::Outcome<Change, R> {
     /// The pool this outcome writes, if any.
     pub fn pool(&self) -> Option<&Pool> {
         self.changes.iter().find_map(|c| match c {

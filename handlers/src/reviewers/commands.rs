@@ -516,6 +516,3 @@ fn parse_pull_request_url(word: &str) -> Option<(String, u64)> {
     }
     parse_pull_request_reference(&format!("{owner}/{repo}#{number}"))
 }
-
-#[cfg(test)]
-mod tests;

@@ -259,7 +259,7 @@ pub fn parse_sdk_event(
 }
 
 /// [`parse_sdk_event`] of an event already parsed into a JSON value.
-pub(super) fn sdk_event_from_value(
+pub(in crate::errors) fn sdk_event_from_value(
     value: Value,
     service: &str,
 ) -> Result<(ErrorReport, Option<String>), ReportError> {

@@ -1,6 +1,6 @@
 //! The reviewers feature's decisions on GitHub's events and on the
 //! assignment message's buttons, with the review lifecycle on top: the
-//! rotation's own decision (`crate::reviewers::events`: assign, close,
+//! rotation's own decision (`crate::reviewers::decide`: assign, close,
 //! announce a review, hand a review on) runs first; then the pull
 //! request's review record follows the event and Baton's own requests,
 //! its reminders are set, the direct messages it calls for are queued,
@@ -12,11 +12,12 @@ use super::reminders;
 use super::settings::{ChannelSettings, PersonSettings};
 use super::track::Happened;
 use crate::buttons::ReviewerButton;
+use crate::caller::Caller;
 use crate::github::{PullRequestEvent, PullRequestReviewEvent};
 use crate::outbound::Outbound;
 use crate::reviewers::assignment::{Assignment, ReviewStatus};
 use crate::reviewers::change::{Change, Outcome};
-use crate::reviewers::events as rotation;
+use crate::reviewers::decide as rotation;
 use crate::reviewers::pool::{same_login, People, Pool};
 use crate::UnixTime;
 
@@ -110,15 +111,8 @@ pub fn on_pull_request(input: &EventInput, pr: &PullRequestEvent, now: UnixTime)
 pub fn on_review(input: &EventInput, review: &PullRequestReviewEvent, now: UnixTime) -> Outcome {
     let outcome = match input.assignment {
         Some(assignment) => {
-            let fallback;
-            let pool = match input.pool {
-                Some(pool) => pool,
-                None => {
-                    fallback = Pool::new(assignment.channel.clone());
-                    &fallback
-                }
-            };
-            rotation::on_pull_request_review(pool, assignment, review, input.people, now)
+            let pool = Pool::of_channel(input.pool.cloned(), &assignment.channel);
+            rotation::on_pull_request_review(&pool, assignment, review, input.people, now)
         }
         None => Outcome::none(),
     };
@@ -129,26 +123,19 @@ pub fn on_review(input: &EventInput, review: &PullRequestReviewEvent, now: UnixT
     finish(input, outcome, tracked, &happened)
 }
 
-/// "Reassign" or "Can't review" pressed by Slack user `pressed_by` on an
-/// assignment's message (in the channel or in a direct message).
+/// "Reassign" or "Can't review" pressed by `caller` on an assignment's
+/// message (in the channel or in a direct message).
 pub fn on_button(
     input: &EventInput,
     button: ReviewerButton,
-    pressed_by: &str,
+    caller: &Caller,
     now: UnixTime,
 ) -> Outcome {
     let Some(assignment) = input.assignment else {
         return Outcome::none();
     };
-    let fallback;
-    let pool = match input.pool {
-        Some(pool) => pool,
-        None => {
-            fallback = Pool::new(assignment.channel.clone());
-            &fallback
-        }
-    };
-    let outcome = rotation::on_button(pool, assignment, button, pressed_by, input.people, now);
+    let pool = Pool::of_channel(input.pool.cloned(), &assignment.channel);
+    let outcome = rotation::on_button(&pool, assignment, button, caller, input.people, now);
     let Some(mut tracked) = input.tracked() else {
         return outcome;
     };

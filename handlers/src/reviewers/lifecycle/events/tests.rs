@@ -283,7 +283,7 @@ fn cant_review_withdraws_the_request_and_asks_the_next() {
     let outcome = on_button(
         &world.input(),
         ReviewerButton::CantReview,
-        "U0HUBOT01",
+        &Caller::new("U0HUBOT01", "D0HUBOT01"),
         NOW + 30,
     );
     let out = world.apply(outcome);

@@ -1,6 +1,7 @@
-//! The records the errors feature keeps (the caller stores them in redb,
-//! one table per [`Table`], under each record's `key()`), the snapshot of
-//! them a decision reads, and the [`Outcome`] a decision returns.
+//! The records the errors feature keeps (the caller stores them, one
+//! table per [`Table`], under each record's `key()`), the settings its
+//! decisions follow ([`Policy`]) and the snapshot of records a decision
+//! reads ([`Snapshot`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -344,17 +345,6 @@ impl Record {
     }
 }
 
-/// One write the caller applies in its transaction.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Change {
-    /// Insert or replace the record under `record.key()` in `record.table()`.
-    Put(Record),
-    Remove {
-        table: Table,
-        key: String,
-    },
-}
-
 /// The state a decision reads. Fill only what the function's doc asks for;
 /// the rest can stay empty (`Snapshot::default()`).
 #[derive(Debug, Clone, Copy, Default)]
@@ -383,70 +373,5 @@ impl<'a> Snapshot<'a> {
 
     pub(crate) fn resolved(&self, fingerprint: &str) -> Option<&'a Resolved> {
         self.resolved.iter().find(|r| r.fingerprint == fingerprint)
-    }
-}
-
-/// What an errors decision returns: the feature's [`Change`]s in the one
-/// result shape of every decision ([`crate::outcome::Outcome`]).
-pub type Outcome = crate::outcome::Outcome<Change>;
-
-impl crate::outcome::Outcome<Change> {
-    pub(crate) fn put(&mut self, record: Record) {
-        self.changes.push(Change::Put(record));
-    }
-
-    pub(crate) fn remove(&mut self, table: Table, key: String) {
-        self.changes.push(Change::Remove { table, key });
-    }
-
-    /// The records this outcome writes of one kind (handy in tests).
-    pub fn puts(&self) -> impl Iterator<Item = &Record> {
-        self.changes.iter().filter_map(|c| match c {
-            Change::Put(r) => Some(r),
-            Change::Remove { .. } => None,
-        })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    // Subscriptions exactly as the data file holds them: serialised by the
-    // code before `SubscriptionFilters`, when a subscription held the
-    // parser's `Filters`.
-    const WITH_EVERY_FILTER: &str = r#"{"id":"1a2b3c4d","channel":"C1","filters":{"service":"api","environment":"production","min_level":"warning","pattern":"(?i)time.?out"},"digest":3600,"created_by":"UADMIN","created_at":1700000000}"#;
-    const WITHOUT_FILTERS: &str = r#"{"id":"5e6f7a8b","channel":"C2","filters":{"service":null,"environment":null,"min_level":null,"pattern":null},"digest":null,"created_by":"UADMIN","created_at":1700000100}"#;
-    const AS_A_RECORD: &str = r#"{"record":"subscription","id":"1a2b3c4d","channel":"C1","filters":{"service":"api","environment":"production","min_level":"warning","pattern":"(?i)time.?out"},"digest":3600,"created_by":"UADMIN","created_at":1700000000}"#;
-
-    #[test]
-    fn stored_subscriptions_read_and_write_unchanged() {
-        let full: Subscription = serde_json::from_str(WITH_EVERY_FILTER).unwrap();
-        assert_eq!(
-            full,
-            Subscription {
-                id: "1a2b3c4d".into(),
-                channel: "C1".into(),
-                filters: SubscriptionFilters {
-                    service: Some("api".into()),
-                    environment: Some("production".into()),
-                    min_level: Some(Level::Warning),
-                    pattern: Some("(?i)time.?out".into()),
-                },
-                digest: Some(3600),
-                created_by: "UADMIN".into(),
-                created_at: 1_700_000_000,
-            }
-        );
-        assert_eq!(serde_json::to_string(&full).unwrap(), WITH_EVERY_FILTER);
-
-        let bare: Subscription = serde_json::from_str(WITHOUT_FILTERS).unwrap();
-        assert_eq!(bare.filters, SubscriptionFilters::default());
-        assert_eq!(bare.mode(), Mode::Stream);
-        assert_eq!(serde_json::to_string(&bare).unwrap(), WITHOUT_FILTERS);
-
-        let record: Record = serde_json::from_str(AS_A_RECORD).unwrap();
-        assert_eq!(record, Record::Subscription(full));
-        assert_eq!(serde_json::to_string(&record).unwrap(), AS_A_RECORD);
     }
 }

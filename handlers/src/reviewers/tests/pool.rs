@@ -1,6 +1,7 @@
-//! Tests of `pool`.
+//! Tests of `reviewers/pool.rs`.
 
-use super::*;
+use crate::reviewers::pool::*;
+use crate::UnixTime;
 use proptest::prelude::*;
 
 const NOW: UnixTime = 1_795_392_000; // 2026-11-23
@@ -213,6 +214,27 @@ fn exact_repository_beats_wildcard() {
     );
     assert!(pool_for_repo(pools.iter(), "other/api").is_none());
     assert!(pool_for_repo(pools.iter(), "not-a-repo").is_none());
+}
+
+#[test]
+fn a_pull_request_keeps_its_assignments_pool_before_the_watching_one() {
+    let mut api = Pool::new("C0API");
+    api.repos.push("octo-org/api".into());
+    let pools = [api];
+    let assigned = Pool::new("C0FIRST");
+    assert_eq!(
+        pool_for_pull_request(Some(assigned.clone()), &pools, "octo-org/api"),
+        Some(assigned)
+    );
+    assert_eq!(
+        pool_for_pull_request(None, &pools, "octo-org/api")
+            .unwrap()
+            .channel,
+        "C0API"
+    );
+    assert_eq!(pool_for_pull_request(None, &pools, "other/api"), None);
+    // A review on a message whose channel's pool is gone still has a pool.
+    assert_eq!(Pool::of_channel(None, "C0GONE"), Pool::new("C0GONE"));
 }
 
 /// A pull request in a generated sequence: who wrote it, and whether the

@@ -8,12 +8,13 @@
 //! [`Outbound`] actions to queue.
 
 use super::assignment::{
-    message_key, parse_pull_request_reference, review_emoji, review_verb, AssignedReviewer,
-    Assignment, Closed, ReviewStatus,
+    message_key, parse_pull_request_reference, AssignedReviewer, Assignment, Closed, ReviewStatus,
 };
 use super::change::{decided, Change, Outcome};
 use super::pool::{same_login, People, Pool};
+use super::render::{review_emoji, review_verb};
 pub use crate::buttons::ReviewerButton;
+use crate::caller::Caller;
 use crate::github::{PullRequestEvent, PullRequestReviewEvent};
 use crate::mrkdwn;
 use crate::mrkdwn::Mrkdwn;
@@ -227,14 +228,14 @@ pub fn parse_button(button: ReviewerButton, value: &str) -> Option<ButtonPress> 
     })
 }
 
-/// A button on the assignment message was pressed by Slack user
-/// `pressed_by`. The replacement is picked like any reviewer, never anyone
-/// already asked on this pull request.
+/// A button on the assignment message was pressed by `caller`. The
+/// replacement is picked like any reviewer, never anyone already asked on
+/// this pull request.
 pub fn on_button(
     pool: &Pool,
     assignment: &Assignment,
     button: ReviewerButton,
-    pressed_by: &str,
+    caller: &Caller,
     people: &People,
     now: UnixTime,
 ) -> Outcome {
@@ -242,7 +243,7 @@ pub fn on_button(
     if assignment.closed.is_some() {
         return answer("This pull request is closed; there is no review to hand on.".into());
     }
-    let leaving = match reviewers_leaving(assignment, button, pressed_by, people) {
+    let leaving = match reviewers_leaving(assignment, button, &caller.user, people) {
         Ok(leaving) => leaving,
         Err(reason) => return answer(reason),
     };
@@ -297,7 +298,7 @@ pub fn on_button(
         }));
     let why = match button {
         ReviewerButton::CantReview => mrkdwn!("can't review"),
-        ReviewerButton::Reassign => mrkdwn!("reassigned by {}", Mrkdwn::user(pressed_by)),
+        ReviewerButton::Reassign => mrkdwn!("reassigned by {}", Mrkdwn::user(&caller.user)),
     };
     let handover = updated.handover_text(people, leaving, &joining, &why);
     let (text, blocks) = updated.render(people, None);
@@ -332,12 +333,12 @@ pub fn on_button(
 }
 
 /// Who a button press takes off the pull request, or why no one.
-/// "Reassign" takes every pending reviewer; "Can't review" only the
-/// presser, who must be one of them.
+/// "Reassign" takes every pending reviewer; "Can't review" only the caller
+/// (the Slack user `caller`), who must be one of them.
 fn reviewers_leaving(
     assignment: &Assignment,
     button: ReviewerButton,
-    pressed_by: &str,
+    caller: &str,
     people: &People,
 ) -> Result<Vec<String>, Mrkdwn> {
     let pending = assignment.pending_logins();
@@ -347,15 +348,18 @@ fn reviewers_leaving(
     if button == ReviewerButton::Reassign {
         return Ok(pending);
     }
-    let Some(presser) = people.login_of_slack_user(pressed_by) else {
+    let Some(login_of_caller) = people.login_of_slack_user(caller) else {
         return Err(mrkdwn!(
             "I don't know your GitHub login, so I can't tell whether this review is yours. \
              An admin can run `/baton map GITHUB-LOGIN {}`; \
              or press *Reassign* instead.",
-            Mrkdwn::user(pressed_by)
+            Mrkdwn::user(caller)
         ));
     };
-    match pending.into_iter().find(|login| same_login(login, presser)) {
+    match pending
+        .into_iter()
+        .find(|login| same_login(login, login_of_caller))
+    {
         Some(login) => Ok(vec![login]),
         None => Err(
             "Only a reviewer who hasn't reviewed yet can say they can't review; \
@@ -364,6 +368,3 @@ fn reviewers_leaving(
         ),
     }
 }
-
-#[cfg(test)]
-mod tests;

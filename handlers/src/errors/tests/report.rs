@@ -1,8 +1,9 @@
-//! Tests of `report`.
+//! Tests of `errors/report.rs`.
 
-use super::fields::MAX_MESSAGE_CHARS;
-use super::sentry::sdk_event_from_value;
-use super::*;
+use crate::errors::report::fields::MAX_MESSAGE_CHARS;
+use crate::errors::report::sentry::sdk_event_from_value;
+use crate::errors::report::*;
+use serde_json::Value;
 
 fn parse(json: &str) -> Result<ErrorReport, ReportError> {
     parse_report(json.as_bytes())
@@ -261,4 +262,34 @@ fn sentry_event_without_any_message_names_the_field() {
     );
     let err = parse(r#"{"action":"triggered","data":{"event":3}}"#).unwrap_err();
     assert_eq!(err.0, "field `data.event`: expected an object");
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn parse_report_never_panics(body in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let _ = parse_report(&body);
+        }
+
+        #[test]
+        fn parse_report_never_panics_on_json_shapes(
+            level in "[a-z]{0,8}", msg in any::<String>(), ts in any::<i64>(),
+        ) {
+            let body = serde_json::json!({
+                "service": "api", "level": level, "message": msg, "occurred_at": ts,
+                "stacktrace": [{"function": msg, "lineno": ts}],
+            });
+            let _ = parse_report(body.to_string().as_bytes());
+            let sentry = serde_json::json!({
+                "action": "triggered",
+                "data": {"event": {"title": msg, "level": level, "timestamp": ts,
+                                   "exception": {"values": [{"type": msg, "stacktrace": {"frames": [{"lineno": ts}]}}]},
+                                   "tags": [[msg, level]]}}
+            });
+            let _ = parse_report(sentry.to_string().as_bytes());
+        }
+    }
 }

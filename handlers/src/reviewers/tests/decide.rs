@@ -1,7 +1,11 @@
-//! Tests of `events`.
+//! Tests of `reviewers/decide.rs`.
 
-use super::*;
+use crate::github::{PullRequestEvent, PullRequestReviewEvent};
+use crate::outbound::Outbound;
+use crate::reviewers::decide::*;
 use crate::reviewers::pool::{login_key, Away, Mode};
+use crate::reviewers::*;
+use crate::{Caller, UnixTime};
 
 const NOW: UnixTime = 1_795_392_000; // 2026-11-23
 const CHANNEL: &str = "C024BE91L";
@@ -398,7 +402,7 @@ fn the_installation_of_the_delivery_goes_with_every_github_action() {
         opened.pool().unwrap(),
         assignment,
         ReviewerButton::CantReview,
-        "U0G9QF9C6",
+        &Caller::new("U0G9QF9C6", CHANNEL),
         &people(),
         NOW + 60,
     );
@@ -426,7 +430,7 @@ fn cant_review_hands_on_without_counting_against_the_passer() {
         &pool,
         &assignment,
         ReviewerButton::CantReview,
-        "U0G9QF9C6",
+        &Caller::new("U0G9QF9C6", CHANNEL),
         &people(),
         NOW + 60,
     );
@@ -483,7 +487,7 @@ fn cant_review_hands_on_without_counting_against_the_passer() {
         after,
         updated,
         ReviewerButton::CantReview,
-        "U024BE7LH",
+        &Caller::new("U024BE7LH", CHANNEL),
         &people(),
         NOW + 120,
     );
@@ -497,7 +501,7 @@ fn only_the_pending_reviewer_can_pass() {
         &pool,
         &assignment,
         ReviewerButton::CantReview,
-        "U024BE7LH",
+        &Caller::new("U024BE7LH", CHANNEL),
         &people(),
         NOW,
     );
@@ -510,7 +514,7 @@ fn only_the_pending_reviewer_can_pass() {
         &pool,
         &assignment,
         ReviewerButton::CantReview,
-        "U999STRANGER",
+        &Caller::new("U999STRANGER", CHANNEL),
         &people(),
         NOW,
     );
@@ -528,7 +532,7 @@ fn reassign_by_anyone_records_no_pass() {
         &pool,
         &assignment,
         ReviewerButton::Reassign,
-        "U0MANAGER",
+        &Caller::new("U0MANAGER", CHANNEL),
         &people(),
         NOW + 60,
     );
@@ -567,7 +571,7 @@ fn nothing_to_reassign_once_everyone_reviewed_or_the_pr_closed() {
         &pool,
         &reviewed,
         ReviewerButton::Reassign,
-        "U0MANAGER",
+        &Caller::new("U0MANAGER", CHANNEL),
         &people(),
         NOW,
     );
@@ -585,7 +589,7 @@ fn nothing_to_reassign_once_everyone_reviewed_or_the_pr_closed() {
         &pool,
         &closed,
         ReviewerButton::CantReview,
-        "U0G9QF9C6",
+        &Caller::new("U0G9QF9C6", CHANNEL),
         &people(),
         NOW,
     );
@@ -600,7 +604,7 @@ fn reassign_with_no_one_free_says_so_in_the_thread() {
         &pool,
         &assignment,
         ReviewerButton::Reassign,
-        "U0MANAGER",
+        &Caller::new("U0MANAGER", CHANNEL),
         &people(),
         NOW,
     );
