@@ -640,28 +640,52 @@ async fn opening_the_app_home_publishes_the_queue_and_the_settings() {
 }
 
 #[tokio::test]
-async fn a_direct_message_answered_after_the_timeout_is_sent_once() {
+async fn a_direct_message_a_gateway_gave_up_on_is_found_in_its_history_and_sent_once() {
     let clock = TestClock::at(common::now());
     let (baton, world, _slack, _github) =
-        start(&clock, "UTC", &[("BATON_HTTP_TIMEOUT", "1s")]).await;
-    // Slack keeps each post but answers after Baton has given up waiting:
-    // Baton looks in the conversation's history before sending again.
-    world.set(|m| m.hold = Some(std::time::Duration::from_millis(2_500)));
+        start(&clock, "UTC", &[("BATON_OUTBOX_LATE_GRACE", "1h")]).await;
+    // A gateway answers 504 after a second while Slack goes on and commits
+    // each post three seconds after it came: the outcome is unknown, so
+    // Baton waits out its grace (an hour of its clock, which the test
+    // moves), then looks in the conversation's history before sending
+    // again.
+    world.set(|m| {
+        m.hold = Some(std::time::Duration::from_secs(3));
+        m.gateway_timeout = Some(std::time::Duration::from_secs(1));
+    });
     let body = pull_request("opened", NUMBER, "torvalds");
     assert!(baton
         .github("pull_request", "d-late", &body)
         .await
         .status()
         .is_success());
-    // Baton's clock stands still in this test: move it on, a few seconds
-    // at a time, so the retries come due, until the outbox is empty.
+    // The channel post's 504 pauses calls to Slack a few seconds of
+    // Baton's clock: move it on, far short of the grace, until the direct
+    // message has been tried too.
+    let direct = common::fake_slack::direct_channel(HUBOT);
+    eventually(
+        30,
+        "the channel post and the direct message, sent",
+        || async {
+            let received = world.received();
+            let sent = received.iter().any(|p| p["channel"] == CHANNEL)
+                && received.iter().any(|p| p["channel"] == direct.as_str());
+            if !sent {
+                clock.advance(5);
+            }
+            sent
+        },
+    )
+    .await;
+    eventually(30, "Slack commits both", || async { world.all_committed() }).await;
+    // Past the grace, a few seconds at a time until the outbox is empty:
+    // each post is looked for, and found.
+    clock.advance(3_600);
     eventually(60, "the outbox to drain", || async {
         clock.advance(5);
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         baton.metric("baton_outbox_depth").await == Some(0.0)
     })
     .await;
-    world.set(|m| m.hold = None);
     let dms = world.direct_posts(HUBOT);
     assert_eq!(dms.len(), 1, "one direct message: {dms:?}");
     assert_eq!(dms[0]["metadata"]["event_type"], "baton_outbox");

@@ -300,7 +300,8 @@ async fn post_message(
     .into_response()
 }
 
-/// `chat.update` of a committed message (answered at once).
+/// `chat.update` of a committed message (answered at once, with the
+/// message as it now reads, as Slack answers).
 async fn update(State(world): State<Arc<World>>, headers: HeaderMap, body: String) -> Response {
     if let Some(answer) = world.arrive("chat.update", &headers) {
         return answer;
@@ -317,8 +318,11 @@ async fn update(State(world): State<Arc<World>>, headers: HeaderMap, body: Strin
     post["text"] = request["text"].clone();
     post["blocks"] = request["blocks"].clone();
     world.updates.lock().unwrap().push(request);
-    Json(json!({"ok": true, "channel": post["channel"], "ts": post["ts"], "text": post["text"]}))
-        .into_response()
+    Json(json!({
+        "ok": true, "channel": post["channel"], "ts": post["ts"], "text": post["text"],
+        "message": message(post, false),
+    }))
+    .into_response()
 }
 
 /// `conversations.open` with `users`: the app's direct conversation with
