@@ -39,7 +39,7 @@ fn open(n: u64) -> TrackedPullRequest {
         &format!("dev-{}", (n + 1) % 50),
         NOW - 2 * 86_400 - n as i64,
     );
-    lifecycle::reminders::schedule(&mut pr, Some(86_400));
+    pr.schedule_reminders(Some(86_400));
     pr
 }
 
@@ -80,7 +80,7 @@ fn main() {
         "reminder timer, 1,000 reviews due (50 people, 3 zones)",
         50,
         || {
-            lifecycle::reminders::remind(
+            lifecycle::decide::remind(
                 &ReminderInput {
                     due: &pulls,
                     assignments: &[],
@@ -103,7 +103,7 @@ fn main() {
         "digest of a channel with 1,000 open pull requests",
         50,
         || {
-            lifecycle::digest::digest(
+            lifecycle::decide::digest(
                 &DigestInput {
                     due: &due,
                     open: &pulls,

@@ -343,7 +343,7 @@ proptest! {
             pool: Some(&pool), assignment: None, tracked: None, people: &people,
             persons: &[], channel: &channel,
         };
-        let opened = lifecycle::events::on_pull_request(&input, &pr, NOW);
+        let opened = lifecycle::decide::on_pull_request(&input, &pr, NOW);
         for o in &opened.outbound { check_outbound(o)?; }
         let tracked: Vec<TrackedPullRequest> = opened.tracked().into_iter().cloned().collect();
         let Some(record) = tracked.first() else { return Ok(()) };
@@ -353,20 +353,20 @@ proptest! {
                 reviewer: login.clone(), state: state.into(), html_url: Some(url.clone()), submitted_at: None,
             };
             let input = lifecycle::EventInput { tracked: Some(record), ..input };
-            for o in &lifecycle::events::on_review(&input, &review, NOW + 60).outbound { check_outbound(o)?; }
+            for o in &lifecycle::decide::on_review(&input, &review, NOW + 60).outbound { check_outbound(o)?; }
         }
         let profiles = [lifecycle::Profile { user: "U0REVIEW".into(), tz: Some("UTC".into()), read_at: NOW }];
-        let reminded = lifecycle::reminders::remind(&lifecycle::ReminderInput {
+        let reminded = lifecycle::decide::remind(&lifecycle::ReminderInput {
             due: &tracked, assignments: &[], people: &people, persons: &[], profiles: &profiles,
             channels: std::slice::from_ref(&channel),
         }, NOW + 86_400 * 3 + 10 * 3_600);
         for o in &reminded.outbound { check_outbound(o)?; }
-        let digest = lifecycle::digest::digest(&lifecycle::DigestInput {
+        let digest = lifecycle::decide::digest(&lifecycle::DigestInput {
             due: std::slice::from_ref(&channel), open: &tracked, people: &people,
         }, NOW + 86_400);
         for o in &digest.outbound { check_outbound(o)?; }
         for user in ["U0REVIEW", "U0AUTHOR", "U0NOBODY"] {
-            let home = lifecycle::home::on_home_opened(user, "home", &lifecycle::HomeInput {
+            let home = lifecycle::decide::on_home_opened(user, "home", &lifecycle::HomeInput {
                 people: &people, open: &tracked, persons: &[], profiles: &profiles,
             }, NOW + 600);
             for o in &home.outbound { check_outbound(o)?; }

@@ -88,7 +88,7 @@ pub fn on_pull_request(
         persons: &around.persons,
         channel: &around.channel,
     };
-    let outcome = lifecycle::events::on_pull_request(&input, pr, now);
+    let outcome = lifecycle::decide::on_pull_request(&input, pr, now);
     tx.store_outcome(outcome, now)?;
     Ok(())
 }
@@ -127,7 +127,7 @@ pub fn on_review(
         persons: &around.persons,
         channel: &around.channel,
     };
-    let outcome = lifecycle::events::on_review(&input, review, now);
+    let outcome = lifecycle::decide::on_review(&input, review, now);
     tx.store_outcome(outcome, now)?;
     Ok(())
 }
@@ -164,7 +164,7 @@ pub fn on_button(
         persons: &around.persons,
         channel: &around.channel,
     };
-    let outcome = lifecycle::events::on_button(&input, press.button, &action.caller(), now);
+    let outcome = lifecycle::decide::on_button(&input, press.button, &action.caller(), now);
     tx.store_outcome(outcome, now)
 }
 
@@ -218,7 +218,7 @@ fn post_digests(tx: &mut Tx<'_>, now: UnixTime) -> Result<()> {
         open: &open,
         people: &people,
     };
-    let outcome = lifecycle::digest::digest(&input, now);
+    let outcome = lifecycle::decide::digest(&input, now);
     tracing::info!(
         channels = due.len(),
         posts = outcome.outbound.len(),
@@ -250,7 +250,7 @@ fn remind(tx: &mut Tx<'_>, now: UnixTime) -> Result<()> {
         profiles: &profiles,
         channels: &channels,
     };
-    let outcome: Outcome = lifecycle::reminders::remind(&input, now);
+    let outcome: Outcome = lifecycle::decide::remind(&input, now);
     let sent = outcome.outbound.len();
     tx.store_outcome(outcome, now)?;
     if sent > 0 {
@@ -269,15 +269,15 @@ pub fn on_home_opened(tx: &mut Tx<'_>, user: &str, tab: &str, now: UnixTime) -> 
         persons: &records.persons,
         profiles: &records.profiles,
     };
-    let outcome = lifecycle::home::on_home_opened(user, tab, &input, now);
+    let outcome = lifecycle::decide::on_home_opened(user, tab, &input, now);
     tx.store_outcome(outcome, now)?;
     Ok(())
 }
 
 /// The Slack users whose profile (time zone) should be read now, at most
-/// `limit` (see `lifecycle::settings::profiles_to_read`).
+/// `limit` (see `lifecycle::decide::profiles_to_read`).
 pub fn profiles_to_read(tx: &Tx<'_>, now: UnixTime, limit: usize) -> Result<Vec<String>> {
-    Ok(lifecycle::settings::profiles_to_read(
+    Ok(lifecycle::decide::profiles_to_read(
         &tx.reviewer_people()?,
         &tx.person_settings()?,
         &tx.profiles()?,
@@ -289,6 +289,6 @@ pub fn profiles_to_read(tx: &Tx<'_>, now: UnixTime, limit: usize) -> Result<Vec<
 /// What `users.info` said of `user`: their zone (`None` when Slack gave
 /// none, or cannot say).
 pub fn on_profile(tx: &mut Tx<'_>, user: &str, tz: Option<String>, now: UnixTime) -> Result<()> {
-    tx.store_outcome(lifecycle::settings::profile_read(user, tz, now), now)?;
+    tx.store_outcome(lifecycle::decide::profile_read(user, tz, now), now)?;
     Ok(())
 }

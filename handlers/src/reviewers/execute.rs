@@ -7,7 +7,7 @@ use super::assignment::{Assignment, ReviewStatus};
 use super::change::{Change, Outcome};
 use super::commands::Command;
 use super::decide::assign_pull_request;
-use super::lifecycle::commands::{self as lifecycle, ReviewsInput};
+use super::lifecycle::execute::{self as lifecycle, ReviewsInput};
 use super::pool::{login_key, pool_for_repo, Away, Mode, People, Pool};
 use crate::caller::Caller;
 use crate::github::PullRequestEvent;

@@ -6,6 +6,7 @@ mod assignment;
 mod commands;
 mod decide;
 mod execute;
+mod phase;
 mod pool;
 mod render;
 mod waiting;

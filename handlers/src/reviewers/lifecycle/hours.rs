@@ -101,7 +101,7 @@ pub fn format_local(t: UnixTime, zone: &TimeZone) -> String {
 /// Days of the week, Monday first (one bit each).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Days(u8);
+pub struct Days(pub(crate) u8);
 
 const DAY_NAMES: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 const DAY_WORDS: [&str; 7] = [
@@ -326,6 +326,3 @@ pub fn next_daily(after: UnixTime, minute: u16, days: Days, zone: &TimeZone) -> 
     }
     after + 86_400
 }
-
-#[cfg(test)]
-mod tests;

@@ -10,6 +10,14 @@
 //! by everyone asked leaves it waiting on its author to merge, comments
 //! alone give the author the turn); a re-request waits on that reviewer
 //! again; a draft waits on no one; closed or merged leaves every queue.
+//!
+//! Also worked out from the records: one person's [`Queue`] (what waits
+//! on them to review, their own pull requests waiting on them and on
+//! others, each oldest first; `/baton reviews` and the App Home show it),
+//! and when each waiting review may be reminded of
+//! ([`TrackedPullRequest::schedule_reminders`]: `remind_after` after the
+//! wait began, and after the last reminder; the timer in `super::decide`
+//! moves it on to the reviewer's working hours).
 
 use std::collections::BTreeMap;
 
@@ -318,5 +326,94 @@ pub fn open_reviews_per_member(pulls: &[TrackedPullRequest]) -> BTreeMap<String,
     counts
 }
 
-#[cfg(test)]
-mod tests;
+/// The reminder times of a record's reviewers: a lower bound written with
+/// every change of the record (the store keeps a due index of them).
+impl TrackedPullRequest {
+    /// When the timer should first look at `login`'s wait: `remind_after`
+    /// after it began, and `remind_after` after the last reminder.
+    pub fn reminder_not_before(&self, login: &str, remind_after: i64) -> Option<UnixTime> {
+        let since = self.review_wait_since(login)?;
+        let reviewer = self.reviewer(login)?;
+        let mut at = since.saturating_add(remind_after);
+        if let Some(last) = reviewer.reminded_at {
+            at = at.max(last.saturating_add(remind_after));
+        }
+        Some(at)
+    }
+
+    /// Set each reviewer's reminder time after a change of the record: none
+    /// unless the pull request waits on their review and the channel
+    /// reminds; else the time the wait allows, or a later one the timer
+    /// already chose.
+    pub fn schedule_reminders(&mut self, remind_after: Option<i64>) {
+        self.set_reminder_times(remind_after, true);
+    }
+
+    /// [`TrackedPullRequest::schedule_reminders`], dropping times the timer
+    /// chose (the channel's delay changed).
+    pub fn reschedule_reminders(&mut self, remind_after: Option<i64>) {
+        self.set_reminder_times(remind_after, false);
+    }
+
+    fn set_reminder_times(&mut self, remind_after: Option<i64>, keep_later: bool) {
+        let times: Vec<Option<UnixTime>> = self
+            .reviewers
+            .iter()
+            .map(|r| remind_after.and_then(|after| self.reminder_not_before(&r.login, after)))
+            .collect();
+        for (reviewer, due) in self.reviewers.iter_mut().zip(times) {
+            reviewer.remind_at = match (due, reviewer.remind_at) {
+                (Some(due), Some(chosen)) if keep_later && chosen > due => Some(chosen),
+                (due, _) => due,
+            };
+        }
+    }
+}
+
+/// One person's queue.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Queue<'a> {
+    /// Waiting on their review, since when.
+    pub to_review: Vec<(&'a TrackedPullRequest, UnixTime)>,
+    /// Their own, waiting on them: why, since when.
+    pub on_them: Vec<(&'a TrackedPullRequest, AuthorTurn, UnixTime)>,
+    /// Their own, waiting on reviewers: who, and since when (the oldest).
+    pub on_others: Vec<(&'a TrackedPullRequest, Vec<String>, UnixTime)>,
+}
+
+impl<'a> Queue<'a> {
+    /// The queue of GitHub login `login` among `open` review records.
+    pub fn of(login: &str, open: &'a [TrackedPullRequest]) -> Queue<'a> {
+        let mut queue = Queue::default();
+        for pr in open {
+            if let Some(since) = pr.review_wait_since(login) {
+                queue.to_review.push((pr, since));
+            }
+            if !same_login(&pr.author, login) {
+                continue;
+            }
+            if let Some((turn, since)) = pr.author_turn() {
+                queue.on_them.push((pr, turn, since));
+            }
+            let reviewers = pr.review_waits();
+            if let Some(since) = reviewers.iter().map(|(_, since)| *since).min() {
+                let logins = reviewers.into_iter().map(|(login, _)| login).collect();
+                queue.on_others.push((pr, logins, since));
+            }
+        }
+        queue
+            .to_review
+            .sort_by_key(|(pr, since)| (*since, pr.key()));
+        queue
+            .on_them
+            .sort_by_key(|(pr, _, since)| (*since, pr.key()));
+        queue
+            .on_others
+            .sort_by_key(|(pr, _, since)| (*since, pr.key()));
+        queue
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.to_review.is_empty() && self.on_them.is_empty() && self.on_others.is_empty()
+    }
+}

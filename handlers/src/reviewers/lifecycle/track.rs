@@ -1,6 +1,8 @@
 //! How GitHub's events and Baton's own review requests change a
 //! [`TrackedPullRequest`]: each step records the fact and says what
-//! [`Happened`], which the decisions turn into direct messages.
+//! [`Happened`], which the decisions turn into direct messages. A pull
+//! request Baton assigned before it followed reviews starts its record
+//! from the assignment ([`TrackedPullRequest::from_assignment`]).
 //!
 //! | event | effect |
 //! | --- | --- |
@@ -14,7 +16,7 @@
 
 use super::record::{Review, TrackedPullRequest, Verdict};
 use crate::github::{PullRequestEvent, PullRequestReviewEvent};
-use crate::reviewers::assignment::Closed;
+use crate::reviewers::assignment::{Assignment, Closed, ReviewStatus};
 use crate::reviewers::pool::same_login;
 use crate::UnixTime;
 
@@ -196,5 +198,32 @@ impl TrackedPullRequest {
     }
 }
 
-#[cfg(test)]
-mod tests;
+impl TrackedPullRequest {
+    /// A review record for a pull request Baton assigned before it
+    /// followed reviews: its reviewers still to review are asked since
+    /// they were assigned.
+    pub fn from_assignment(assignment: &Assignment) -> TrackedPullRequest {
+        let mut tracked = TrackedPullRequest {
+            repo: assignment.repo.clone(),
+            number: assignment.number,
+            channel: assignment.channel.clone(),
+            title: assignment.title.clone(),
+            url: assignment.url.clone(),
+            author: assignment.author.clone(),
+            additions: assignment.additions,
+            deletions: assignment.deletions,
+            changed_files: assignment.changed_files,
+            opened_at: assignment.assigned_at,
+            draft: false,
+            closed: assignment.closed,
+            resumed_at: None,
+            reviewers: Vec::new(),
+        };
+        for reviewer in &assignment.reviewers {
+            if reviewer.status == ReviewStatus::Pending {
+                tracked.ask(&reviewer.login, reviewer.assigned_at);
+            }
+        }
+        tracked
+    }
+}

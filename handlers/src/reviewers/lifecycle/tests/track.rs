@@ -1,11 +1,15 @@
-//! The review rules, step by step, on the published GitHub payloads.
+//! Tests of `reviewers/lifecycle/track.rs`: the review rules, step by
+//! step, on the published GitHub payloads.
 
 use serde_json::{json, Value};
 
-use super::*;
 use crate::github::{parse, GithubEvent};
+use crate::github::{PullRequestEvent, PullRequestReviewEvent};
 use crate::reviewers::lifecycle::record::{AuthorTurn, Wait};
+use crate::reviewers::lifecycle::record::{TrackedPullRequest, Verdict};
+use crate::reviewers::lifecycle::track::*;
 use crate::reviewers::phase::Phase;
+use crate::UnixTime;
 
 const T0: UnixTime = 1_795_392_000; // 2026-11-23, a Monday
 

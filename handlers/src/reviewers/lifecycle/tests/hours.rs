@@ -1,10 +1,14 @@
-//! Working hours across zones east and west of UTC, weekends and
-//! daylight-saving changes: examples, then properties.
+//! Tests of `reviewers/lifecycle/hours.rs`: working hours across zones
+//! east and west of UTC, weekends and daylight-saving changes: examples,
+//! then properties.
 
 use jiff::civil::date;
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
 use proptest::prelude::*;
 
-use super::*;
+use crate::reviewers::lifecycle::hours::*;
+use crate::UnixTime;
 
 fn zone(name: &str) -> TimeZone {
     parse_zone(name).unwrap_or_else(|| panic!("{name} is a zone"))
