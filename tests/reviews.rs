@@ -698,3 +698,82 @@ async fn a_direct_message_a_gateway_gave_up_on_is_found_in_its_history_and_sent_
         "the channel post and the direct message were found: {found}"
     );
 }
+
+#[tokio::test]
+async fn a_direct_message_whose_conversation_will_not_open_on_a_retry_is_looked_for_before_it_is_sent_again(
+) {
+    let clock = TestClock::at(common::now());
+    let (baton, world, _slack, _github) =
+        start(&clock, "UTC", &[("BATON_OUTBOX_LATE_GRACE", "1h")]).await;
+    // The direct message's first attempt leaves its outcome unknown: a
+    // gateway answers 504 while Slack commits the post three seconds later.
+    world.set(|m| {
+        m.hold = Some(std::time::Duration::from_secs(3));
+        m.gateway_timeout = Some(std::time::Duration::from_secs(1));
+    });
+    let body = pull_request("opened", NUMBER, "torvalds");
+    assert!(baton
+        .github("pull_request", "d-unopened", &body)
+        .await
+        .status()
+        .is_success());
+    let direct = common::fake_slack::direct_channel(HUBOT);
+    eventually(
+        30,
+        "the channel post and the direct message, sent",
+        || async {
+            let received = world.received();
+            let sent = received.iter().any(|p| p["channel"] == CHANNEL)
+                && received.iter().any(|p| p["channel"] == direct.as_str());
+            if !sent {
+                clock.advance(5);
+            }
+            sent
+        },
+    )
+    .await;
+    eventually(30, "Slack commits both", || async { world.all_committed() }).await;
+    // Past the grace, Slack cannot open direct conversations for a while
+    // (503): the channel post is looked for and found, the direct
+    // message's retry cannot even open its conversation.
+    let opened = |world: &World| {
+        world
+            .calls()
+            .iter()
+            .filter(|(_, method)| method == "conversations.open")
+            .count()
+    };
+    let opened_before = opened(&world);
+    world.set(|m| {
+        *m = Default::default();
+        m.down_for = vec!["conversations.open"];
+    });
+    clock.advance(3_600);
+    eventually(
+        30,
+        "a retry that could not open the conversation",
+        || async {
+            clock.advance(5);
+            opened(&world) > opened_before
+        },
+    )
+    .await;
+    // Slack opens it again: the direct message is looked for, found, not
+    // sent again.
+    world.set(|m| *m = Default::default());
+    eventually(60, "the outbox to drain", || async {
+        clock.advance(5);
+        baton.metric("baton_outbox_depth").await == Some(0.0)
+    })
+    .await;
+    let dms = world.direct_posts(HUBOT);
+    assert_eq!(dms.len(), 1, "one direct message: {dms:?}");
+    let found = baton
+        .metric("baton_slack_posts_found_in_history_total")
+        .await
+        .unwrap_or_default();
+    assert!(
+        found >= 2.0,
+        "the channel post and the direct message were found: {found}"
+    );
+}

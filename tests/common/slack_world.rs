@@ -5,8 +5,8 @@
 //! (or a gateway in front has already answered 504); the history returns
 //! committed messages only, newest first, after an exclusive `oldest`, in
 //! pages with `has_more` and a cursor, with each message's `metadata` only
-//! when asked with `include_all_metadata`. Slack can be made to answer 503,
-//! or 429 with `Retry-After`. It opens the app's direct conversation with
+//! when asked with `include_all_metadata`. Slack can be made to answer 503
+//! (to every call, or to some methods), or 429 with `Retry-After`. It opens the app's direct conversation with
 //! a person (`conversations.open`: `D…`, the same one every time, whose
 //! posts show in its history like a channel's), tells each person's time
 //! zone (`users.info`) and keeps the App Home views published
@@ -33,6 +33,9 @@ use super::review_pool::REPO;
 pub struct Mode {
     /// Answer every call 503 (and keep nothing).
     pub down: bool,
+    /// Answer calls of these methods 503 (and keep nothing), the others as
+    /// usual.
+    pub down_for: Vec<&'static str>,
     /// Answer every call 429 with this `Retry-After` (and keep nothing).
     pub rate_limit_secs: Option<u64>,
     /// Take this long over a post: it is committed and answered at the end,
@@ -165,7 +168,7 @@ impl World {
             return Some(Json(json!({"ok": false, "error": "not_authed"})).into_response());
         }
         let mode = self.mode();
-        if mode.down {
+        if mode.down || mode.down_for.contains(&method_name) {
             return Some((StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable").into_response());
         }
         mode.rate_limit_secs.map(|secs| {
