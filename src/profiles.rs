@@ -5,7 +5,9 @@
 //! writer. The decisions only ever see the stored zone
 //! (`lifecycle::Profile`); until it is read, a due reminder waits a few
 //! minutes for it. A person Slack will not tell about (unknown user, the
-//! `users:read` scope missing) is read as having no zone: UTC.
+//! `users:read` scope missing) is read as having no zone: UTC. While the
+//! store refuses writes (a full disk), a round stops quietly: the writer
+//! and the store say why, once.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,7 +46,13 @@ async fn round(state: &AppState, slack: &SlackSink) -> anyhow::Result<()> {
     let wanted = tokio::task::spawn_blocking(move || {
         store.read(|tx| crate::apply::reviews::profiles_to_read(tx, now, PER_ROUND))
     })
-    .await??;
+    .await?;
+    let wanted = match wanted {
+        Ok(wanted) => wanted,
+        // The store refuses for now (a full disk): it says so itself.
+        Err(e) if e.is_unavailable() => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
     for user in wanted {
         let tz = match slack.user_zone(&user).await {
             ProfileLookup::Read(tz) => tz,
@@ -62,10 +70,16 @@ async fn round(state: &AppState, slack: &SlackSink) -> anyhow::Result<()> {
             }
         };
         let read_at = crate::clock::now();
-        state
+        let written = state
             .writer
             .run(move |tx| crate::apply::reviews::on_profile(tx, &user, tz.clone(), read_at))
-            .await?;
+            .await;
+        match written {
+            Ok(()) => {}
+            // The writer logs a refusing store, counted: try next round.
+            Err(e) if e.is_unavailable() => return Ok(()),
+            Err(e) => return Err(e.into()),
+        }
     }
     Ok(())
 }
