@@ -22,6 +22,7 @@ pub struct Setting {
 pub const SETTINGS: &[Setting] = &[
     Setting { name: "BATON_LISTEN", default: "127.0.0.1:3000", secret: false, meaning: "Address and port the HTTP server listens on" },
     Setting { name: "BATON_DATA", default: "./data/baton.redb", secret: false, meaning: "The redb data file (its folder is created on first start); unused when BATON_DATABASE_URL is set" },
+    Setting { name: "BATON_DATA_CACHE", default: "8388608", secret: false, meaning: "Memory in bytes the data file's page cache may use (redb); the delivery-id index comes on top, about 6 bytes per id kept" },
     Setting { name: "BATON_DATABASE_URL", default: "", secret: true, meaning: "PostgreSQL URL (postgres://user:password@host:5432/baton?sslmode=require); set = state in PostgreSQL, shared by several Baton replicas" },
     Setting { name: "SLACK_SIGNING_SECRET", default: "", secret: true, meaning: "Slack app signing secret; unset = Slack endpoints answer 503" },
     Setting { name: "SLACK_BOT_TOKEN", default: "", secret: true, meaning: "Slack bot token (xoxb-…); unset = offline: Slack messages are printed to stdout" },
@@ -140,6 +141,8 @@ pub struct Config {
     pub clock_file: Option<PathBuf>,
     /// `BATON_TICK_EVERY`: how often timed work runs.
     pub tick_every_secs: u64,
+    /// `BATON_DATA_CACHE`: bytes of redb's page cache.
+    pub data_cache_bytes: usize,
     pub http_timeout_secs: u64,
     pub lock_default_secs: i64,
     pub error_window_secs: i64,
@@ -491,6 +494,7 @@ impl Config {
                 .filter(|f| !f.is_empty())
                 .map(PathBuf::from),
             tick_every_secs: duration("BATON_TICK_EVERY")?.max(1) as u64,
+            data_cache_bytes: limit("BATON_DATA_CACHE")?,
             http_timeout_secs: duration("BATON_HTTP_TIMEOUT")? as u64,
             lock_default_secs: duration("BATON_LOCK_DEFAULT")?,
             error_window_secs: duration("BATON_ERROR_WINDOW")?,

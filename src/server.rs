@@ -61,6 +61,7 @@ pub fn open_store(config: &Config) -> Result<Store, baton_state::StoreError> {
             &config.data,
             StoreOptions {
                 fault_file: config.fault_file.clone(),
+                cache_bytes: Some(config.data_cache_bytes),
             },
         ),
     }

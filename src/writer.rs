@@ -477,6 +477,7 @@ mod tests {
                 &dir.path().join("w.redb"),
                 baton_state::StoreOptions {
                     fault_file: Some(switch.clone()),
+                    ..Default::default()
                 },
             )
             .unwrap(),

@@ -26,6 +26,7 @@ pub mod channels;
 mod check;
 #[cfg(test)]
 mod conformance;
+mod dedup_index;
 pub mod deploys;
 mod embedded;
 mod engine;
@@ -115,6 +116,8 @@ pub struct StoreOptions {
     /// Test hook: while this file exists, every write to the data file fails
     /// with an I/O error, as on a full disk.
     pub fault_file: Option<PathBuf>,
+    /// Bytes of page cache redb may hold (`None`: the engine's default).
+    pub cache_bytes: Option<usize>,
 }
 
 /// Baton's state: an [`Engine`] and the transactions over it.
@@ -177,6 +180,13 @@ impl Store {
     /// on PostgreSQL has no such method to fail at run time.
     pub fn data_file(&self) -> Option<DataFile<'_>> {
         self.file.as_deref().map(|engine| DataFile { engine })
+    }
+
+    /// How many entries the data file's index of delivery ids holds and the
+    /// bytes it takes (for the memory benchmark); `None` on PostgreSQL.
+    #[doc(hidden)]
+    pub fn dedup_index_size(&self) -> Option<(usize, usize)> {
+        self.file.as_ref().map(|file| file.id_index_size())
     }
 
     /// The embedded engine of a store opened from a file (`baton check`,
