@@ -11,6 +11,7 @@ use baton_state::Store;
 
 use crate::apply;
 use crate::config::Config;
+use crate::github::GithubSink;
 use crate::http::connections::OpenConnections;
 use crate::http::refusals::RefusalLog;
 use crate::metrics::Metrics;
@@ -37,6 +38,9 @@ pub struct AppState {
     /// The time (Baton's clock, Unix seconds) of the last run of the timed
     /// work that committed: every timer due by then has fired.
     pub timers_ran_at: AtomicI64,
+    /// The GitHub client, for what a command must look up before it is
+    /// decided ([`crate::lookups`]); shares the dispatcher's token cache.
+    pub github: GithubSink,
 }
 
 impl AppState {
@@ -53,6 +57,7 @@ impl AppState {
             error_window_secs: self.config.error_window_secs,
             error_channel_cap: self.config.error_channel_cap,
             public_url: self.config.public_url.clone(),
+            github_api_url: self.config.github_api_url.clone(),
             error_routes: self.error_routes.clone(),
         }
     }

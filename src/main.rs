@@ -16,6 +16,7 @@ mod github_app;
 mod healthcheck;
 mod http;
 mod log_output;
+mod lookups;
 mod metrics;
 mod migrate;
 mod notify;

@@ -40,7 +40,7 @@ use rand::RngExt;
 use tokio::sync::watch;
 
 pub use crate::attempt::{Attempt, Effect};
-use crate::github::{GithubSink, Method};
+use crate::github::{DeploymentReview, GithubSink, Method};
 use crate::metrics::Metrics;
 use crate::slack::{LateAnswer, Lookup, Posting, SlackSink};
 use crate::writer::Writer;
@@ -623,6 +623,23 @@ impl Dispatcher {
                 self.github
                     .requested_reviewers(Method::Delete, repo, *number, reviewers, *installation)
                     .await
+            }
+            Outbound::GithubDeploymentReview {
+                callback_url,
+                repo,
+                environment,
+                state,
+                comment,
+                installation,
+            } => {
+                let review = DeploymentReview {
+                    callback_url,
+                    repo,
+                    environment,
+                    state: state.as_str(),
+                    comment,
+                };
+                self.github.review_deployment(review, *installation).await
             }
         }
     }

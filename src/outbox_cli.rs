@@ -148,6 +148,15 @@ fn describe(item: &OutboxItem, now: i64) -> String {
         } => {
             format!("remove {} from {repo}#{number}", reviewers.join(", "))
         }
+        Outbound::GithubDeploymentReview {
+            repo,
+            environment,
+            state,
+            ..
+        } => format!(
+            "answer {} the deploy of {repo} to {environment}",
+            state.as_str()
+        ),
     };
     let mut line = format!(
         "#{:<6} {:<6} {what}; queued {}s ago, {} attempt(s)",

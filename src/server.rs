@@ -97,6 +97,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     // One client, one installation-token cache, for the dispatcher and catch-up.
     let github_for_catch_up = github.clone();
     let slack_for_profiles = slack.clone();
+    let github_for_lookups = github.clone();
     let dispatcher = Dispatcher::new(
         store.clone(),
         writer.clone(),
@@ -139,6 +140,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         error_routes: Default::default(),
         slack_socket: slack_socket.as_ref().map(|(status, _)| status.clone()),
         timers_ran_at: Default::default(),
+        github: github_for_lookups,
     });
     let socket_task = slack_socket.map(|(status, slack)| {
         let timing = crate::socket_mode::Timing {
@@ -268,6 +270,7 @@ async fn maintenance(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) 
         }
         let now = crate::unix_now();
         let context = state.apply_context();
+        let deploys_context = context.clone();
         match state
             .writer
             .run(move |tx| crate::apply::errors::tick(tx, &context, now))
@@ -279,14 +282,28 @@ async fn maintenance(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) 
             }
             _ => {}
         }
+        let locks_ticked = match state
+            .writer
+            .run(move |tx| crate::apply::deploys::tick(tx, &deploys_context, now))
+            .await
+        {
+            Ok(()) => true,
+            Err(e) if !e.is_unavailable() => {
+                tracing::error!(error = %e, "lock timers failed; will try again");
+                false
+            }
+            Err(_) => false,
+        };
         match state
             .writer
             .run(move |tx| crate::apply::reviews::tick(tx, now))
             .await
         {
-            Ok(()) => state
+            // Every timer due by `now` has fired only when both runs committed.
+            Ok(()) if locks_ticked => state
                 .timers_ran_at
                 .store(now, std::sync::atomic::Ordering::SeqCst),
+            Ok(()) => {}
             Err(e) if !e.is_unavailable() => {
                 tracing::error!(error = %e, "review reminders and digests failed; will try again")
             }

@@ -58,6 +58,18 @@ pub const GITHUB_EVENTS: &[&str] = &[
     "workflow_run",
 ];
 
+/// The events a GitHub App for Baton subscribes to: the webhook's, and
+/// `deployment_protection_rule`, which GitHub sends only to an App enabled
+/// as an environment's deployment protection rule.
+pub const GITHUB_APP_EVENTS: &[&str] = &[
+    "pull_request",
+    "pull_request_review",
+    "deployment",
+    "deployment_status",
+    "workflow_run",
+    "deployment_protection_rule",
+];
+
 /// Validate a public base URL given with `--url`.
 fn base_url(url: &str) -> anyhow::Result<String> {
     let url = url.trim().trim_end_matches('/');
@@ -119,10 +131,14 @@ pub const GITHUB_APP_PERMISSIONS: &[(&str, &str, &str)] = &[
     ("metadata", "read", "required by GitHub for every App"),
     (
         "deployments",
-        "read",
-        "deployment and deployment_status events",
+        "write",
+        "deployment and deployment_status events; answering deployment protection rules (`/baton deploys gate`)",
     ),
-    ("actions", "read", "workflow_run events"),
+    (
+        "actions",
+        "read",
+        "workflow_run events; the environments a deploy gate names",
+    ),
 ];
 
 /// A GitHub App manifest for this Baton at `url` (GitHub's manifest flow
@@ -147,7 +163,7 @@ pub fn github_app_manifest(url: &str) -> anyhow::Result<String> {
         "redirect_url": format!("{base}/github/app-created"),
         "public": false,
         "default_permissions": permissions,
-        "default_events": GITHUB_EVENTS,
+        "default_events": GITHUB_APP_EVENTS,
     });
     Ok(serde_json::to_string_pretty(&manifest)? + "\n")
 }
@@ -200,9 +216,13 @@ mod tests {
         assert_eq!(manifest["hook_attributes"]["active"], true);
         assert_eq!(
             manifest["default_permissions"],
-            serde_json::json!({"pull_requests": "write", "metadata": "read", "deployments": "read", "actions": "read"})
+            serde_json::json!({"pull_requests": "write", "metadata": "read", "deployments": "write", "actions": "read"})
         );
-        assert_eq!(manifest["default_events"], serde_json::json!(GITHUB_EVENTS));
+        assert_eq!(
+            manifest["default_events"],
+            serde_json::json!(GITHUB_APP_EVENTS)
+        );
+        assert!(GITHUB_EVENTS.iter().all(|e| GITHUB_APP_EVENTS.contains(e)));
         assert_eq!(manifest["public"], false);
         let err = github_app_manifest("http://baton.example.com").unwrap_err();
         assert!(err.to_string().contains("https://"), "{err}");

@@ -104,6 +104,9 @@ pub async fn command(state: &AppState, slash: SlashCommand) -> Result<EphemeralR
             .map_err(WriteError::from)?
         }
         Dispatch::Write(command) => {
+            // What GitHub knows of a `deploys gate`'s repository and
+            // environment, asked before the writer (the decision does no I/O).
+            let command = crate::lookups::complete(&state.github, command).await;
             state
                 .writer
                 .run(move |tx| apply::command(tx, command.clone(), &caller, &context, now))

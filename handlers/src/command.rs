@@ -113,7 +113,18 @@ impl Admins {
 
     /// May `caller` run `command`?
     pub fn may_run(&self, caller: &Caller, command: &Command) -> bool {
-        !command.admin_only() || self.0.is_empty() || self.0.contains(&caller.user)
+        !command.admin_only() || self.may_administer(caller)
+    }
+
+    /// Is `caller` one of the admins named? (With none named, nobody is.)
+    pub fn includes(&self, caller: &Caller) -> bool {
+        self.0.contains(&caller.user)
+    }
+
+    /// May `caller` do what only admins may (an admin-only command, a
+    /// deploy gate's approval)? With no admins named, everyone may.
+    pub fn may_administer(&self, caller: &Caller) -> bool {
+        self.0.is_empty() || self.includes(caller)
     }
 }
 

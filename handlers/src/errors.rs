@@ -27,7 +27,8 @@
 //!   and the [`Snapshot`] a decision reads), [`dsn`] (the SDKs' keys),
 //!   [`report`] (reading bodies; [`report::baton`] and [`report::sentry`]
 //!   list every field read), [`envelope`] (Sentry SDKs' envelopes),
-//!   [`mod@fingerprint`] (grouping);
+//!   [`mod@fingerprint`] (grouping), [`trigger`] (`when=N/duration`:
+//!   posting an error once it is seen N times);
 //! - `tests/`: one file of tests per file above.
 
 pub mod change;
@@ -40,6 +41,7 @@ pub mod fingerprint;
 pub mod records;
 pub mod render;
 pub mod report;
+pub mod trigger;
 
 #[cfg(test)]
 mod tests;
@@ -54,7 +56,7 @@ pub use execute::{channel_subscriptions, execute, execute_dsn, wants_new_key, Ne
 pub use fingerprint::{fingerprint, normalize_message};
 pub use records::{
     group_key, ChannelRate, DigestLine, Group, HeldEntry, Mode, Mute, Policy, Record, Resolved,
-    Sample, Snapshot, Subscription, SubscriptionFilters, Table,
+    Sample, Seen, Snapshot, Subscription, SubscriptionFilters, Table, Trigger,
 };
 pub use render::{ACTION_MUTE, ACTION_RESOLVE};
 pub use report::{

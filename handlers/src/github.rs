@@ -16,6 +16,7 @@ pub enum GithubEvent {
     Deployment(DeploymentEvent),
     DeploymentStatus(DeploymentStatusEvent),
     WorkflowRun(WorkflowRunEvent),
+    DeploymentProtectionRule(DeploymentProtectionRuleEvent),
     /// An event kind Baton does not act on (answered 202).
     Ignored {
         kind: String,
@@ -32,6 +33,7 @@ impl GithubEvent {
             GithubEvent::Deployment(_) => "deployment",
             GithubEvent::DeploymentStatus(_) => "deployment_status",
             GithubEvent::WorkflowRun(_) => "workflow_run",
+            GithubEvent::DeploymentProtectionRule(_) => "deployment_protection_rule",
             GithubEvent::Ignored { kind } => kind,
         }
     }
@@ -70,6 +72,9 @@ pub fn parse(event: &str, body: &[u8]) -> Result<GithubEvent, ParseError> {
         "workflow_run" => {
             GithubEvent::WorkflowRun(decode::<wire::WorkflowRunPayload>(event, body)?.into())
         }
+        "deployment_protection_rule" => GithubEvent::DeploymentProtectionRule(
+            decode::<wire::ProtectionRulePayload>(event, body)?.try_into()?,
+        ),
         other => GithubEvent::Ignored {
             kind: other.to_string(),
         },
@@ -217,6 +222,30 @@ pub struct WorkflowRunEvent {
     pub actor: Option<String>,
     pub run_started_at: Option<String>,
     pub updated_at: Option<String>,
+}
+
+/// A `deployment_protection_rule` delivery: GitHub asks whether a deploy
+/// to an environment guarded by Baton's App may go ahead, and waits (up to
+/// 30 days) for the answer at `callback_url`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeploymentProtectionRuleEvent {
+    /// `requested`.
+    pub action: String,
+    pub environment: String,
+    /// What started the deploy (`push`, `workflow_dispatch`…).
+    pub event: Option<String>,
+    /// `deployment_callback_url`: where the answer goes. Required (a
+    /// delivery without it is refused); whether it is on the configured
+    /// GitHub API host is checked before anything is stored.
+    pub callback_url: String,
+    pub repo: String,
+    pub deployment_id: Option<u64>,
+    /// The deploy's ref and commit (top level, else the deployment's).
+    pub git_ref: Option<String>,
+    pub sha: Option<String>,
+    /// Who started it: the deployment's creator, else the sender.
+    pub started_by: Option<String>,
+    pub installation: Option<u64>,
 }
 
 /// The wire shapes: serde structs naming only the fields Baton reads.
@@ -459,6 +488,78 @@ mod wire {
         pub updated_at: Option<String>,
     }
 
+    /// The `deployment` of a protection rule request (nullable; often
+    /// trimmed to its id and environment).
+    #[derive(Deserialize)]
+    pub struct ProtectedDeployment {
+        pub id: u64,
+        #[serde(default)]
+        pub environment: Option<String>,
+        #[serde(rename = "ref", default)]
+        pub git_ref: Option<String>,
+        #[serde(default)]
+        pub sha: Option<String>,
+        #[serde(default)]
+        pub creator: Option<User>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct ProtectionRulePayload {
+        pub action: String,
+        #[serde(default)]
+        pub environment: Option<String>,
+        #[serde(default)]
+        pub event: Option<String>,
+        #[serde(default)]
+        pub deployment_callback_url: Option<String>,
+        #[serde(default)]
+        pub deployment: Option<ProtectedDeployment>,
+        #[serde(rename = "ref", default)]
+        pub git_ref: Option<String>,
+        #[serde(default)]
+        pub sha: Option<String>,
+        pub repository: Repository,
+        #[serde(default)]
+        pub sender: Option<User>,
+        #[serde(default)]
+        pub installation: Option<Installation>,
+    }
+
+    impl TryFrom<ProtectionRulePayload> for DeploymentProtectionRuleEvent {
+        type Error = ParseError;
+
+        fn try_from(p: ProtectionRulePayload) -> Result<Self, ParseError> {
+            let missing = |field: &str| {
+                ParseError(format!(
+                    "deployment_protection_rule payload: missing field `{field}`"
+                ))
+            };
+            let callback_url = empty_as_none(p.deployment_callback_url)
+                .ok_or_else(|| missing("deployment_callback_url"))?;
+            let deployment = p.deployment;
+            let environment = empty_as_none(p.environment)
+                .or_else(|| deployment.as_ref().and_then(|d| d.environment.clone()))
+                .filter(|e| !e.is_empty())
+                .ok_or_else(|| missing("environment"))?;
+            let (id, git_ref, sha, creator) = match deployment {
+                Some(d) => (Some(d.id), d.git_ref, d.sha, d.creator.map(|u| u.login)),
+                None => (None, None, None, None),
+            };
+            Ok(DeploymentProtectionRuleEvent {
+                action: p.action,
+                environment,
+                event: empty_as_none(p.event),
+                callback_url,
+                repo: p.repository.full_name,
+                deployment_id: id,
+                git_ref: empty_as_none(p.git_ref).or(empty_as_none(git_ref)),
+                sha: empty_as_none(p.sha).or(empty_as_none(sha)),
+                started_by: creator.or(p.sender.map(|u| u.login)),
+                installation: p.installation.map(|i| i.id),
+            })
+        }
+    }
+
     #[derive(Deserialize)]
     pub struct Workflow {
         #[serde(default)]
@@ -561,6 +662,72 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.0.contains("missing field `action`"), "{err}");
+    }
+
+    const PROTECTION_RULE: &[u8] = include_bytes!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/github/deployment_protection_rule/requested.payload.json"
+    ));
+
+    #[test]
+    fn a_real_protection_rule_request_is_read() {
+        let GithubEvent::DeploymentProtectionRule(rule) =
+            parse("deployment_protection_rule", PROTECTION_RULE).unwrap()
+        else {
+            panic!("not a protection rule")
+        };
+        assert_eq!(
+            rule,
+            DeploymentProtectionRuleEvent {
+                action: "requested".into(),
+                environment: "release".into(),
+                event: Some("workflow_dispatch".into()),
+                callback_url: "https://api.github.com/repos/zaniebot/release-authenticator-example/actions/runs/23625057533/deployment_protection_rule".into(),
+                repo: "zaniebot/release-authenticator-example".into(),
+                deployment_id: Some(4_189_575_565),
+                git_ref: Some("main".into()),
+                sha: Some("47efb7196c2a1a2fd3f52f2c59f0e2dd3d0e4d54".into()),
+                started_by: Some("zaniebot".into()),
+                installation: Some(119_022_551),
+            }
+        );
+    }
+
+    #[test]
+    fn a_protection_rule_request_without_a_callback_is_refused() {
+        let mut value: serde_json::Value = serde_json::from_slice(PROTECTION_RULE).unwrap();
+        value
+            .as_object_mut()
+            .unwrap()
+            .remove("deployment_callback_url");
+        let body = serde_json::to_vec(&value).unwrap();
+        let err = parse("deployment_protection_rule", &body).unwrap_err();
+        assert!(
+            err.0.contains("missing field `deployment_callback_url`"),
+            "{err}"
+        );
+        value["deployment_callback_url"] = "".into();
+        let body = serde_json::to_vec(&value).unwrap();
+        assert!(parse("deployment_protection_rule", &body).is_err());
+        // The deployment's own environment, ref and creator stand in.
+        let body = br#"{"action":"requested","deployment_callback_url":"https://api.github.com/x",
+            "deployment":{"id":7,"environment":"prod","ref":"v1","sha":"abc","creator":{"login":"octocat"}},
+            "repository":{"full_name":"o/r"},"sender":{"login":"someone"}}"#;
+        let GithubEvent::DeploymentProtectionRule(rule) =
+            parse("deployment_protection_rule", body).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(rule.environment, "prod");
+        assert_eq!(rule.git_ref.as_deref(), Some("v1"));
+        assert_eq!(rule.started_by.as_deref(), Some("octocat"));
+        assert_eq!(rule.installation, None);
+        let err = parse(
+            "deployment_protection_rule",
+            br#"{"action":"requested","deployment_callback_url":"https://api.github.com/x","repository":{"full_name":"o/r"}}"#,
+        )
+        .unwrap_err();
+        assert!(err.0.contains("missing field `environment`"), "{err}");
     }
 
     #[test]

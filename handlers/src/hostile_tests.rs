@@ -93,9 +93,9 @@ fn check_outbound(out: &Outbound) -> Result<(), TestCaseError> {
             return slack_rules::check_view(&json!({"type": "home", "blocks": blocks.as_json()}))
                 .map_err(TestCaseError::fail)
         }
-        Outbound::GithubRequestReviewers { .. } | Outbound::GithubRemoveReviewers { .. } => {
-            return Ok(())
-        }
+        Outbound::GithubRequestReviewers { .. }
+        | Outbound::GithubRemoveReviewers { .. }
+        | Outbound::GithubDeploymentReview { .. } => return Ok(()),
     };
     slack_rules::check_message(&body).map_err(TestCaseError::fail)
 }
@@ -151,7 +151,7 @@ proptest! {
             let Ok(command::Command::Errors(cmd)) = command::parse(text) else { panic!("{text}") };
             let channel = format!("C{i}");
             let by = Caller::new("U1", &channel);
-            let snapshot = Snapshot { subscriptions: &subscriptions, groups: &[], rates: &[], mutes: &[], resolved: &[] };
+            let snapshot = Snapshot { subscriptions: &subscriptions, groups: &[], rates: &[], mutes: &[], resolved: &[], seen: &[] };
             let out = errors::execute(&cmd, &by, &snapshot, NOW);
             for o in &out.outbound { check_outbound(o)?; }
             for record in out.puts() {
@@ -162,7 +162,7 @@ proptest! {
         match command::parse(&format!("errors subscribe match={pattern}")) {
             Ok(command::Command::Errors(cmd)) => {
                 let by = Caller::new("U1", "C9");
-                let snapshot = Snapshot { subscriptions: &subscriptions, groups: &[], rates: &[], mutes: &[], resolved: &[] };
+                let snapshot = Snapshot { subscriptions: &subscriptions, groups: &[], rates: &[], mutes: &[], resolved: &[], seen: &[] };
                 let out = errors::execute(&cmd, &by, &snapshot, NOW);
                 check_reply(out.reply.as_ref().unwrap())?;
                 for o in &out.outbound { check_outbound(o)?; }
@@ -180,7 +180,7 @@ proptest! {
         let mut rates = Vec::new();
         for (i, report) in [&first, &first, &second].into_iter().enumerate() {
             let route = compiled.route(report);
-            let snapshot = Snapshot { subscriptions: &subscriptions, groups: &groups, rates: &rates, mutes: &[], resolved: &[] };
+            let snapshot = Snapshot { subscriptions: &subscriptions, groups: &groups, rates: &rates, mutes: &[], resolved: &[], seen: &[] };
             let out = errors::on_report(report, &route, &snapshot, &policy, NOW + i as i64);
             for o in &out.outbound { check_outbound(o)?; }
             for record in out.puts() {
@@ -192,7 +192,7 @@ proptest! {
             }
         }
         // Closing the windows: count updates, digests, held summaries.
-        let snapshot = Snapshot { subscriptions: &subscriptions, groups: &groups, rates: &rates, mutes: &[], resolved: &[] };
+        let snapshot = Snapshot { subscriptions: &subscriptions, groups: &groups, rates: &rates, mutes: &[], resolved: &[], seen: &[] };
         let out = errors::tick(&snapshot, &policy, NOW + 7_200);
         prop_assert!(!out.outbound.is_empty());
         for o in &out.outbound { check_outbound(o)?; }
@@ -224,7 +224,7 @@ proptest! {
         }
         // Locks and their announcements quote the reason and environment.
         let ctx = Caller::new("U2", "C1");
-        let snapshot = DeploySnapshot { watches: &[], locks: std::slice::from_ref(&lock) };
+        let snapshot = DeploySnapshot { watches: &[], locks: std::slice::from_ref(&lock), ..DeploySnapshot::default() };
         for text in ["locks".to_string(), format!("unlock {}", environment.split_whitespace().next().unwrap_or("x")),
                      format!("lock qa for 1h {reason}")] {
             match command::parse(&text) {

@@ -36,7 +36,7 @@ mod hostile_tests;
 
 pub use caller::Caller;
 pub use mrkdwn::Mrkdwn;
-pub use outbound::{MessageKey, Outbound};
+pub use outbound::{MessageKey, Outbound, ReviewState};
 pub use outcome::Outcome;
 
 /// Seconds since the Unix epoch, as passed in by the caller.

@@ -74,6 +74,40 @@ pub enum Outbound {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         installation: Option<u64>,
     },
+    /// Answer a deployment protection rule: `POST` `{"environment_name",
+    /// "state", "comment"}` to the request's `deployment_callback_url`,
+    /// which must be on the configured GitHub API host (checked when the
+    /// request is accepted, and again before sending: a token never goes
+    /// anywhere else).
+    GithubDeploymentReview {
+        callback_url: String,
+        /// `owner/repo` (to find the App's installation when the request
+        /// named none).
+        repo: String,
+        environment: String,
+        state: ReviewState,
+        comment: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        installation: Option<u64>,
+    },
+}
+
+/// A deployment protection rule's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewState {
+    Approved,
+    Rejected,
+}
+
+impl ReviewState {
+    /// As GitHub's API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewState::Approved => "approved",
+            ReviewState::Rejected => "rejected",
+        }
+    }
 }
 
 impl Outbound {
@@ -104,9 +138,9 @@ impl Outbound {
             | Outbound::SlackUpdate { .. }
             | Outbound::SlackDirect { .. }
             | Outbound::SlackHome { .. } => "slack",
-            Outbound::GithubRequestReviewers { .. } | Outbound::GithubRemoveReviewers { .. } => {
-                "github"
-            }
+            Outbound::GithubRequestReviewers { .. }
+            | Outbound::GithubRemoveReviewers { .. }
+            | Outbound::GithubDeploymentReview { .. } => "github",
         }
     }
 }

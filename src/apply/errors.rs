@@ -10,8 +10,9 @@
 //! read (a small table) and routed with filters compiled once and kept in
 //! [`CompiledRoutes`] (owned by the server's state) until the subscriptions
 //! change; then only the matched
-//! groups, the matched channels' rate records and the fingerprint's mute
-//! and resolved records are read.
+//! groups, the matched channels' rate records and the fingerprint's mute,
+//! resolved and seen records are read (the seen record, the release it was
+//! last seen in, is written only when that release changes).
 //!
 //! The tick reads the head of a due index (`error_due`, keyed by due time),
 //! so it costs nothing while no window has ended, however many are open;
@@ -172,6 +173,7 @@ type Loaded = (
     Vec<decide::ChannelRate>,
     Vec<decide::Mute>,
     Vec<decide::Resolved>,
+    Vec<decide::Seen>,
 );
 
 /// Route, decide and store one report; the answer names its fingerprint and
@@ -184,7 +186,7 @@ pub fn on_report(
 ) -> Result<ReportAnswer> {
     let subscriptions = tx.error_subscriptions()?;
     let route = ctx.error_routes.route(&subscriptions, report);
-    let (groups, rates, mutes, resolved): Loaded = if route.deliveries.is_empty() {
+    let (groups, rates, mutes, resolved, seen): Loaded = if route.deliveries.is_empty() {
         Loaded::default()
     } else {
         (
@@ -196,6 +198,9 @@ pub fn on_report(
             tx.error_resolved(route.fingerprint_key())?
                 .into_iter()
                 .collect(),
+            tx.error_seen(route.fingerprint_key())?
+                .into_iter()
+                .collect(),
         )
     };
     let snapshot = Snapshot {
@@ -203,6 +208,7 @@ pub fn on_report(
         rates: &rates,
         mutes: &mutes,
         resolved: &resolved,
+        seen: &seen,
         ..Snapshot::default()
     };
     let outcome = decide::on_report(&report.report, &route, &snapshot, &policy(ctx), now);
@@ -237,6 +243,7 @@ pub fn decide_command(
     let subscriptions;
     let mut mutes = Vec::new();
     let mut resolved = Vec::new();
+    let mut seen = Vec::new();
     match cmd {
         Command::Subscribe { .. } | Command::Unsubscribe(_) | Command::List => {
             subscriptions = tx.error_subscriptions()?;
@@ -248,12 +255,17 @@ pub fn decide_command(
             mutes.extend(tx.error_mute(fingerprint)?);
             resolved.extend(tx.error_resolved(fingerprint)?);
         }
+        Command::ResolveNextRelease { fingerprint } => {
+            subscriptions = Vec::new();
+            seen.extend(tx.error_seen(fingerprint)?);
+        }
         Command::Dsn { .. } | Command::RevokeDsn { .. } => subscriptions = Vec::new(),
     }
     let snapshot = Snapshot {
         subscriptions: &subscriptions,
         mutes: &mutes,
         resolved: &resolved,
+        seen: &seen,
         ..Snapshot::default()
     };
     Ok(decide::execute(cmd, caller, &snapshot, now))

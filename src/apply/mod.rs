@@ -29,6 +29,9 @@ pub struct Context {
     pub error_channel_cap: u32,
     /// `BATON_PUBLIC_URL`: the host of the Sentry DSNs.
     pub public_url: Option<String>,
+    /// `GITHUB_API_URL`: the one host a deployment protection rule's
+    /// callback may be on.
+    pub github_api_url: String,
     /// The error subscriptions' compiled filters, shared by every request
     /// of one server (see [`errors::CompiledRoutes`]).
     pub error_routes: std::sync::Arc<errors::CompiledRoutes>,
@@ -49,6 +52,9 @@ pub fn github_event(
         GithubEvent::Deployment(_)
         | GithubEvent::DeploymentStatus(_)
         | GithubEvent::WorkflowRun(_) => deploys::on_github(tx, event, ctx, now),
+        GithubEvent::DeploymentProtectionRule(rule) => {
+            deploys::on_protection_rule(tx, rule, ctx, now)
+        }
         GithubEvent::Ping | GithubEvent::Ignored { .. } => Ok(()),
     }
 }
@@ -142,6 +148,7 @@ pub fn button(
     match Button::from_action_id(&action.action_id) {
         Some(Button::Reviewers(button)) => reviews::on_button(tx, button, action, ctx, now),
         Some(Button::Errors(button)) => errors::on_button(tx, button, action, ctx, now),
+        Some(Button::Deploys(button)) => deploys::on_button(tx, button, action, ctx, now),
         None => {
             tracing::debug!(action_id = %action.action_id, "button not handled; ignored");
             Ok(None)

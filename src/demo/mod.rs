@@ -27,6 +27,8 @@ pub struct Demo {
     /// Baton's clock (`BATON_CLOCK_FILE`): absent, the real time; the
     /// reviewers scenario writes a day later into it to show a reminder.
     clock_file: std::path::PathBuf,
+    /// `GITHUB_API_URL`: where GitHub's callbacks in the demo's payloads point.
+    pub github_api_url: String,
 }
 
 impl Demo {
@@ -277,6 +279,7 @@ pub async fn run() -> anyhow::Result<()> {
         }
     }
     let config = Config::from_values(&values)?;
+    let github_api_url = config.github_api_url.trim_end_matches('/').to_string();
 
     println!("Baton demo: a real server on loopback, offline (Slack and GitHub calls are printed, not sent).");
     let server = server::start(config)
@@ -299,6 +302,7 @@ pub async fn run() -> anyhow::Result<()> {
         hook_token,
         deliveries: Default::default(),
         clock_file,
+        github_api_url,
     };
 
     demo.say("Baton is invited to #eng-reviews and introduces itself");

@@ -87,6 +87,15 @@ impl StoredChange for DeployChange {
             DeployChange::RemoveWatch { key } => tx.remove_deploy_watch(&key).map(drop),
             DeployChange::PutLock(lock) => tx.put_deploy_lock(&lock),
             DeployChange::RemoveLock { key } => tx.remove_deploy_lock(&key).map(drop),
+            DeployChange::PutQueue(queue) => tx.put_deploy_lock_queue(&queue),
+            DeployChange::RemoveQueue { key } => tx.remove_deploy_lock_queue(&key).map(drop),
+            DeployChange::PutGate(gate) => tx.put_deploy_gate(&gate),
+            DeployChange::RemoveGate { key } => tx.remove_deploy_gate(&key).map(drop),
+            DeployChange::PutGateRequest(request) => tx.put_deploy_gate_request(&request),
+            DeployChange::PutFailureMark(mark) => tx.put_deploy_failure_mark(&mark),
+            DeployChange::RemoveFailureMark { key } => {
+                tx.remove_deploy_failure_mark(&key).map(drop)
+            }
         }
     }
 }

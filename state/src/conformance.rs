@@ -14,6 +14,8 @@ use baton_handlers::Outbound;
 use crate::engine::Table;
 use crate::{Store, StoreError, StoredMessage};
 
+pub mod deploys;
+pub mod errors;
 pub mod reviews;
 
 /// Opens the store called `name` (see the module comment).
@@ -79,6 +81,28 @@ macro_rules! conformance_suite {
             #[test]
             fn review_settings_profiles_and_digests_come_due() {
                 suite::reviews::settings_profiles_and_digests_come_due(&$opener);
+            }
+            #[test]
+            fn lock_timers_come_due_once_and_move_with_their_lock() {
+                suite::deploys::lock_timers_come_due_once_and_move_with_their_lock(&$opener);
+            }
+            #[test]
+            fn lock_queues_keep_their_order() {
+                suite::deploys::lock_queues_keep_their_order(&$opener);
+            }
+            #[test]
+            fn seen_releases_and_next_release_resolutions_are_kept() {
+                suite::errors::seen_releases_and_next_release_resolutions_are_kept(&$opener);
+            }
+            #[test]
+            fn failure_marks_are_read_by_key() {
+                suite::deploys::failure_marks_are_read_by_key(&$opener);
+            }
+            #[test]
+            fn gate_requests_are_found_by_environment_and_pruned_when_old() {
+                suite::deploys::gate_requests_are_found_by_environment_and_pruned_when_old(
+                    &$opener,
+                );
             }
         }
     };
@@ -383,8 +407,10 @@ fn group(channel: &str, fingerprint: &str, window_end: i64) -> Group {
             stack_more: 0,
             url: None,
             regression: false,
+            release: None,
         },
         closed: None,
+        sightings: Vec::new(),
     }
 }
 

@@ -157,10 +157,14 @@ impl Store {
 
     /// Bring records written by an older Baton up to what this one reads
     /// (today: index the review assignments stored before
-    /// `reviewers_assigned_at` existed). Reads only, once done.
+    /// `reviewers_assigned_at` existed, and the locks stored before their
+    /// expiry timers, `deploy_due`). Reads only, once done.
     fn with_records_upgraded(self) -> Result<Store> {
         if !self.read(|tx| tx.review_index_built())? {
             self.write(|tx| tx.index_review_assignments())?;
+        }
+        if !self.read(|tx| tx.deploy_locks_indexed())? {
+            self.write(|tx| tx.index_deploy_locks())?;
         }
         Ok(self)
     }

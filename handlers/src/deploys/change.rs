@@ -2,7 +2,10 @@
 //! carried in the one [`Outcome`](crate::Outcome) shape every feature
 //! returns, keyed as the store keys them.
 
+use super::failure_mark::FailureMark;
+use super::gate::{DeployGate, GateRequest};
 use super::lock::Lock;
+use super::queue::LockQueue;
 use super::record::DeployRecord;
 use super::watch::DeployWatch;
 
@@ -21,6 +24,23 @@ pub enum Change {
     PutLock(Lock),
     /// Forget the lock under `key` (an environment's [`lock_key`](super::lock_key)).
     RemoveLock { key: String },
+    /// Insert or replace an environment's lock queue under
+    /// [`LockQueue::key`].
+    PutQueue(LockQueue),
+    /// Forget the queue under `key` (an environment's [`lock_key`](super::lock_key)).
+    RemoveQueue { key: String },
+    /// Insert or replace a channel's gate under [`DeployGate::key`].
+    PutGate(DeployGate),
+    /// Forget the gate under `key`.
+    RemoveGate { key: String },
+    /// Insert or replace a protection rule request under its `key` (boxed:
+    /// far larger than the other changes).
+    PutGateRequest(Box<GateRequest>),
+    /// Insert or replace a failures-only channel's mark under
+    /// [`FailureMark::key`].
+    PutFailureMark(FailureMark),
+    /// Forget the failure mark under `key`.
+    RemoveFailureMark { key: String },
 }
 
 /// What a deploys decision asks for.

@@ -5,8 +5,10 @@
 mod commands;
 mod decide;
 mod execute;
+mod gate;
 mod hook;
 mod lock;
+mod queue;
 mod render;
 mod update;
 mod watch;
@@ -39,24 +41,28 @@ fn watches() -> Vec<DeployWatch> {
             target: DeployTarget::Repo("octo-org/octo-repo".into()),
             environment: Some("production".into()),
             workflow: None,
+            failures_only: false,
         },
         DeployWatch {
             channel: "C0STAGE".into(),
             target: DeployTarget::Service("checkout-api".into()),
             environment: Some("staging".into()),
             workflow: None,
+            failures_only: false,
         },
         DeployWatch {
             channel: "C0ALL".into(),
             target: DeployTarget::Repo("octo-org/*".into()),
             environment: None,
             workflow: None,
+            failures_only: false,
         },
         DeployWatch {
             channel: "C0OPS".into(),
             target: DeployTarget::Repo("octo-org/octo-repo".into()),
             environment: Some("production".into()),
             workflow: Some("deploy.yml".into()),
+            failures_only: false,
         },
     ]
 }

@@ -2,7 +2,9 @@
 //! (`owner/repo` or `owner/*`) or a CI hook service, optionally one
 //! environment, and optionally a workflow: a watch with `workflow=` turns
 //! that workflow's runs into deploys (and only those runs); a watch without
-//! it hears GitHub deployments and hook deploys.
+//! it hears GitHub deployments and hook deploys. A watch with
+//! `only=failures` posts only the deploys that fail or error (and, in the
+//! failure's thread, the next success: `super::failures`).
 
 use serde::{Deserialize, Serialize};
 
@@ -49,6 +51,9 @@ pub struct DeployWatch {
     /// A workflow's name (`Deploy`) or file name (`deploy.yml`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workflow: Option<String>,
+    /// `only=failures`: post only deploys that fail or error.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub failures_only: bool,
 }
 
 impl DeployWatch {
@@ -106,10 +111,13 @@ impl DeployWatch {
     }
 
     /// Does this watch hear about `environment` (for lock announcements)?
+    /// A failures-only watch hears only failures, not locks.
     pub fn covers_environment(&self, environment: &str) -> bool {
-        self.environment
-            .as_deref()
-            .is_none_or(|e| e.eq_ignore_ascii_case(environment))
+        !self.failures_only
+            && self
+                .environment
+                .as_deref()
+                .is_none_or(|e| e.eq_ignore_ascii_case(environment))
     }
 
     /// `owner/repo production (workflow deploy.yml)` for lists.
@@ -122,11 +130,15 @@ impl DeployWatch {
         if let Some(w) = &self.workflow {
             out.push_str(&format!(", runs of workflow `{w}`"));
         }
+        if self.failures_only {
+            out.push_str(", failures only");
+        }
         out
     }
 }
 
-/// The channels (each once, in first-watch order) whose watches want `update`.
+/// The channels (each once, in first-watch order) whose watches want
+/// `update`, failures-only watches included.
 pub fn channels_for(watches: &[DeployWatch], update: &DeployUpdate) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for w in watches.iter().filter(|w| w.matches(update)) {
@@ -135,6 +147,20 @@ pub fn channels_for(watches: &[DeployWatch], update: &DeployUpdate) -> Vec<Strin
         }
     }
     out
+}
+
+/// Of [`channels_for`], those that hear only failures of `update` (every
+/// watch of theirs that wants it is `only=failures`).
+pub fn failure_channels_for(watches: &[DeployWatch], update: &DeployUpdate) -> Vec<String> {
+    channels_for(watches, update)
+        .into_iter()
+        .filter(|channel| {
+            watches
+                .iter()
+                .filter(|w| &w.channel == channel && w.matches(update))
+                .all(|w| w.failures_only)
+        })
+        .collect()
 }
 
 impl DeployUpdate {

@@ -6,7 +6,7 @@
 use regex::{Regex, RegexBuilder};
 
 use super::fingerprint::is_fingerprint;
-use super::records::SubscriptionFilters;
+use super::records::{SubscriptionFilters, Trigger};
 use super::report::{ErrorReport, Level};
 use crate::subcommand::{CommandSpec, UsageError};
 use crate::text::{format_duration, parse_duration};
@@ -20,6 +20,10 @@ const MIN_DIGEST_SECS: i64 = 60;
 const MAX_DIGEST_SECS: i64 = 7 * 86_400;
 /// Longest mute.
 const MAX_MUTE_SECS: i64 = 90 * 86_400;
+/// The most sightings a `when=` trigger may wait for.
+const MAX_TRIGGER_COUNT: u32 = 1_000;
+/// The longest window of a `when=` trigger.
+const MAX_TRIGGER_SECS: i64 = 7 * 86_400;
 
 /// The typed names of this feature's subcommands; [`COMMANDS`] gives each
 /// its words, help and rights.
@@ -42,8 +46,8 @@ pub const COMMANDS: &[(Name, CommandSpec)] = &[
         CommandSpec {
         name: "errors subscribe",
         args:
-            "[service=<name>] [env=<name>] [level=<min level>] [match=<regex>] [digest=<duration>]",
-        summary: "Send error reports to this channel (default: everything at `error` and above)",
+            "[service=<name>] [env=<name>] [level=<min level>] [match=<regex>] [digest=<duration> | when=<N>/<duration>]",
+        summary: "Send error reports to this channel (default: everything at `error` and above, each error at its first sighting; when=5/10m: once seen 5 times within 10 minutes)",
         admin_only: true,
         read_only: false,
         example:
@@ -98,8 +102,8 @@ pub const COMMANDS: &[(Name, CommandSpec)] = &[
         Name::Resolve,
         CommandSpec {
         name: "errors resolve",
-        args: "<fingerprint>",
-        summary: "Mark an error resolved; if it comes back it is posted as a regression",
+        args: "<fingerprint> [next-release]",
+        summary: "Mark an error resolved; if it comes back it is posted as a regression (next-release: quiet in the release it was last seen in, a regression from any other)",
         admin_only: false,
         read_only: false,
         example: "errors resolve 85944171f73967e8",
@@ -183,6 +187,38 @@ pub fn compile_pattern(pattern: &str) -> Result<Regex, String> {
         })
 }
 
+/// `N/duration` (`5/10m`): at least one sighting, a window of at least a
+/// second; the message names what is wrong.
+fn parse_trigger(text: &str) -> Result<Trigger, String> {
+    let usage = "write `when=<N>/<duration>`, e.g. `when=5/10m` (5 times within 10 minutes)";
+    let Some((count, window)) = text.split_once('/') else {
+        return Err(format!("`when={text}`: {usage}"));
+    };
+    let count = match count.parse::<u32>() {
+        Ok(n) if (1..=MAX_TRIGGER_COUNT).contains(&n) => n,
+        _ => {
+            return Err(format!(
+                "`when={text}`: the count must be a whole number from 1 to {MAX_TRIGGER_COUNT}"
+            ))
+        }
+    };
+    let window_secs = match parse_duration(window) {
+        Some(secs) if secs > 0 && secs <= MAX_TRIGGER_SECS => secs,
+        Some(_) => {
+            return Err(format!(
+                "`when={text}`: the window must be at most {}",
+                format_duration(MAX_TRIGGER_SECS)
+            ))
+        }
+        None => {
+            return Err(format!(
+                "`when={text}`: `{window}` is not a window; try `30s`, `10m` or `1h`"
+            ))
+        }
+    };
+    Ok(Trigger { count, window_secs })
+}
+
 /// A stored subscription's filters compiled for matching many reports.
 #[derive(Debug, Clone)]
 pub struct CompiledFilters {
@@ -225,10 +261,12 @@ impl CompiledFilters {
 /// A parsed subcommand of this feature.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
-    /// Subscribe the current channel; `digest` in seconds.
+    /// Subscribe the current channel; `digest` in seconds; `when`: post
+    /// an error only once it has been seen N times within a window.
     Subscribe {
         filters: Filters,
         digest: Option<i64>,
+        when: Option<Trigger>,
     },
     Unsubscribe(UnsubscribeTarget),
     List,
@@ -241,6 +279,10 @@ pub enum Command {
         fingerprint: String,
     },
     Resolve {
+        fingerprint: String,
+    },
+    /// `resolve <fingerprint> next-release`.
+    ResolveNextRelease {
         fingerprint: String,
     },
     /// Make or show the Sentry DSN of a service (see [`super::dsn`]).
@@ -268,7 +310,7 @@ impl Command {
             Command::List => Name::List,
             Command::Mute { .. } => Name::Mute,
             Command::Unmute { .. } => Name::Unmute,
-            Command::Resolve { .. } => Name::Resolve,
+            Command::Resolve { .. } | Command::ResolveNextRelease { .. } => Name::Resolve,
             Command::Dsn { .. } => Name::Dsn,
             Command::RevokeDsn { .. } => Name::RevokeDsn,
         }
@@ -293,6 +335,7 @@ pub fn parse_args(name: Name, spec: &CommandSpec, args: &[&str]) -> Result<Comma
         Name::Subscribe => {
             let mut filters = Filters::default();
             let mut digest = None;
+            let mut when = None;
             for arg in args {
                 let Some((key, value)) = arg.split_once('=') else {
                     return Err(err(format!(
@@ -345,14 +388,30 @@ pub fn parse_args(name: Name, spec: &CommandSpec, args: &[&str]) -> Result<Comma
                             return Err(repeated());
                         }
                     }
+                    "when" => {
+                        let trigger = parse_trigger(value).map_err(err)?;
+                        if when.replace(trigger).is_some() {
+                            return Err(repeated());
+                        }
+                    }
                     _ => {
                         return Err(err(format!(
-                            "unknown filter `{key}`; use service, env, level, match or digest"
+                            "unknown filter `{key}`; use service, env, level, match, digest or when"
                         )))
                     }
                 }
             }
-            Ok(Command::Subscribe { filters, digest })
+            if when.is_some() && digest.is_some() {
+                return Err(err(
+                    "`when=` and `digest=` do not go together: a digest already counts each error"
+                        .into(),
+                ));
+            }
+            Ok(Command::Subscribe {
+                filters,
+                digest,
+                when,
+            })
         }
         Name::Unsubscribe => match args {
             [target] if target.eq_ignore_ascii_case("all") => {
@@ -397,6 +456,16 @@ pub fn parse_args(name: Name, spec: &CommandSpec, args: &[&str]) -> Result<Comma
                 duration,
             })
         }
+        Name::Resolve if args.len() == 2 => match args {
+            [fp, when] if when.eq_ignore_ascii_case("next-release") => {
+                Ok(Command::ResolveNextRelease {
+                    fingerprint: parse_fingerprint(fp).map_err(err)?,
+                })
+            }
+            _ => Err(err(
+                "after the fingerprint, the one option is `next-release`".into(),
+            )),
+        },
         Name::Unmute | Name::Resolve => match args {
             [fp] => {
                 let fingerprint = parse_fingerprint(fp).map_err(err)?;

@@ -16,11 +16,12 @@ use super::commands::CompiledFilters;
 use super::execute::{mute, resolve};
 use super::fingerprint::{fingerprint, fnv1a_hex, is_fingerprint};
 use super::records::{
-    group_key, ChannelRate, DigestLine, Group, HeldEntry, Mode, Policy, Record, Sample, Snapshot,
-    Subscription, Table, HELD_FINGERPRINTS,
+    group_key, ChannelRate, DigestLine, Group, HeldEntry, Mode, Policy, Record, Sample, Seen,
+    Snapshot, Subscription, Table, Trigger, HELD_FINGERPRINTS,
 };
 use super::render::{digest_message, held_summary, report_message, seen_footer};
 use super::report::ErrorReport;
+use super::trigger::{sight, sooner, Sighting};
 use crate::buttons::ErrorButton;
 use crate::caller::Caller;
 use crate::outbound::Outbound;
@@ -61,24 +62,28 @@ impl CompiledSubscriptions {
     /// [`Self::route`] with the report's [`fingerprint`] already computed
     /// (so a caller can compute it outside its writer thread).
     pub fn route_fingerprinted(&self, report: &ErrorReport, fingerprint: String) -> Route {
-        let mut modes: BTreeMap<&str, Mode> = BTreeMap::new();
+        let mut modes: BTreeMap<&str, (Mode, Option<Trigger>)> = BTreeMap::new();
         for (sub, filters) in &self.entries {
             if !filters.matches(report) {
                 continue;
             }
-            let mode = sub.mode();
+            let (mode, trigger) = (sub.mode(), sub.trigger);
             modes
                 .entry(sub.channel.as_str())
-                .and_modify(|m| *m = stronger(*m, mode))
-                .or_insert(mode);
+                .and_modify(|(m, t)| {
+                    *t = sooner_of(*m, *t, mode, trigger);
+                    *m = stronger(*m, mode);
+                })
+                .or_insert((mode, trigger));
         }
         Route {
             fingerprint,
             deliveries: modes
                 .into_iter()
-                .map(|(channel, mode)| Delivery {
+                .map(|(channel, (mode, trigger))| Delivery {
                     channel: channel.to_string(),
                     mode,
+                    trigger: trigger.filter(|_| mode == Mode::Stream),
                 })
                 .collect(),
         }
@@ -96,11 +101,29 @@ fn stronger(a: Mode, b: Mode) -> Mode {
     }
 }
 
+/// Of two matching subscriptions' triggers in one channel: a streamed
+/// subscription without a trigger posts at the first sighting, so it wins;
+/// between two triggers, the sooner (digests have none).
+fn sooner_of(
+    mode_a: Mode,
+    a: Option<Trigger>,
+    mode_b: Mode,
+    b: Option<Trigger>,
+) -> Option<Trigger> {
+    match ((mode_a, a), (mode_b, b)) {
+        ((Mode::Stream, None), _) | (_, (Mode::Stream, None)) => None,
+        ((_, Some(a)), (_, Some(b))) => Some(sooner(a, b)),
+        ((_, a), (_, b)) => a.or(b),
+    }
+}
+
 /// One channel that gets a report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
     pub channel: String,
     pub mode: Mode,
+    /// Streamed with `when=N/duration`: posted only once seen N times.
+    pub trigger: Option<Trigger>,
 }
 
 /// Where a report goes: its fingerprint and each channel once.
@@ -162,10 +185,12 @@ pub type ReportOutcome = crate::outcome::Outcome<Change, ReportAnswer>;
 /// Decide what one report does, and answer its sender.
 ///
 /// Reads from `snapshot`: the groups under `route.group_keys()`, the rates
-/// under `route.rate_keys()`, and the mute and resolved records of the
-/// fingerprint (absent ones simply are not there). Subscriptions are not
-/// read (they are in `route`). A report routed nowhere reads nothing (pass
-/// `Snapshot::default()`): it changes nothing and its answer says so.
+/// under `route.rate_keys()`, and the mute, resolved and seen records of
+/// the fingerprint (absent ones simply are not there). Subscriptions are
+/// not read (they are in `route`). A report routed nowhere reads nothing
+/// (pass `Snapshot::default()`): it changes nothing and its answer says
+/// so. A fingerprint resolved until the next release stays quiet for
+/// reports of the release it was resolved in.
 pub fn on_report(
     report: &ErrorReport,
     route: &Route,
@@ -207,7 +232,24 @@ fn report_changes(
         }
         out.remove(Table::Mutes, mute.key());
     }
-    let regression = snapshot.resolved(fp).is_some();
+    // Remember the release the fingerprint was last seen in.
+    let release = report.release();
+    if snapshot
+        .seen(fp)
+        .is_none_or(|s| s.release.as_deref() != release)
+    {
+        out.put(Record::Seen(Seen {
+            fingerprint: fp.to_string(),
+            release: release.map(str::to_string),
+            since: now,
+        }));
+    }
+    let regression = match snapshot.resolved(fp) {
+        // Resolved until the next release: quiet in the same release.
+        Some(r) if r.release.is_some() && r.release.as_deref() == release => return out,
+        Some(_) => true,
+        None => false,
+    };
     if regression {
         out.remove(Table::Resolved, fp.to_string());
     }
@@ -257,6 +299,25 @@ fn stream_report(
     now: UnixTime,
 ) {
     let channel = delivery.channel.as_str();
+    let mut group = group;
+    let mut seen = 1;
+    // A trigger counts sightings before the first post (a regression is
+    // posted at once).
+    if let Some(trigger) = delivery.trigger.filter(|_| !sample.regression) {
+        match sight(group, trigger, channel, fp, sample.get(), now) {
+            Sighting::Posted => {}
+            Sighting::Wait(counting) => {
+                out.put(Record::Group(counting));
+                return;
+            }
+            Sighting::Fire { seen: n } => {
+                seen = n;
+                if let Some(g) = group.take() {
+                    out.remove(Table::Groups, g.key());
+                }
+            }
+        }
+    }
     if let Some(g) = group {
         if g.window_end > now && !sample.regression {
             let mut g = g.clone();
@@ -291,7 +352,11 @@ fn stream_report(
             &format!("error:{fp}:{channel}:{now}"),
             group.and_then(|g| g.message_key.as_deref()),
         );
-        let (text, blocks) = report_message(sample.get(), fp, None);
+        let footer = delivery
+            .trigger
+            .filter(|_| seen > 1)
+            .map(|trigger| super::render::seen_footer(seen, trigger.window_secs, now));
+        let (text, blocks) = report_message(sample.get(), fp, footer.as_ref());
         out.outbound.push(Outbound::SlackPost {
             channel: channel.to_string(),
             text,
@@ -305,11 +370,12 @@ fn stream_report(
             mode: Mode::Stream,
             window_start: now,
             window_end: now + policy.window_secs,
-            count: 1,
+            count: seen,
             last_seen: now,
             message_key: Some(key),
             sample: sample.get().clone(),
             closed: None,
+            sightings: Vec::new(),
         })));
     } else {
         rate.held += 1;
@@ -399,6 +465,7 @@ fn digest_report(
         message_key: None,
         sample: sample.get().clone(),
         closed,
+        sightings: Vec::new(),
     })));
 }
 

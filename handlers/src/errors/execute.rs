@@ -24,17 +24,22 @@ use crate::UnixTime;
 ///
 /// Reads from `snapshot`: all subscriptions (for `subscribe`, `unsubscribe`
 /// and `list`), and the mute and resolved records of the command's
-/// fingerprint (for `mute`, `unmute`, `resolve`).
+/// fingerprint (for `mute`, `unmute`, `resolve`), and its seen record (for
+/// `resolve … next-release`).
 pub fn execute(cmd: &Command, caller: &Caller, snapshot: &Snapshot, now: UnixTime) -> Outcome {
     match cmd {
-        Command::Subscribe { filters, digest } => {
+        Command::Subscribe {
+            filters,
+            digest,
+            when,
+        } => {
             let filters = SubscriptionFilters::from(filters);
             let in_channel = |s: &&Subscription| s.channel == caller.channel;
             if let Some(same) = snapshot
                 .subscriptions
                 .iter()
                 .filter(in_channel)
-                .find(|s| s.filters == filters && s.digest == *digest)
+                .find(|s| s.filters == filters && s.digest == *digest && s.trigger == *when)
             {
                 return Outcome::reply(format!(
                     "This channel already has that subscription (id `{}`).",
@@ -51,11 +56,9 @@ pub fn execute(cmd: &Command, caller: &Caller, snapshot: &Snapshot, now: UnixTim
                 digest: *digest,
                 created_by: caller.user.to_string(),
                 created_at: now,
+                trigger: *when,
             };
-            let how = match digest {
-                Some(period) => format!("as a digest every {}", format_duration(*period)),
-                None => "as they happen".to_string(),
-            };
+            let how = how_delivered(&sub);
             let mut out = Outcome::reply(format!(
                 "Subscribed this channel to error reports ({}) {how}. Id `{id}`; undo with `/baton errors unsubscribe {id}`.",
                 description
@@ -125,9 +128,10 @@ pub fn execute(cmd: &Command, caller: &Caller, snapshot: &Snapshot, now: UnixTim
             mine.sort_by_key(|s| (s.created_at, s.id.clone()));
             let mut text = mrkdwn!("*Error subscriptions of this channel*\n");
             for s in mine {
-                let how = match s.digest {
-                    Some(p) => format!("digest every {}", format_duration(p)),
-                    None => "as they happen".to_string(),
+                let how = match (s.digest, s.trigger) {
+                    (Some(p), _) => format!("digest every {}", format_duration(p)),
+                    (None, Some(t)) => t.describe(),
+                    (None, None) => "as they happen".to_string(),
                 };
                 text.push(mrkdwn!(
                     "• {} {} — {} (by {})\n",
@@ -160,6 +164,9 @@ pub fn execute(cmd: &Command, caller: &Caller, snapshot: &Snapshot, now: UnixTim
             None => Outcome::reply(format!("`{fingerprint}` is not muted.")),
         },
         Command::Resolve { fingerprint } => resolve(fingerprint, caller, now, None),
+        Command::ResolveNextRelease { fingerprint } => {
+            resolve_next_release(fingerprint, caller, snapshot, now)
+        }
         // They read and write keys, not this snapshot: see `execute_dsn`.
         Command::Dsn { .. } | Command::RevokeDsn { .. } => {
             Outcome::reply(":warning: DSN commands run through `execute_dsn`.")
@@ -230,8 +237,64 @@ pub(super) fn resolve(
         fingerprint: fingerprint.to_string(),
         by: caller.user.to_string(),
         at: now,
+        release: None,
     }));
     out
+}
+
+/// `errors resolve <fingerprint> next-release`: quiet for reports of the
+/// release the fingerprint was last seen in, a regression from any other.
+/// A fingerprint Baton never saw, or saw without a release, changes
+/// nothing.
+fn resolve_next_release(
+    fingerprint: &str,
+    caller: &Caller,
+    snapshot: &Snapshot,
+    now: UnixTime,
+) -> Outcome {
+    let Some(seen) = snapshot.seen(fingerprint) else {
+        return Outcome::reply(mrkdwn!(
+            ":warning: Baton has seen no error with fingerprint {} (it is shown under each error message). Nothing changed.",
+            Mrkdwn::code(fingerprint)
+        ));
+    };
+    let Some(release) = &seen.release else {
+        return Outcome::reply(mrkdwn!(
+            ":warning: {} was last seen without a release (`tags.release`, or Sentry's `release`), so there is no next release to wait for; `/baton errors resolve {}` resolves it until it happens again. Nothing changed.",
+            Mrkdwn::code(fingerprint),
+            fingerprint
+        ));
+    };
+    let mut out = Outcome::reply(mrkdwn!(
+        "Resolved {} until the next release: reports from {} stay quiet; one from any other release is posted as a regression.",
+        Mrkdwn::code(fingerprint),
+        Mrkdwn::code(release)
+    ));
+    out.outbound.push(Outbound::post(
+        &caller.channel,
+        mrkdwn!(
+            "✅ {} resolved {} until the next release (quiet in {}).",
+            Mrkdwn::user(&caller.user),
+            Mrkdwn::code(fingerprint),
+            Mrkdwn::code(release)
+        ),
+    ));
+    out.put(Record::Resolved(Resolved {
+        fingerprint: fingerprint.to_string(),
+        by: caller.user.to_string(),
+        at: now,
+        release: Some(release.clone()),
+    }));
+    out
+}
+
+/// How a new subscription delivers, for its confirmation.
+fn how_delivered(sub: &Subscription) -> String {
+    match (sub.digest, sub.trigger) {
+        (Some(period), _) => format!("as a digest every {}", format_duration(period)),
+        (None, Some(trigger)) => trigger.describe(),
+        (None, None) => "as they happen".to_string(),
+    }
 }
 
 /// A short id for a new subscription, unique among `existing`.
@@ -263,9 +326,10 @@ pub fn channel_subscriptions(subscriptions: &[Subscription], channel: &str) -> V
     mine.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
     mine.iter()
         .map(|s| {
-            let how = match s.mode() {
-                Mode::Digest { period } => format!("digest every {}", format_duration(period)),
-                Mode::Stream => "as they happen".to_string(),
+            let how = match (s.mode(), s.trigger) {
+                (Mode::Digest { period }, _) => format!("digest every {}", format_duration(period)),
+                (Mode::Stream, Some(t)) => t.describe(),
+                (Mode::Stream, None) => "as they happen".to_string(),
             };
             format!("`{}` errors {} — {how}", s.id, s.filters.describe())
         })

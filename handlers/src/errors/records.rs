@@ -46,6 +46,29 @@ pub struct Subscription {
     pub digest: Option<i64>,
     pub created_by: String,
     pub created_at: UnixTime,
+    /// `when=N/duration`: post a fingerprint only once it has been seen
+    /// `count` times within the window; `None`: at its first sighting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<Trigger>,
+}
+
+/// When a streamed subscription posts a fingerprint: once it has been seen
+/// `count` times within `window_secs` (`when=5/10m`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trigger {
+    pub count: u32,
+    pub window_secs: i64,
+}
+
+impl Trigger {
+    /// `when seen 5 times within 10m` for people.
+    pub fn describe(&self) -> String {
+        format!(
+            "when seen {} times within {}",
+            self.count,
+            crate::text::format_duration(self.window_secs)
+        )
+    }
 }
 
 impl Subscription {
@@ -128,6 +151,9 @@ pub struct Sample {
     pub stack_more: usize,
     pub url: Option<String>,
     pub regression: bool,
+    /// The release it happened in, if the report said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
 }
 
 /// Most characters of a title in a posted message.
@@ -168,6 +194,9 @@ impl Sample {
             stack_more,
             url: report.url.clone().filter(|u| is_linkable(u)),
             regression,
+            release: report
+                .release()
+                .map(|r| truncate_chars(r, STACK_LINE_CHARS)),
         }
     }
 }
@@ -210,6 +239,11 @@ pub struct Group {
     /// the next tick together with the channel's other lines.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed: Option<DigestLine>,
+    /// Not posted yet: a subscription's trigger (`when=N/duration`) waits
+    /// for N sightings within its window; these are the latest ones. The
+    /// group lapses (the tick removes it) a window after the last one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sightings: Vec<UnixTime>,
 }
 
 impl Group {
@@ -259,9 +293,31 @@ pub struct Resolved {
     pub fingerprint: String,
     pub by: String,
     pub at: UnixTime,
+    /// `resolve … next-release`: reports from this release stay quiet; one
+    /// from any other release is a regression. `None`: any report is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
 }
 
 impl Resolved {
+    pub fn key(&self) -> String {
+        self.fingerprint.clone()
+    }
+}
+
+/// A fingerprint Baton has routed to a channel, and the release it was
+/// last seen in (written when that changes, so `resolve … next-release`
+/// knows the fingerprint and its release).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seen {
+    pub fingerprint: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
+    /// When it was first seen in that release.
+    pub since: UnixTime,
+}
+
+impl Seen {
     pub fn key(&self) -> String {
         self.fingerprint.clone()
     }
@@ -310,6 +366,7 @@ pub enum Table {
     Mutes,
     Resolved,
     Rates,
+    Seen,
 }
 
 /// Any record of this feature.
@@ -321,6 +378,7 @@ pub enum Record {
     Mute(Mute),
     Resolved(Resolved),
     Rate(ChannelRate),
+    Seen(Seen),
 }
 
 impl Record {
@@ -331,6 +389,7 @@ impl Record {
             Record::Mute(_) => Table::Mutes,
             Record::Resolved(_) => Table::Resolved,
             Record::Rate(_) => Table::Rates,
+            Record::Seen(_) => Table::Seen,
         }
     }
 
@@ -341,6 +400,7 @@ impl Record {
             Record::Mute(r) => r.key(),
             Record::Resolved(r) => r.key(),
             Record::Rate(r) => r.key(),
+            Record::Seen(r) => r.key(),
         }
     }
 }
@@ -354,6 +414,9 @@ pub struct Snapshot<'a> {
     pub rates: &'a [ChannelRate],
     pub mutes: &'a [Mute],
     pub resolved: &'a [Resolved],
+    /// The fingerprint's [`Seen`] record (for reports and `resolve …
+    /// next-release`).
+    pub seen: &'a [Seen],
 }
 
 impl<'a> Snapshot<'a> {
@@ -373,5 +436,9 @@ impl<'a> Snapshot<'a> {
 
     pub(crate) fn resolved(&self, fingerprint: &str) -> Option<&'a Resolved> {
         self.resolved.iter().find(|r| r.fingerprint == fingerprint)
+    }
+
+    pub(crate) fn seen(&self, fingerprint: &str) -> Option<&'a Seen> {
+        self.seen.iter().find(|r| r.fingerprint == fingerprint)
     }
 }

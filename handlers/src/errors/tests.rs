@@ -12,6 +12,7 @@ mod execute;
 mod fingerprint;
 mod records;
 mod report;
+mod trigger;
 
 use crate::buttons::{Button, ErrorButton};
 use crate::Caller;
@@ -31,6 +32,7 @@ struct Store {
     rates: BTreeMap<String, ChannelRate>,
     mutes: BTreeMap<String, Mute>,
     resolved: BTreeMap<String, Resolved>,
+    seen: BTreeMap<String, Seen>,
     policy: Policy,
 }
 
@@ -60,6 +62,9 @@ impl Store {
                         Record::Resolved(r) => {
                             self.resolved.insert(key, r);
                         }
+                        Record::Seen(r) => {
+                            self.seen.insert(key, r);
+                        }
                     }
                 }
                 Change::RemoveRecord { table, key } => {
@@ -69,6 +74,7 @@ impl Store {
                         Table::Rates => self.rates.remove(key).map(|_| ()),
                         Table::Mutes => self.mutes.remove(key).map(|_| ()),
                         Table::Resolved => self.resolved.remove(key).map(|_| ()),
+                        Table::Seen => self.seen.remove(key).map(|_| ()),
                     };
                 }
             }
@@ -115,11 +121,18 @@ impl Store {
             .cloned()
             .into_iter()
             .collect();
+        let seen: Vec<Seen> = self
+            .seen
+            .get(route.fingerprint_key())
+            .cloned()
+            .into_iter()
+            .collect();
         let snapshot = Snapshot {
             groups: &groups,
             rates: &rates,
             mutes: &mutes,
             resolved: &resolved,
+            seen: &seen,
             ..Snapshot::default()
         };
         let out = on_report(report, &route, &snapshot, &self.policy, now);
@@ -154,10 +167,12 @@ impl Store {
         let subs = self.subs();
         let mutes: Vec<Mute> = self.mutes.values().cloned().collect();
         let resolved: Vec<Resolved> = self.resolved.values().cloned().collect();
+        let seen: Vec<Seen> = self.seen.values().cloned().collect();
         let snapshot = Snapshot {
             subscriptions: &subs,
             mutes: &mutes,
             resolved: &resolved,
+            seen: &seen,
             ..Snapshot::default()
         };
         let by = Caller::new("U1", channel);

@@ -11,6 +11,7 @@ fn every_deploys_command_parses_its_arguments() {
             target: DeployTarget::Repo("octo-org/octo-repo".into()),
             environment: Some("production".into()),
             workflow: Some("deploy.yml".into()),
+            failures_only: false,
         })
     );
     assert_eq!(
@@ -19,6 +20,16 @@ fn every_deploys_command_parses_its_arguments() {
             target: DeployTarget::Service("checkout-api".into()),
             environment: None,
             workflow: None,
+            failures_only: false,
+        })
+    );
+    assert_eq!(
+        parse("deploys watch checkout-api production only=failures"),
+        Ok(Command::Watch {
+            target: DeployTarget::Service("checkout-api".into()),
+            environment: Some("production".into()),
+            workflow: None,
+            failures_only: true,
         })
     );
     assert_eq!(
@@ -53,6 +64,37 @@ fn every_deploys_command_parses_its_arguments() {
             environment: "production".into()
         })
     );
+    let gate = parse("deploys gate Octo/App Production APPROVAL").unwrap();
+    assert!(matches!(
+        &gate,
+        Command::Gate { repo, environment, approval: true, check: GithubCheck::Unchecked { .. } }
+            if repo == "octo/app" && environment == "Production"
+    ));
+    assert!(gate.admin_only());
+    assert_eq!(gate.github_lookup(), Some(("octo/app", "Production")));
+    assert!(matches!(
+        gate.with_github_check(GithubCheck::Found),
+        Command::Gate {
+            check: GithubCheck::Found,
+            ..
+        }
+    ));
+    assert_eq!(
+        parse("deploys ungate octo/app production"),
+        Ok(Command::Ungate {
+            repo: "octo/app".into(),
+            environment: "production".into()
+        })
+    );
+    for text in ["unlock production --queue", "unlock --QUEUE production"] {
+        assert_eq!(
+            parse(text),
+            Ok(Command::LeaveQueue {
+                environment: "production".into()
+            }),
+            "{text}"
+        );
+    }
 }
 
 #[test]
@@ -104,6 +146,29 @@ fn command_parse_errors() {
         ("lock production for 90d", "at most 30d"),
         ("unlock", "name the environment"),
         ("unlock production staging", "one environment"),
+        ("unlock --queue", "whose queue to leave"),
+        (
+            "deploys watch api only=errors",
+            "the one choice is `only=failures`",
+        ),
+        ("deploys watch api only=failures only=failures", "once"),
+        (
+            "deploys unwatch api only=failures",
+            "`only=` is for `deploys watch`",
+        ),
+        ("deploys gate", "name the repository"),
+        ("deploys gate octo/app", "name the repository"),
+        ("deploys gate octo production", "is not `owner/repo`"),
+        ("deploys gate octo/* production", "is not `owner/repo`"),
+        ("deploys gate octo/app pro*d", "not an environment name"),
+        (
+            "deploys gate octo/app production now",
+            "the one option is `approval`",
+        ),
+        (
+            "deploys ungate octo/app production approval",
+            "takes a repository and an environment",
+        ),
     ];
     for (text, phrase) in cases {
         let err = parse_or_err(text);

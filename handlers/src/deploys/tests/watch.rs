@@ -11,6 +11,7 @@ fn watch(channel: &str, target: DeployTarget, env: Option<&str>, wf: Option<&str
         target,
         environment: env.map(Into::into),
         workflow: wf.map(Into::into),
+        failures_only: false,
     }
 }
 
@@ -125,4 +126,23 @@ fn key_ignores_case() {
     let b = watch("C1", repo("a/b"), Some("prod"), None);
     assert_eq!(a.key(), b.key());
     assert_ne!(a.key(), watch("C1", repo("a/b"), None, None).key());
+}
+
+#[test]
+fn failures_only_channels_are_those_without_a_full_watch() {
+    let mut quiet = watch("C1", repo("codertocat/*"), None, None);
+    quiet.failures_only = true;
+    let mut also_quiet = watch("C2", repo("codertocat/hello-world"), None, None);
+    also_quiet.failures_only = true;
+    let watches = vec![
+        quiet.clone(),
+        also_quiet,
+        watch("C2", repo("codertocat/*"), None, None),
+    ];
+    assert_eq!(channels_for(&watches, &deployment()), vec!["C1", "C2"]);
+    assert_eq!(failure_channels_for(&watches, &deployment()), vec!["C1"]);
+    assert!(!quiet.covers_environment("production"), "no lock news");
+    assert!(quiet.describe().ends_with(", failures only"));
+    let json = serde_json::to_string(&watch("C1", repo("a/b"), None, None)).unwrap();
+    assert!(!json.contains("failures_only"), "{json}");
 }

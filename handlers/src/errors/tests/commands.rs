@@ -29,6 +29,7 @@ fn subscribe_with_every_filter() {
                 pattern: Some("(?i)time&out".into()),
             },
             digest: Some(1800),
+            when: None,
         }
     );
     assert!(cmd.admin_only());
@@ -36,7 +37,22 @@ fn subscribe_with_every_filter() {
         errors("errors subscribe").unwrap(),
         Command::Subscribe {
             filters: Filters::default(),
-            digest: None
+            digest: None,
+            when: None,
+        }
+    );
+    assert_eq!(
+        errors("errors subscribe service=api when=5/10m").unwrap(),
+        Command::Subscribe {
+            filters: Filters {
+                service: Some("api".into()),
+                ..Filters::default()
+            },
+            digest: None,
+            when: Some(Trigger {
+                count: 5,
+                window_secs: 600
+            }),
         }
     );
 }
@@ -52,6 +68,25 @@ fn subscribe_names_what_is_wrong_with_its_filters() {
         ("errors subscribe match=a{1000}{1000}", "too big"),
         ("errors subscribe digest=soon", "is not a duration"),
         ("errors subscribe digest=10s", "between 1m and 7d"),
+        (
+            "errors subscribe when=0/5m",
+            "`when=0/5m`: the count must be a whole number from 1 to 1000",
+        ),
+        (
+            "errors subscribe when=5/0s",
+            "`when=5/0s`: `0s` is not a window",
+        ),
+        ("errors subscribe when=5", "write `when=<N>/<duration>`"),
+        ("errors subscribe when=five/10m", "the count must be"),
+        (
+            "errors subscribe when=5/30d",
+            "the window must be at most 7d",
+        ),
+        (
+            "errors subscribe when=5/10m digest=1h",
+            "do not go together",
+        ),
+        ("errors subscribe when=5/10m when=6/10m", "given twice"),
         ("errors subscribe colour=red", "unknown filter `colour`"),
         ("errors subscribe api", "is not a filter"),
         ("errors subscribe service=", "needs a value"),

@@ -25,6 +25,7 @@ fn routed(channels: &[&str]) -> Route {
             .map(|c| Delivery {
                 channel: c.to_string(),
                 mode: Mode::Stream,
+                trigger: None,
             })
             .collect(),
     }
@@ -318,6 +319,59 @@ fn resolved_fingerprints_come_back_as_regressions() {
     assert!(store.report(&report, T0 + 61).outbound.is_empty());
 }
 
+fn in_release(release: &str) -> ErrorReport {
+    let mut report = err("api", "boom");
+    report.tags.insert("release".into(), release.into());
+    report
+}
+
+#[test]
+fn resolved_until_the_next_release_is_quiet_in_its_release_and_a_regression_in_the_next() {
+    let mut store = Store::default();
+    store.run("errors subscribe", "C1", T0);
+    let fp = fingerprint(&in_release("shop@1.4.2"));
+    // A fingerprint never seen, or seen without a release: nothing changes.
+    let out = store.run("errors resolve 0123456789abcdef next-release", "C1", T0);
+    assert!(out.changes.is_empty() && out.outbound.is_empty());
+    assert!(out
+        .reply_text()
+        .contains("has seen no error with fingerprint"));
+    store.report(&err("api", "boom"), T0 + 1);
+    assert_eq!(store.seen[&fp].release, None);
+    let out = store.run(&format!("errors resolve {fp} next-release"), "C1", T0 + 2);
+    assert!(out.changes.is_empty(), "{:?}", out.changes);
+    assert!(out.reply_text().contains("last seen without a release"));
+
+    assert!(!posts(&store.report(&in_release("shop@1.4.2"), T0 + 700)).is_empty());
+    assert_eq!(store.seen[&fp].release.as_deref(), Some("shop@1.4.2"));
+    let out = store.run(&format!("errors resolve {fp} next-release"), "C1", T0 + 710);
+    assert!(
+        out.reply_text()
+            .contains("reports from `shop@1.4.2` stay quiet"),
+        "{}",
+        out.reply_text()
+    );
+    assert_eq!(store.resolved[&fp].release.as_deref(), Some("shop@1.4.2"));
+
+    // The same release, even after the window: quiet, and still resolved.
+    for at in [T0 + 720, T0 + 5_000] {
+        let out = store.report(&in_release("shop@1.4.2"), at);
+        assert!(out.outbound.is_empty(), "{:?}", out.outbound);
+    }
+    assert!(store.resolved.contains_key(&fp));
+    // The next release: a regression, posted as such, no longer resolved.
+    let out = store.report(&in_release("shop@1.5.0"), T0 + 6_000);
+    let p = posts(&out);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(
+        p[0].1.starts_with("🔁 Regression in `shop@1.5.0`: "),
+        "{}",
+        p[0].1
+    );
+    assert!(store.resolved.is_empty());
+    assert_eq!(store.seen[&fp].release.as_deref(), Some("shop@1.5.0"));
+}
+
 #[test]
 fn a_regression_in_the_same_second_gets_a_message_of_its_own() {
     let mut store = Store::default();
@@ -488,4 +542,86 @@ fn a_compiled_cache_knows_when_it_is_stale() {
     assert!(compiled.is_built_from(&store.subs()));
     store.run("errors subscribe service=x", "C1", T0);
     assert!(!compiled.is_built_from(&store.subs()));
+}
+
+/// Subscriptions with `when=N/duration`: a report is posted once seen N
+/// times within the window, and a plain subscription in the same channel
+/// posts at once.
+mod triggers {
+    use crate::errors::decide::*;
+    use crate::errors::report::{ErrorReport, Level};
+    use crate::errors::*;
+    use crate::outbound::Outbound;
+    use crate::UnixTime;
+
+    const NOW: UnixTime = 1_795_392_000;
+    const FIVE_IN_TEN: Trigger = Trigger {
+        count: 5,
+        window_secs: 600,
+    };
+
+    #[test]
+    fn a_report_is_posted_at_the_fifth_sighting_with_its_count() {
+        let route = Route {
+            fingerprint: "85944171f73967e8".into(),
+            deliveries: vec![Delivery {
+                channel: "C1".into(),
+                mode: Mode::Stream,
+                trigger: Some(FIVE_IN_TEN),
+            }],
+        };
+        let report = ErrorReport::new("api", "production", Level::Error, "boom");
+        let mut groups: Vec<Group> = Vec::new();
+        for i in 0..5 {
+            let snapshot = Snapshot {
+                groups: &groups,
+                ..Snapshot::default()
+            };
+            let out = on_report(&report, &route, &snapshot, &Policy::default(), NOW + i * 60);
+            let stored: Vec<Group> = out
+                .puts()
+                .filter_map(|r| match r {
+                    Record::Group(g) => Some((**g).clone()),
+                    _ => None,
+                })
+                .collect();
+            if i < 4 {
+                assert!(out.outbound.is_empty(), "sighting {}", i + 1);
+                assert_eq!(stored[0].sightings.len(), i as usize + 1);
+            } else {
+                let [Outbound::SlackPost { text, .. }] = out.outbound.as_slice() else {
+                    panic!("{:?}", out.outbound)
+                };
+                assert!(text.contains("seen 5 times in 10m"), "{text}");
+                assert_eq!(stored[0].count, 5);
+                assert!(stored[0].message_key.is_some() && stored[0].sightings.is_empty());
+            }
+            groups = stored;
+        }
+        // The sixth is grouped as usual.
+        let snapshot = Snapshot {
+            groups: &groups,
+            ..Snapshot::default()
+        };
+        let sixth = on_report(&report, &route, &snapshot, &Policy::default(), NOW + 400);
+        assert!(sixth.outbound.is_empty());
+    }
+
+    #[test]
+    fn a_plain_subscription_in_the_same_channel_posts_at_once() {
+        let sub = |id: &str, trigger| Subscription {
+            id: id.into(),
+            channel: "C1".into(),
+            filters: SubscriptionFilters::default(),
+            digest: None,
+            created_by: "U1".into(),
+            created_at: NOW,
+            trigger,
+        };
+        let report = ErrorReport::new("api", "production", Level::Error, "boom");
+        let only = route(&report, &[sub("a", Some(FIVE_IN_TEN))]);
+        assert_eq!(only.deliveries[0].trigger, Some(FIVE_IN_TEN));
+        let both = route(&report, &[sub("a", Some(FIVE_IN_TEN)), sub("b", None)]);
+        assert_eq!(both.deliveries[0].trigger, None);
+    }
 }

@@ -19,6 +19,7 @@ fn a_channels_subscriptions_are_listed_oldest_first_for_the_help() {
             digest,
             created_by: "U1".into(),
             created_at,
+            trigger: None,
         };
     let subs = [
         sub(

@@ -28,6 +28,7 @@ fn stored_subscriptions_read_and_write_unchanged() {
             digest: Some(3600),
             created_by: "UADMIN".into(),
             created_at: 1_700_000_000,
+            trigger: None,
         }
     );
     assert_eq!(serde_json::to_string(&full).unwrap(), WITH_EVERY_FILTER);

@@ -73,6 +73,23 @@ fn validation_errors_name_the_field() {
 }
 
 #[test]
+fn the_release_is_the_tag_or_the_top_level_field() {
+    let r = parse(r#"{"service":"a","message":"m","release":"shop@1.4.2"}"#).unwrap();
+    assert_eq!(r.release(), Some("shop@1.4.2"));
+    let r =
+        parse(r#"{"service":"a","message":"m","tags":{"release":"v2"},"release":"v1"}"#).unwrap();
+    assert_eq!(r.release(), Some("v2"), "the tag wins");
+    assert_eq!(
+        parse(r#"{"service":"a","message":"m"}"#).unwrap().release(),
+        None
+    );
+    assert!(parse(r#"{"service":"a","message":"m","release":7}"#)
+        .unwrap_err()
+        .to_string()
+        .contains("field `release`"));
+}
+
+#[test]
 fn huge_message_is_cut() {
     let body = format!(r#"{{"service":"a","message":"{}"}}"#, "x".repeat(50_000));
     let r = parse(&body).unwrap();
@@ -89,6 +106,7 @@ fn sentry_issue_alert_payload() {
     assert_eq!(r.source, Source::Sentry);
     assert_eq!(r.service, "front-end");
     assert_eq!(r.environment, "prod");
+    assert_eq!(r.release(), Some("frontend@4.1.7"));
     assert_eq!(r.level, Level::Error);
     assert_eq!(r.message, "ReferenceError: heck is not defined");
     assert_eq!(

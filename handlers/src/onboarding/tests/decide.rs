@@ -44,6 +44,7 @@ fn a_channels_setup_comes_from_its_own_records_only() {
         target: DeployTarget::Service("api".into()),
         environment: Some("production".into()),
         workflow: None,
+        failures_only: false,
     };
     let setup = ChannelSetup::of("C1", Some(&pool), &[watch("C1"), watch("C2")], &[]);
     assert_eq!(setup.reviewer_repos, ["octo-org/api"]);

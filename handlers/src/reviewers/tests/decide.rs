@@ -625,7 +625,7 @@ fn buttons_are_recognised_by_action_id_and_value() {
     fn press(action_id: &str, value: &str) -> Option<ButtonPress> {
         match crate::buttons::Button::from_action_id(action_id)? {
             crate::buttons::Button::Reviewers(button) => parse_button(button, value),
-            crate::buttons::Button::Errors(_) => None,
+            crate::buttons::Button::Errors(_) | crate::buttons::Button::Deploys(_) => None,
         }
     }
     assert_eq!(
