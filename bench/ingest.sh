@@ -3,26 +3,31 @@
 #
 # Starts a release build on loopback with a throwaway data file and sends
 # signed deliveries of the real `pull_request` opened payload, each with a
-# unique delivery id, for 15 s at 16 and at 64 connections. The floor is the
-# same request with an event kind Baton ignores: signature check and routing
-# only, no parse, no write. Prints requests/s, p50/p99, idle and peak RSS and
+# unique delivery id, for 15 s at 16 and at 64 connections. Two floors: an
+# axum server that only checks the HMAC (examples/hmac_floor.rs, the least a
+# webhook receiver does), and Baton given the same request with an event kind
+# it ignores: signature check and routing only, no parse, no write. Prints requests/s, p50/p99 and the highest RSS
+# sampled during each run (every 0.1 s), then idle and peak RSS (VmHWM) and
 # the time to ready. Then the same deliveries into PostgreSQL (one replica,
 # a throwaway cluster on this machine with PostgreSQL's default durability,
 # started by .ci/postgres.sh; SKIP_POSTGRES=1 leaves it out, ONLY_POSTGRES=1
 # runs only it).
 #
 #   bash bench/ingest.sh            # DURATION=15s by default
+#   BATON=/path/to/other/baton bash bench/ingest.sh   # measure another build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-15s}
 PAYLOAD=${PAYLOAD:-tests/fixtures/github/pull_request/opened.payload.json}
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 cargo build --release --quiet
+cargo build --release --quiet --example hmac_floor
+BATON=${BATON:-target/release/baton}
 
 work=$(mktemp -d)
-pg_pid=; pg_dir=
+pg_pid=; pg_dir=; floor_pid=
 cleanup() {
-  kill $pid $pg_pid 2>/dev/null || true
+  kill $pid $pg_pid $floor_pid 2>/dev/null || true
   [ -z "$pg_dir" ] || bash .ci/postgres.sh stop "$pg_dir" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
@@ -33,7 +38,7 @@ signature=sha256=$(python3 -c 'import hmac,hashlib,sys; print(hmac.new(sys.argv[
 
 start_ns=$(date +%s%N)
 BATON_LISTEN=127.0.0.1:$port BATON_DATA=$work/bench.redb GITHUB_WEBHOOK_SECRET=$secret SLACK_SIGNING_SECRET=$secret RUST_LOG=info BATON_LOG_FORMAT=json \
-  target/release/baton serve >"$work/out.log" 2>&1 &
+  "$BATON" serve >"$work/out.log" 2>&1 &
 pid=$!
 until curl -fs "http://127.0.0.1:$port/readyz" >/dev/null; do sleep 0.002; done
 ready_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
@@ -41,13 +46,20 @@ sleep 1
 idle_kb=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
 
 run() { # event connections
+  local target=${pg_pid:-${floor_pid:-$pid}}
+  echo 0 >"$work/rss.max"
+  ( max=0; while r=$(awk '/VmRSS/ {print $2}' /proc/$target/status 2>/dev/null) && [ -n "$r" ]; do
+      [ "$r" -gt "$max" ] && max=$r && echo "$max" >"$work/rss.max"; sleep 0.1; done ) &
+  local sampler=$!
   BODY_FILE=$PAYLOAD EVENT=$1 SIGNATURE=$signature \
     wrk -t2 -c"$2" -d"$DURATION" --latency -s bench/github.lua "http://127.0.0.1:$port/github/webhook" >"$work/wrk.txt"
+  kill $sampler 2>/dev/null; wait $sampler 2>/dev/null || true
+  rss=$(( $(cat "$work/rss.max") / 1024 ))
   rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")
   p50=$(awk '$1=="50%" {print $2}' "$work/wrk.txt")
   p99=$(awk '$1=="99%" {print $2}' "$work/wrk.txt")
   bad=$(awk '/Non-2xx/ {print $NF}' "$work/wrk.txt"); bad=${bad:-0}
-  printf '%-34s %4s conns  %10s req/s  p50 %8s  p99 %8s  non-2xx %s\n' "$3" "$2" "$rps" "$p50" "$p99" "$bad"
+  printf '%-34s %4s conns  %10s req/s  p50 %8s  p99 %8s  non-2xx %s  RSS max %s MiB\n' "$3" "$2" "$rps" "$p50" "$p99" "$bad" "$rss"
 }
 
 echo "Baton ingest benchmark ($(nproc) cores, $DURATION per run, payload $(wc -c <"$PAYLOAD") bytes)"
@@ -61,6 +73,12 @@ slash() { # text
 
 if [ "${ONLY_POSTGRES:-}" != 1 ]; then
 for c in 16 64; do
+  baton_port=$port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  target/release/examples/hmac_floor "$port" "$secret" & floor_pid=$!
+  until curl -s -o /dev/null "http://127.0.0.1:$port/"; do sleep 0.01; done
+  run pull_request "$c" "floor: axum, HMAC check only"
+  kill $floor_pid; wait $floor_pid 2>/dev/null || true; floor_pid=; port=$baton_port
   run zen "$c" "floor: HMAC check + routing only"
   run pull_request "$c" "pull_request: verify+parse+commit"
 done
@@ -85,7 +103,7 @@ pg_dir=$BATON_PG_DIR
 psql "$BATON_TEST_DATABASE_URL" -qc "CREATE DATABASE baton_bench"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 BATON_LISTEN=127.0.0.1:$port BATON_DATABASE_URL=${BATON_TEST_DATABASE_URL%/postgres}/baton_bench GITHUB_WEBHOOK_SECRET=$secret SLACK_SIGNING_SECRET=$secret RUST_LOG=info BATON_LOG_FORMAT=json \
-  target/release/baton serve >"$work/pg.log" 2>&1 &
+  "$BATON" serve >"$work/pg.log" 2>&1 &
 pg_pid=$!
 until curl -fs "http://127.0.0.1:$port/readyz" >/dev/null; do sleep 0.01; done
 echo "PostgreSQL $(psql "$BATON_TEST_DATABASE_URL" -Atc 'SHOW server_version') on this machine, fsync=$(psql "$BATON_TEST_DATABASE_URL" -Atc 'SHOW fsync'), synchronous_commit=$(psql "$BATON_TEST_DATABASE_URL" -Atc 'SHOW synchronous_commit')"

@@ -3,13 +3,15 @@
 //! routes) for the HTTP routes, the Socket Mode client and the catch-up, and
 //! [`SocketStatus`], whether a Socket Mode connection is open.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use baton_handlers::command::Admins;
 use baton_state::Store;
 
 use crate::apply;
 use crate::config::Config;
+use crate::github::GithubSink;
 use crate::http::connections::OpenConnections;
 use crate::http::refusals::RefusalLog;
 use crate::metrics::Metrics;
@@ -33,7 +35,13 @@ pub struct AppState {
     pub error_routes: Arc<apply::errors::CompiledRoutes>,
     /// With Socket Mode (`SLACK_APP_TOKEN`): whether a connection is open.
     pub slack_socket: Option<Arc<SocketStatus>>,
-    /// Wakes the lookup task ([`crate::lookups`]) after a delivery that may
+    /// The time (Baton's clock, Unix seconds) of the last run of the timed
+    /// work that committed: every timer due by then has fired.
+    pub timers_ran_at: AtomicI64,
+    /// The GitHub client, for what a command must look up before it is
+    /// decided ([`crate::lookups`]); shares the dispatcher's token cache.
+    pub github: GithubSink,
+    /// Wakes the lookup task ([`crate::reviewer_lookups`]) after a delivery that may
     /// have stored a pick waiting for GitHub's facts.
     pub lookup_wake: Arc<tokio::sync::Notify>,
 }
@@ -42,7 +50,7 @@ impl AppState {
     /// The settings the pure decisions need.
     pub fn apply_context(&self) -> apply::Context {
         apply::Context {
-            admins: self.config.admins.clone(),
+            admins: Admins::new(self.config.admins.clone()),
             bot_user_id: self
                 .bot_user_id
                 .lock()
@@ -52,6 +60,7 @@ impl AppState {
             error_window_secs: self.config.error_window_secs,
             error_channel_cap: self.config.error_channel_cap,
             public_url: self.config.public_url.clone(),
+            github_api_url: self.config.github_api_url.clone(),
             error_routes: self.error_routes.clone(),
         }
     }

@@ -12,13 +12,35 @@ pub enum Attempt {
     /// Done; for a Slack message, where it now is.
     Sent { posted: Option<StoredMessage> },
     /// Failed for now: try again later (no sooner than `after`, if given).
-    /// `maybe_sent`: the request may have reached the service (a timeout, a
-    /// 5xx, a dropped connection), so a post keeps its in-flight mark.
+    /// `effect`: whether the request may have acted all the same (a post
+    /// that may have arrived keeps its in-flight mark).
     Retry {
         reason: String,
         after: Option<Duration>,
-        maybe_sent: bool,
+        effect: Effect,
     },
     /// Failed for good.
     Fail { reason: String },
+}
+
+/// What a failed request may have done at the service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// Nothing: it never left (no connection was made), or the service
+    /// refused it before acting on it (a 429).
+    None,
+    /// Perhaps something, and the service is done with it: it answered a
+    /// failure (a 500, a 503) after the request reached it.
+    Perhaps,
+    /// Perhaps something, perhaps later still: no answer came (a timeout, a
+    /// dropped connection) or a gateway gave up waiting for the service (a
+    /// 502, a 504). The service may still commit it, seconds later.
+    PerhapsLater,
+}
+
+impl Effect {
+    /// Whether the request may have acted (now or later).
+    pub fn possible(self) -> bool {
+        self != Effect::None
+    }
 }

@@ -202,7 +202,7 @@ fn to_fetch(entries: &[Listed]) -> Vec<Listed> {
     let mut seen = HashSet::new();
     let mut out: Vec<Listed> = entries
         .iter()
-        .filter(|e| crate::setup::GITHUB_EVENTS.contains(&e.event.as_str()))
+        .filter(|e| crate::setup::GITHUB_APP_EVENTS.contains(&e.event.as_str()))
         .filter(|e| !answered.contains(e.guid.as_str()))
         .cloned()
         .collect();

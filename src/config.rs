@@ -22,6 +22,7 @@ pub struct Setting {
 pub const SETTINGS: &[Setting] = &[
     Setting { name: "BATON_LISTEN", default: "127.0.0.1:3000", secret: false, meaning: "Address and port the HTTP server listens on" },
     Setting { name: "BATON_DATA", default: "./data/baton.redb", secret: false, meaning: "The redb data file (its folder is created on first start); unused when BATON_DATABASE_URL is set" },
+    Setting { name: "BATON_DATA_CACHE", default: "8388608", secret: false, meaning: "Memory in bytes the data file's page cache may use (redb); the delivery-id index comes on top, about 6 bytes per id kept" },
     Setting { name: "BATON_DATABASE_URL", default: "", secret: true, meaning: "PostgreSQL URL (postgres://user:password@host:5432/baton?sslmode=require); set = state in PostgreSQL, shared by several Baton replicas" },
     Setting { name: "SLACK_SIGNING_SECRET", default: "", secret: true, meaning: "Slack app signing secret; unset = Slack endpoints answer 503" },
     Setting { name: "SLACK_BOT_TOKEN", default: "", secret: true, meaning: "Slack bot token (xoxb-…); unset = offline: Slack messages are printed to stdout" },
@@ -48,7 +49,9 @@ pub const SETTINGS: &[Setting] = &[
     Setting { name: "BATON_HOOK_BODY_LIMIT", default: "1048576", secret: false, meaning: "Largest /hooks/* body in bytes" },
     Setting { name: "BATON_OUTBOX_GIVE_UP_AFTER", default: "24h", secret: false, meaning: "How long a message is retried through failures and outages before it becomes a dead letter (`baton outbox retry` requeues)" },
     Setting { name: "BATON_OUTBOX_BACKOFF", default: "1s", secret: false, meaning: "First retry delay; doubles each attempt (with jitter), capped at BATON_OUTBOX_MAX_BACKOFF" },
-    Setting { name: "BATON_OUTBOX_MAX_BACKOFF", default: "1m", secret: false, meaning: "Longest wait between two tries while a service is down (so the backlog starts draining within this long of its return)" },
+    Setting { name: "BATON_OUTBOX_MAX_BACKOFF", default: "1m", secret: false, meaning: "Longest wait between two tries of one message that fails while its service answers others (a service that is down is probed every BATON_OUTBOX_PROBE_EVERY instead)" },
+    Setting { name: "BATON_OUTBOX_PROBE_EVERY", default: "5s", secret: false, meaning: "While Slack or GitHub fails, the longest pause between two tries of it (one message each, with jitter), so the backlog drains within about this long of the service's return" },
+    Setting { name: "BATON_OUTBOX_LATE_GRACE", default: "15s", secret: false, meaning: "After a Slack call got no answer in time (or a gateway's 502/504), how long its answer is still awaited before Baton looks for the post in the channel's history and posts again: Slack may commit a post late" },
     Setting { name: "BATON_OUTBOX_LEASE", default: "30s", secret: false, meaning: "How long one replica's claim on queued messages lasts; if it dies, another replica sends them after this long" },
     Setting { name: "BATON_HTTP_TIMEOUT", default: "10s", secret: false, meaning: "Timeout of one call to Slack or GitHub" },
     Setting { name: "BATON_LOOKUP_TIMEOUT", default: "10s", secret: false, meaning: "How long a reviewer pick may wait for GitHub (CODEOWNERS, changed files, team members) before it is made without them" },
@@ -130,6 +133,8 @@ pub struct Config {
     pub outbox_give_up_after_secs: f64,
     pub outbox_backoff_secs: f64,
     pub outbox_max_backoff_secs: f64,
+    pub outbox_probe_every_secs: f64,
+    pub outbox_late_grace_secs: f64,
     pub outbox_lease_secs: u64,
     pub clock_speed: f64,
     pub fault_file: Option<PathBuf>,
@@ -137,6 +142,8 @@ pub struct Config {
     pub clock_file: Option<PathBuf>,
     /// `BATON_TICK_EVERY`: how often timed work runs.
     pub tick_every_secs: u64,
+    /// `BATON_DATA_CACHE`: bytes of redb's page cache.
+    pub data_cache_bytes: usize,
     pub http_timeout_secs: u64,
     /// `BATON_LOOKUP_TIMEOUT`: how long a pick waits for GitHub's facts.
     pub lookup_timeout_secs: f64,
@@ -306,6 +313,7 @@ impl Config {
                 .unwrap_or_default()
         };
         let secret = |name: &str| Some(get(name)).filter(|v| !v.is_empty()).map(Secret::new);
+        let path = |name: &str| Some(get(name)).filter(|v| !v.is_empty()).map(PathBuf::from);
         let number = |name: &str| -> Result<u64, ConfigError> {
             get(name)
                 .parse::<u64>()
@@ -479,15 +487,14 @@ impl Config {
             outbox_give_up_after_secs: duration("BATON_OUTBOX_GIVE_UP_AFTER")? as f64,
             outbox_backoff_secs: backoff as f64,
             outbox_max_backoff_secs: max_backoff as f64,
+            outbox_probe_every_secs: duration("BATON_OUTBOX_PROBE_EVERY")? as f64,
+            outbox_late_grace_secs: duration("BATON_OUTBOX_LATE_GRACE")? as f64,
             outbox_lease_secs: duration("BATON_OUTBOX_LEASE")?.max(1) as u64,
             clock_speed,
-            fault_file: Some(get("BATON_FAULT_FILE"))
-                .filter(|f| !f.is_empty())
-                .map(PathBuf::from),
-            clock_file: Some(get("BATON_CLOCK_FILE"))
-                .filter(|f| !f.is_empty())
-                .map(PathBuf::from),
+            fault_file: path("BATON_FAULT_FILE"),
+            clock_file: path("BATON_CLOCK_FILE"),
             tick_every_secs: duration("BATON_TICK_EVERY")?.max(1) as u64,
+            data_cache_bytes: limit("BATON_DATA_CACHE")?,
             http_timeout_secs: duration("BATON_HTTP_TIMEOUT")? as u64,
             lookup_timeout_secs: duration("BATON_LOOKUP_TIMEOUT")?.max(1) as f64,
             lock_default_secs: duration("BATON_LOCK_DEFAULT")?,

@@ -7,6 +7,7 @@
 //! tokens, webhook deliveries, `GET /app`) with the App's JWT. Every call
 //! carries its own `Authorization` header over one shared octocrab client.
 
+use std::io::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,7 +16,7 @@ use http_body_util::BodyExt as _;
 use octocrab::Octocrab;
 use serde_json::{json, Value};
 
-use crate::attempt::Attempt;
+use crate::attempt::{Attempt, Effect};
 use crate::github_app::{App, AppKey, InstallationToken};
 
 /// The HTTP methods of the GitHub calls Baton makes.
@@ -63,6 +64,9 @@ pub struct GithubApi {
     client: Octocrab,
     timeout: Duration,
     auth: Credentials,
+    /// `GITHUB_API_URL`: a URL from a payload is called only on its scheme,
+    /// host and port.
+    api_url: String,
 }
 
 /// How Baton authenticates to GitHub.
@@ -82,6 +86,17 @@ pub enum Actor<'a> {
     Installation(u64),
     /// The installation of a repository (looked up once), or the token.
     Repository(&'a str),
+}
+
+/// A deployment protection rule's answer, as the outbox holds it.
+#[derive(Debug, Clone, Copy)]
+pub struct DeploymentReview<'a> {
+    pub callback_url: &'a str,
+    pub repo: &'a str,
+    pub environment: &'a str,
+    /// `approved` or `rejected`.
+    pub state: &'a str,
+    pub comment: &'a str,
 }
 
 /// An answer from GitHub: status, `Link` header, body.
@@ -125,6 +140,7 @@ impl GithubSink {
             client,
             timeout,
             auth,
+            api_url: api_url.to_string(),
         })))
     }
 
@@ -192,17 +208,77 @@ impl GithubSink {
         let body = json!({"reviewers": reviewers});
         let actor = installation.map_or(Actor::Repository(repo), Actor::Installation);
         if matches!(self, GithubSink::Offline) {
-            println!("┌─ GitHub {method} {route}\n│ {body}\n└─");
+            // Not `println!`, which panics when stdout refuses (a full disk).
+            let _ = writeln!(
+                std::io::stdout().lock(),
+                "┌─ GitHub {method} {route}\n│ {body}\n└─"
+            );
             return Attempt::Sent { posted: None };
         }
-        let answer = match self.request(method, &route, Some(&body), actor).await {
+        let answer = self.request(method, &route, Some(&body), actor).await;
+        self.attempt(method, &route, actor, answer).await
+    }
+
+    /// Answer a deployment protection rule: `POST` `{"environment_name",
+    /// "state", "comment"}` to its callback URL, as `installation` or the
+    /// repository's (or with `GITHUB_TOKEN`). Only a URL on the configured
+    /// API's scheme, host and port is called; anything else fails for good
+    /// without a request. An answer whose fate is unknown is sent again
+    /// (GitHub takes the first review of a protection rule; a second one is
+    /// refused, which is logged).
+    pub async fn review_deployment(
+        &self,
+        review: DeploymentReview<'_>,
+        installation: Option<u64>,
+    ) -> Attempt {
+        let body = json!({
+            "environment_name": review.environment,
+            "state": review.state,
+            "comment": review.comment,
+        });
+        let GithubSink::Api(api) = self else {
+            // Not `println!`, which panics when stdout refuses (a full disk).
+            let _ = writeln!(
+                std::io::stdout().lock(),
+                "┌─ GitHub POST {}\n│ {body}\n└─",
+                review.callback_url
+            );
+            return Attempt::Sent { posted: None };
+        };
+        let Some(route) =
+            baton_handlers::deploys::gate::callback_route(review.callback_url, &api.api_url)
+        else {
+            return Attempt::Fail {
+                reason: format!(
+                    "the deployment callback is not on GITHUB_API_URL ({}); nothing was sent",
+                    api.api_url
+                ),
+            };
+        };
+        let actor = installation.map_or(Actor::Repository(review.repo), Actor::Installation);
+        let answer = self.request(Method::Post, &route, Some(&body), actor).await;
+        self.attempt(Method::Post, &route, actor, answer).await
+    }
+
+    /// What one call's answer means for the outbox: sent on 2xx; tried
+    /// again on no answer, 5xx, 429 or a rate limit (and on a 401 as an App,
+    /// with a new installation token); failed for good otherwise.
+    async fn attempt(
+        &self,
+        method: Method,
+        route: &str,
+        actor: Actor<'_>,
+        answer: Result<Answer, String>,
+    ) -> Attempt {
+        let answer = match answer {
             Ok(answer) => answer,
             Err(reason) => {
+                // No answer: GitHub may have acted, or may still.
                 return Attempt::Retry {
                     reason,
                     after: None,
-                    maybe_sent: true,
-                }
+                    effect: Effect::PerhapsLater,
+                };
             }
         };
         if (200..300).contains(&answer.status) {
@@ -222,7 +298,7 @@ impl GithubSink {
                 return Attempt::Retry {
                     reason,
                     after: None,
-                    maybe_sent: false,
+                    effect: Effect::None,
                 };
             }
         }
@@ -230,10 +306,47 @@ impl GithubSink {
             Attempt::Retry {
                 reason,
                 after: answer.retry_after,
-                maybe_sent: answer.status >= 500,
+                effect: if answer.status >= 500 {
+                    Effect::Perhaps
+                } else {
+                    Effect::None
+                },
             }
         } else {
             Attempt::Fail { reason }
+        }
+    }
+
+    /// Is Baton's App installed on `repo` (`GET /repos/{repo}/installation`
+    /// with the App's JWT; 404 is no)? Always yes with a token.
+    pub async fn repository_installed(&self, repo: &str) -> Result<bool, String> {
+        let GithubSink::Api(api) = self else {
+            return Err("GitHub is not configured (offline mode)".into());
+        };
+        let Credentials::App(app) = &api.auth else {
+            return Ok(true);
+        };
+        if app.repository_installation(repo).is_some() {
+            return Ok(true);
+        }
+        let jwt = format!("Bearer {}", app.key.jwt(crate::clock::wall_now()));
+        let route = format!("/repos/{repo}/installation");
+        let answer = api.send(Method::Get, &route, None, &jwt).await?;
+        match answer.status {
+            404 => Ok(false),
+            200 => {
+                if let Some(id) = serde_json::from_slice::<Value>(&answer.body)
+                    .ok()
+                    .and_then(|v| v["id"].as_u64())
+                {
+                    app.remember_repository(repo, id);
+                }
+                Ok(true)
+            }
+            status => Err(format!(
+                "GET {route} answered HTTP {status}: {}",
+                answer.message()
+            )),
         }
     }
 
@@ -344,6 +457,15 @@ impl GithubApi {
         body: Option<&Value>,
         authorization: &str,
     ) -> Result<Answer, String> {
+        // A path on the configured API, never a URL of its own: a route
+        // with a scheme or host (`https://…`, `//host/…`) would take the
+        // token elsewhere.
+        if !route.starts_with('/') || route.starts_with("//") {
+            return Err(format!(
+                "refused to call `{}`: GitHub routes are paths on GITHUB_API_URL",
+                first_line(route)
+            ));
+        }
         let mut value = axum::http::HeaderValue::from_str(authorization)
             .map_err(|_| "the GitHub credentials are not a valid header value".to_string())?;
         value.set_sensitive(true);
@@ -394,4 +516,72 @@ fn first_line(text: &str) -> String {
         .chars()
         .take(200)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wiremock::matchers::any;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    async fn answering(status: u16) -> MockServer {
+        let server = MockServer::start().await;
+        Mock::given(any())
+            .respond_with(ResponseTemplate::new(status))
+            .mount(&server)
+            .await;
+        server
+    }
+
+    /// Invariant 11 at send time: a callback URL off the configured API
+    /// host, or a route that is a URL, is never called with the token.
+    #[tokio::test]
+    async fn a_token_goes_only_to_the_configured_api_host() {
+        let api = answering(204).await;
+        let foreign = answering(204).await;
+        let sink = GithubSink::api(&api.uri(), "ghp-secret", Duration::from_secs(5)).unwrap();
+        let review = |callback_url| DeploymentReview {
+            callback_url,
+            repo: "o/r",
+            environment: "production",
+            state: "approved",
+            comment: "ok",
+        };
+        let off_host = format!(
+            "{}/repos/o/r/actions/runs/1/deployment_protection_rule",
+            foreign.uri()
+        );
+        let attempt = sink.review_deployment(review(&off_host), None).await;
+        assert!(
+            matches!(&attempt, Attempt::Fail { reason } if reason.contains("not on GITHUB_API_URL")),
+            "{attempt:?}"
+        );
+        for route in [off_host.clone(), off_host.replacen("http:", "", 1)] {
+            let refused = sink.request(Method::Post, &route, None, Actor::App).await;
+            assert!(refused.is_err(), "{route}");
+        }
+        assert!(foreign.received_requests().await.unwrap().is_empty());
+
+        let on_host = format!(
+            "{}/repos/o/r/actions/runs/1/deployment_protection_rule",
+            api.uri()
+        );
+        let attempt = sink.review_deployment(review(&on_host), None).await;
+        assert!(matches!(attempt, Attempt::Sent { .. }), "{attempt:?}");
+        let seen = api.received_requests().await.unwrap();
+        assert_eq!(seen.len(), 1);
+        assert_eq!(
+            seen[0].url.path(),
+            "/repos/o/r/actions/runs/1/deployment_protection_rule"
+        );
+        assert_eq!(
+            seen[0].headers.get("authorization").unwrap(),
+            "Bearer ghp-secret"
+        );
+        let body: Value = serde_json::from_slice(&seen[0].body).unwrap();
+        assert_eq!(
+            body,
+            json!({"environment_name": "production", "state": "approved", "comment": "ok"})
+        );
+    }
 }

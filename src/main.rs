@@ -15,6 +15,7 @@ mod github;
 mod github_app;
 mod healthcheck;
 mod http;
+mod log_output;
 mod lookups;
 mod metrics;
 mod migrate;
@@ -23,6 +24,8 @@ mod outbox;
 mod outbox_cli;
 #[cfg(test)]
 mod packaging_check;
+mod profiles;
+mod reviewer_lookups;
 mod server;
 mod setup;
 mod slack;
@@ -217,10 +220,13 @@ fn init_logging(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_new(&config.rust_log)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // Colours only on a terminal: escape codes do not belong in a log file.
+    // A log line stderr refuses is dropped and counted, never a panic
+    // (`log_output`); tracing-subscriber's own report of it would panic.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr);
+        .with_writer(log_output::Stderr)
+        .log_internal_errors(false);
     match config.log_format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Pretty => builder.init(),

@@ -122,6 +122,8 @@ pub struct Scrape {
     pub writer_pending: usize,
     /// Reviewer picks waiting for a lookup on GitHub.
     pub picks_waiting: u64,
+    /// Baton's time of the last completed run of the timed work.
+    pub timers_ran_at: i64,
 }
 
 /// Every metric Baton keeps, and the registry that writes them out.
@@ -151,6 +153,7 @@ pub struct Metrics {
     writer_healthy: Gauge,
     writer_pending: Gauge,
     reviewer_picks_waiting: Gauge,
+    timers_ran_at: Gauge,
 }
 
 impl Metrics {
@@ -297,6 +300,11 @@ impl Metrics {
             "reviewer_picks_waiting",
             "Reviewer picks waiting for GitHub (code owners, changed files, team members) before they are made",
         );
+        let timers_ran_at = gauge(
+            &mut registry,
+            "timers_ran_at_seconds",
+            "Baton's time (Unix seconds) of the last completed run of the timed work: every review reminder and digest due by then has fired",
+        );
         Metrics {
             registry,
             http_requests,
@@ -322,6 +330,7 @@ impl Metrics {
             writer_healthy,
             writer_pending,
             reviewer_picks_waiting,
+            timers_ran_at,
         }
     }
 
@@ -447,6 +456,7 @@ impl Metrics {
         self.writer_pending
             .set(gauge(now.writer_pending.try_into().unwrap_or(u64::MAX)));
         self.reviewer_picks_waiting.set(gauge(now.picks_waiting));
+        self.timers_ran_at.set(now.timers_ran_at);
         let mut out = String::new();
         prometheus_client::encoding::prometheus_text::encode(&mut out, &self.registry)
             .expect("writing to a String cannot fail");

@@ -12,12 +12,22 @@
 //! them is harmless. A send whose record fails (the disk is full) is recorded
 //! again later, never sent again.
 //!
+//! Late commits: Slack may commit a post it has not answered (a timeout, a
+//! gateway's 504) seconds later, so such a post is neither looked for nor
+//! sent again before its grace (`late_grace_secs`) has passed; meanwhile its
+//! request still runs, and an answer that comes late is recorded as it is.
+//! A post marked in flight by someone else (a process killed mid-send,
+//! another replica) gets the same grace from the moment it is first seen.
+//! Later items on the same message wait behind it; other items go on.
+//!
 //! Outages: retries are paced per service, not per item. A failure pauses
-//! that service (`Retry-After` exactly, else capped exponential backoff with
-//! jitter); while it is down one item probes it per pause; the first answer
-//! ends the pause for every waiting item, so the backlog drains at once. An
-//! item is dead-lettered only after `give_up_after` (24 h by default) of
-//! failures. Time comes from a [`Clock`] whose speed tests can raise.
+//! that service (`Retry-After` exactly, else doubling pauses with jitter,
+//! at most `probe_secs`, 5 s by default); while it is down one item probes
+//! it per pause, whatever the items' own backoff; the first answer ends the
+//! pause for every waiting item, so the backlog drains within a few seconds
+//! of the service's return. An item is dead-lettered only after
+//! `give_up_after` (24 h by default) of failures. Time comes from a
+//! [`Clock`] whose speed tests can raise.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -29,10 +39,10 @@ use baton_state::{OutboxItem, Store, StoredMessage};
 use rand::RngExt;
 use tokio::sync::watch;
 
-pub use crate::attempt::Attempt;
-use crate::github::{GithubSink, Method};
+pub use crate::attempt::{Attempt, Effect};
+use crate::github::{DeploymentReview, GithubSink, Method};
 use crate::metrics::Metrics;
-use crate::slack::{Lookup, SlackSink};
+use crate::slack::{LateAnswer, Lookup, Posting, SlackSink};
 use crate::writer::Writer;
 
 /// Items read from one service's queue per pass.
@@ -42,7 +52,8 @@ const MARK_BATCH: usize = 32;
 /// The services, in the order a pass serves them.
 const SERVICES: [&str; 2] = ["slack", "github"];
 /// Consecutive failures after which a service counts as down: one item
-/// probes it per pause, and its return releases every waiting item.
+/// probes it per pause (at most `probe_secs`), and its return releases
+/// every waiting item.
 const DOWN_AFTER_FAILURES: u32 = 2;
 /// Longest `Retry-After` honoured as given.
 const MAX_RETRY_AFTER_SECS: f64 = 3600.0;
@@ -85,8 +96,14 @@ impl Clock {
 pub struct RetryPolicy {
     /// First delay; doubles each failure.
     pub first_secs: f64,
-    /// Longest delay.
+    /// Longest delay of one item (while its service answers others).
     pub max_secs: f64,
+    /// Longest pause of a failing service: while it is down, one item
+    /// tries it at least this often, whatever the items' own delays.
+    pub probe_secs: f64,
+    /// How long after a call Slack did not answer (in time) its post may
+    /// still be committed: not looked for, nor sent again, before then.
+    pub late_grace_secs: f64,
     /// An item failing for longer than this since it was queued becomes a
     /// dead letter.
     pub give_up_after_secs: f64,
@@ -103,6 +120,15 @@ impl RetryPolicy {
         let exp = self.first_secs * 2f64.powi(failures.min(30) as i32);
         let jitter = rand::rng().random_range(0.75..1.25);
         (exp.min(self.max_secs) * jitter).min(self.max_secs)
+    }
+
+    /// How long a service rests after `failures` (≥ 1) failures in a row
+    /// before it is tried again: doubling from the first delay, at most
+    /// `probe_secs`, less up to a quarter (jitter, so that replicas'
+    /// probes spread).
+    pub fn probe_pause(&self, failures: u32) -> f64 {
+        let exp = self.first_secs * 2f64.powi(failures.saturating_sub(1).min(30) as i32);
+        exp.min(self.probe_secs) * rand::rng().random_range(0.75..=1.0)
     }
 }
 
@@ -159,6 +185,12 @@ struct DispatchState {
     /// Items this process marked in flight but has not tried yet: their mark
     /// needs no history lookup.
     marked_untried: HashSet<u64>,
+    /// Items whose outcome is unknown, and from when (clock time) a look at
+    /// the history can tell: the end of the grace after a call Slack did not
+    /// answer, or after first seeing an item someone else marked.
+    settles_at: HashMap<u64, f64>,
+    /// Posts not answered in time whose request still runs.
+    late_answers: HashMap<u64, LateAnswer>,
     /// Outcomes sent but not yet recorded (the store failed): recorded
     /// again, never sent again.
     unrecorded: HashMap<u64, Attempt>,
@@ -206,6 +238,7 @@ impl Dispatcher {
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         self.running.store(true, Ordering::SeqCst);
         let committed = self.writer.committed();
+        let answered_late = self.slack.answered_late();
         loop {
             if *shutdown.borrow() {
                 break;
@@ -226,6 +259,7 @@ impl Dispatcher {
             };
             tokio::select! {
                 _ = committed.notified() => {}
+                _ = answered_late.notified() => {}
                 _ = tokio::time::sleep(wait) => {}
                 _ = shutdown.changed() => {}
             }
@@ -272,14 +306,30 @@ impl Dispatcher {
         // A message key whose earlier item is still waiting: later items
         // touching the same message wait too, so updates keep their order.
         let mut blocked_keys: HashSet<String> = HashSet::new();
+        if service == "slack" && items.len() < PASS_SIZE {
+            self.forget_all_but(items);
+        }
         for (index, item) in items.iter().enumerate() {
-            if *shutdown.borrow() {
+            // A store that cannot record: send nothing more (see `run`).
+            if *shutdown.borrow() || self.store.failure().is_some() {
                 break;
             }
             let keys = message_keys(&item.action);
             let unrecorded = self.state().unrecorded.get(&item.id).cloned();
             if let Some(outcome) = unrecorded {
                 // Sent already; only its record failed. Record it again.
+                self.record(item, outcome).await?;
+                continue;
+            }
+            if let Some(outcome) = self.late_answer(item.id) {
+                // Slack answered the post after its timeout: that answer
+                // says where it is (or why not), no lookup needed.
+                tracing::info!(
+                    id = item.id,
+                    "Slack answered a post late; recording its answer"
+                );
+                self.pace(service, &outcome);
+                self.note_outcome(item, &outcome);
                 self.record(item, outcome).await?;
                 continue;
             }
@@ -292,8 +342,15 @@ impl Dispatcher {
                 next_wake = next_wake.min(gate.paused_until - now);
                 break;
             }
-            if !gate.admits(item, now) {
-                next_wake = next_wake.min(item.not_before - now);
+            // A post Slack may still commit waits out its grace, even as
+            // the probe of a service that is down.
+            let settles_at = self.settles_at(item, now);
+            if !gate.admits(item, now) || now < settles_at {
+                let due = match gate.admits(item, now) {
+                    true => settles_at,
+                    false => item.not_before.max(settles_at),
+                };
+                next_wake = next_wake.min(due - now);
                 blocked_keys.extend(keys.iter().map(|k| k.to_string()));
                 continue;
             }
@@ -303,7 +360,7 @@ impl Dispatcher {
             let started = std::time::Instant::now();
             let outcome = self.deliver(item).await;
             self.metrics.send_took(service, started.elapsed());
-            self.state().marked_untried.remove(&item.id);
+            self.note_outcome(item, &outcome);
             if !matches!(outcome, Attempt::Sent { .. }) {
                 blocked_keys.extend(keys.iter().map(|k| k.to_string()));
             }
@@ -319,10 +376,90 @@ impl Dispatcher {
         self.state().gates.get(service).cloned().unwrap_or_default()
     }
 
+    /// From when (clock time) a look at the history can tell whether `item`
+    /// arrived; `-inf` when its outcome is known or it has not left. An
+    /// item marked in flight by someone else (a process killed mid-send,
+    /// a replica that died) may have left just before: its grace starts
+    /// when it is first seen here.
+    fn settles_at(&self, item: &OutboxItem, now: f64) -> f64 {
+        let mut state = self.state();
+        if item.in_flight_since.is_none() || state.marked_untried.contains(&item.id) {
+            return f64::NEG_INFINITY;
+        }
+        let grace = self.policy.late_grace_secs;
+        *state.settles_at.entry(item.id).or_insert_with(|| {
+            tracing::debug!(
+                id = item.id,
+                "found marked in flight; waiting out its grace"
+            );
+            now + grace
+        })
+    }
+
+    /// Keep what an attempt says about whether the item may yet show in
+    /// Slack.
+    fn note_outcome(&self, item: &OutboxItem, outcome: &Attempt) {
+        let now = self.clock.now();
+        let grace = self.policy.late_grace_secs;
+        let mut state = self.state();
+        state.marked_untried.remove(&item.id);
+        if item.action.service() != "slack" {
+            return;
+        }
+        match outcome {
+            Attempt::Retry {
+                effect: Effect::PerhapsLater,
+                ..
+            } => {
+                state.settles_at.insert(item.id, now + grace);
+            }
+            Attempt::Retry {
+                effect: Effect::Perhaps,
+                ..
+            } => {
+                state.settles_at.insert(item.id, now);
+            }
+            _ => {
+                state.settles_at.remove(&item.id);
+                state.late_answers.remove(&item.id);
+            }
+        }
+    }
+
+    /// The late answer to `id`'s post, if it has come and settles the item:
+    /// where the post is, or a failure for good. Any other answer ends the
+    /// grace (Slack is done with the request) but leaves the item to the
+    /// history lookup; a gateway's 504 leaves the grace as it is.
+    fn late_answer(&self, id: u64) -> Option<Attempt> {
+        let now = self.clock.now();
+        let mut state = self.state();
+        let answer = state.late_answers.get_mut(&id)?.answer()?;
+        state.late_answers.remove(&id);
+        match answer {
+            Attempt::Sent { .. } | Attempt::Fail { .. } => Some(answer),
+            Attempt::Retry {
+                effect: Effect::PerhapsLater,
+                ..
+            } => None,
+            Attempt::Retry { .. } => {
+                state.settles_at.insert(id, now);
+                None
+            }
+        }
+    }
+
+    /// Drop what is kept in memory about Slack items no longer queued here
+    /// (sent by another replica, or requeued as dead letters).
+    fn forget_all_but(&self, items: &[OutboxItem]) {
+        let queued: HashSet<u64> = items.iter().map(|i| i.id).collect();
+        let mut state = self.state();
+        state.settles_at.retain(|id, _| queued.contains(id));
+        state.late_answers.retain(|id, _| queued.contains(id));
+    }
+
     /// Update the service's gate after an attempt.
     fn pace(&self, service: &'static str, outcome: &Attempt) {
         let now = self.clock.now();
-        let backoff = |failures: u32| self.policy.backoff(failures.saturating_sub(1));
         let mut state = self.state();
         let gate = state.gates.entry(service).or_default();
         match outcome {
@@ -347,9 +484,16 @@ impl Dispatcher {
             }
             Attempt::Retry { .. } => {
                 gate.failures += 1;
-                gate.paused_until = now + backoff(gate.failures);
+                gate.paused_until = now + self.policy.probe_pause(gate.failures);
             }
         }
+    }
+
+    /// Whether an earlier attempt at `item` may have reached Slack: it was
+    /// marked in flight before this attempt (by this process, which tried
+    /// it, or by another).
+    fn tried_before(&self, item: &OutboxItem) -> bool {
+        item.in_flight_since.is_some() && !self.state().marked_untried.contains(&item.id)
     }
 
     /// Mark the Slack post in hand, and the next unmarked due ones, in
@@ -432,6 +576,33 @@ impl Dispatcher {
                         .await
                 }
             },
+            // A direct message: into the app's conversation with the
+            // person, guarded like a channel post (the in-flight mark, and
+            // that conversation's history when the outcome is unknown).
+            Outbound::SlackDirect { user, text, blocks } => {
+                match self.slack.open_direct(user).await {
+                    Ok(channel) => {
+                        self.post_once(item, &channel, text, blocks.as_deref(), None)
+                            .await
+                    }
+                    // Nothing was posted this time; an earlier attempt may
+                    // have been, so its in-flight mark stays (and the next
+                    // attempt looks in the conversation's history first).
+                    Err(Attempt::Retry { reason, after, .. }) => Attempt::Retry {
+                        reason,
+                        after,
+                        effect: match self.tried_before(item) {
+                            true => Effect::Perhaps,
+                            false => Effect::None,
+                        },
+                    },
+                    Err(outcome) => outcome,
+                }
+            }
+            // The same view published again changes nothing.
+            Outbound::SlackHome { user, blocks } => {
+                self.slack.publish_home(user, blocks.as_json()).await
+            }
             // Requesting the same reviewers twice has one effect on GitHub.
             Outbound::GithubRequestReviewers {
                 repo,
@@ -453,6 +624,23 @@ impl Dispatcher {
                     .requested_reviewers(Method::Delete, repo, *number, reviewers, *installation)
                     .await
             }
+            Outbound::GithubDeploymentReview {
+                callback_url,
+                repo,
+                environment,
+                state,
+                comment,
+                installation,
+            } => {
+                let review = DeploymentReview {
+                    callback_url,
+                    repo,
+                    environment,
+                    state: state.as_str(),
+                    comment,
+                };
+                self.github.review_deployment(review, *installation).await
+            }
         }
     }
 
@@ -471,9 +659,15 @@ impl Dispatcher {
                 reason: "the data file cannot be read".into(),
                 after: None,
                 // Keep any earlier mark: nothing is known about this post.
-                maybe_sent: true,
+                effect: Effect::Perhaps,
             };
         };
+        // Past its grace, an earlier request's answer is no longer awaited
+        // (unless it is here): the history tells.
+        let late = self.state().late_answers.remove(&item.id);
+        if let Some(sent @ Attempt::Sent { .. }) = late.and_then(|mut late| late.answer()) {
+            return sent;
+        }
         let marked_untried = self.state().marked_untried.contains(&item.id);
         if let (Some(since), false) = (item.in_flight_since, marked_untried) {
             match self
@@ -508,9 +702,29 @@ impl Dispatcher {
                 Lookup::Failed(outcome) => return outcome,
             }
         }
-        self.slack
-            .post(channel, text, blocks, thread_ts, Some(&outbox_ref))
+        let keep_waiting = self.clock.real(self.policy.late_grace_secs);
+        match self
+            .slack
+            .post(
+                channel,
+                text,
+                blocks,
+                thread_ts,
+                Some(&outbox_ref),
+                keep_waiting,
+            )
             .await
+        {
+            Posting::Answered(outcome) => outcome,
+            Posting::Late(late) => {
+                self.state().late_answers.insert(item.id, late);
+                Attempt::Retry {
+                    reason: "Slack did not answer in time".into(),
+                    after: None,
+                    effect: Effect::PerhapsLater,
+                }
+            }
+        }
     }
 
     /// The reference carried in a post's metadata: this data file's id and
@@ -577,14 +791,14 @@ impl Dispatcher {
             Attempt::Retry {
                 reason,
                 after,
-                maybe_sent,
+                effect,
             } if now - (item.created_at as f64) < self.policy.give_up_after_secs => {
                 let backoff = self.policy.backoff(item.attempts);
                 let wait = after.map(|a| a.as_secs_f64()).unwrap_or(backoff);
                 let not_before = now + wait;
                 tracing::warn!(id, service, attempt = item.attempts + 1, retry_in_secs = format!("{wait:.3}"), %reason, "delivery failed; will retry");
                 self.metrics.retried(service);
-                let maybe_sent = maybe_sent && service == "slack";
+                let maybe_sent = effect.possible() && service == "slack";
                 self.writer
                     .run(move |tx| tx.reschedule_delivery(id, not_before, &reason, now, maybe_sent))
                     .await?;

@@ -130,6 +130,8 @@ fn describe(item: &OutboxItem, now: i64) -> String {
             None => format!("post in {channel}"),
         },
         Outbound::SlackUpdate { channel, key, .. } => format!("update in {channel} ({key})"),
+        Outbound::SlackDirect { user, .. } => format!("direct message to {user}"),
+        Outbound::SlackHome { user, .. } => format!("App Home of {user}"),
         Outbound::GithubRequestReviewers {
             repo,
             number,
@@ -146,6 +148,15 @@ fn describe(item: &OutboxItem, now: i64) -> String {
         } => {
             format!("remove {} from {repo}#{number}", reviewers.join(", "))
         }
+        Outbound::GithubDeploymentReview {
+            repo,
+            environment,
+            state,
+            ..
+        } => format!(
+            "answer {} the deploy of {repo} to {environment}",
+            state.as_str()
+        ),
     };
     let mut line = format!(
         "#{:<6} {:<6} {what}; queued {}s ago, {} attempt(s)",

@@ -30,6 +30,8 @@ const PRUNE_EVERY: Duration = Duration::from_secs(300);
 const DEPLOY_RETENTION_SECS: i64 = 30 * 86_400;
 /// How often a store closed by a failed write is reopened.
 const REOPEN_EVERY: Duration = Duration::from_secs(2);
+/// Failed reopens between two log lines about them (one a minute).
+const REOPEN_LOG_EVERY: u32 = 30;
 
 /// A running server.
 pub struct Server {
@@ -59,6 +61,7 @@ pub fn open_store(config: &Config) -> Result<Store, baton_state::StoreError> {
             &config.data,
             StoreOptions {
                 fault_file: config.fault_file.clone(),
+                cache_bytes: Some(config.data_cache_bytes),
             },
         ),
     }
@@ -94,8 +97,10 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     // One client, one installation-token cache, for the dispatcher, the
     // lookups and catch-up.
     let github_for_catch_up = github.clone();
+    let slack_for_profiles = slack.clone();
+    let github_for_lookups = github.clone();
     let lookup_wake = Arc::new(tokio::sync::Notify::new());
-    let lookups = Arc::new(crate::lookups::Lookups::new(
+    let lookups = Arc::new(crate::reviewer_lookups::Lookups::new(
         store.clone(),
         writer.clone(),
         github.clone(),
@@ -103,7 +108,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         Duration::from_secs(config.tick_every_secs),
         lookup_wake.clone(),
     ));
-    let lookups_task = tokio::spawn(crate::lookups::run(lookups, shutdown_rx.clone()));
+    let lookups_task = tokio::spawn(crate::reviewer_lookups::run(lookups, shutdown_rx.clone()));
     let dispatcher = Dispatcher::new(
         store.clone(),
         writer.clone(),
@@ -113,6 +118,8 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         RetryPolicy {
             first_secs: config.outbox_backoff_secs,
             max_secs: config.outbox_max_backoff_secs,
+            probe_secs: config.outbox_probe_every_secs,
+            late_grace_secs: config.outbox_late_grace_secs,
             give_up_after_secs: config.outbox_give_up_after_secs,
             lease: Duration::from_secs(config.outbox_lease_secs),
         },
@@ -121,6 +128,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     );
     let dispatcher_task = tokio::spawn(dispatcher.run(shutdown_rx.clone()));
     let reopen_task = tokio::spawn(reopen_when_failed(store.clone(), shutdown_rx.clone()));
+    let lost_lines_task = tokio::spawn(crate::log_output::report_lost_lines(shutdown_rx.clone()));
 
     let refusals = Arc::new(RefusalLog::new(std::time::Instant::now()));
     let open_connections = Arc::new(OpenConnections::default());
@@ -142,6 +150,8 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         connections: open_connections.clone(),
         error_routes: Default::default(),
         slack_socket: slack_socket.as_ref().map(|(status, _)| status.clone()),
+        timers_ran_at: Default::default(),
+        github: github_for_lookups,
         lookup_wake,
     });
     let socket_task = slack_socket.map(|(status, slack)| {
@@ -163,6 +173,12 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     let refusal_summary_task =
         tokio::spawn(refusals.clone().report_suppressed(shutdown_rx.clone()));
     let ticker_task = tokio::spawn(maintenance(state.clone(), shutdown_rx.clone()));
+    let profiles_task = tokio::spawn(crate::profiles::run(
+        state.clone(),
+        slack_for_profiles,
+        Duration::from_secs(config.tick_every_secs),
+        shutdown_rx.clone(),
+    ));
     let catch_up_sources = crate::catch_up::sources(&config);
     let catch_up_task = (!catch_up_sources.is_empty()).then(|| {
         tokio::spawn(crate::catch_up::run(
@@ -195,11 +211,13 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         tracing::info!("HTTP server stopped; stopping the dispatcher");
         let _ = dispatcher_task.await;
         let _ = ticker_task.await;
+        let _ = profiles_task.await;
         let _ = lookups_task.await;
         if let Some(task) = catch_up_task {
             let _ = task.await;
         }
         let _ = reopen_task.await;
+        let _ = lost_lines_task.await;
         drop(writer);
         // The writer thread ends when the last handle is gone; wait for it so
         // the file is closed before the process exits.
@@ -265,12 +283,44 @@ async fn maintenance(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) 
         }
         let now = crate::unix_now();
         let context = state.apply_context();
-        if let Err(e) = state
+        let deploys_context = context.clone();
+        match state
             .writer
             .run(move |tx| crate::apply::errors::tick(tx, &context, now))
             .await
         {
-            tracing::error!(error = %e, "timed work failed; will try again");
+            // The store refusing writes is logged by the writer, counted.
+            Err(e) if !e.is_unavailable() => {
+                tracing::error!(error = %e, "timed work failed; will try again")
+            }
+            _ => {}
+        }
+        let locks_ticked = match state
+            .writer
+            .run(move |tx| crate::apply::deploys::tick(tx, &deploys_context, now))
+            .await
+        {
+            Ok(()) => true,
+            Err(e) if !e.is_unavailable() => {
+                tracing::error!(error = %e, "lock timers failed; will try again");
+                false
+            }
+            Err(_) => false,
+        };
+        match state
+            .writer
+            .run(move |tx| crate::apply::reviews::tick(tx, now))
+            .await
+        {
+            // Every timer due by `now` has fired only when both runs committed.
+            Ok(()) if locks_ticked => state
+                .timers_ran_at
+                .store(now, std::sync::atomic::Ordering::SeqCst),
+            Ok(()) => {}
+            Err(e) if !e.is_unavailable() => {
+                tracing::error!(error = %e, "review reminders and digests failed; will try again")
+            }
+            Err(_) => {}
         }
         if last_prune.elapsed() >= PRUNE_EVERY {
             last_prune = tokio::time::Instant::now();
@@ -290,6 +340,7 @@ async fn maintenance(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) 
                 Ok((ids, deploys)) => {
                     tracing::info!(ids, deploys, "pruned old delivery ids and finished deploys")
                 }
+                Err(e) if e.is_unavailable() => {}
                 Err(e) => tracing::error!(error = %e, "pruning failed"),
             }
         }
@@ -299,7 +350,10 @@ async fn maintenance(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) 
 /// After a write fails on the disk (full, read-only), the store refuses
 /// everything until it is closed and opened again: try that every
 /// [`REOPEN_EVERY`] until it works, so Baton recovers without a restart.
+/// A failed try is logged the first time and then every
+/// [`REOPEN_LOG_EVERY`] tries, with their count.
 async fn reopen_when_failed(store: Arc<Store>, mut shutdown: watch::Receiver<bool>) {
+    let mut failed_tries = 0u32;
     loop {
         tokio::select! {
             _ = tokio::time::sleep(REOPEN_EVERY) => {}
@@ -309,12 +363,23 @@ async fn reopen_when_failed(store: Arc<Store>, mut shutdown: watch::Receiver<boo
             continue;
         };
         let reopening = store.clone();
-        match tokio::task::spawn_blocking(move || reopening.reopen()).await {
-            Ok(Ok(())) => tracing::info!(%reason, "the data file is writable again; resuming"),
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "the data file is still not writable; will try again")
+        let error = match tokio::task::spawn_blocking(move || reopening.reopen()).await {
+            Ok(Ok(())) => {
+                tracing::info!(%reason, failed_tries, "the data file is writable again; resuming");
+                failed_tries = 0;
+                continue;
             }
-            Err(e) => tracing::error!(error = %e, "reopening the data file failed"),
+            Ok(Err(e)) => e.to_string(),
+            Err(e) => format!("reopening the data file failed: {e}"),
+        };
+        failed_tries += 1;
+        if failed_tries % REOPEN_LOG_EVERY == 1 {
+            tracing::warn!(
+                %error,
+                failed_tries,
+                "the data file is still not writable; trying again every {}s",
+                REOPEN_EVERY.as_secs()
+            );
         }
     }
 }

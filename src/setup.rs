@@ -35,6 +35,18 @@ pub const SCOPES_USED: &[(&str, &str)] = &[
         "groups:history",
         "conversations.history in private channels: the same",
     ),
+    (
+        "im:write",
+        "conversations.open: the app's direct conversation with a person (src/slack.rs open_direct)",
+    ),
+    (
+        "im:history",
+        "conversations.history in that direct conversation: find a direct message whose outcome is unknown",
+    ),
+    (
+        "users:read",
+        "users.info: the time zone of a person's Slack profile (src/slack.rs user_zone, src/profiles.rs)",
+    ),
 ];
 
 /// The GitHub webhook events Baton acts on.
@@ -46,6 +58,20 @@ pub const GITHUB_EVENTS: &[&str] = &[
     "workflow_run",
     "issue_comment",
     "push",
+];
+
+/// The events a GitHub App for Baton subscribes to: the webhook's, and
+/// `deployment_protection_rule`, which GitHub sends only to an App enabled
+/// as an environment's deployment protection rule.
+pub const GITHUB_APP_EVENTS: &[&str] = &[
+    "pull_request",
+    "pull_request_review",
+    "deployment",
+    "deployment_status",
+    "workflow_run",
+    "issue_comment",
+    "push",
+    "deployment_protection_rule",
 ];
 
 /// Validate a public base URL given with `--url`.
@@ -109,10 +135,14 @@ pub const GITHUB_APP_PERMISSIONS: &[(&str, &str, &str)] = &[
     ("metadata", "read", "required by GitHub for every App"),
     (
         "deployments",
-        "read",
-        "deployment and deployment_status events",
+        "write",
+        "deployment and deployment_status events; answering deployment protection rules (`/baton deploys gate`)",
     ),
-    ("actions", "read", "workflow_run events"),
+    (
+        "actions",
+        "read",
+        "workflow_run events; the environments a deploy gate names",
+    ),
     (
         "contents",
         "read",
@@ -152,7 +182,7 @@ pub fn github_app_manifest(url: &str) -> anyhow::Result<String> {
         "redirect_url": format!("{base}/github/app-created"),
         "public": false,
         "default_permissions": permissions,
-        "default_events": GITHUB_EVENTS,
+        "default_events": GITHUB_APP_EVENTS,
     });
     Ok(serde_json::to_string_pretty(&manifest)? + "\n")
 }
@@ -206,9 +236,13 @@ mod tests {
         assert_eq!(manifest["hook_attributes"]["active"], true);
         assert_eq!(
             manifest["default_permissions"],
-            serde_json::json!({"pull_requests": "write", "metadata": "read", "deployments": "read", "actions": "read", "contents": "read", "issues": "read", "members": "read"})
+            serde_json::json!({"pull_requests": "write", "metadata": "read", "deployments": "write", "actions": "read", "contents": "read", "issues": "read", "members": "read"})
         );
-        assert_eq!(manifest["default_events"], serde_json::json!(GITHUB_EVENTS));
+        assert_eq!(
+            manifest["default_events"],
+            serde_json::json!(GITHUB_APP_EVENTS)
+        );
+        assert!(GITHUB_EVENTS.iter().all(|e| GITHUB_APP_EVENTS.contains(e)));
         assert_eq!(manifest["public"], false);
         let err = github_app_manifest("http://baton.example.com").unwrap_err();
         assert!(err.to_string().contains("https://"), "{err}");
@@ -272,6 +306,15 @@ mod tests {
                 "{scope} lacks a justification comment"
             );
         }
+    }
+
+    #[test]
+    fn the_home_tab_and_the_messages_tab_are_on() {
+        let m = manifest();
+        let home = &m["features"]["app_home"];
+        assert_eq!(home["home_tab_enabled"].as_bool(), Some(true));
+        assert_eq!(home["messages_tab_enabled"].as_bool(), Some(true));
+        assert_eq!(home["messages_tab_read_only_enabled"].as_bool(), Some(true));
     }
 
     #[test]

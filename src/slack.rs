@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
 
-use crate::attempt::Attempt;
+use crate::attempt::{Attempt, Effect};
 
 /// The `metadata.event_type` of every message Baton posts.
 pub const METADATA_EVENT_TYPE: &str = "baton_outbox";
@@ -31,6 +31,60 @@ const HISTORY_UNREADABLE: &[&str] = &[
     "access_denied",
     "no_permission",
 ];
+
+/// Slack errors that mean `users.info` will not say (not a passing failure).
+const PROFILE_UNREADABLE: &[&str] = &[
+    "user_not_found",
+    "user_not_visible",
+    "missing_scope",
+    "not_allowed_token_type",
+    "account_inactive",
+];
+
+/// What `users.info` said of a person's time zone.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ProfileLookup {
+    /// Their profile's zone (`None`: it gives none).
+    Read(Option<String>),
+    /// Slack will not say (an unknown user, a missing scope): read as no
+    /// zone, and say why in the log.
+    Unreadable(String),
+    /// A passing failure: ask again later.
+    Later(String),
+}
+
+/// What became of a `chat.postMessage`.
+#[derive(Debug)]
+pub enum Posting {
+    /// Slack answered within the timeout (or the post never left).
+    Answered(Attempt),
+    /// No answer within the timeout. The request still runs: Slack may
+    /// commit the post late, and its answer is kept if it comes.
+    Late(LateAnswer),
+}
+
+/// The answer to a post that was not answered in time, awaited in the
+/// background for a while longer. Dropping it stops waiting (the
+/// connection closes).
+#[derive(Debug)]
+pub struct LateAnswer {
+    answer: tokio::sync::oneshot::Receiver<Attempt>,
+    request: tokio::task::AbortHandle,
+}
+
+impl LateAnswer {
+    /// The answer, once it has come; `None` while it has not (or if the
+    /// wait ran out).
+    pub fn answer(&mut self) -> Option<Attempt> {
+        self.answer.try_recv().ok()
+    }
+}
+
+impl Drop for LateAnswer {
+    fn drop(&mut self) {
+        self.request.abort();
+    }
+}
 
 /// What a history lookup found.
 #[derive(Debug)]
@@ -68,6 +122,8 @@ pub enum SlackSink {
         client: Arc<SlackClient<Connector>>,
         token: SlackApiToken,
         timeout: Duration,
+        /// Woken when a post answers after its timeout.
+        answered_late: Arc<tokio::sync::Notify>,
     },
     /// No bot token: print what would be posted.
     Offline {
@@ -82,6 +138,7 @@ impl SlackSink {
             client: Arc::new(client(api_url)?),
             token: SlackApiToken::new(SlackApiTokenValue::new(token.to_string())),
             timeout,
+            answered_late: Arc::default(),
         })
     }
 
@@ -91,9 +148,21 @@ impl SlackSink {
         }
     }
 
+    /// Notified when a post answers after its timeout (see
+    /// [`Posting::Late`]).
+    pub fn answered_late(&self) -> Arc<tokio::sync::Notify> {
+        match self {
+            SlackSink::Api { answered_late, .. } => answered_late.clone(),
+            SlackSink::Offline { .. } => Arc::default(),
+        }
+    }
+
     /// `chat.postMessage`, optionally in a thread. `outbox_ref` goes into the
     /// message's `metadata`, so the post can be found in the channel's
-    /// history when Baton does not know whether it arrived.
+    /// history when Baton does not know whether it arrived. A post not
+    /// answered within the timeout is still waited for, in the background,
+    /// for `keep_waiting` more: its answer says where the post is without
+    /// a look at the history.
     pub async fn post(
         &self,
         channel: &str,
@@ -101,7 +170,8 @@ impl SlackSink {
         blocks: Option<&Value>,
         thread_ts: Option<&str>,
         outbox_ref: Option<&str>,
-    ) -> Attempt {
+        keep_waiting: Duration,
+    ) -> Posting {
         match self {
             SlackSink::Offline { printed } => {
                 let n = printed.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
@@ -110,17 +180,18 @@ impl SlackSink {
                     None => format!("Slack chat.postMessage → {channel}"),
                 };
                 print_offline(&label, text, blocks);
-                Attempt::Sent {
+                Posting::Answered(Attempt::Sent {
                     posted: Some(StoredMessage {
                         channel: channel.to_string(),
                         ts: format!("offline.{n:06}"),
                     }),
-                }
+                })
             }
             SlackSink::Api {
                 client,
                 token,
                 timeout,
+                answered_late,
             } => {
                 let mut request = json!({"channel": channel, "text": text});
                 if let Some(blocks) = blocks {
@@ -137,12 +208,48 @@ impl SlackSink {
                 }
                 let request: SlackApiChatPostMessageRequest = match typed_request(request) {
                     Ok(r) => r,
-                    Err(outcome) => return outcome,
+                    Err(outcome) => return Posting::Answered(outcome),
                 };
-                let session = client.open_session(token);
-                let sent =
-                    tokio::time::timeout(*timeout, session.chat_post_message(&request)).await;
-                sent_outcome(sent.map(|r| r.map(|r| (r.channel.to_string(), r.ts.to_string()))))
+                // The request runs on its own task, so it outlives the
+                // timeout: Slack may commit a post it answers late.
+                let (client, token) = (client.clone(), token.clone());
+                let (answer_tx, mut answer) = tokio::sync::oneshot::channel();
+                let late = Arc::new(std::sync::atomic::AtomicBool::new(false));
+                let (late_flag, answered_late) = (late.clone(), answered_late.clone());
+                let deadline = *timeout + keep_waiting;
+                let task = tokio::spawn(async move {
+                    let session = client.open_session(&token);
+                    let sent =
+                        tokio::time::timeout(deadline, session.chat_post_message(&request)).await;
+                    let outcome = sent_outcome(
+                        sent.map(|r| r.map(|r| (r.channel.to_string(), r.ts.to_string()))),
+                    );
+                    if answer_tx.send(outcome).is_ok()
+                        && late_flag.load(std::sync::atomic::Ordering::SeqCst)
+                    {
+                        answered_late.notify_one();
+                    }
+                });
+                match tokio::time::timeout(*timeout, &mut answer).await {
+                    Ok(Ok(outcome)) => Posting::Answered(outcome),
+                    // The task ended without an answer: it panicked.
+                    Ok(Err(_)) => Posting::Answered(Attempt::Retry {
+                        reason: "the Slack call failed unexpectedly".into(),
+                        after: None,
+                        effect: Effect::PerhapsLater,
+                    }),
+                    Err(_) => {
+                        late.store(true, std::sync::atomic::Ordering::SeqCst);
+                        // An answer sent before the flag was seen is here.
+                        if let Ok(outcome) = answer.try_recv() {
+                            return Posting::Answered(outcome);
+                        }
+                        Posting::Late(LateAnswer {
+                            answer,
+                            request: task.abort_handle(),
+                        })
+                    }
+                }
             }
         }
     }
@@ -173,6 +280,7 @@ impl SlackSink {
                 client,
                 token,
                 timeout,
+                ..
             } => {
                 let mut request = json!({"channel": channel, "ts": ts, "text": text});
                 request["blocks"] = blocks.cloned().unwrap_or_else(|| json!([]));
@@ -204,6 +312,7 @@ impl SlackSink {
                 client,
                 token,
                 timeout,
+                ..
             } => (client, token, *timeout),
         };
         let session = client.open_session(token);
@@ -233,7 +342,7 @@ impl SlackSink {
                     return Lookup::Failed(Attempt::Retry {
                         reason: format!("Slack did not answer {method} in time"),
                         after: None,
-                        maybe_sent: true,
+                        effect: Effect::Perhaps,
                     })
                 }
                 Ok(Err(SlackClientError::ApiError(e)))
@@ -243,16 +352,17 @@ impl SlackSink {
                 }
                 Ok(Err(e)) => {
                     return Lookup::Failed(match classify(e) {
-                        // Whatever the lookup's failure, the post may still be there.
+                        // Whatever the lookup's failure, the post may still be
+                        // there (its own grace has passed: no later still).
                         Attempt::Retry { reason, after, .. } => Attempt::Retry {
                             reason: format!("{method}: {reason}"),
                             after,
-                            maybe_sent: true,
+                            effect: Effect::Perhaps,
                         },
                         Attempt::Fail { reason } => Attempt::Retry {
                             reason: format!("{method}: {reason}"),
                             after: None,
-                            maybe_sent: true,
+                            effect: Effect::Perhaps,
                         },
                         sent => sent,
                     });
@@ -288,6 +398,136 @@ impl SlackSink {
         Lookup::NotFound
     }
 
+    /// `conversations.open` with `users`: the id (`D…`) of the app's direct
+    /// conversation with `user` (the same one every time, so calling it
+    /// again is harmless). Offline, the user id itself.
+    pub async fn open_direct(&self, user: &str) -> Result<String, Attempt> {
+        let (client, token, timeout) = match self {
+            SlackSink::Offline { .. } => return Ok(user.to_string()),
+            SlackSink::Api {
+                client,
+                token,
+                timeout,
+                ..
+            } => (client, token, *timeout),
+        };
+        #[derive(serde::Deserialize)]
+        struct Opened {
+            channel: Channel,
+        }
+        #[derive(serde::Deserialize)]
+        struct Channel {
+            id: String,
+        }
+        let session = client.open_session(token);
+        let request = json!({"users": user});
+        let call =
+            session
+                .http_session_api
+                .http_post::<_, Opened>("conversations.open", &request, None);
+        match tokio::time::timeout(timeout, call).await {
+            Err(_) => Err(Attempt::Retry {
+                reason: "Slack did not answer conversations.open in time".into(),
+                after: None,
+                effect: Effect::None,
+            }),
+            Ok(Ok(opened)) => Ok(opened.channel.id),
+            Ok(Err(e)) => Err(match classify(e) {
+                // Opening a conversation has no effect to repeat.
+                Attempt::Retry { reason, after, .. } => Attempt::Retry {
+                    reason: format!("conversations.open: {reason}"),
+                    after,
+                    effect: Effect::None,
+                },
+                Attempt::Fail { reason } => Attempt::Fail {
+                    reason: format!("conversations.open: {reason}"),
+                },
+                sent => sent,
+            }),
+        }
+    }
+
+    /// `views.publish` of a `home` view with `blocks` for `user` (the same
+    /// view again changes nothing).
+    pub async fn publish_home(&self, user: &str, blocks: &Value) -> Attempt {
+        match self {
+            SlackSink::Offline { .. } => {
+                print_offline(
+                    &format!("Slack views.publish → App Home of {user}"),
+                    "",
+                    Some(blocks),
+                );
+                Attempt::Sent { posted: None }
+            }
+            SlackSink::Api {
+                client,
+                token,
+                timeout,
+                ..
+            } => {
+                let session = client.open_session(token);
+                let request = json!({"user_id": user, "view": {"type": "home", "blocks": blocks}});
+                let call =
+                    session
+                        .http_session_api
+                        .http_post::<_, Value>("views.publish", &request, None);
+                match tokio::time::timeout(*timeout, call).await {
+                    Err(_) => Attempt::Retry {
+                        reason: "Slack did not answer views.publish in time".into(),
+                        after: None,
+                        effect: Effect::None,
+                    },
+                    Ok(Ok(_)) => Attempt::Sent { posted: None },
+                    Ok(Err(e)) => match classify(e) {
+                        Attempt::Retry { reason, after, .. } => Attempt::Retry {
+                            reason,
+                            after,
+                            effect: Effect::None,
+                        },
+                        other => other,
+                    },
+                }
+            }
+        }
+    }
+
+    /// `users.info`: the IANA time zone of `user`'s Slack profile.
+    pub async fn user_zone(&self, user: &str) -> ProfileLookup {
+        let (client, token, timeout) = match self {
+            SlackSink::Offline { .. } => return ProfileLookup::Read(None),
+            SlackSink::Api {
+                client,
+                token,
+                timeout,
+                ..
+            } => (client, token, *timeout),
+        };
+        #[derive(serde::Deserialize)]
+        struct Info {
+            user: Person,
+        }
+        #[derive(serde::Deserialize)]
+        struct Person {
+            #[serde(default)]
+            tz: Option<String>,
+        }
+        let session = client.open_session(token);
+        let params = [("user", Some(user.to_string()))];
+        let call = session
+            .http_session_api
+            .http_get::<Info, _, _>("users.info", &params, None);
+        match tokio::time::timeout(timeout, call).await {
+            Err(_) => ProfileLookup::Later("Slack did not answer users.info in time".into()),
+            Ok(Ok(info)) => ProfileLookup::Read(info.user.tz.filter(|tz| !tz.is_empty())),
+            Ok(Err(SlackClientError::ApiError(e)))
+                if PROFILE_UNREADABLE.contains(&e.code.as_str()) =>
+            {
+                ProfileLookup::Unreadable(format!("users.info: {}", e.code))
+            }
+            Ok(Err(e)) => ProfileLookup::Later(format!("users.info: {}", describe(&e))),
+        }
+    }
+
     /// `auth.test`: the bot's user id and team, or why it failed.
     pub async fn auth_test(&self) -> Result<(String, String), String> {
         match self {
@@ -296,6 +536,7 @@ impl SlackSink {
                 client,
                 token,
                 timeout,
+                ..
             } => {
                 let session = client.open_session(token);
                 match tokio::time::timeout(*timeout, session.auth_test()).await {
@@ -322,11 +563,11 @@ fn sent_outcome(
     result: Result<Result<(String, String), SlackClientError>, tokio::time::error::Elapsed>,
 ) -> Attempt {
     match result {
-        // The request left: Slack may have acted on it.
+        // The request left: Slack may have acted on it, or may still.
         Err(_) => Attempt::Retry {
             reason: "Slack did not answer in time".into(),
             after: None,
-            maybe_sent: true,
+            effect: Effect::PerhapsLater,
         },
         Ok(Ok((channel, ts))) => Attempt::Sent {
             posted: Some(StoredMessage { channel, ts }),
@@ -341,7 +582,7 @@ fn classify(error: SlackClientError) -> Attempt {
         SlackClientError::RateLimitError(e) => Attempt::Retry {
             reason: "Slack rate limit (429)".into(),
             after: e.retry_after,
-            maybe_sent: false,
+            effect: Effect::None,
         },
         SlackClientError::HttpError(e)
             if e.status_code.is_server_error() || e.status_code.as_u16() == 429 =>
@@ -349,8 +590,13 @@ fn classify(error: SlackClientError) -> Attempt {
             Attempt::Retry {
                 reason: format!("Slack answered HTTP {}", e.status_code.as_u16()),
                 after: None,
-                // A 5xx can come after Slack acted (a proxy's timeout).
-                maybe_sent: e.status_code.is_server_error(),
+                effect: match e.status_code.as_u16() {
+                    // A gateway gave up waiting: Slack may commit later.
+                    502 | 504 => Effect::PerhapsLater,
+                    // Slack failed after it may have acted.
+                    500..=599 => Effect::Perhaps,
+                    _ => Effect::None,
+                },
             }
         }
         SlackClientError::ApiError(e)
@@ -366,18 +612,25 @@ fn classify(error: SlackClientError) -> Attempt {
             Attempt::Retry {
                 reason: format!("Slack error {}", e.code),
                 after: None,
-                maybe_sent: e.code.as_str() != "ratelimited",
+                effect: match e.code.as_str() {
+                    "ratelimited" => Effect::None,
+                    _ => Effect::Perhaps,
+                },
             }
         }
         SlackClientError::HttpError(_) | SlackClientError::ApiError(_) => Attempt::Fail {
             reason: describe(&error),
         },
         // Connection refused, reset, TLS, timeouts: transient. Only a
-        // failure to connect proves the request never left.
+        // failure to connect proves the request never left; a connection
+        // dropped mid-request leaves Slack free to commit it later.
         _ => Attempt::Retry {
             reason: describe(&error),
             after: None,
-            maybe_sent: !is_connect_error(&error),
+            effect: match is_connect_error(&error) {
+                true => Effect::None,
+                false => Effect::PerhapsLater,
+            },
         },
     }
 }

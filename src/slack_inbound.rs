@@ -6,10 +6,8 @@
 //! goes back to Slack (the HTTP response body, or the acknowledgement's
 //! `payload`).
 
-use baton_handlers::command;
-use baton_handlers::slack::{EventEnvelope, Interaction, SlashCommand};
-use baton_handlers::Mrkdwn;
-use serde_json::{json, Value};
+use baton_handlers::command::{self, Dispatch};
+use baton_handlers::slack::{EphemeralReply, EventEnvelope, Interaction, SlashCommand};
 
 use crate::app_state::AppState;
 use crate::apply::{self, Caller};
@@ -86,59 +84,43 @@ pub async fn event(
     Ok(EventReceipt::Accepted)
 }
 
-/// A `/baton` command; returns the ephemeral answer (see [`command_reply`]).
-pub async fn command(state: &AppState, slash: SlashCommand) -> Result<Value, WriteError> {
+/// A `/baton` command; returns the ephemeral answer.
+pub async fn command(state: &AppState, slash: SlashCommand) -> Result<EphemeralReply, WriteError> {
     state.metrics.event("slack", "slash_command");
-    let parsed = match command::parse(&slash.text) {
-        Ok(parsed) => parsed,
-        Err(usage) => return Ok(command_reply(usage.to_text())),
-    };
+    let caller = Caller::new(slash.user_id, slash.channel_id);
     let context = state.apply_context();
-    if parsed.admin_only() && !context.admins.is_empty() && !context.admins.contains(&slash.user_id)
-    {
-        return Ok(command_reply(
-            ":no_entry: Only Baton admins can change this (ask one of them, or see BATON_ADMINS)."
-                .into(),
-        ));
-    }
-    if let command::Command::Help { topic } = parsed {
-        return Ok(command_reply(command::help_text(topic)));
-    }
-    let caller = Caller {
-        user: slash.user_id.clone(),
-        channel: slash.channel_id.clone(),
-    };
     let now = crate::unix_now();
-    let reply = if parsed.read_only() {
-        // A query changes nothing: it reads one snapshot on a blocking
-        // thread, beside the writer rather than queued behind it.
-        let store = state.store.clone();
-        tokio::task::spawn_blocking(move || {
-            store.read(|tx| apply::query(tx, parsed, &caller, &context, now))
-        })
-        .await
-        .map_err(|_| WriteError::Store("the query was abandoned (see the log)".into()))?
-        .map_err(|e| WriteError::Store(e.to_string()))?
-    } else {
-        state
-            .writer
-            .run(move |tx| apply::command(tx, parsed.clone(), &caller, &context, now))
-            .await?
+    let reply = match command::dispatch(&slash.text, &caller, &context.admins) {
+        Dispatch::Answer(text) => text,
+        Dispatch::Query(command) => {
+            // A query changes nothing: it reads one snapshot on a blocking
+            // thread, beside the writer rather than queued behind it.
+            let store = state.store.clone();
+            tokio::task::spawn_blocking(move || {
+                store.read(|tx| apply::query(tx, command, &caller, &context, now))
+            })
+            .await
+            .map_err(|_| WriteError::Store("the query was abandoned (see the log)".into()))?
+            .map_err(WriteError::from)?
+        }
+        Dispatch::Write(command) => {
+            // What GitHub knows of a `deploys gate`'s repository and
+            // environment, asked before the writer (the decision does no I/O).
+            let command = crate::lookups::complete(&state.github, command).await;
+            state
+                .writer
+                .run(move |tx| apply::command(tx, command.clone(), &caller, &context, now))
+                .await?
+        }
     };
-    Ok(command_reply(reply))
+    Ok(EphemeralReply::to_command(reply))
 }
 
-/// An ephemeral answer to a slash command, cut to Slack's limit.
-fn command_reply(text: Mrkdwn) -> Value {
-    let text = text.fit(baton_handlers::blocks::MESSAGE_TEXT_LIMIT);
-    json!({"response_type": "ephemeral", "text": text})
-}
-
-/// Button presses; returns the ephemeral note for the presser, if any.
+/// Button presses; returns the ephemeral note for the caller, if any.
 pub async fn interaction(
     state: &AppState,
     interaction: Interaction,
-) -> Result<Option<Value>, WriteError> {
+) -> Result<Option<EphemeralReply>, WriteError> {
     let actions = match interaction {
         Interaction::BlockActions(actions) => actions,
         Interaction::Other { kind } => {
@@ -169,10 +151,5 @@ pub async fn interaction(
             Ok(replies)
         })
         .await?;
-    if replies.is_empty() {
-        return Ok(None);
-    }
-    Ok(Some(
-        json!({"response_type": "ephemeral", "replace_original": false, "text": Mrkdwn::join(replies, "\n")}),
-    ))
+    Ok(EphemeralReply::to_presses(replies))
 }

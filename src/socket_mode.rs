@@ -13,7 +13,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use baton_handlers::slack as slack_payloads;
+use baton_handlers::slack::{self as slack_payloads, EphemeralReply};
 use futures_util::{SinkExt, StreamExt};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -417,7 +417,7 @@ impl Envelope {
                 match slack_payloads::parse_slash_command_json(body).map_err(unreadable) {
                     Ok(slash) => slack_inbound::command(state, slash)
                         .await
-                        .map(Some)
+                        .map(|reply| Some(payload_of(&reply)))
                         .map_err(Failure::Store),
                     Err(e) => Err(e),
                 }
@@ -426,6 +426,7 @@ impl Envelope {
                 match slack_payloads::parse_interaction_payload(body).map_err(unreadable) {
                     Ok(interaction) => slack_inbound::interaction(state, interaction)
                         .await
+                        .map(|reply| reply.as_ref().map(payload_of))
                         .map_err(Failure::Store),
                     Err(e) => Err(e),
                 }
@@ -462,6 +463,11 @@ struct Ack {
     envelope_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     payload: Option<Value>,
+}
+
+/// A reply as an acknowledgement's `payload`: the body HTTP would carry.
+fn payload_of(reply: &EphemeralReply) -> Value {
+    serde_json::to_value(reply).unwrap_or_default()
 }
 
 fn ack_frame(envelope_id: String, payload: Option<Value>) -> String {

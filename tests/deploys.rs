@@ -471,6 +471,71 @@ async fn the_hook_refuses_bad_bodies_and_tokens_and_stores_nothing() {
     assert!(text(&posts[0]).starts_with('🚀'), "{}", text(&posts[0]));
 }
 
+#[tokio::test]
+async fn a_failures_only_channel_hears_failures_and_their_fix() {
+    let (slack, baton) = start().await;
+    baton
+        .command("C0ALL", "U1", "deploys watch checkout-api production")
+        .await;
+    let reply = baton
+        .command(
+            "C0FAIL",
+            "U1",
+            "deploys watch checkout-api production only=failures",
+        )
+        .await;
+    assert!(reply.contains("failures only"), "{reply}");
+    let deploy = |version: &str, status: &str| {
+        json!({"service": "checkout-api", "environment": "production", "version": version,
+               "status": status, "deploy_id": version, "log_tail": "ERROR: migration 0043 failed"})
+    };
+    let in_channel = |posts: &[Value], channel: &str| -> Vec<Value> {
+        posts
+            .iter()
+            .filter(|p| p["channel"] == channel)
+            .cloned()
+            .collect()
+    };
+
+    let (status, answer) = hook(&baton, &deploy("v1", "started")).await;
+    assert_eq!(status, 202, "{answer}");
+    baton.drained().await;
+    assert!(in_channel(&posts(&slack).await, "C0FAIL").is_empty());
+
+    hook(&baton, &deploy("v1", "failed")).await;
+    baton.drained().await;
+    let quiet = in_channel(&posts(&slack).await, "C0FAIL");
+    assert_eq!(quiet.len(), 2, "the failure and its log: {quiet:?}");
+    assert!(text(&quiet[0]).starts_with('❌'), "{}", text(&quiet[0]));
+    assert!(quiet[1]["thread_ts"].is_string(), "{:?}", quiet[1]);
+
+    for status in ["started", "succeeded"] {
+        hook(&baton, &deploy("v2", status)).await;
+    }
+    baton.drained().await;
+    let quiet = in_channel(&posts(&slack).await, "C0FAIL");
+    assert_eq!(quiet.len(), 3, "{quiet:?}");
+    assert!(
+        text(&quiet[2]).starts_with(
+            "✅ Fixed by `v2`: the next deploy of checkout-api to production succeeded"
+        ),
+        "{}",
+        text(&quiet[2])
+    );
+    assert_eq!(quiet[2]["thread_ts"], TS, "in the failure's thread");
+    // The full channel heard every deploy, and no "fixed".
+    let all = in_channel(&posts(&slack).await, "C0ALL");
+    assert_eq!(all.len(), 3, "v1, v1's log, v2: {all:?}");
+    assert!(all.iter().all(|p| !text(p).contains("Fixed")));
+
+    // Another success is not news in the quiet channel.
+    hook(&baton, &deploy("v3", "succeeded")).await;
+    baton.drained().await;
+    assert_eq!(in_channel(&posts(&slack).await, "C0FAIL").len(), 3);
+    let list = baton.command("C0FAIL", "U1", "deploys list").await;
+    assert!(list.contains("failures only"), "{list}");
+}
+
 async fn lock_status(baton: &Baton, environment: &str) -> (u16, Value) {
     let response = baton
         .http
@@ -522,6 +587,11 @@ async fn lock_and_unlock_through_commands_and_the_lock_api() {
     );
     let again = baton.command("C0OPS", "U2", "lock production").await;
     assert!(again.contains("Already locked by <@U024BE7LH>"), "{again}");
+    assert!(again.contains("You are #1 in its queue"), "{again}");
+    let left = baton
+        .command("C0OPS", "U2", "unlock production --queue")
+        .await;
+    assert_eq!(left, "You left the queue for `production`.");
 
     // The lock API wants the token too.
     let anonymous = baton

@@ -523,3 +523,122 @@ async fn sentry_webhooks_without_a_client_secret_name_the_setting() {
         .contains("SENTRY_CLIENT_SECRET"));
     send(&baton, &report("api", "boom")).await;
 }
+
+#[tokio::test]
+async fn under_when_5_in_10m_four_reports_stay_quiet_and_the_fifth_is_posted() {
+    let clock = common::TestClock::at(common::now());
+    let (setting, file) = clock.setting();
+    let api = fake_slack::ok().await;
+    let baton = start(
+        &api,
+        &[(setting, file.as_str()), ("BATON_ERROR_WINDOW", "10m")],
+    )
+    .await;
+    for bad in ["when=0/5m", "when=5/0s"] {
+        let reply = baton
+            .command("CERR", ADMIN, &format!("errors subscribe {bad}"))
+            .await;
+        assert!(reply.contains(&format!("`{bad}`")), "{reply}");
+    }
+    assert!(baton
+        .command("CERR", ADMIN, "errors list")
+        .await
+        .contains("no error subscriptions"));
+    let reply = baton
+        .command(
+            "CERR",
+            ADMIN,
+            "errors subscribe service=checkout when=5/10m",
+        )
+        .await;
+    assert!(reply.contains("when seen 5 times within 10m"), "{reply}");
+
+    let boom = report("checkout", "Payment gateway timed out");
+    // Four, then eleven minutes of quiet: they fall out of the window.
+    for _ in 0..4 {
+        send(&baton, &boom).await;
+        clock.advance(30);
+    }
+    clock.advance(11 * 60);
+    for _ in 0..4 {
+        send(&baton, &boom).await;
+        clock.advance(30);
+    }
+    baton.drained().await;
+    assert!(
+        error_posts(&api, "CERR").await.is_empty(),
+        "8 reports, never 5 within 10m"
+    );
+
+    // The fifth within ten minutes is posted, with its count.
+    send(&baton, &boom).await;
+    baton.drained().await;
+    let posts = error_posts(&api, "CERR").await;
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    let text = posts[0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("Payment gateway timed out") && text.contains("seen 5 times in 10m"),
+        "{text}"
+    );
+    // And later ones are grouped as usual.
+    send(&baton, &boom).await;
+    baton.drained().await;
+    assert_eq!(error_posts(&api, "CERR").await.len(), 1);
+}
+
+#[tokio::test]
+async fn resolved_until_the_next_release_stays_quiet_in_its_release_and_comes_back_in_the_next() {
+    let api = fake_slack::ok().await;
+    let baton = start(&api, &[]).await;
+    subscribe(&baton, "CERR", "service=checkout").await;
+    let unknown = baton
+        .command(
+            "CERR",
+            ADMIN,
+            "errors resolve 0123456789abcdef next-release",
+        )
+        .await;
+    assert!(
+        unknown.contains("has seen no error with fingerprint"),
+        "{unknown}"
+    );
+
+    let in_release = |release: &str| {
+        serde_json::to_vec(
+            &json!({"service": "checkout", "message": "Card declined by gateway",
+                                   "release": release}),
+        )
+        .unwrap()
+    };
+    let answer = send(&baton, &in_release("shop@1.4.2")).await;
+    let fp = answer["fingerprint"].as_str().unwrap().to_string();
+    baton.drained().await;
+    assert_eq!(error_posts(&api, "CERR").await.len(), 1);
+
+    let reply = baton
+        .command("CERR", ADMIN, &format!("errors resolve {fp} next-release"))
+        .await;
+    assert!(
+        reply.contains("until the next release") && reply.contains("`shop@1.4.2` stay quiet"),
+        "{reply}"
+    );
+    for _ in 0..3 {
+        send(&baton, &in_release("shop@1.4.2")).await;
+    }
+    baton.drained().await;
+    assert_eq!(
+        error_posts(&api, "CERR").await.len(),
+        1,
+        "quiet in shop@1.4.2"
+    );
+
+    send(&baton, &in_release("shop@1.5.0")).await;
+    baton.drained().await;
+    let posts = error_posts(&api, "CERR").await;
+    assert_eq!(posts.len(), 2, "{posts:?}");
+    let text = posts[1]["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("🔁 Regression in `shop@1.5.0`: "),
+        "{text}"
+    );
+}

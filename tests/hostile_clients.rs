@@ -270,10 +270,14 @@ async fn idle_and_slow_clients_cannot_starve_the_server() {
         limit >= 4096,
         "open-file limit {limit} too low for this test"
     );
+    // Timeouts far longer than opening 2,200 connections takes on a busy
+    // machine, so every held connection is still open when counted, and a
+    // starved server (one that answers only when held connections time
+    // out) would answer in 20 s, not in the 5 s allowed below.
     let baton = Baton::start(&[
-        ("BATON_HEADER_READ_TIMEOUT", "6s"),
-        ("BATON_BODY_READ_TIMEOUT", "6s"),
-        ("BATON_KEEPALIVE_TIMEOUT", "6s"),
+        ("BATON_HEADER_READ_TIMEOUT", "20s"),
+        ("BATON_BODY_READ_TIMEOUT", "20s"),
+        ("BATON_KEEPALIVE_TIMEOUT", "20s"),
     ])
     .await;
     let addr = format!("127.0.0.1:{}", baton.port);
@@ -305,23 +309,27 @@ async fn idle_and_slow_clients_cannot_starve_the_server() {
     let delivery = started.elapsed();
     assert_eq!(response.status(), 200);
     assert!(
-        healthz < Duration::from_secs(1),
+        healthz < Duration::from_secs(5),
         "/healthz took {healthz:?}"
     );
     assert!(
-        delivery < Duration::from_secs(1),
+        delivery < Duration::from_secs(5),
         "delivery took {delivery:?}"
     );
-    // …while every held connection was still open.
+    // …while every held connection was still open (Baton counts one when
+    // it accepts it, which on a busy machine can trail the handshake).
+    common::eventually(10, "every held connection accepted", || async {
+        baton.metric("baton_http_connections_open").await.unwrap() >= 2200.0
+    })
+    .await;
     let open = baton.metric("baton_http_connections_open").await.unwrap();
-    assert!(open >= 2200.0, "only {open} connections open");
     eprintln!(
         "held {open} connections (opened in {:?}); /healthz {healthz:?}, signed delivery {delivery:?}",
         connect_started.elapsed()
     );
 
     // Then the idle ones are closed, and the slow bodies get 408 and are closed.
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + Duration::from_secs(45);
     for stream in &mut idle {
         let got = read_until_closed(stream, deadline).await;
         assert_eq!(got.as_deref(), Some(&b""[..]), "idle connection not closed");

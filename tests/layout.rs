@@ -4,6 +4,12 @@
 //! tests, and no two files import each other, directly or around a loop
 //! (`use crate::…` and `super::…`, module by module). A file and the
 //! modules above it are not a loop: a child may name its parent.
+//!
+//! And the one shape of a feature: decisions answer with typed replies
+//! (no JSON values) and permissions are decided in `handlers/` (none in
+//! `src/`); every feature folder has the same files; every `Change`
+//! variant is `Put…` or `Remove…`; `state/` writes records only through
+//! `Tx::store_outcome`; every test's name says what it proves.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -248,4 +254,224 @@ fn no_tracked_file_reads_outside_the_repository() {
         offenders.is_empty(),
         "these files refer to a folder outside the repository: {offenders:?}"
     );
+}
+
+/// Every non-test `.rs` file under `dir`, with its code before its tests.
+fn code_files(dir: &Path) -> Vec<(PathBuf, String)> {
+    modules(dir)
+        .into_values()
+        .map(|file| {
+            let source = std::fs::read_to_string(&file).unwrap();
+            let code = code_of(&source).join("\n");
+            (file, code)
+        })
+        .collect()
+}
+
+/// The feature folders of `handlers/src`, each the same shape.
+const FEATURES: [&str; 4] = ["reviewers", "deploys", "errors", "onboarding"];
+
+/// A decision answers with a typed reply in its `Outcome`, never with a
+/// JSON value built beside it: no file of a feature's decisions names
+/// `serde_json::Value` or `json!`, and no public function there returns a
+/// `Value`.
+#[test]
+fn decisions_answer_with_typed_replies_not_json_values() {
+    let handlers = crate_root("handlers/src");
+    let mut problems = Vec::new();
+    for (file, code) in code_files(&handlers) {
+        let in_a_feature = FEATURES.iter().any(|f| file.starts_with(handlers.join(f)));
+        let decision_file = ["change", "commands", "execute", "decide"]
+            .iter()
+            .any(|name| file.file_stem().is_some_and(|s| s == *name));
+        if !(in_a_feature && decision_file) {
+            continue;
+        }
+        for word in ["serde_json::Value", "json!", "-> Value", "Value>"] {
+            if code.contains(word) {
+                problems.push(format!("{} names `{word}`", file.display()));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Who may run what is decided in `handlers/` (`command::dispatch` with
+/// `Admins`): nothing in `src/` reads a command's admin right or compares
+/// a user with the admins list.
+#[test]
+fn no_permission_is_checked_in_src() {
+    let check =
+        regex::Regex::new(r"admin_only|admins\s*\.\s*(contains|is_empty|iter|len)").unwrap();
+    let mut problems = Vec::new();
+    for (file, code) in code_files(&crate_root("src")) {
+        for line in code.lines().filter(|line| check.is_match(line)) {
+            problems.push(format!("{}: {}", file.display(), line.trim()));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Every feature folder has the same files in the same places: what it
+/// changes, decides and writes, its commands (parsed and decided) if it
+/// has any, and its tests in `tests/`, one file per file they prove; no
+/// test module inside the feature's own files or beside them
+/// (`x/tests.rs` for `x.rs`). A folder inside a feature (the review
+/// lifecycle in `reviewers/`) keeps its tests the same way, in its own
+/// `tests/`.
+#[test]
+fn every_feature_folder_has_the_same_shape() {
+    let mut problems = Vec::new();
+    for feature in FEATURES {
+        let dir = crate_root("handlers/src").join(feature);
+        let has = |name: &str| dir.join(name).exists();
+        for name in ["change.rs", "decide.rs", "render.rs", "tests.rs", "tests"] {
+            if !has(name) {
+                problems.push(format!("{feature}/ has no {name}"));
+            }
+        }
+        if has("commands.rs") != has("execute.rs") {
+            problems.push(format!(
+                "{feature}/ must have both commands.rs (parsing) and execute.rs (deciding), or neither"
+            ));
+        }
+        for (file, _) in code_files(&dir) {
+            let source = std::fs::read_to_string(&file).unwrap();
+            if source.contains("#[cfg(test)]\nmod tests {") {
+                problems.push(format!(
+                    "{} keeps its tests inline; they go in {feature}/tests/",
+                    file.display()
+                ));
+            }
+            let folder = file.with_extension("");
+            if folder.join("tests.rs").exists() && !folder.join("tests").is_dir() {
+                problems.push(format!(
+                    "{} keeps its tests beside it in {}; they go in a tests/ folder",
+                    file.display(),
+                    folder.join("tests.rs").display()
+                ));
+            }
+        }
+        for tests in test_folders(&dir) {
+            let proving = tests.parent().unwrap();
+            for entry in std::fs::read_dir(&tests).into_iter().flatten() {
+                let path = entry.unwrap().path();
+                let proved = proving.join(path.file_name().unwrap());
+                if !proved.exists() {
+                    problems.push(format!(
+                        "{} proves no file: it must be named after the file it tests",
+                        path.display()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The `tests/` folders under `dir` (its own and its sub-folders').
+fn test_folders(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten() {
+        let path = entry.unwrap().path();
+        if !path.is_dir() {
+            continue;
+        }
+        if path.file_name().is_some_and(|n| n == "tests") {
+            out.push(path);
+        } else {
+            out.extend(test_folders(&path));
+        }
+    }
+    out
+}
+
+/// Every change a decision returns is named one way: `Put<Record>` (insert
+/// or replace) or `Remove<Record>`.
+#[test]
+fn change_variants_are_put_or_remove() {
+    let variant = regex::Regex::new(r"^    ([A-Z]\w*)").unwrap();
+    let mut problems = Vec::new();
+    for (file, code) in code_files(&crate_root("handlers/src")) {
+        let mut inside = false;
+        for line in code.lines() {
+            if line.starts_with("pub enum ") && line.contains("Change") {
+                inside = true;
+                continue;
+            }
+            if inside && line.starts_with('}') {
+                inside = false;
+            }
+            if let Some(found) = variant.captures(line).filter(|_| inside) {
+                let name = &found[1];
+                if !(name.starts_with("Put") || name.starts_with("Remove")) {
+                    problems.push(format!("{}: Change variant {name}", file.display()));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// A feature's records are written only through `Tx::store_outcome`: its
+/// put and remove methods are not public outside `state/`.
+#[test]
+fn state_writes_records_only_through_store_outcome() {
+    let mut problems = Vec::new();
+    for (file, code) in code_files(&crate_root("state/src")) {
+        for line in code.lines() {
+            let line = line.trim();
+            if line.starts_with("pub fn put_") || line.starts_with("pub fn remove_") {
+                problems.push(format!("{}: {line}", file.display()));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// A test's name is a sentence saying what it proves (CONTRIBUTING.md):
+/// at least three words, no `test_` prefix.
+#[test]
+fn every_test_name_says_what_it_proves() {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    for dir in ["src", "handlers/src", "state/src", "tests"] {
+        walk(&crate_root(dir), &mut files);
+    }
+    let mut problems = Vec::new();
+    for file in files {
+        let source = std::fs::read_to_string(&file).unwrap();
+        let mut after_attribute = false;
+        for line in source.lines().map(str::trim) {
+            if line.starts_with("#[test]") || line.starts_with("#[tokio::test") {
+                after_attribute = true;
+                continue;
+            }
+            let Some(rest) = line
+                .strip_prefix("fn ")
+                .or_else(|| line.strip_prefix("async fn "))
+                .filter(|_| after_attribute)
+            else {
+                continue;
+            };
+            after_attribute = false;
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if name.starts_with("test_") || name.split('_').count() < 3 {
+                problems.push(format!("{}: {name}", file.display()));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -37,7 +37,7 @@ fn posts_per_pull_request(world: &common::slack_world::World) -> BTreeMap<u64, u
 async fn fakes_and_settings(
     url: &str,
 ) -> (
-    wiremock::MockServer,
+    common::slack_world::FakeSlack,
     std::sync::Arc<common::slack_world::World>,
     wiremock::MockServer,
     Vec<(String, String)>,
@@ -118,6 +118,9 @@ async fn a_replica_killed_mid_send_leaves_its_messages_to_the_other_once_each() 
     let Some(url) = database().await else { return };
     let (_slack, world, github, mut env) = fakes_and_settings(&url).await;
     env.push(("BATON_OUTBOX_LEASE".into(), "2s".into()));
+    // Slack commits each post within 200 ms: the survivor waits 2 s after
+    // taking a post over before looking for it, not the default 15 s.
+    env.push(("BATON_OUTBOX_LATE_GRACE".into(), "2s".into()));
     let env = pairs(&env);
     // Slack keeps each post but answers a second late, so the kill lands
     // mid-send (the queue takes 16 s to send this way).

@@ -115,11 +115,13 @@ fn logins(picks: &[&str]) -> Vec<Vec<String>> {
     picks.iter().map(|l| vec![l.to_string()]).collect()
 }
 
-/// Posts to Slack whose text contains `needle`.
+/// Posts to Slack channels (not direct messages) whose text contains
+/// `needle`.
 async fn posts_saying(slack: &MockServer, needle: &str) -> Vec<Value> {
     fake_slack::calls(slack, "chat.postMessage")
         .await
         .into_iter()
+        .filter(|p| !p["channel"].as_str().unwrap_or_default().starts_with('D'))
         .filter(|p| p["text"].as_str().unwrap_or_default().contains(needle))
         .collect()
 }

@@ -24,20 +24,33 @@ pub enum ErrorButton {
     Resolve,
 }
 
+/// The buttons of a deploy gate's message (their value is the gate
+/// request's key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GateButton {
+    /// "Approve" (or "Approve anyway" while the environment is locked).
+    Approve,
+    /// "Reject".
+    Reject,
+}
+
 /// A button, by the feature that owns it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Button {
     Reviewers(ReviewerButton),
     Errors(ErrorButton),
+    Deploys(GateButton),
 }
 
 impl Button {
     /// Every button, so the table below is checked whole by a test.
-    pub const ALL: [Button; 4] = [
+    pub const ALL: [Button; 6] = [
         Button::Reviewers(ReviewerButton::Reassign),
         Button::Reviewers(ReviewerButton::CantReview),
         Button::Errors(ErrorButton::Mute),
         Button::Errors(ErrorButton::Resolve),
+        Button::Deploys(GateButton::Approve),
+        Button::Deploys(GateButton::Reject),
     ];
 
     /// The `action_id` Slack sends back when it is pressed.
@@ -47,6 +60,8 @@ impl Button {
             Button::Reviewers(ReviewerButton::CantReview) => "reviewers_pass",
             Button::Errors(ErrorButton::Mute) => "errors_mute",
             Button::Errors(ErrorButton::Resolve) => "errors_resolve",
+            Button::Deploys(GateButton::Approve) => "deploys_gate_approve",
+            Button::Deploys(GateButton::Reject) => "deploys_gate_reject",
         }
     }
 
@@ -69,7 +84,9 @@ mod tests {
                 "reviewers_reassign",
                 "reviewers_pass",
                 "errors_mute",
-                "errors_resolve"
+                "errors_resolve",
+                "deploys_gate_approve",
+                "deploys_gate_reject"
             ]
         );
         for button in Button::ALL {

@@ -7,7 +7,13 @@
 //! finds the longest spec whose words the text starts with and hands the
 //! rest to that feature; [`Command::spec`] finds a parsed command's entry
 //! again (for its admin right and whether it only reads).
+//!
+//! [`dispatch`] is the first decision on every command line: answer it at
+//! once (help, a usage error, a refusal to someone who is not one of the
+//! [`Admins`]), or hand the feature's command on to be decided over a read
+//! snapshot (a query) or in a write transaction.
 
+use crate::caller::Caller;
 use crate::mrkdwn::Mrkdwn;
 use crate::text::edit_distance;
 use crate::{deploys, errors, reviewers};
@@ -82,6 +88,85 @@ impl Command {
     /// Does it only read state (no change, no message)?
     pub fn read_only(&self) -> bool {
         self.spec().is_some_and(|spec| spec.read_only)
+    }
+}
+
+/// A feature's command: what is left to decide once [`dispatch`] has
+/// answered help, usage errors and refusals.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FeatureCommand {
+    Reviewers(reviewers::Command),
+    Deploys(deploys::Command),
+    Errors(errors::Command),
+}
+
+/// Who may run the commands that change configuration
+/// ([`CommandSpec::admin_only`]): the Slack user ids of `BATON_ADMINS`.
+/// With none listed, everyone may.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Admins(Vec<String>);
+
+impl Admins {
+    pub fn new(user_ids: Vec<String>) -> Admins {
+        Admins(user_ids)
+    }
+
+    /// May `caller` run `command`?
+    pub fn may_run(&self, caller: &Caller, command: &Command) -> bool {
+        !command.admin_only() || self.may_administer(caller)
+    }
+
+    /// Is `caller` one of the admins named? (With none named, nobody is.)
+    pub fn includes(&self, caller: &Caller) -> bool {
+        self.0.contains(&caller.user)
+    }
+
+    /// May `caller` do what only admins may (an admin-only command, a
+    /// deploy gate's approval)? With no admins named, everyone may.
+    pub fn may_administer(&self, caller: &Caller) -> bool {
+        self.0.is_empty() || self.includes(caller)
+    }
+}
+
+/// The answer to someone who may not run an admin-only command.
+pub const ADMINS_ONLY: &str =
+    ":no_entry: Only Baton admins can change this (ask one of them, or see BATON_ADMINS).";
+
+/// What to do with a `/baton` command line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dispatch {
+    /// Answer this now; nothing is read or stored (help, a usage error, a
+    /// command the caller may not run).
+    Answer(Mrkdwn),
+    /// A command that only reads ([`Command::read_only`]): decide it over
+    /// one read snapshot; it changes nothing and sends nothing.
+    Query(FeatureCommand),
+    /// Decide it and store its outcome in one write transaction.
+    Write(FeatureCommand),
+}
+
+/// The first decision on the text `caller` typed after `/baton`: parse it,
+/// answer help and usage errors, refuse an admin-only command to someone
+/// who is not one of `admins`, and say whether the rest reads or writes.
+pub fn dispatch(text: &str, caller: &Caller, admins: &Admins) -> Dispatch {
+    let command = match parse(text) {
+        Ok(command) => command,
+        Err(usage) => return Dispatch::Answer(usage.to_text()),
+    };
+    if !admins.may_run(caller, &command) {
+        return Dispatch::Answer(ADMINS_ONLY.into());
+    }
+    let read_only = command.read_only();
+    let feature = match command {
+        Command::Help { topic } => return Dispatch::Answer(help_text(topic)),
+        Command::Reviewers(c) => FeatureCommand::Reviewers(c),
+        Command::Deploys(c) => FeatureCommand::Deploys(c),
+        Command::Errors(c) => FeatureCommand::Errors(c),
+    };
+    if read_only {
+        Dispatch::Query(feature)
+    } else {
+        Dispatch::Write(feature)
     }
 }
 
@@ -291,6 +376,7 @@ mod tests {
                 "reviewers list",
                 "next",
                 "stats",
+                "reviews",
                 "deploys list",
                 "locks",
                 "errors list"
@@ -321,6 +407,61 @@ mod tests {
         assert!(err.message.contains("/baton help"), "{}", err.message);
         let err = parse("xyzzy plugh").unwrap_err();
         assert!(!err.message.contains("Did you mean"), "{}", err.message);
+    }
+
+    fn alice() -> Caller {
+        Caller::new("UALICE", "C1")
+    }
+
+    #[test]
+    fn help_and_usage_errors_are_answered_at_once() {
+        let everyone = Admins::default();
+        assert_eq!(
+            dispatch("", &alice(), &everyone),
+            Dispatch::Answer(help_text(None))
+        );
+        assert_eq!(
+            dispatch("help deploys", &alice(), &everyone),
+            Dispatch::Answer(help_text(Some(Topic::Deploys)))
+        );
+        assert_eq!(
+            dispatch("hlep", &alice(), &everyone),
+            Dispatch::Answer(parse("hlep").unwrap_err().to_text())
+        );
+    }
+
+    #[test]
+    fn only_admins_run_admin_only_commands_when_admins_are_listed() {
+        let admins = Admins::new(vec!["UBOSS".into()]);
+        let refused = dispatch("reviewers add octocat", &alice(), &admins);
+        assert_eq!(refused, Dispatch::Answer(ADMINS_ONLY.into()));
+        assert!(ADMINS_ONLY.contains("Only Baton admins can change this"));
+        let boss = Caller::new("UBOSS", "C1");
+        assert!(matches!(
+            dispatch("reviewers add octocat", &boss, &admins),
+            Dispatch::Write(FeatureCommand::Reviewers(_))
+        ));
+        // Reading needs no right, and with no admins listed everyone may write.
+        assert!(matches!(
+            dispatch("locks", &alice(), &admins),
+            Dispatch::Query(FeatureCommand::Deploys(_))
+        ));
+        assert!(matches!(
+            dispatch("reviewers add octocat", &alice(), &Admins::default()),
+            Dispatch::Write(FeatureCommand::Reviewers(_))
+        ));
+    }
+
+    #[test]
+    fn read_only_commands_are_queries_and_the_rest_writes() {
+        for (name, spec) in all_commands() {
+            let expected_query = spec.read_only;
+            match dispatch(spec.example, &alice(), &Admins::default()) {
+                Dispatch::Answer(_) => assert_eq!(name, CommandName::Help, "{}", spec.name),
+                Dispatch::Query(_) => assert!(expected_query, "{}", spec.name),
+                Dispatch::Write(_) => assert!(!expected_query, "{}", spec.name),
+            }
+        }
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub enum GithubEvent {
     Deployment(DeploymentEvent),
     DeploymentStatus(DeploymentStatusEvent),
     WorkflowRun(WorkflowRunEvent),
+    DeploymentProtectionRule(DeploymentProtectionRuleEvent),
     /// A new comment on a pull request that asks for a reviewer (`r?`).
     IssueComment(IssueCommentEvent),
     /// A push to a repository's default branch.
@@ -44,6 +45,7 @@ impl GithubEvent {
             GithubEvent::Deployment(_) => "deployment",
             GithubEvent::DeploymentStatus(_) => "deployment_status",
             GithubEvent::WorkflowRun(_) => "workflow_run",
+            GithubEvent::DeploymentProtectionRule(_) => "deployment_protection_rule",
             GithubEvent::IssueComment(_) => "issue_comment",
             GithubEvent::Push(_) => "push",
             GithubEvent::Ignored { kind } => kind,
@@ -84,6 +86,9 @@ pub fn parse(event: &str, body: &[u8]) -> Result<GithubEvent, ParseError> {
         "workflow_run" => {
             GithubEvent::WorkflowRun(decode::<wire::WorkflowRunPayload>(event, body)?.into())
         }
+        "deployment_protection_rule" => GithubEvent::DeploymentProtectionRule(
+            decode::<wire::ProtectionRulePayload>(event, body)?.try_into()?,
+        ),
         "issue_comment" => decode::<issue_comment::IssueCommentPayload>(event, body)?
             .into_event()
             .filter(|c| {
@@ -164,6 +169,9 @@ pub struct PullRequestEvent {
     /// The GitHub App installation that sent it (`installation.id`), whose
     /// token Baton acts with; absent for plain webhooks.
     pub installation: Option<u64>,
+    /// `review_requested` / `review_request_removed`: the person asked or
+    /// no longer asked (`None` for a team, and for other actions).
+    pub requested_reviewer: Option<String>,
 }
 
 /// A `pull_request_review` delivery.
@@ -180,6 +188,17 @@ pub struct PullRequestReviewEvent {
     pub state: String,
     pub html_url: Option<String>,
     pub submitted_at: Option<String>,
+}
+
+impl PullRequestReviewEvent {
+    /// The key that recognises this review delivered again under another
+    /// delivery id (a redelivery from GitHub's UI or a script): its
+    /// repository, GitHub's review id and the action. `None` without a
+    /// review id.
+    pub fn dedup_key(&self) -> Option<String> {
+        let id = self.review_id?;
+        Some(format!("github-review:{}:{id}:{}", self.repo, self.action))
+    }
 }
 
 /// A `deployment` delivery.
@@ -235,6 +254,30 @@ pub struct WorkflowRunEvent {
     pub actor: Option<String>,
     pub run_started_at: Option<String>,
     pub updated_at: Option<String>,
+}
+
+/// A `deployment_protection_rule` delivery: GitHub asks whether a deploy
+/// to an environment guarded by Baton's App may go ahead, and waits (up to
+/// 30 days) for the answer at `callback_url`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeploymentProtectionRuleEvent {
+    /// `requested`.
+    pub action: String,
+    pub environment: String,
+    /// What started the deploy (`push`, `workflow_dispatch`…).
+    pub event: Option<String>,
+    /// `deployment_callback_url`: where the answer goes. Required (a
+    /// delivery without it is refused); whether it is on the configured
+    /// GitHub API host is checked before anything is stored.
+    pub callback_url: String,
+    pub repo: String,
+    pub deployment_id: Option<u64>,
+    /// The deploy's ref and commit (top level, else the deployment's).
+    pub git_ref: Option<String>,
+    pub sha: Option<String>,
+    /// Who started it: the deployment's creator, else the sender.
+    pub started_by: Option<String>,
+    pub installation: Option<u64>,
 }
 
 /// The wire shapes: serde structs naming only the fields Baton reads.
@@ -303,6 +346,8 @@ mod wire {
         pub repository: Repository,
         #[serde(default)]
         pub installation: Option<Installation>,
+        #[serde(default)]
+        pub requested_reviewer: Option<User>,
     }
 
     impl From<PullRequestPayload> for PullRequestEvent {
@@ -332,6 +377,7 @@ mod wire {
                     .collect(),
                 assignees: pr.assignees.into_iter().map(|u| u.login).collect(),
                 installation: p.installation.map(|i| i.id),
+                requested_reviewer: p.requested_reviewer.map(|u| u.login),
             }
         }
     }
@@ -484,6 +530,78 @@ mod wire {
         pub updated_at: Option<String>,
     }
 
+    /// The `deployment` of a protection rule request (nullable; often
+    /// trimmed to its id and environment).
+    #[derive(Deserialize)]
+    pub struct ProtectedDeployment {
+        pub id: u64,
+        #[serde(default)]
+        pub environment: Option<String>,
+        #[serde(rename = "ref", default)]
+        pub git_ref: Option<String>,
+        #[serde(default)]
+        pub sha: Option<String>,
+        #[serde(default)]
+        pub creator: Option<User>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct ProtectionRulePayload {
+        pub action: String,
+        #[serde(default)]
+        pub environment: Option<String>,
+        #[serde(default)]
+        pub event: Option<String>,
+        #[serde(default)]
+        pub deployment_callback_url: Option<String>,
+        #[serde(default)]
+        pub deployment: Option<ProtectedDeployment>,
+        #[serde(rename = "ref", default)]
+        pub git_ref: Option<String>,
+        #[serde(default)]
+        pub sha: Option<String>,
+        pub repository: Repository,
+        #[serde(default)]
+        pub sender: Option<User>,
+        #[serde(default)]
+        pub installation: Option<Installation>,
+    }
+
+    impl TryFrom<ProtectionRulePayload> for DeploymentProtectionRuleEvent {
+        type Error = ParseError;
+
+        fn try_from(p: ProtectionRulePayload) -> Result<Self, ParseError> {
+            let missing = |field: &str| {
+                ParseError(format!(
+                    "deployment_protection_rule payload: missing field `{field}`"
+                ))
+            };
+            let callback_url = empty_as_none(p.deployment_callback_url)
+                .ok_or_else(|| missing("deployment_callback_url"))?;
+            let deployment = p.deployment;
+            let environment = empty_as_none(p.environment)
+                .or_else(|| deployment.as_ref().and_then(|d| d.environment.clone()))
+                .filter(|e| !e.is_empty())
+                .ok_or_else(|| missing("environment"))?;
+            let (id, git_ref, sha, creator) = match deployment {
+                Some(d) => (Some(d.id), d.git_ref, d.sha, d.creator.map(|u| u.login)),
+                None => (None, None, None, None),
+            };
+            Ok(DeploymentProtectionRuleEvent {
+                action: p.action,
+                environment,
+                event: empty_as_none(p.event),
+                callback_url,
+                repo: p.repository.full_name,
+                deployment_id: id,
+                git_ref: empty_as_none(p.git_ref).or(empty_as_none(git_ref)),
+                sha: empty_as_none(p.sha).or(empty_as_none(sha)),
+                started_by: creator.or(p.sender.map(|u| u.login)),
+                installation: p.installation.map(|i| i.id),
+            })
+        }
+    }
+
     #[derive(Deserialize)]
     pub struct Workflow {
         #[serde(default)]
@@ -588,6 +706,72 @@ mod tests {
         assert!(err.0.contains("missing field `action`"), "{err}");
     }
 
+    const PROTECTION_RULE: &[u8] = include_bytes!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/github/deployment_protection_rule/requested.payload.json"
+    ));
+
+    #[test]
+    fn a_real_protection_rule_request_is_read() {
+        let GithubEvent::DeploymentProtectionRule(rule) =
+            parse("deployment_protection_rule", PROTECTION_RULE).unwrap()
+        else {
+            panic!("not a protection rule")
+        };
+        assert_eq!(
+            rule,
+            DeploymentProtectionRuleEvent {
+                action: "requested".into(),
+                environment: "release".into(),
+                event: Some("workflow_dispatch".into()),
+                callback_url: "https://api.github.com/repos/zaniebot/release-authenticator-example/actions/runs/23625057533/deployment_protection_rule".into(),
+                repo: "zaniebot/release-authenticator-example".into(),
+                deployment_id: Some(4_189_575_565),
+                git_ref: Some("main".into()),
+                sha: Some("47efb7196c2a1a2fd3f52f2c59f0e2dd3d0e4d54".into()),
+                started_by: Some("zaniebot".into()),
+                installation: Some(119_022_551),
+            }
+        );
+    }
+
+    #[test]
+    fn a_protection_rule_request_without_a_callback_is_refused() {
+        let mut value: serde_json::Value = serde_json::from_slice(PROTECTION_RULE).unwrap();
+        value
+            .as_object_mut()
+            .unwrap()
+            .remove("deployment_callback_url");
+        let body = serde_json::to_vec(&value).unwrap();
+        let err = parse("deployment_protection_rule", &body).unwrap_err();
+        assert!(
+            err.0.contains("missing field `deployment_callback_url`"),
+            "{err}"
+        );
+        value["deployment_callback_url"] = "".into();
+        let body = serde_json::to_vec(&value).unwrap();
+        assert!(parse("deployment_protection_rule", &body).is_err());
+        // The deployment's own environment, ref and creator stand in.
+        let body = br#"{"action":"requested","deployment_callback_url":"https://api.github.com/x",
+            "deployment":{"id":7,"environment":"prod","ref":"v1","sha":"abc","creator":{"login":"octocat"}},
+            "repository":{"full_name":"o/r"},"sender":{"login":"someone"}}"#;
+        let GithubEvent::DeploymentProtectionRule(rule) =
+            parse("deployment_protection_rule", body).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(rule.environment, "prod");
+        assert_eq!(rule.git_ref.as_deref(), Some("v1"));
+        assert_eq!(rule.started_by.as_deref(), Some("octocat"));
+        assert_eq!(rule.installation, None);
+        let err = parse(
+            "deployment_protection_rule",
+            br#"{"action":"requested","deployment_callback_url":"https://api.github.com/x","repository":{"full_name":"o/r"}}"#,
+        )
+        .unwrap_err();
+        assert!(err.0.contains("missing field `environment`"), "{err}");
+    }
+
     #[test]
     fn team_reviewers_are_skipped() {
         let body = br#"{"action":"opened","pull_request":{"number":1,"title":"t","html_url":"u","user":{"login":"a"},
@@ -597,6 +781,25 @@ mod tests {
         };
         assert_eq!(pr.requested_reviewers, vec!["b".to_string()]);
         assert_eq!(pr.installation, None);
+    }
+
+    #[test]
+    fn a_review_is_known_again_by_its_repository_id_and_action() {
+        let body = include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/github/pull_request_review/submitted.payload.json"
+        ));
+        let GithubEvent::PullRequestReview(mut review) =
+            parse("pull_request_review", body).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(
+            review.dedup_key().as_deref(),
+            Some("github-review:Codertocat/Hello-World:237895671:submitted")
+        );
+        review.review_id = None;
+        assert_eq!(review.dedup_key(), None);
     }
 
     #[test]

@@ -564,7 +564,7 @@ mod tests {
     }
 
     #[test]
-    fn template_check() {
+    fn a_template_fits_only_its_number_of_plain_placeholders() {
         assert!(template_fits("a {} b {}", 2));
         assert!(template_fits("{{}}", 0));
         assert!(!template_fits("{x}", 0));

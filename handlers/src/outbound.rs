@@ -42,6 +42,18 @@ pub enum Outbound {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         blocks: Option<Blocks>,
     },
+    /// A direct message to Slack user `user` (`U…`), in the app's
+    /// conversation with them (`conversations.open`, then a post there
+    /// with the same once-only guard as a channel post).
+    SlackDirect {
+        user: String,
+        text: Mrkdwn,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        blocks: Option<Blocks>,
+    },
+    /// Draw `user`'s App Home tab (`views.publish` of a `home` view with
+    /// these blocks; publishing the same view again changes nothing).
+    SlackHome { user: String, blocks: Blocks },
     /// Ask GitHub to request reviews from `reviewers` on a pull request.
     GithubRequestReviewers {
         repo: String,
@@ -62,6 +74,40 @@ pub enum Outbound {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         installation: Option<u64>,
     },
+    /// Answer a deployment protection rule: `POST` `{"environment_name",
+    /// "state", "comment"}` to the request's `deployment_callback_url`,
+    /// which must be on the configured GitHub API host (checked when the
+    /// request is accepted, and again before sending: a token never goes
+    /// anywhere else).
+    GithubDeploymentReview {
+        callback_url: String,
+        /// `owner/repo` (to find the App's installation when the request
+        /// named none).
+        repo: String,
+        environment: String,
+        state: ReviewState,
+        comment: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        installation: Option<u64>,
+    },
+}
+
+/// A deployment protection rule's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewState {
+    Approved,
+    Rejected,
+}
+
+impl ReviewState {
+    /// As GitHub's API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewState::Approved => "approved",
+            ReviewState::Rejected => "rejected",
+        }
+    }
 }
 
 impl Outbound {
@@ -76,13 +122,25 @@ impl Outbound {
         }
     }
 
+    /// A direct message without blocks.
+    pub fn direct(user: impl Into<String>, text: impl Into<Mrkdwn>) -> Self {
+        Outbound::SlackDirect {
+            user: user.into(),
+            text: text.into(),
+            blocks: None,
+        }
+    }
+
     /// Which service this goes to, for logs and metrics.
     pub fn service(&self) -> &'static str {
         match self {
-            Outbound::SlackPost { .. } | Outbound::SlackUpdate { .. } => "slack",
-            Outbound::GithubRequestReviewers { .. } | Outbound::GithubRemoveReviewers { .. } => {
-                "github"
-            }
+            Outbound::SlackPost { .. }
+            | Outbound::SlackUpdate { .. }
+            | Outbound::SlackDirect { .. }
+            | Outbound::SlackHome { .. } => "slack",
+            Outbound::GithubRequestReviewers { .. }
+            | Outbound::GithubRemoveReviewers { .. }
+            | Outbound::GithubDeploymentReview { .. } => "github",
         }
     }
 }

@@ -1,9 +1,53 @@
 //! Typed Slack payloads: Events API envelopes, slash commands and
-//! `block_actions` (button presses), holding only what Baton reads.
+//! `block_actions` (button presses), holding only what Baton reads; and
+//! the [`EphemeralReply`] Baton answers a command or a press with.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use crate::mrkdwn::decode_entities;
+use crate::blocks::MESSAGE_TEXT_LIMIT;
+use crate::caller::Caller;
+use crate::mrkdwn::{decode_entities, Mrkdwn};
+
+/// The answer to a `/baton` command or a button press, shown only to the
+/// person who acted (the HTTP response's body, or a Socket Mode
+/// acknowledgement's `payload`). Members in name order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EphemeralReply {
+    /// For a press: keep the message the button is on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replace_original: Option<bool>,
+    response_type: &'static str,
+    text: Mrkdwn,
+}
+
+impl EphemeralReply {
+    /// The answer to a command, cut to Slack's limit of a message's text.
+    pub fn to_command(text: Mrkdwn) -> EphemeralReply {
+        EphemeralReply {
+            replace_original: None,
+            response_type: "ephemeral",
+            text: text.fit(MESSAGE_TEXT_LIMIT),
+        }
+    }
+
+    /// The answer to the presses of one interaction, one line each; `None`
+    /// when no press has anything to say.
+    pub fn to_presses(replies: Vec<Mrkdwn>) -> Option<EphemeralReply> {
+        if replies.is_empty() {
+            return None;
+        }
+        Some(EphemeralReply {
+            replace_original: Some(false),
+            response_type: "ephemeral",
+            text: Mrkdwn::join(replies, "\n"),
+        })
+    }
+
+    /// Its text.
+    pub fn text(&self) -> &Mrkdwn {
+        &self.text
+    }
+}
 
 /// Why a Slack payload could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,7 +76,7 @@ pub enum EventEnvelope {
 
 /// The Events API event types Baton acts on (the manifest subscribes to
 /// exactly these; a test checks it).
-pub const HANDLED_EVENTS: &[&str] = &["app_mention", "member_joined_channel"];
+pub const HANDLED_EVENTS: &[&str] = &["app_home_opened", "app_mention", "member_joined_channel"];
 
 /// The inner event of an `event_callback`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +89,8 @@ pub enum SlackEvent {
         channel: String,
         text: String,
     },
+    /// Someone opened Baton's App Home, on its `home` or `messages` tab.
+    AppHomeOpened { user: String, tab: String },
 }
 
 impl SlackEvent {
@@ -52,6 +98,7 @@ impl SlackEvent {
         match self {
             SlackEvent::MemberJoinedChannel { .. } => "member_joined_channel",
             SlackEvent::AppMention { .. } => "app_mention",
+            SlackEvent::AppHomeOpened { .. } => "app_home_opened",
         }
     }
 }
@@ -79,6 +126,7 @@ pub fn parse_event(body: &[u8]) -> Result<EventEnvelope, ParseError> {
         user: Option<String>,
         channel: Option<String>,
         text: Option<String>,
+        tab: Option<String>,
     }
     let envelope: Envelope = serde_json::from_slice(body)
         .map_err(|e| ParseError(format!("event body is not valid JSON: {e}")))?;
@@ -109,6 +157,10 @@ pub fn parse_event(body: &[u8]) -> Result<EventEnvelope, ParseError> {
                     user: need(inner.user.clone(), "user")?,
                     channel: need(inner.channel.clone(), "channel")?,
                     text: decode_entities(inner.text.as_deref().unwrap_or_default()),
+                },
+                "app_home_opened" => SlackEvent::AppHomeOpened {
+                    user: need(inner.user.clone(), "user")?,
+                    tab: inner.tab.clone().unwrap_or_else(|| "home".into()),
                 },
                 // An event Baton does not act on needs no id to be ignored.
                 other => {
@@ -195,6 +247,12 @@ pub struct BlockAction {
 }
 
 impl BlockAction {
+    /// Who pressed, and in which channel (empty when Slack did not say: a
+    /// press on a message always does).
+    pub fn caller(&self) -> Caller {
+        Caller::new(&self.user, self.channel.as_deref().unwrap_or_default())
+    }
+
     /// The key that identifies this press among replays of the same signed
     /// body, or `None` when Slack sent no `action_ts`.
     pub fn dedup_key(&self) -> Option<String> {
@@ -355,6 +413,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_app_home_opened_event_names_the_person_and_the_tab() {
+        let body = include_bytes!(
+            "../../tests/fixtures/slack/bolt-python/events/app_home_opened.event_callback.json"
+        );
+        let EventEnvelope::Callback {
+            event, event_id, ..
+        } = parse_event(body).unwrap()
+        else {
+            panic!("not a callback")
+        };
+        assert_eq!(event_id, "Ev111");
+        assert_eq!(
+            event,
+            SlackEvent::AppHomeOpened {
+                user: "W111".into(),
+                tab: "messages".into()
+            }
+        );
+        let err = parse_event(
+            br#"{"type":"event_callback","event_id":"Ev1","event":{"type":"app_home_opened"}}"#,
+        )
+        .unwrap_err();
+        assert!(err.0.contains("event.user"), "{err}");
+    }
+
+    #[test]
     fn slash_command_form_decodes() {
         let body =
             b"command=%2Fbaton&text=reviewers+add+octo+%3C%40U1%7Cana%3E&user_id=U9&channel_id=C1";
@@ -427,7 +511,7 @@ mod tests {
     }
 
     #[test]
-    fn envelopes() {
+    fn envelopes_are_read_as_challenge_callback_or_other() {
         let v = parse_event(br#"{"type":"url_verification","challenge":"abc"}"#).unwrap();
         assert_eq!(
             v,

@@ -173,6 +173,12 @@ pub fn parse_rfc3339(text: &str) -> Option<UnixTime> {
         .map(|t| t.unix_timestamp())
 }
 
+/// `bytes` as lower-case hex digits, two per byte (a random id's shape:
+/// 16 bytes of the caller's entropy make a Sentry event id or DSN key).
+pub fn hex_lower(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Cut `text` to at most `limit` characters, saying how much was cut.
 /// Returns the text unchanged when it fits.
 pub fn truncate_chars(text: &str, limit: usize) -> String {
@@ -220,7 +226,7 @@ mod tests {
     }
 
     #[test]
-    fn github_logins() {
+    fn github_logins_are_read_as_github_allows_them() {
         assert_eq!(parse_github_login("@octo-cat"), Some("octo-cat".into()));
         assert_eq!(
             parse_github_login("dependabot[bot]"),
@@ -233,7 +239,7 @@ mod tests {
     }
 
     #[test]
-    fn repo_patterns() {
+    fn repository_patterns_are_owner_and_repo_or_owner_wildcard() {
         assert_eq!(
             parse_repo_pattern("Octo/Hello-World"),
             Some("octo/hello-world".into())
@@ -245,7 +251,7 @@ mod tests {
     }
 
     #[test]
-    fn durations() {
+    fn durations_parse_and_format_in_days_hours_minutes_seconds() {
         assert_eq!(parse_duration("4h"), Some(14_400));
         assert_eq!(parse_duration("1h30m"), Some(5_400));
         assert_eq!(parse_duration("2d"), Some(172_800));
@@ -278,7 +284,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc3339() {
+    fn rfc3339_times_parse_to_unix_seconds_or_none() {
         assert_eq!(parse_rfc3339("1970-01-01T00:00:10Z"), Some(10));
         assert_eq!(parse_rfc3339("1970-01-01T01:00:00+01:00"), Some(0));
         assert_eq!(parse_rfc3339("1970-01-01T00:00:00.123Z"), Some(0));
@@ -301,7 +307,7 @@ mod tests {
     }
 
     #[test]
-    fn edit_distances() {
+    fn edit_distance_counts_single_character_edits() {
         assert_eq!(edit_distance("reviewer", "reviewers"), 1);
         assert_eq!(edit_distance("", "abc"), 3);
         assert_eq!(edit_distance("lock", "locks"), 1);

@@ -10,8 +10,9 @@
 //! read (a small table) and routed with filters compiled once and kept in
 //! [`CompiledRoutes`] (owned by the server's state) until the subscriptions
 //! change; then only the matched
-//! groups, the matched channels' rate records and the fingerprint's mute
-//! and resolved records are read.
+//! groups, the matched channels' rate records and the fingerprint's mute,
+//! resolved and seen records are read (the seen record, the release it was
+//! last seen in, is written only when that release changes).
 //!
 //! The tick reads the head of a due index (`error_due`, keyed by due time),
 //! so it costs nothing while no window has ended, however many are open;
@@ -22,16 +23,15 @@ use baton_handlers::Mrkdwn;
 use std::sync::Mutex;
 
 use baton_handlers::buttons::ErrorButton;
-use baton_handlers::errors::dsn::{self, NewKey, SentryKey};
-use baton_handlers::errors::envelope::normalize_event_id;
+use baton_handlers::errors::dsn::SentryKey;
+use baton_handlers::errors::envelope::sdk_event_id;
 use baton_handlers::errors::Command;
 use baton_handlers::errors::{
-    self as decide, CompiledSubscriptions, ErrorReport, Outcome, Policy, Snapshot,
+    self as decide, CompiledSubscriptions, ErrorReport, Outcome, Policy, ReportAnswer, Snapshot,
 };
 use baton_handlers::slack::BlockAction;
 use baton_handlers::UnixTime;
 use baton_state::{Result, Tx};
-use serde_json::Value;
 
 use super::{Caller, Context};
 
@@ -93,8 +93,8 @@ pub struct SdkEvent {
 }
 
 /// Parse and fingerprint an SDK event for the service of `key`. Its id is
-/// the event's `event_id`, else the envelope header's, else a new one. An
-/// id that is not one (32 hex digits or a UUID) is refused (400).
+/// decided by [`sdk_event_id`] (a new one from fresh entropy when the event
+/// names none); an id that is not one is refused (400).
 pub fn parse_sdk_event(
     payload: &[u8],
     key: &SentryKey,
@@ -102,15 +102,7 @@ pub fn parse_sdk_event(
 ) -> std::result::Result<SdkEvent, String> {
     let (report, event_id) =
         decide::parse_sdk_event(payload, &key.service).map_err(|e| e.to_string())?;
-    let event_id = match event_id.as_deref().or(envelope_event_id) {
-        Some(id) => normalize_event_id(id).ok_or_else(|| {
-            format!(
-                "`{}` is not an event id (32 hex digits or a UUID)",
-                baton_handlers::text::truncate_chars(id, 40)
-            )
-        })?,
-        None => hex_id(),
-    };
+    let event_id = sdk_event_id(event_id.as_deref(), envelope_event_id, rand::random())?;
     let fingerprint = decide::fingerprint(&report);
     Ok(SdkEvent {
         report: Report {
@@ -119,12 +111,6 @@ pub fn parse_sdk_event(
         },
         event_id,
     })
-}
-
-/// 32 random lower-case hex digits (a Sentry event id or DSN key).
-pub fn hex_id() -> String {
-    let bytes: [u8; 16] = rand::random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Decide and store the events of one SDK request. An event id already seen
@@ -148,31 +134,27 @@ pub fn on_sdk_events(
     Ok(new)
 }
 
-/// `errors dsn <service>` and `errors dsn revoke <service>`.
+/// `errors dsn <service>` and `errors dsn revoke <service>`: a new key
+/// draws fresh entropy and the next project id.
 fn on_dsn_command(
     tx: &mut Tx<'_>,
     cmd: &Command,
     service: &str,
-    by: &Caller,
+    caller: &Caller,
     ctx: &Context,
     now: UnixTime,
 ) -> Result<Mrkdwn> {
     let existing = tx.sentry_key_of_service(service)?;
-    let fresh = match (&existing, cmd, &ctx.public_url) {
-        (None, Command::Dsn { .. }, Some(_)) => Some(NewKey {
-            key: hex_id(),
+    let public_url = ctx.public_url.as_deref();
+    let fresh = if decide::wants_new_key(cmd, existing.as_ref(), public_url) {
+        Some(decide::NewKey {
+            entropy: rand::random(),
             project_id: tx.next_sentry_project_id()?,
-        }),
-        _ => None,
+        })
+    } else {
+        None
     };
-    let outcome = dsn::execute(
-        cmd,
-        existing.as_ref(),
-        fresh,
-        ctx.public_url.as_deref(),
-        by,
-        now,
-    );
+    let outcome = decide::execute_dsn(cmd, existing.as_ref(), fresh, public_url, caller, now);
     super::stored_reply(tx, outcome, now)
 }
 
@@ -184,35 +166,53 @@ fn policy(ctx: &Context) -> Policy {
     }
 }
 
+/// What a report's decision reads besides its route: groups, rates, mutes
+/// and resolved marks.
+type Loaded = (
+    Vec<decide::Group>,
+    Vec<decide::ChannelRate>,
+    Vec<decide::Mute>,
+    Vec<decide::Resolved>,
+    Vec<decide::Seen>,
+);
+
 /// Route, decide and store one report; the answer names its fingerprint and
-/// the channels it went to.
-pub fn on_report(tx: &mut Tx<'_>, report: &Report, ctx: &Context, now: UnixTime) -> Result<Value> {
+/// the channels it went to. A report routed nowhere loads nothing.
+pub fn on_report(
+    tx: &mut Tx<'_>,
+    report: &Report,
+    ctx: &Context,
+    now: UnixTime,
+) -> Result<ReportAnswer> {
     let subscriptions = tx.error_subscriptions()?;
     let route = ctx.error_routes.route(&subscriptions, report);
-    if route.deliveries.is_empty() {
-        return Ok(decide::report_answer(&route, None, now));
-    }
-    let groups = tx.error_groups(&route.group_keys())?;
-    let rates = tx.error_rates(&route.rate_keys())?;
-    let mutes: Vec<_> = tx
-        .error_mute(route.fingerprint_key())?
-        .into_iter()
-        .collect();
-    let resolved: Vec<_> = tx
-        .error_resolved(route.fingerprint_key())?
-        .into_iter()
-        .collect();
+    let (groups, rates, mutes, resolved, seen): Loaded = if route.deliveries.is_empty() {
+        Loaded::default()
+    } else {
+        (
+            tx.error_groups(&route.group_keys())?,
+            tx.error_rates(&route.rate_keys())?,
+            tx.error_mute(route.fingerprint_key())?
+                .into_iter()
+                .collect(),
+            tx.error_resolved(route.fingerprint_key())?
+                .into_iter()
+                .collect(),
+            tx.error_seen(route.fingerprint_key())?
+                .into_iter()
+                .collect(),
+        )
+    };
     let snapshot = Snapshot {
         groups: &groups,
         rates: &rates,
         mutes: &mutes,
         resolved: &resolved,
+        seen: &seen,
         ..Snapshot::default()
     };
     let outcome = decide::on_report(&report.report, &route, &snapshot, &policy(ctx), now);
-    let answer = decide::report_answer(&route, Some((&snapshot, &outcome)), now);
-    tx.store_outcome(outcome, now)?;
-    Ok(answer)
+    tx.store_outcome(outcome, now)
 }
 
 /// Run an `/baton errors …` command; returns the ephemeral reply.
@@ -243,6 +243,7 @@ pub fn decide_command(
     let subscriptions;
     let mut mutes = Vec::new();
     let mut resolved = Vec::new();
+    let mut seen = Vec::new();
     match cmd {
         Command::Subscribe { .. } | Command::Unsubscribe(_) | Command::List => {
             subscriptions = tx.error_subscriptions()?;
@@ -254,12 +255,17 @@ pub fn decide_command(
             mutes.extend(tx.error_mute(fingerprint)?);
             resolved.extend(tx.error_resolved(fingerprint)?);
         }
+        Command::ResolveNextRelease { fingerprint } => {
+            subscriptions = Vec::new();
+            seen.extend(tx.error_seen(fingerprint)?);
+        }
         Command::Dsn { .. } | Command::RevokeDsn { .. } => subscriptions = Vec::new(),
     }
     let snapshot = Snapshot {
         subscriptions: &subscriptions,
         mutes: &mutes,
         resolved: &resolved,
+        seen: &seen,
         ..Snapshot::default()
     };
     Ok(decide::execute(cmd, caller, &snapshot, now))
@@ -273,27 +279,15 @@ pub fn on_button(
     ctx: &Context,
     now: UnixTime,
 ) -> Result<Option<Mrkdwn>> {
-    let Some(channel) = action.channel.as_deref() else {
-        return Ok(Some(
-            ":warning: That button press did not say which channel it came from.".into(),
-        ));
-    };
-    let groups = tx.error_groups(&[decide::group_key(channel, &action.value)])?;
+    let caller = action.caller();
+    let groups = tx.error_groups(&[decide::group_key(&caller.channel, &action.value)])?;
     let mutes: Vec<_> = tx.error_mute(&action.value)?.into_iter().collect();
     let snapshot = Snapshot {
         groups: &groups,
         mutes: &mutes,
         ..Snapshot::default()
     };
-    let outcome = decide::on_button(
-        button,
-        &action.value,
-        &action.user,
-        channel,
-        &snapshot,
-        &policy(ctx),
-        now,
-    );
+    let outcome = decide::on_button(button, &action.value, &caller, &snapshot, &policy(ctx), now);
     tx.store_outcome(outcome, now)
 }
 

@@ -1,8 +1,11 @@
 //! The demo's deploys scenario: a channel watches a service, a CI script
 //! reports a deploy that starts and then fails with a log tail (through
 //! `POST /hooks/deploy`, as `baton notify deploy` does), and someone locks
-//! production, seen through `/baton locks` and `GET /api/locks/production`.
-//! Each step checks Baton's answer, so the summary states what happened.
+//! production, seen through `/baton locks` and `GET /api/locks/production`;
+//! a second person queues for the lock, and a deploy GitHub holds for
+//! Baton's protection rule (`deploys gate`) waits on the lock until it is
+//! released. Each step checks Baton's answer, so the summary states what
+//! happened.
 
 use anyhow::{ensure, Context as _};
 use serde_json::json;
@@ -12,6 +15,7 @@ use super::Demo;
 const CHANNEL: &str = "CDEPLOYS";
 const ADMIN: &str = "UALICE";
 const ONCALL: &str = "UBOB";
+const RELEASER: &str = "UCAROL";
 
 /// The failing deploy's log, 12 lines, as a CI job would print it.
 fn log_tail() -> String {
@@ -100,8 +104,44 @@ pub async fn run(demo: &Demo) -> anyhow::Result<Vec<String>> {
         "expected 423 for a locked environment, got {locked}"
     );
 
-    demo.say("The repair is done: unlock, and the script may deploy again");
-    demo.command(CHANNEL, ONCALL, "unlock production").await?;
+    demo.say("The release manager wants production next: she joins the lock's queue");
+    let queued = demo
+        .command(CHANNEL, RELEASER, "lock production for 1h release 2.15")
+        .await?;
+    ensure!(
+        queued.contains("#1 in its queue"),
+        "not queued for the lock: {queued}"
+    );
+
+    demo.say("An admin makes #deploys the gate of octo-org/checkout in production (Baton as its GitHub deployment protection rule)");
+    let gate = demo
+        .command(CHANNEL, ADMIN, "deploys gate octo-org/checkout production")
+        .await?;
+    ensure!(gate.contains("now guards"), "gate refused: {gate}");
+
+    demo.say("GitHub holds a deploy of checkout to production and asks Baton (deployment_protection_rule)");
+    let status = demo
+        .github("deployment_protection_rule", &protection_rule(demo))
+        .await?;
+    ensure!(
+        status == 200,
+        "the protection rule request was refused: {status}"
+    );
+    demo.drain().await?;
+    println!("  ↳ it waits on the lock: posted in {CHANNEL} with who holds it, Approve anyway and Reject");
+
+    demo.say("The repair is done: unlock; the lock passes to the release manager, so the deploy keeps waiting");
+    let unlocked = demo.command(CHANNEL, ONCALL, "unlock production").await?;
+    ensure!(
+        unlocked.contains("It passes to"),
+        "the lock did not pass on: {unlocked}"
+    );
+    demo.drain().await?;
+
+    demo.say(
+        "She releases it too: production is free, and Baton answers GitHub that the deploy may go",
+    );
+    demo.command(CHANNEL, RELEASER, "unlock production").await?;
     demo.drain().await?;
     let (free, body) = demo.api_get("/api/locks/production").await?;
     println!("  ↳ HTTP {free} {body}");
@@ -110,5 +150,29 @@ pub async fn run(demo: &Demo) -> anyhow::Result<Vec<String>> {
         "production locked: /api/locks answered {locked} (locked by {}), {free} after unlock",
         lock["by"].as_str().unwrap_or("?")
     ));
+    summary.push(
+        "a deploy held by GitHub waited on the production lock (queued hand-over included) and was approved when it was released"
+            .to_string(),
+    );
     Ok(summary)
+}
+
+/// A `deployment_protection_rule` request as GitHub sends it, its callback
+/// on the configured GitHub API.
+fn protection_rule(demo: &Demo) -> serde_json::Value {
+    json!({
+        "action": "requested",
+        "environment": "production",
+        "event": "push",
+        "deployment_callback_url": format!(
+            "{}/repos/octo-org/checkout/actions/runs/4242/deployment_protection_rule",
+            demo.github_api_url
+        ),
+        "deployment": {"id": 4242, "environment": "production"},
+        "ref": "main",
+        "sha": "f95f852bd8fca8fcc58a9a2d6c842781e32a215e",
+        "repository": {"full_name": "octo-org/checkout", "name": "checkout", "owner": {"login": "octo-org"}},
+        "sender": {"login": "octocat"},
+        "installation": {"id": 42}
+    })
 }

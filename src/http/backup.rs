@@ -28,7 +28,15 @@ pub async fn backup(
         NEXT_SCRATCH.fetch_add(1, Ordering::Relaxed)
     ));
     let made = tokio::task::spawn_blocking(move || {
-        let result = store
+        // Only the embedded file is copied here; a database has backups of its own.
+        let Some(file) = store.data_file() else {
+            return Err(format!(
+                "a backup with `baton backup` works on the embedded data file; this store is {} ({})",
+                store.kind(),
+                store.location()
+            ));
+        };
+        let result = file
             .backup_to(&scratch)
             .map_err(|e| e.to_string())
             .and_then(|summary| {

@@ -65,6 +65,15 @@ pub async fn accept(
 ) -> Result<Accepted, ApiError> {
     let event = github::parse(kind, body).map_err(|e| ApiError::bad_request(e.0))?;
     match &event {
+        // A callback elsewhere than the configured GitHub API would be sent
+        // a token: refused before anything is stored.
+        GithubEvent::DeploymentProtectionRule(rule) => {
+            baton_handlers::deploys::check_callback_url(
+                &rule.callback_url,
+                &state.config.github_api_url,
+            )
+            .map_err(ApiError::bad_request)?;
+        }
         GithubEvent::Ping => return Ok(Accepted::Ping),
         GithubEvent::Ignored { kind } => {
             tracing::debug!(kind, delivery, "GitHub event kind not handled; ignored");

@@ -14,9 +14,18 @@ pub async fn healthz() -> &'static str {
     "ok\n"
 }
 
-/// The store is open and answers, the dispatcher is running and, with
-/// Socket Mode, a connection to Slack is open.
+/// The store is open and answers (not closed by a failed write: a full
+/// disk answers 503 with the reason until writes work again), the writer
+/// and the dispatcher are running and, with Socket Mode, a connection to
+/// Slack is open.
 pub async fn readyz(State(state): State<SharedState>) -> Response {
+    if state.writer.stopped() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the writer has stopped (a bug; see the log): restart Baton\n",
+        )
+            .into_response();
+    }
     let store = state.store.clone();
     let store_problem = tokio::task::spawn_blocking(move || match store.failure() {
         Some(reason) => Some(reason),
@@ -74,6 +83,9 @@ pub async fn metrics(State(state): State<SharedState>) -> Response {
         writer_healthy: !store_failed,
         writer_pending: state.writer.pending(),
         picks_waiting,
+        timers_ran_at: state
+            .timers_ran_at
+            .load(std::sync::atomic::Ordering::SeqCst),
     });
     ([(header::CONTENT_TYPE, CONTENT_TYPE)], body).into_response()
 }

@@ -115,21 +115,23 @@ pub async fn lock_status(
 ) -> Result<Response, ApiError> {
     authorize(&state, &headers)?;
     let store = state.store.clone();
+    let context = state.apply_context();
     let now = crate::unix_now();
-    let (locked, body) =
-        tokio::task::spawn_blocking(move || apply::deploys::lock_status(&store, &environment, now))
-            .await
-            .map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "lock lookup failed"))?
-            .map_err(|e| {
-                ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    format!("the store is unavailable: {e}"),
-                )
-            })?;
-    let status = if locked {
+    let status = tokio::task::spawn_blocking(move || {
+        apply::deploys::lock_status(&store, &environment, &context, now)
+    })
+    .await
+    .map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "lock lookup failed"))?
+    .map_err(|e| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("the store is unavailable: {e}"),
+        )
+    })?;
+    let code = if status.is_locked() {
         StatusCode::LOCKED
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(body)).into_response())
+    Ok((code, Json(status)).into_response())
 }

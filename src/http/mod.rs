@@ -161,6 +161,9 @@ fn default_reason(status: StatusCode) -> &'static str {
 pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
+    /// Logged already (a write the store refused, counted by the writer):
+    /// not logged again per request.
+    logged: bool,
 }
 
 impl ApiError {
@@ -168,6 +171,7 @@ impl ApiError {
         ApiError {
             status,
             message: message.into(),
+            logged: false,
         }
     }
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -189,18 +193,27 @@ impl ApiError {
 
 impl From<WriteError> for ApiError {
     fn from(e: WriteError) -> Self {
-        tracing::error!(error = %e, "write failed; answering 503");
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the store is unavailable; nothing was saved, try again",
-        )
+        // A refusal of the store (a full disk) is logged by the writer, at
+        // most once every few seconds with a count: a request per line would
+        // fill the log too.
+        let logged = e.is_unavailable();
+        if !logged {
+            tracing::error!(error = %e, "write failed; answering 503");
+        }
+        ApiError {
+            logged,
+            ..ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the store is unavailable; nothing was saved, try again",
+            )
+        }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         // Refusals (4xx) are logged once, rate-limited, by `count_requests`.
-        if self.status.is_server_error() {
+        if self.status.is_server_error() && !self.logged {
             tracing::warn!(status = self.status.as_u16(), reason = %self.message, "request failed");
         }
         let refusal = Refusal(self.message.clone());

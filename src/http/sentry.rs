@@ -45,6 +45,8 @@ const RETRY_AFTER_SECS: u32 = 5;
 pub struct SentryError {
     status: StatusCode,
     detail: String,
+    /// Logged already (a write the store refused, counted by the writer).
+    logged: bool,
 }
 
 impl SentryError {
@@ -52,6 +54,7 @@ impl SentryError {
         SentryError {
             status,
             detail: detail.into(),
+            logged: false,
         }
     }
 }
@@ -59,7 +62,7 @@ impl SentryError {
 impl IntoResponse for SentryError {
     fn into_response(self) -> Response {
         // Refusals (4xx) are logged once, rate-limited, by `count_requests`.
-        if self.status.is_server_error() {
+        if self.status.is_server_error() && !self.logged {
             tracing::warn!(status = self.status.as_u16(), reason = %self.detail, "Sentry request failed");
         }
         let refusal = super::Refusal(self.detail.clone());
@@ -178,11 +181,18 @@ fn authenticate(
     // a read transaction never waits for the writer; a hop to a blocking
     // thread would cost more than the read.
     let found = state.store.sentry_key(public_key).map_err(|e| {
-        tracing::error!(error = %e, "Sentry key lookup failed; answering 503");
-        SentryError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the store is unavailable; nothing was saved, try again",
-        )
+        // A store closed by a failed write was logged by the writer, counted.
+        let logged = e.is_unavailable();
+        if !logged {
+            tracing::error!(error = %e, "Sentry key lookup failed; answering 503");
+        }
+        SentryError {
+            logged,
+            ..SentryError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the store is unavailable; nothing was saved, try again",
+            )
+        }
     })?;
     match found {
         Some(key) if key.project_id == project_id => Ok(key),
@@ -291,11 +301,18 @@ async fn ingest(
             .run(move |tx| apply::errors::on_sdk_events(tx, &events, project_id, &context, now))
             .await
             .map_err(|e| {
-                tracing::error!(error = %e, "write failed; answering 503");
-                SentryError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "the store is unavailable; nothing was saved, try again",
-                )
+                // A refusal of the store is logged by the writer, counted.
+                let logged = e.is_unavailable();
+                if !logged {
+                    tracing::error!(error = %e, "write failed; answering 503");
+                }
+                SentryError {
+                    logged,
+                    ..SentryError::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "the store is unavailable; nothing was saved, try again",
+                    )
+                }
             })?;
         for _ in new..count {
             state.metrics.duplicate("sentry");

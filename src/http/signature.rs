@@ -258,7 +258,7 @@ mod tests {
     }
 
     #[test]
-    fn sentry_signatures() {
+    fn sentry_signatures_verify_in_either_case_and_refuse_another_secret() {
         let body = br#"{"action":"created"}"#;
         let sig = sentry_signature("client-secret", body);
         assert_eq!(sig.len(), 64);
@@ -286,7 +286,7 @@ mod tests {
     }
 
     #[test]
-    fn bearer_tokens() {
+    fn bearer_tokens_verify_and_say_what_is_wrong() {
         assert_eq!(verify_bearer("t0k", Some("Bearer t0k")), Ok(()));
         assert_eq!(
             verify_bearer("t0k", Some("Bearer t0")),

@@ -6,6 +6,8 @@ fn policy() -> RetryPolicy {
     RetryPolicy {
         first_secs: 1.0,
         max_secs: 60.0,
+        probe_secs: 5.0,
+        late_grace_secs: 15.0,
         give_up_after_secs: 86_400.0,
         lease: Duration::from_secs(30),
     }
@@ -18,6 +20,30 @@ fn backoff_grows_and_is_capped() {
     let fourth = policy().backoff(3);
     assert!((6.0..10.0).contains(&fourth));
     assert!(policy().backoff(30) <= 60.0);
+}
+
+#[test]
+fn a_failing_service_is_tried_at_least_every_probe_pause_with_jitter() {
+    let p = policy();
+    let first = p.probe_pause(1);
+    assert!((0.75..=1.0).contains(&first), "{first}");
+    let pauses: Vec<f64> = (0..200).map(|_| p.probe_pause(40)).collect();
+    assert!(
+        pauses.iter().all(|s| (3.75..=5.0).contains(s)),
+        "{pauses:?}"
+    );
+    let spread = pauses.iter().cloned().fold(f64::NAN, f64::max)
+        - pauses.iter().cloned().fold(f64::NAN, f64::min);
+    assert!(spread > 0.5, "jittered: {spread}");
+    // Ninety seconds of failures: no pause longer than the probe cap.
+    let (mut t, mut failures) = (0.0, 0u32);
+    while t < 90.0 {
+        failures += 1;
+        let pause = p.probe_pause(failures);
+        assert!(pause <= 5.0);
+        t += pause;
+    }
+    assert!(failures >= 18, "{failures} probes in 90 s");
 }
 
 #[test]

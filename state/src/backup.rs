@@ -14,7 +14,7 @@ use redb::{
 };
 
 use crate::embedded::META;
-use crate::{Result, Store, StoreError, SCHEMA_VERSION};
+use crate::{DataFile, Result, Store, StoreError, SCHEMA_VERSION};
 
 /// What a backup holds: each table's name and number of records.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,14 +44,11 @@ pub enum FileState {
     NeedsRepair,
 }
 
-impl Store {
+impl DataFile<'_> {
     /// Copy a snapshot of every table into a new file at `dest` (which must
-    /// not exist), committed durably. Safe while this store is being written.
+    /// not exist), committed durably. Safe while the store is being written.
     pub fn backup_to(&self, dest: &Path) -> Result<BackupSummary> {
-        let snapshot = self
-            .file("a backup with `baton backup`")?
-            .db()?
-            .begin_read()?;
+        let snapshot = self.engine.db()?.begin_read()?;
         copy_snapshot(&snapshot, dest)
     }
 }
@@ -68,7 +65,11 @@ pub fn backup_file(source: &Path, dest: &Path) -> Result<BackupSummary> {
     }
     match ReadOnlyDatabase::open(source) {
         Ok(db) => copy_snapshot(&db.begin_read()?, dest),
-        Err(redb::DatabaseError::RepairAborted) => Store::open(source)?.backup_to(dest),
+        Err(redb::DatabaseError::RepairAborted) => {
+            let store = Store::open(source)?;
+            let engine = store.file("a backup")?;
+            DataFile { engine }.backup_to(dest)
+        }
         Err(e) => Err(open_error(source, e)),
     }
 }
@@ -222,7 +223,7 @@ mod tests {
             })
             .unwrap();
         let dest = dir.path().join("copy.redb");
-        let summary = store.backup_to(&dest).unwrap();
+        let summary = store.data_file().unwrap().backup_to(&dest).unwrap();
         // Written after the snapshot: not in the copy, and the live file goes on.
         store
             .write(|tx| tx.put_json(THINGS, "b", &serde_json::json!({"n": 2})))

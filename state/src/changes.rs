@@ -6,11 +6,11 @@
 //! the one store step of every feature (see `src/apply/`).
 
 use baton_handlers::deploys::Change as DeployChange;
-use baton_handlers::errors::dsn::DsnChange;
 use baton_handlers::errors::Change as ErrorChange;
+use baton_handlers::errors::DsnChange;
 use baton_handlers::onboarding::Change as OnboardingChange;
 use baton_handlers::reviewers::Change as ReviewerChange;
-use baton_handlers::{Mrkdwn, Outcome};
+use baton_handlers::Outcome;
 
 use crate::{Result, Tx, UnixTime};
 
@@ -22,12 +22,13 @@ pub trait StoredChange {
 
 impl Tx<'_> {
     /// Write an outcome's changes, queue its outbound items, and return its
-    /// reply (the answer to the person who acted, if any).
-    pub fn store_outcome<C: StoredChange>(
+    /// reply (the answer to whoever acted: a person's text, if any, or a
+    /// script's typed answer).
+    pub fn store_outcome<C: StoredChange, R>(
         &mut self,
-        outcome: Outcome<C>,
+        outcome: Outcome<C, R>,
         now: UnixTime,
-    ) -> Result<Option<Mrkdwn>> {
+    ) -> Result<R> {
         for change in outcome.changes {
             change.store(self)?;
         }
@@ -41,8 +42,10 @@ impl Tx<'_> {
 impl StoredChange for ErrorChange {
     fn store(self, tx: &mut Tx<'_>) -> Result<()> {
         match self {
-            ErrorChange::Put(record) => tx.put_error_record(&record),
-            ErrorChange::Remove { table, key } => tx.remove_error_record(table, &key).map(drop),
+            ErrorChange::PutRecord(record) => tx.put_error_record(&record),
+            ErrorChange::RemoveRecord { table, key } => {
+                tx.remove_error_record(table, &key).map(drop)
+            }
         }
     }
 }
@@ -50,8 +53,8 @@ impl StoredChange for ErrorChange {
 impl StoredChange for DsnChange {
     fn store(self, tx: &mut Tx<'_>) -> Result<()> {
         match self {
-            DsnChange::Put(key) => tx.put_sentry_key(&key),
-            DsnChange::Remove(key) => tx.remove_sentry_key(&key).map(drop),
+            DsnChange::PutKey(key) => tx.put_sentry_key(&key),
+            DsnChange::RemoveKey(key) => tx.remove_sentry_key(&key).map(drop),
         }
     }
 }
@@ -66,9 +69,19 @@ impl StoredChange for ReviewerChange {
             ReviewerChange::RemoveWaiting { repo, number } => {
                 tx.remove_waiting_pull_request(&repo, number).map(drop)
             }
+            ReviewerChange::PutTracked(tracked) => tx.put_tracked_pull_request(&tracked),
+            ReviewerChange::PutPersonSettings(settings) => tx.put_person_settings(&settings),
+            ReviewerChange::PutProfile(profile) => tx.put_profile(&profile),
+            ReviewerChange::PutChannelSettings(settings) => {
+                tx.put_channel_review_settings(&settings)
+            }
             ReviewerChange::PutPendingPick(pick) => tx.put_pending_pick(&pick),
             ReviewerChange::RemovePendingPick { key } => tx.remove_pending_pick(&key).map(drop),
-            ReviewerChange::NoteRefusedRequest { key, at } => tx.note_refused_request(&key, at),
+            ReviewerChange::PutRefusedRequest { key, at } => tx.put_refused_request(&key, at),
+            ReviewerChange::PutCodeownersCopy(copy) => tx.put_codeowners_copy(&copy),
+            ReviewerChange::RemoveCodeownersCopy { repo } => {
+                tx.remove_codeowners_copy(&repo).map(drop)
+            }
         }
     }
 }
@@ -78,9 +91,18 @@ impl StoredChange for DeployChange {
         match self {
             DeployChange::PutRecord(record) => tx.put_deploy_record(&record),
             DeployChange::PutWatch(watch) => tx.put_deploy_watch(&watch),
-            DeployChange::DeleteWatch { key } => tx.remove_deploy_watch(&key).map(drop),
+            DeployChange::RemoveWatch { key } => tx.remove_deploy_watch(&key).map(drop),
             DeployChange::PutLock(lock) => tx.put_deploy_lock(&lock),
-            DeployChange::DeleteLock { key } => tx.remove_deploy_lock(&key).map(drop),
+            DeployChange::RemoveLock { key } => tx.remove_deploy_lock(&key).map(drop),
+            DeployChange::PutQueue(queue) => tx.put_deploy_lock_queue(&queue),
+            DeployChange::RemoveQueue { key } => tx.remove_deploy_lock_queue(&key).map(drop),
+            DeployChange::PutGate(gate) => tx.put_deploy_gate(&gate),
+            DeployChange::RemoveGate { key } => tx.remove_deploy_gate(&key).map(drop),
+            DeployChange::PutGateRequest(request) => tx.put_deploy_gate_request(&request),
+            DeployChange::PutFailureMark(mark) => tx.put_deploy_failure_mark(&mark),
+            DeployChange::RemoveFailureMark { key } => {
+                tx.remove_deploy_failure_mark(&key).map(drop)
+            }
         }
     }
 }
@@ -88,7 +110,7 @@ impl StoredChange for DeployChange {
 impl StoredChange for OnboardingChange {
     fn store(self, tx: &mut Tx<'_>) -> Result<()> {
         match self {
-            OnboardingChange::MarkIntroduced { channel, at } => tx.mark_introduced(&channel, at),
+            OnboardingChange::PutIntroduction { channel, at } => tx.put_introduction(&channel, at),
         }
     }
 }

@@ -12,7 +12,7 @@ impl Tx<'_> {
     }
 
     /// Remember that the introduction was queued for `channel`.
-    pub fn mark_introduced(&mut self, channel: &str, now: UnixTime) -> Result<()> {
+    pub(crate) fn put_introduction(&mut self, channel: &str, now: UnixTime) -> Result<()> {
         self.put_json(INTRODUCED, channel, &now)
     }
 }

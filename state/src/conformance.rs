@@ -14,7 +14,10 @@ use baton_handlers::Outbound;
 use crate::engine::Table;
 use crate::{Store, StoreError, StoredMessage};
 
-pub mod lookups;
+pub mod deploys;
+pub mod errors;
+pub mod reviewer_lookups;
+pub mod reviews;
 
 /// Opens the store called `name` (see the module comment).
 pub type Opener<'a> = &'a dyn Fn(&str) -> Store;
@@ -73,8 +76,40 @@ macro_rules! conformance_suite {
                 suite::review_assignments_are_read_by_window_and_indexed_on_open(&$opener);
             }
             #[test]
+            fn review_records_keep_their_open_list_and_reminder_index() {
+                suite::reviews::review_records_keep_their_open_list_and_reminder_index(&$opener);
+            }
+            #[test]
+            fn review_settings_profiles_and_digests_come_due() {
+                suite::reviews::settings_profiles_and_digests_come_due(&$opener);
+            }
+            #[test]
+            fn lock_timers_come_due_once_and_move_with_their_lock() {
+                suite::deploys::lock_timers_come_due_once_and_move_with_their_lock(&$opener);
+            }
+            #[test]
+            fn lock_queues_keep_their_order() {
+                suite::deploys::lock_queues_keep_their_order(&$opener);
+            }
+            #[test]
+            fn seen_releases_and_next_release_resolutions_are_kept() {
+                suite::errors::seen_releases_and_next_release_resolutions_are_kept(&$opener);
+            }
+            #[test]
+            fn failure_marks_are_read_by_key() {
+                suite::deploys::failure_marks_are_read_by_key(&$opener);
+            }
+            #[test]
+            fn gate_requests_are_found_by_environment_and_pruned_when_old() {
+                suite::deploys::gate_requests_are_found_by_environment_and_pruned_when_old(
+                    &$opener,
+                );
+            }
+            #[test]
             fn pending_picks_codeowners_copies_and_refusals_are_kept() {
-                suite::lookups::pending_picks_codeowners_copies_and_refusals_are_kept(&$opener);
+                suite::reviewer_lookups::pending_picks_codeowners_copies_and_refusals_are_kept(
+                    &$opener,
+                );
             }
         }
     };
@@ -379,8 +414,10 @@ fn group(channel: &str, fingerprint: &str, window_end: i64) -> Group {
             stack_more: 0,
             url: None,
             regression: false,
+            release: None,
         },
         closed: None,
+        sightings: Vec::new(),
     }
 }
 
@@ -489,6 +526,7 @@ fn assignment(channel: &str, number: u64, assigned_at: i64) -> Assignment {
         requested_reviewers: vec![],
         assignees: vec![],
         installation: None,
+        requested_reviewer: None,
     };
     Assignment::new(&pr, channel, &["octocat".into()], assigned_at)
 }

@@ -10,14 +10,16 @@
 //! and `dead_letters` keyed by id, `dedup_arrivals` (first seen, event id)
 //! and `meta` (schema version, install id, counters).
 //!
-//! Delivery and event ids are stored in arrival order and looked up in an
-//! index in memory, loaded at open: ids are random (a Sentry `event_id`, a
+//! Delivery and event ids are stored in arrival order and found through an
+//! index in memory, built at open: ids are random (a Sentry `event_id`, a
 //! GitHub delivery GUID), and a table keyed by id copied a different 4 KiB
 //! page for each new id, at every commit; appended in arrival order, a
-//! commit's new ids share the table's last page. The index costs about a
-//! hundred bytes per id kept (`BATON_DEDUP_RETENTION`).
+//! commit's new ids share the table's last page. The index
+//! ([`crate::dedup_index`]) holds about 6 bytes per id kept
+//! (`BATON_DEDUP_RETENTION`): a part of the id's hash and when it was first
+//! seen, which locates its row; the row read confirms it.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
@@ -27,12 +29,14 @@ use redb::{
     TableDefinition, WriteTransaction,
 };
 
+use crate::dedup_index::IdIndex;
 use crate::engine::{Engine, Records, Table};
 use crate::{faults, DeadLetter, OutboxItem, Result, StoreError, StoreOptions, UnixTime};
 
-/// Memory redb may use to cache pages. Baton's working set (pools, locks,
-/// open windows, recent delivery ids) is small; redb's default is 1 GiB.
-const CACHE_BYTES: usize = 32 * 1024 * 1024;
+/// Memory redb may use to cache pages unless told otherwise
+/// (`BATON_DATA_CACHE`). Baton's working set (pools, locks, open windows,
+/// the last page of the delivery ids) is small; redb's default is 1 GiB.
+const CACHE_BYTES: usize = 8 * 1024 * 1024;
 
 pub(crate) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 /// Delivery / event ids already acted on, as (first seen, id), in arrival
@@ -75,12 +79,10 @@ pub struct RedbEngine {
     db: RwLock<Option<Arc<Database>>>,
     /// Why the engine is closed, while it is.
     failure: Mutex<Option<String>>,
-    /// Every committed id of [`ARRIVALS`] → when it was first seen. An
-    /// ordered map: it grows a node at a time, where a hash map would stop
-    /// the writer to rehash a million ids at once. A write
-    /// transaction's commit holds it from before the commit until its ids
-    /// are in, so the next transaction never misses them.
-    seen: Mutex<BTreeMap<String, UnixTime>>,
+    /// Where each id of [`ARRIVALS`] is, and maybe some that are not (see
+    /// [`crate::dedup_index`]): a write transaction puts its ids in before
+    /// it commits, so the next transaction never misses them.
+    ids: Mutex<IdIndex>,
 }
 
 impl RedbEngine {
@@ -98,7 +100,7 @@ impl RedbEngine {
             options,
             db: RwLock::new(Some(Arc::new(db))),
             failure: Mutex::new(None),
-            seen: Mutex::new(BTreeMap::new()),
+            ids: Mutex::new(IdIndex::keyed()),
         };
         let shown = path.display().to_string();
         // redb panics on some damaged pages; name the file instead.
@@ -111,21 +113,44 @@ impl RedbEngine {
                 })
             }
         }
-        *engine.seen_ids() = load_seen_ids(engine.db()?.as_ref())?;
+        let empty = engine.id_index().emptied();
+        *engine.id_index() = load_id_index(engine.db()?.as_ref(), empty)?;
         Ok(engine)
     }
 
-    fn seen_ids(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, UnixTime>> {
-        self.seen.lock().unwrap_or_else(|e| e.into_inner())
+    fn id_index(&self) -> std::sync::MutexGuard<'_, IdIndex> {
+        self.ids.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Build the index again from the file with another hash (tests make
+    /// ids collide with it).
+    #[cfg(test)]
+    pub(crate) fn rehash_ids_for_test(&self, hashing: crate::dedup_index::Hashing) {
+        *self.id_index() =
+            load_id_index(self.db().unwrap().as_ref(), IdIndex::new(hashing)).unwrap();
+    }
+
+    /// How many entries the index holds and its bytes on the heap.
+    pub(crate) fn id_index_size(&self) -> (usize, usize) {
+        let index = self.id_index();
+        (index.len(), index.heap_bytes())
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
+    /// Why the engine is closed (the I/O error's text), while it is.
+    fn failed_because(&self) -> Option<String> {
+        self.failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     /// The open database, or why there is none.
     pub(crate) fn db(&self) -> Result<Arc<Database>> {
-        if let Some(reason) = self.failure() {
+        if let Some(reason) = self.failed_because() {
             return Err(StoreError::Io(reason));
         }
         self.db
@@ -166,6 +191,8 @@ impl RedbEngine {
             }
         }
         move_v1_dedup(&txn)?;
+        // A reopen's probe cut short by a crash (see `probe_writes`).
+        txn.delete_table(PROBE)?;
         txn.open_table(OUTBOX)?;
         txn.open_table(DEAD_LETTERS)?;
         txn.open_table(json_table(crate::outbox::MESSAGES))?;
@@ -186,10 +213,10 @@ impl Engine for RedbEngine {
     fn begin_write(&self) -> Result<Box<dyn Records + '_>> {
         Ok(Box::new(RedbTxn::Write {
             txn: self.db()?.begin_write()?,
-            ids: NewIds {
-                seen: &self.seen,
-                added: BTreeMap::new(),
-                pruned: HashSet::new(),
+            ids: Pruning {
+                index: &self.ids,
+                rows_before: None,
+                rows: 0,
             },
         }))
     }
@@ -197,7 +224,6 @@ impl Engine for RedbEngine {
     fn begin_read(&self) -> Result<Box<dyn Records + '_>> {
         Ok(Box::new(RedbTxn::Read {
             txn: self.db()?.begin_read()?,
-            seen: &self.seen,
         }))
     }
 
@@ -226,24 +252,29 @@ impl Engine for RedbEngine {
     }
 
     fn failure(&self) -> Option<String> {
-        self.failure
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.failed_because()
+            .map(|reason| StoreError::Io(reason).to_string())
     }
 
     fn note_failure(&self, error: &StoreError) {
-        if error.is_io() {
+        if let StoreError::Io(reason) = error {
             let mut failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
             if failure.is_none() {
-                *failure = Some(error.to_string());
+                *failure = Some(reason.clone());
             }
         }
     }
 
     fn reopen(&self) -> Result<()> {
-        if self.failure().is_none() {
+        if self.failed_because().is_none() {
             return Ok(());
+        }
+        if let Some(free) = free_bytes(&self.path).filter(|&free| free < REOPEN_MIN_FREE_BYTES) {
+            return Err(StoreError::Io(format!(
+                "its disk has {} KiB free; reopening it once {} KiB are",
+                free / 1024,
+                REOPEN_MIN_FREE_BYTES / 1024
+            )));
         }
         let mut slot = self.db.write().unwrap_or_else(|e| e.into_inner());
         if let Some(mut old) = slot.take() {
@@ -270,16 +301,10 @@ impl Engine for RedbEngine {
             }
         }
         let db = Arc::new(open_database(&self.path, &self.options)?);
-        // Prove that a write works before reporting the store healthy.
-        let probe = (|| -> Result<()> {
-            let txn = db.begin_write()?;
-            txn.open_table(META)?;
-            txn.commit()?;
-            Ok(())
-        })();
-        match probe.and_then(|()| load_seen_ids(&db)) {
-            Ok(seen) => {
-                *self.seen_ids() = seen;
+        let empty = self.id_index().emptied();
+        match probe_writes(&db).and_then(|()| load_id_index(&db, empty)) {
+            Ok(ids) => {
+                *self.id_index() = ids;
                 *slot = Some(db);
                 *self.failure.lock().unwrap_or_else(|e| e.into_inner()) = None;
                 Ok(())
@@ -289,6 +314,55 @@ impl Engine for RedbEngine {
                 Err(e)
             }
         }
+    }
+}
+
+/// Free space the data file's filesystem needs (for unprivileged users)
+/// before a file closed by a failed write is opened again: while a full disk
+/// stays full, no reopen (which may repair the file) is even tried, and a
+/// disk just under full does not make the store flap open and shut.
+const REOPEN_MIN_FREE_BYTES: u64 = 1024 * 1024;
+/// How much a reopened file must take before it counts as writable again.
+const PROBE_BYTES: usize = 256 * 1024;
+/// Where the probe writes (and removes at once).
+const PROBE: TableDefinition<&str, &[u8]> = TableDefinition::new("write_probe");
+
+/// Prove that writes of some size work before calling the store healthy: a
+/// commit of [`PROBE_BYTES`], then one removing them. A tiny commit can fit
+/// in pages the file already has while the disk is still full, and the
+/// store would flap between open and failed with every write.
+fn probe_writes(db: &Database) -> Result<()> {
+    let fill = vec![0x5a_u8; PROBE_BYTES];
+    let txn = db.begin_write()?;
+    txn.open_table(PROBE)?.insert("probe", fill.as_slice())?;
+    txn.commit()?;
+    let txn = db.begin_write()?;
+    txn.delete_table(PROBE)?;
+    txn.commit()?;
+    Ok(())
+}
+
+/// The free space for unprivileged users on the filesystem holding `path`,
+/// where it can be read.
+fn free_bytes(path: &Path) -> Option<u64> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+        // SAFETY: statvfs only reads the path and writes the struct passed.
+        let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+        if unsafe { libc::statvfs(path.as_ptr(), &mut stat) } != 0 {
+            return None;
+        }
+        // The field types differ between platforms (u32 on some).
+        #[allow(clippy::useless_conversion)]
+        let (blocks, block_size) = (u64::from(stat.f_bavail), u64::from(stat.f_frsize));
+        Some(blocks.saturating_mul(block_size))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
     }
 }
 
@@ -302,27 +376,29 @@ fn json_table(table: Table) -> TableDefinition<'static, &'static str, &'static [
 enum RedbTxn<'e> {
     Write {
         txn: WriteTransaction,
-        ids: NewIds<'e>,
+        ids: Pruning<'e>,
     },
     Read {
         txn: ReadTransaction,
-        seen: &'e Mutex<BTreeMap<String, UnixTime>>,
     },
 }
 
-/// A write transaction's changes to the ids index, applied when it commits.
-struct NewIds<'e> {
-    seen: &'e Mutex<BTreeMap<String, UnixTime>>,
-    /// Ids first seen in this transaction.
-    added: BTreeMap<String, UnixTime>,
-    /// Ids this transaction pruned (before any it then added again); a set,
-    /// since a day's prune can hold many and later jobs of the batch ask it.
-    pruned: HashSet<String>,
+/// A write transaction's view of the ids index: its new ids go straight in
+/// (an id whose transaction fails stays a candidate that its row read turns
+/// down), and what it pruned is told to the index once it commits.
+struct Pruning<'e> {
+    index: &'e Mutex<IdIndex>,
+    /// Every row first seen before this is gone, once this transaction
+    /// commits: its prune's cutoff, lowered by an id kept after it at an
+    /// earlier time.
+    rows_before: Option<UnixTime>,
+    /// Rows this transaction pruned.
+    rows: u64,
 }
 
-impl NewIds<'_> {
-    fn committed(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, UnixTime>> {
-        self.seen.lock().unwrap_or_else(|e| e.into_inner())
+impl Pruning<'_> {
+    fn index(&self) -> std::sync::MutexGuard<'_, IdIndex> {
+        self.index.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -337,7 +413,7 @@ macro_rules! with_table {
                 let result = $body;
                 result
             }
-            RedbTxn::Read { txn, .. } => match txn.open_table($def) {
+            RedbTxn::Read { txn } => match txn.open_table($def) {
                 Ok($t) => {
                     let result = $body;
                     result
@@ -424,12 +500,20 @@ impl Records for RedbTxn<'_> {
         let RedbTxn::Write { txn, ids } = self else {
             return Err(StoreError::ReadOnly);
         };
-        let pruned_here = ids.pruned.contains(id);
-        if ids.added.contains_key(id) || (!pruned_here && ids.committed().contains_key(id)) {
-            return Ok(false);
+        let mut arrivals = txn.open_table(ARRIVALS)?;
+        let mut index = ids.index();
+        let hash = index.hash(id);
+        for seen in index.candidates(hash) {
+            if arrivals.get((seen, id))?.is_some() {
+                return Ok(false);
+            }
         }
-        txn.open_table(ARRIVALS)?.insert((now, id), ())?;
-        ids.added.insert(id.to_string(), now);
+        index.insert(hash, now);
+        drop(index);
+        arrivals.insert((now, id), ())?;
+        if let Some(before) = &mut ids.rows_before {
+            *before = (*before).min(now);
+        }
         Ok(true)
     }
 
@@ -437,40 +521,40 @@ impl Records for RedbTxn<'_> {
         let RedbTxn::Write { txn, ids } = self else {
             return Err(StoreError::ReadOnly);
         };
-        let mut arrivals = txn.open_table(ARRIVALS)?;
-        let mut removed = Vec::new();
-        for entry in arrivals.range(..(cutoff, ""))? {
-            removed.push(entry?.0.value().1.to_string());
-        }
-        arrivals.retain_in(..(cutoff, ""), |_, ()| false)?;
-        ids.added.retain(|_, seen| *seen >= cutoff);
-        let count = removed.len() as u64;
-        ids.pruned.extend(removed);
+        let mut count = 0;
+        txn.open_table(ARRIVALS)?
+            .retain_in(..(cutoff, ""), |_, ()| {
+                count += 1;
+                false
+            })?;
+        ids.rows += count;
+        ids.rows_before = Some(ids.rows_before.map_or(cutoff, |before| before.max(cutoff)));
         Ok(count)
     }
 
-    /// From the index (a read transaction sees what is committed now, not
-    /// its snapshot: only `baton migrate` and counts read these, from a file
-    /// nothing else writes).
+    /// Read from the table (for `baton migrate` and counts): the ids are
+    /// stored in arrival order, so this reads every row.
     fn deliveries(&self, after: &str, limit: usize) -> Result<Vec<(String, UnixTime)>> {
-        use std::ops::Bound::{Excluded, Unbounded};
-        let page = |map: &BTreeMap<String, UnixTime>| -> Vec<(String, UnixTime)> {
-            map.range::<str, _>((Excluded(after), Unbounded))
-                .take(limit)
-                .map(|(id, seen)| (id.clone(), *seen))
-                .collect()
-        };
-        match self {
-            RedbTxn::Read { seen, .. } => Ok(page(&seen.lock().unwrap_or_else(|e| e.into_inner()))),
-            RedbTxn::Write { ids, .. } => {
-                let mut view = ids.committed().clone();
-                for id in &ids.pruned {
-                    view.remove(id);
+        with_table!(self, ARRIVALS, Vec::new(), |t| {
+            let mut page = BTreeMap::<String, UnixTime>::new();
+            for entry in t.iter()? {
+                let (key, _) = entry?;
+                let (seen, id) = key.value();
+                let beyond_page = page.len() == limit
+                    && page
+                        .last_key_value()
+                        .is_some_and(|(last, _)| id > last.as_str());
+                if id <= after || beyond_page {
+                    continue;
                 }
-                view.extend(ids.added.iter().map(|(id, seen)| (id.clone(), *seen)));
-                Ok(page(&view))
+                let first = page.entry(id.to_string()).or_insert(seen);
+                *first = (*first).min(seen);
+                if page.len() > limit {
+                    page.pop_last();
+                }
             }
-        }
+            Ok(page.into_iter().collect())
+        })
     }
 
     fn next_id(&mut self, name: &str) -> Result<u64> {
@@ -567,17 +651,17 @@ impl Records for RedbTxn<'_> {
     fn commit(self: Box<Self>) -> Result<()> {
         match *self {
             RedbTxn::Write { txn, ids } => {
-                let NewIds {
-                    seen,
-                    added,
-                    pruned,
-                } = ids;
-                let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
                 txn.commit()?;
-                for id in &pruned {
-                    seen.remove(id);
+                if let Some(before) = ids.rows_before {
+                    let mut index = ids.index();
+                    index.pruned_before(before);
+                    // A full bucket drops its stale entries before it grows,
+                    // so a steady trickle of prunes needs no sweep; a prune
+                    // of a large share gives its memory back now.
+                    if ids.rows > 0 && ids.rows >= index.len() as u64 / 4 {
+                        index.sweep();
+                    }
                 }
-                seen.extend(added);
             }
             RedbTxn::Read { .. } => {}
         }
@@ -585,21 +669,22 @@ impl Records for RedbTxn<'_> {
     }
 }
 
-/// Every id of [`ARRIVALS`] → when it was first seen.
-fn load_seen_ids(db: &Database) -> Result<BTreeMap<String, UnixTime>> {
+/// `index` (empty) filled with every id of [`ARRIVALS`].
+fn load_id_index(db: &Database, mut index: IdIndex) -> Result<IdIndex> {
     let txn = db.begin_read()?;
-    let mut seen = BTreeMap::new();
     let arrivals = match txn.open_table(ARRIVALS) {
         Ok(table) => table,
-        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(seen),
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(index),
         Err(e) => return Err(e.into()),
     };
+    index.reserve_for_load(arrivals.len()?);
     for entry in arrivals.iter()? {
         let (key, _) = entry?;
-        let (at, id) = key.value();
-        seen.entry(id.to_string()).or_insert(at);
+        let (seen, id) = key.value();
+        index.push_unsorted(index.hash(id), seen);
     }
-    Ok(seen)
+    index.sort();
+    Ok(index)
 }
 
 /// Schema 1 kept ids in `dedup` (id → first seen): move them into
@@ -643,7 +728,7 @@ fn open_database(path: &Path, options: &StoreOptions) -> Result<Database> {
     }
     let builder = || {
         let mut builder = Database::builder();
-        builder.set_cache_size(CACHE_BYTES);
+        builder.set_cache_size(options.cache_bytes.unwrap_or(CACHE_BYTES));
         builder
     };
     let opened = quietly(|| match &options.fault_file {
@@ -780,6 +865,91 @@ mod tests {
             .unwrap();
         assert_eq!(again, (true, false));
         assert!(!store.write(|tx| tx.first_delivery("d1", 301)).unwrap());
+    }
+
+    /// A store whose index hashes every id alike: every lookup finds
+    /// candidates, and only the stored rows can tell ids apart.
+    fn colliding_store(path: &Path) -> Store {
+        let store = Store::open(path).unwrap();
+        store
+            .file("the test")
+            .unwrap()
+            .rehash_ids_for_test(crate::dedup_index::Hashing::Fixed(|_| 0x5EED));
+        store
+    }
+
+    #[test]
+    fn ids_whose_hashes_collide_are_told_apart_by_their_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("b.redb");
+        let store = colliding_store(&path);
+        // Same hash, same second, one transaction and several.
+        let firsts = store
+            .write(|tx| Ok((tx.first_delivery("a", 100)?, tx.first_delivery("b", 100)?)))
+            .unwrap();
+        assert_eq!(firsts, (true, true));
+        for (id, at) in [("c", 100), ("d", 101), ("e", 5_000_000_000), ("f", -3)] {
+            assert!(store.write(|tx| tx.first_delivery(id, at)).unwrap(), "{id}");
+        }
+        for id in ["a", "b", "c", "d", "e", "f"] {
+            assert!(
+                !store.write(|tx| tx.first_delivery(id, 200)).unwrap(),
+                "{id}"
+            );
+        }
+        // A failed transaction's id stays in the index; its row decides.
+        let failed = store.write(|tx| {
+            assert!(tx.first_delivery("g", 150)?);
+            Err::<(), _>(StoreError::Storage("boom".into()))
+        });
+        assert!(failed.is_err());
+        assert!(store.write(|tx| tx.first_delivery("g", 150)).unwrap());
+        assert!(!store.write(|tx| tx.first_delivery("g", 150)).unwrap());
+
+        // Pruning forgets the old ones only, also after reopening.
+        assert_eq!(store.write(|tx| tx.prune_deliveries(101)).unwrap(), 4);
+        let check = |store: &Store| {
+            for (id, first) in [("a", true), ("b", true), ("c", true), ("f", true)] {
+                assert_eq!(
+                    store.write(|tx| tx.first_delivery(id, 300)).unwrap(),
+                    first,
+                    "{id}"
+                );
+            }
+            for id in ["d", "e", "g", "a"] {
+                assert!(
+                    !store.write(|tx| tx.first_delivery(id, 300)).unwrap(),
+                    "{id}"
+                );
+            }
+        };
+        check(&store);
+        drop(store);
+        let store = colliding_store(&path);
+        assert_eq!(store.write(|tx| tx.prune_deliveries(301)).unwrap(), 6);
+        assert!(store.write(|tx| tx.first_delivery("a", 400)).unwrap());
+        assert!(!store.write(|tx| tx.first_delivery("e", 400)).unwrap());
+    }
+
+    #[test]
+    fn an_id_kept_after_a_prune_at_an_earlier_time_is_not_forgotten() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = colliding_store(&dir.path().join("b.redb"));
+        assert!(store.write(|tx| tx.first_delivery("old", 10)).unwrap());
+        let kept = store
+            .write(|tx| {
+                tx.prune_deliveries(100)?;
+                tx.first_delivery("late", 50)
+            })
+            .unwrap();
+        assert!(kept);
+        assert!(!store.write(|tx| tx.first_delivery("late", 500)).unwrap());
+        assert!(store.write(|tx| tx.first_delivery("old", 500)).unwrap());
+        // And in a later transaction, after the prune has committed.
+        assert!(store.write(|tx| tx.first_delivery("later", 60)).unwrap());
+        assert!(!store.write(|tx| tx.first_delivery("later", 500)).unwrap());
+        assert_eq!(store.write(|tx| tx.prune_deliveries(100)).unwrap(), 2);
+        assert!(store.write(|tx| tx.first_delivery("later", 500)).unwrap());
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! group key. [`Tx::put_error_group`] and [`Tx::remove_error_group`] keep
 //! it in step with `error_groups`; nothing else writes either table.
 
-use baton_handlers::errors::{ChannelRate, Group, Mute, Record, Resolved, Subscription};
+use baton_handlers::errors::{ChannelRate, Group, Mute, Record, Resolved, Seen, Subscription};
 
 use crate::engine::Table;
 use crate::{Result, Tx, UnixTime};
@@ -17,6 +17,8 @@ pub(crate) const GROUPS: Table = Table::new("error_groups");
 pub(crate) const MUTES: Table = Table::new("error_mutes");
 pub(crate) const RESOLVED: Table = Table::new("error_resolved");
 pub(crate) const RATES: Table = Table::new("error_rates");
+/// The release each routed fingerprint was last seen in.
+pub(crate) const SEEN: Table = Table::new("error_seen");
 /// `"{due_at:020}/{group key}"` → group key (JSON string).
 pub(crate) const DUE: Table = Table::new("error_due");
 
@@ -29,6 +31,7 @@ pub(crate) fn table(t: baton_handlers::errors::Table) -> Table {
         Kind::Mutes => MUTES,
         Kind::Resolved => RESOLVED,
         Kind::Rates => RATES,
+        Kind::Seen => SEEN,
     }
 }
 
@@ -95,21 +98,27 @@ impl Tx<'_> {
         self.get_json(RESOLVED, fingerprint)
     }
 
+    /// The release `fingerprint` was last seen in, if Baton has seen it.
+    pub fn error_seen(&self, fingerprint: &str) -> Result<Option<Seen>> {
+        self.get_json(SEEN, fingerprint)
+    }
+
     /// Insert or replace any record of the feature under its key (a group
     /// also moves its due-index entry).
-    pub fn put_error_record(&mut self, record: &Record) -> Result<()> {
+    pub(crate) fn put_error_record(&mut self, record: &Record) -> Result<()> {
         match record {
             Record::Group(group) => self.put_error_group(group),
             Record::Subscription(r) => self.put_json(SUBSCRIPTIONS, &r.key(), r),
             Record::Mute(r) => self.put_json(MUTES, &r.key(), r),
             Record::Resolved(r) => self.put_json(RESOLVED, &r.key(), r),
             Record::Rate(r) => self.put_json(RATES, &r.key(), r),
+            Record::Seen(r) => self.put_json(SEEN, &r.key(), r),
         }
     }
 
     /// Remove the record of kind `kind` under `key` (a group with its
     /// due-index entry). Returns whether it existed.
-    pub fn remove_error_record(
+    pub(crate) fn remove_error_record(
         &mut self,
         kind: baton_handlers::errors::Table,
         key: &str,
@@ -121,7 +130,7 @@ impl Tx<'_> {
     }
 
     /// Insert or replace a group, moving its due-index entry.
-    pub fn put_error_group(&mut self, group: &Group) -> Result<()> {
+    pub(crate) fn put_error_group(&mut self, group: &Group) -> Result<()> {
         let key = group.key();
         let old: Option<Group> = self.get_json(GROUPS, &key)?;
         let due = due_key(group.due_at(), &key);
@@ -138,7 +147,7 @@ impl Tx<'_> {
     }
 
     /// Remove a group and its due-index entry. Returns whether it existed.
-    pub fn remove_error_group(&mut self, key: &str) -> Result<bool> {
+    pub(crate) fn remove_error_group(&mut self, key: &str) -> Result<bool> {
         let old: Option<Group> = self.get_json(GROUPS, key)?;
         match old {
             Some(old) => {
@@ -181,5 +190,6 @@ mod tests {
         assert_eq!(table(Kind::Mutes).name(), "error_mutes");
         assert_eq!(table(Kind::Resolved).name(), "error_resolved");
         assert_eq!(table(Kind::Rates).name(), "error_rates");
+        assert_eq!(table(Kind::Seen).name(), "error_seen");
     }
 }

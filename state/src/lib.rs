@@ -1,9 +1,14 @@
 //! Baton's durable state, behind one interface over two engines: the
 //! embedded redb file (the default, [`embedded`]) and PostgreSQL shared by
 //! several replicas. [`engine`] is the seam a backend implements; the
-//! feature modules ([`reviewers`], [`deploys`], [`errors`], [`channels`],
-//! [`sentry`], [`lookups`], the outbox) add typed methods to [`Tx`] over it, so the
-//! features never see an engine's types.
+//! feature modules ([`reviewers`] with [`reviews`], [`deploys`], [`errors`], [`channels`],
+//! [`sentry`], [`reviewer_lookups`], the outbox) add typed methods to [`Tx`] over it, so the
+//! features never see an engine's types. Reads are public; a feature's
+//! writes are not: outside this crate a record is written only as a change
+//! of an [`Outcome`](baton_handlers::Outcome), through [`Tx::store_outcome`]
+//! (its put and remove methods are `pub(crate)`). What only the embedded
+//! file can do (a consistent copy) hangs off [`Store::data_file`], which a
+//! PostgreSQL store does not have.
 //!
 //! Every write happens inside a [`Tx`]: the binary runs each accepted event's
 //! load → decide → store inside one write transaction (several events that
@@ -21,16 +26,18 @@ pub mod channels;
 mod check;
 #[cfg(test)]
 mod conformance;
+mod dedup_index;
 pub mod deploys;
 mod embedded;
 mod engine;
 pub mod errors;
 mod faults;
-pub mod lookups;
 pub mod migrate;
 mod outbox;
 mod postgres;
+pub mod reviewer_lookups;
 pub mod reviewers;
+pub mod reviews;
 pub mod sentry;
 #[doc(hidden)]
 pub mod testing;
@@ -94,9 +101,11 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// Whether this is the disk failing (as opposed to a bad record or a bug).
-    pub fn is_io(&self) -> bool {
-        matches!(self, StoreError::Io(_))
+    /// Whether the store refuses writes for now (the disk failing, the
+    /// database unreachable) rather than this write being wrong: nothing was
+    /// stored, and the same write may work once the store is back.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Io(_) | StoreError::Unavailable(_))
     }
 }
 
@@ -108,6 +117,8 @@ pub struct StoreOptions {
     /// Test hook: while this file exists, every write to the data file fails
     /// with an I/O error, as on a full disk.
     pub fault_file: Option<PathBuf>,
+    /// Bytes of page cache redb may hold (`None`: the engine's default).
+    pub cache_bytes: Option<usize>,
 }
 
 /// Baton's state: an [`Engine`] and the transactions over it.
@@ -147,10 +158,14 @@ impl Store {
 
     /// Bring records written by an older Baton up to what this one reads
     /// (today: index the review assignments stored before
-    /// `reviewers_assigned_at` existed). Reads only, once done.
+    /// `reviewers_assigned_at` existed, and the locks stored before their
+    /// expiry timers, `deploy_due`). Reads only, once done.
     fn with_records_upgraded(self) -> Result<Store> {
         if !self.read(|tx| tx.review_index_built())? {
             self.write(|tx| tx.index_review_assignments())?;
+        }
+        if !self.read(|tx| tx.deploy_locks_indexed())? {
+            self.write(|tx| tx.index_deploy_locks())?;
         }
         Ok(self)
     }
@@ -165,12 +180,22 @@ impl Store {
         self.engine.location()
     }
 
-    /// The data file's path, when the store is the embedded file.
-    pub fn path(&self) -> Option<&Path> {
-        self.file.as_ref().map(|file| file.path())
+    /// The data file, when the store is the embedded file: what only a
+    /// file can do (a consistent copy of it) is offered there, so a store
+    /// on PostgreSQL has no such method to fail at run time.
+    pub fn data_file(&self) -> Option<DataFile<'_>> {
+        self.file.as_deref().map(|engine| DataFile { engine })
     }
 
-    /// The embedded engine, or why an operation needs it.
+    /// How many entries the data file's index of delivery ids holds and the
+    /// bytes it takes (for the memory benchmark); `None` on PostgreSQL.
+    #[doc(hidden)]
+    pub fn dedup_index_size(&self) -> Option<(usize, usize)> {
+        self.file.as_ref().map(|file| file.id_index_size())
+    }
+
+    /// The embedded engine of a store opened from a file (`baton check`,
+    /// `baton migrate --from`), or why an operation needs it.
     fn file(&self, what: &str) -> Result<&RedbEngine> {
         self.file.as_deref().ok_or_else(|| {
             StoreError::Storage(format!(
@@ -287,6 +312,18 @@ impl Store {
         prefix: &str,
     ) -> Result<Vec<(String, T)>> {
         self.read(|tx| tx.scan_json(table, prefix))
+    }
+}
+
+/// The embedded data file behind a [`Store`] ([`Store::data_file`]).
+pub struct DataFile<'s> {
+    engine: &'s RedbEngine,
+}
+
+impl DataFile<'_> {
+    /// Where the file is.
+    pub fn path(&self) -> &Path {
+        self.engine.path()
     }
 }
 

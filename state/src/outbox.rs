@@ -63,7 +63,7 @@ pub struct StoredMessage {
 
 impl Tx<'_> {
     /// Queue actions to send. Returns how many were queued.
-    pub fn enqueue(&mut self, actions: Vec<Outbound>, now: UnixTime) -> Result<usize> {
+    pub(crate) fn enqueue(&mut self, actions: Vec<Outbound>, now: UnixTime) -> Result<usize> {
         let count = actions.len();
         self.outbox_grew |= count > 0;
         for action in actions {

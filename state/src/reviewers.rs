@@ -62,7 +62,7 @@ impl Tx<'_> {
     }
 
     /// Write a pool under its channel.
-    pub fn put_reviewer_pool(&mut self, pool: &Pool) -> Result<()> {
+    pub(crate) fn put_reviewer_pool(&mut self, pool: &Pool) -> Result<()> {
         self.put_json(POOLS, &pool.channel, pool)
     }
 
@@ -71,7 +71,7 @@ impl Tx<'_> {
         Ok(self.get_json(PEOPLE, PEOPLE_KEY)?.unwrap_or_default())
     }
 
-    pub fn put_reviewer_people(&mut self, people: &People) -> Result<()> {
+    pub(crate) fn put_reviewer_people(&mut self, people: &People) -> Result<()> {
         self.put_json(PEOPLE, PEOPLE_KEY, people)
     }
 
@@ -82,7 +82,7 @@ impl Tx<'_> {
 
     /// Write an assignment under its key, and index it by the times its
     /// reviewers were assigned.
-    pub fn put_review_assignment(&mut self, assignment: &Assignment) -> Result<()> {
+    pub(crate) fn put_review_assignment(&mut self, assignment: &Assignment) -> Result<()> {
         let key = assignment.key();
         self.put_json(ASSIGNMENTS, &key, assignment)?;
         let mut times: Vec<UnixTime> = assignment.reviewers.iter().map(|r| r.assigned_at).collect();
@@ -145,7 +145,7 @@ impl Tx<'_> {
     }
 
     /// Every assignment ever made (open and closed), in key order.
-    pub fn review_assignments(&self) -> Result<Vec<Assignment>> {
+    pub(crate) fn review_assignments(&self) -> Result<Vec<Assignment>> {
         Ok(self
             .scan_json::<Assignment>(ASSIGNMENTS, ASSIGNMENT_PREFIX)?
             .into_iter()
@@ -163,13 +163,13 @@ impl Tx<'_> {
     }
 
     /// Remember an unassigned pull request (replacing an older copy).
-    pub fn put_waiting_pull_request(&mut self, pr: &WaitingPullRequest) -> Result<()> {
+    pub(crate) fn put_waiting_pull_request(&mut self, pr: &WaitingPullRequest) -> Result<()> {
         self.put_json(WAITING, &message_key(&pr.repo, pr.number), pr)
     }
 
     /// Forget a waiting pull request (assigned or closed). Returns whether
     /// there was one.
-    pub fn remove_waiting_pull_request(&mut self, repo: &str, number: u64) -> Result<bool> {
+    pub(crate) fn remove_waiting_pull_request(&mut self, repo: &str, number: u64) -> Result<bool> {
         self.remove(WAITING, &message_key(repo, number))
     }
 }
@@ -212,6 +212,7 @@ mod tests {
             requested_reviewers: vec!["hubot".into()],
             assignees: vec![],
             installation: None,
+            requested_reviewer: None,
         }
     }
 

@@ -32,13 +32,13 @@ impl Tx<'_> {
     }
 
     /// Store a key under its public key and its service.
-    pub fn put_sentry_key(&mut self, key: &SentryKey) -> Result<()> {
+    pub(crate) fn put_sentry_key(&mut self, key: &SentryKey) -> Result<()> {
         self.put_json(KEYS, &key.key, key)?;
         self.put_json(SERVICES, &SentryKey::service_key(&key.service), key)
     }
 
     /// Forget a key (both entries). Returns whether it existed.
-    pub fn remove_sentry_key(&mut self, key: &SentryKey) -> Result<bool> {
+    pub(crate) fn remove_sentry_key(&mut self, key: &SentryKey) -> Result<bool> {
         let existed = self.remove(KEYS, &key.key)?;
         self.remove(SERVICES, &SentryKey::service_key(&key.service))?;
         Ok(existed)

@@ -60,6 +60,14 @@ impl Baton {
     pub async fn start(extra: &[(&str, &str)]) -> Baton {
         let tempdir = tempfile::tempdir().unwrap();
         let dir = tempdir.path().to_path_buf();
+        let mut baton = Baton::start_in(dir, extra).await;
+        baton._tempdir = Some(tempdir);
+        baton
+    }
+
+    /// [`Baton::start`] with the data file and the logs in `dir`, which the
+    /// caller owns (a small filesystem of its own, say).
+    pub async fn start_in(dir: PathBuf, extra: &[(&str, &str)]) -> Baton {
         let mut env: Vec<(String, String)> = vec![
             ("SLACK_SIGNING_SECRET".into(), SLACK_SECRET.into()),
             ("GITHUB_WEBHOOK_SECRET".into(), GITHUB_SECRET.into()),
@@ -82,7 +90,7 @@ impl Baton {
             env,
             child: None,
             http: client(),
-            _tempdir: Some(tempdir),
+            _tempdir: None,
         };
         baton.spawn().await;
         baton
@@ -323,7 +331,14 @@ impl Baton {
     /// Wait until no reviewer pick waits for GitHub and the outbox is
     /// empty (everything sent or dead-lettered).
     pub async fn drained(&self) {
-        let deadline = Instant::now() + Duration::from_secs(30);
+        self.drained_within(30).await
+    }
+
+    /// Wait until no reviewer pick waits for GitHub and the outbox is
+    /// empty, for up to `secs` (a long backlog on a loaded machine: each
+    /// message is a call and a commit).
+    pub async fn drained_within(&self, secs: u64) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
         while self.metric("baton_reviewer_picks_waiting").await != Some(0.0)
             || self.metric("baton_outbox_depth").await != Some(0.0)
         {

@@ -1,23 +1,18 @@
 //! The `/baton` subcommands of the deploys feature: `deploys watch`,
-//! `deploys unwatch`, `deploys list`, `lock`, `unlock` and `locks`. Parsing
-//! ([`parse_args`]) and deciding ([`execute`]) are both pure; the caller
-//! checks the admin right of the command's entry in [`COMMANDS`] before
-//! executing.
+//! `deploys unwatch`, `deploys gate`, `deploys ungate`, `deploys list`,
+//! `lock`, `unlock` (and `unlock <env> --queue`) and `locks`: their
+//! table ([`COMMANDS`]) and parsing ([`parse_args`]). What each decides is
+//! [`mod@super::execute`].
 
-use super::change::{Change, Outcome};
-use super::lock::{
-    active_lock, lock_key, Lock, DEFAULT_LOCK_SECS, MAX_LOCK_SECS, MAX_REASON_CHARS,
-};
-use super::watch::{DeployTarget, DeployWatch};
-use crate::caller::Caller;
-use crate::mrkdwn;
-use crate::mrkdwn::Mrkdwn;
-use crate::outbound::Outbound;
+use super::gate::GithubCheck;
+use super::lock::{MAX_LOCK_SECS, MAX_REASON_CHARS};
+use super::watch::DeployTarget;
 use crate::subcommand::{CommandSpec, UsageError};
-use crate::text::{format_datetime, format_duration, parse_duration, parse_repo_pattern};
-use crate::UnixTime;
+use crate::text::{format_duration, parse_duration, parse_repo_pattern};
 
 const TARGET_ARGS: &str = "<owner/repo|owner/*|service> [environment] [workflow=<name or file>]";
+const WATCH_ARGS: &str =
+    "<owner/repo|owner/*|service> [environment] [workflow=<name or file>] [only=failures]";
 
 /// The typed names of this feature's subcommands; [`COMMANDS`] gives each
 /// its words, help and rights.
@@ -25,6 +20,8 @@ const TARGET_ARGS: &str = "<owner/repo|owner/*|service> [environment] [workflow=
 pub enum Name {
     Watch,
     Unwatch,
+    Gate,
+    Ungate,
     List,
     Lock,
     Unlock,
@@ -37,8 +34,8 @@ pub const COMMANDS: &[(Name, CommandSpec)] = &[
         Name::Watch,
         CommandSpec {
         name: "deploys watch",
-        args: TARGET_ARGS,
-        summary: "Post deploys of a repo or CI service in this channel (workflow= makes that workflow's runs deploys)",
+        args: WATCH_ARGS,
+        summary: "Post deploys of a repo or CI service in this channel (workflow= makes that workflow's runs deploys; only=failures posts only failed ones and their fix)",
         admin_only: true,
         read_only: false,
         example: "deploys watch octo-org/octo-repo production workflow=deploy.yml",
@@ -56,11 +53,33 @@ pub const COMMANDS: &[(Name, CommandSpec)] = &[
     },
     ),
     (
+        Name::Gate,
+        CommandSpec {
+        name: "deploys gate",
+        args: "<owner/repo> <environment> [approval]",
+        summary: "Guard deploys of a repo to an environment (Baton as its GitHub deployment protection rule): they wait while it is locked, and with `approval` for an Approve here",
+        admin_only: true,
+        read_only: false,
+        example: "deploys gate octo-org/octo-repo production approval",
+    },
+    ),
+    (
+        Name::Ungate,
+        CommandSpec {
+        name: "deploys ungate",
+        args: "<owner/repo> <environment>",
+        summary: "Stop guarding those deploys from this channel",
+        admin_only: true,
+        read_only: false,
+        example: "deploys ungate octo-org/octo-repo production",
+    },
+    ),
+    (
         Name::List,
         CommandSpec {
         name: "deploys list",
         args: "",
-        summary: "Show which deploys this channel watches",
+        summary: "Show which deploys this channel watches and guards",
         admin_only: false,
         read_only: true,
         example: "deploys list",
@@ -71,7 +90,7 @@ pub const COMMANDS: &[(Name, CommandSpec)] = &[
         CommandSpec {
         name: "lock",
         args: "<environment> [for <duration>] [reason…]",
-        summary: "Lock an environment against deploys (default 4h; e.g. for 30m, 2h, 1d)",
+        summary: "Lock an environment against deploys (default 4h; e.g. for 30m, 2h, 1d); if someone holds it, join its queue",
         admin_only: false,
         read_only: false,
         example: "lock production for 2h migrating the orders table",
@@ -81,8 +100,8 @@ pub const COMMANDS: &[(Name, CommandSpec)] = &[
         Name::Unlock,
         CommandSpec {
         name: "unlock",
-        args: "<environment>",
-        summary: "Release an environment's lock",
+        args: "<environment> [--queue]",
+        summary: "Release an environment's lock (it passes to the first in its queue); with --queue, leave its queue",
         admin_only: false,
         read_only: false,
         example: "unlock production",
@@ -93,7 +112,7 @@ pub const COMMANDS: &[(Name, CommandSpec)] = &[
         CommandSpec {
         name: "locks",
         args: "",
-        summary: "Show the environments locked now",
+        summary: "Show the environments locked now and who waits for each",
         admin_only: false,
         read_only: true,
         example: "locks",
@@ -108,6 +127,8 @@ pub enum Command {
         target: DeployTarget,
         environment: Option<String>,
         workflow: Option<String>,
+        /// `only=failures`.
+        failures_only: bool,
     },
     Unwatch {
         target: DeployTarget,
@@ -115,15 +136,32 @@ pub enum Command {
         /// `None`: every watch of that target and environment.
         workflow: Option<String>,
     },
+    Gate {
+        /// `owner/repo`, lower case.
+        repo: String,
+        environment: String,
+        approval: bool,
+        /// What GitHub says about them: filled in by the server before
+        /// deciding (parsing leaves it unchecked).
+        check: GithubCheck,
+    },
+    Ungate {
+        repo: String,
+        environment: String,
+    },
     List,
     Lock {
         environment: String,
         /// Seconds; `None` means the configured default
-        /// ([`Policy::lock_default_secs`]).
+        /// ([`Policy::lock_default_secs`](super::Policy::lock_default_secs)).
         duration: Option<i64>,
         reason: Option<String>,
     },
     Unlock {
+        environment: String,
+    },
+    /// `unlock <environment> --queue`: leave that environment's queue.
+    LeaveQueue {
         environment: String,
     },
     Locks,
@@ -138,9 +176,11 @@ impl Command {
         match self {
             Command::Watch { .. } => Name::Watch,
             Command::Unwatch { .. } => Name::Unwatch,
+            Command::Gate { .. } => Name::Gate,
+            Command::Ungate { .. } => Name::Ungate,
             Command::List => Name::List,
             Command::Lock { .. } => Name::Lock,
-            Command::Unlock { .. } => Name::Unlock,
+            Command::Unlock { .. } | Command::LeaveQueue { .. } => Name::Unlock,
             Command::Locks => Name::Locks,
         }
     }
@@ -153,6 +193,36 @@ impl Command {
     /// Does it change configuration (admins only)? As [`COMMANDS`] says.
     pub fn admin_only(&self) -> bool {
         self.spec().is_none_or(|spec| spec.admin_only)
+    }
+
+    /// The repository and environment GitHub must be asked about before
+    /// this command is decided (`deploys gate`).
+    pub fn github_lookup(&self) -> Option<(&str, &str)> {
+        match self {
+            Command::Gate {
+                repo, environment, ..
+            } => Some((repo, environment)),
+            _ => None,
+        }
+    }
+
+    /// This command with what GitHub said about its repository and
+    /// environment.
+    pub fn with_github_check(self, found: GithubCheck) -> Command {
+        match self {
+            Command::Gate {
+                repo,
+                environment,
+                approval,
+                ..
+            } => Command::Gate {
+                repo,
+                environment,
+                approval,
+                check: found,
+            },
+            other => other,
+        }
     }
 }
 
@@ -205,7 +275,7 @@ fn parse_target(spec: &CommandSpec, word: &str) -> Result<DeployTarget, UsageErr
     Ok(DeployTarget::Service(word.to_string()))
 }
 
-type TargetArgs = (DeployTarget, Option<String>, Option<String>);
+type TargetArgs = (DeployTarget, Option<String>, Option<String>, bool);
 
 fn parse_target_args(spec: &CommandSpec, args: &[&str]) -> Result<TargetArgs, UsageError> {
     let Some((first, rest)) = args.split_first() else {
@@ -217,8 +287,23 @@ fn parse_target_args(spec: &CommandSpec, args: &[&str]) -> Result<TargetArgs, Us
     let target = parse_target(spec, first)?;
     let mut environment = None;
     let mut workflow = None;
+    let mut failures_only = false;
     for word in rest {
-        if let Some(name) = word.strip_prefix("workflow=") {
+        if let Some(only) = word.strip_prefix("only=") {
+            if spec.name != "deploys watch" {
+                return Err(UsageError::for_spec(
+                    spec,
+                    "`only=` is for `deploys watch`; unwatching removes the watch whatever it posts",
+                ));
+            }
+            if !only.eq_ignore_ascii_case("failures") || failures_only {
+                return Err(UsageError::for_spec(
+                    spec,
+                    format!("`{}`: the one choice is `only=failures`, once", word),
+                ));
+            }
+            failures_only = true;
+        } else if let Some(name) = word.strip_prefix("workflow=") {
             if workflow.is_some() {
                 return Err(UsageError::for_spec(spec, "give `workflow=` once"));
             }
@@ -244,7 +329,7 @@ fn parse_target_args(spec: &CommandSpec, args: &[&str]) -> Result<TargetArgs, Us
             "`workflow=` needs a GitHub repo (`owner/repo`), not a CI service",
         ));
     }
-    Ok((target, environment, workflow))
+    Ok((target, environment, workflow, failures_only))
 }
 
 fn no_args(spec: &CommandSpec, args: &[&str]) -> Result<(), UsageError> {
@@ -262,32 +347,89 @@ fn no_args(spec: &CommandSpec, args: &[&str]) -> Result<(), UsageError> {
 pub fn parse_args(name: Name, spec: &CommandSpec, args: &[&str]) -> Result<Command, UsageError> {
     match name {
         Name::Watch => {
-            let (target, environment, workflow) = parse_target_args(spec, args)?;
+            let (target, environment, workflow, failures_only) = parse_target_args(spec, args)?;
             Ok(Command::Watch {
                 target,
                 environment,
                 workflow,
+                failures_only,
             })
         }
         Name::Unwatch => {
-            let (target, environment, workflow) = parse_target_args(spec, args)?;
+            let (target, environment, workflow, _) = parse_target_args(spec, args)?;
             Ok(Command::Unwatch {
                 target,
                 environment,
                 workflow,
             })
         }
+        Name::Gate | Name::Ungate => parse_gate(name, spec, args),
         Name::List => no_args(spec, args).map(|()| Command::List),
         Name::Locks => no_args(spec, args).map(|()| Command::Locks),
         Name::Unlock => match args {
+            [flag] if flag.eq_ignore_ascii_case("--queue") => Err(UsageError::for_spec(
+                spec,
+                "name the environment whose queue to leave, e.g. `/baton unlock production --queue`",
+            )),
             [env] => Ok(Command::Unlock {
                 environment: parse_environment(spec, env)?,
             }),
+            [env, flag] | [flag, env] if flag.eq_ignore_ascii_case("--queue") => {
+                Ok(Command::LeaveQueue {
+                    environment: parse_environment(spec, env)?,
+                })
+            }
             [] => Err(UsageError::for_spec(spec, "name the environment to unlock")),
-            _ => Err(UsageError::for_spec(spec, "unlock takes one environment")),
+            _ => Err(UsageError::for_spec(
+                spec,
+                "unlock takes one environment (and `--queue` to leave its queue)",
+            )),
         },
         Name::Lock => parse_lock(spec, args),
     }
+}
+
+fn parse_gate(name: Name, spec: &CommandSpec, args: &[&str]) -> Result<Command, UsageError> {
+    let (repo, environment, rest) = match args {
+        [repo, environment, rest @ ..] => (repo, environment, rest),
+        _ => {
+            return Err(UsageError::for_spec(
+                spec,
+                "name the repository (`owner/repo`) and the environment",
+            ))
+        }
+    };
+    let repo = parse_repo_pattern(repo)
+        .filter(|r| !r.ends_with("/*"))
+        .ok_or_else(|| UsageError::for_spec(spec, format!("`{}` is not `owner/repo`", repo)))?;
+    let environment = parse_environment(spec, environment)?;
+    if name == Name::Ungate {
+        return match rest {
+            [] => Ok(Command::Ungate { repo, environment }),
+            _ => Err(UsageError::for_spec(
+                spec,
+                "`deploys ungate` takes a repository and an environment",
+            )),
+        };
+    }
+    let approval = match rest {
+        [] => false,
+        [word] if word.eq_ignore_ascii_case("approval") => true,
+        [word, ..] => {
+            return Err(UsageError::for_spec(
+                spec,
+                format!("unexpected `{}`: the one option is `approval`", word),
+            ))
+        }
+    };
+    Ok(Command::Gate {
+        repo,
+        environment,
+        approval,
+        check: GithubCheck::Unchecked {
+            reason: "not looked up".into(),
+        },
+    })
 }
 
 fn parse_lock(spec: &CommandSpec, args: &[&str]) -> Result<Command, UsageError> {
@@ -338,290 +480,3 @@ fn parse_lock(spec: &CommandSpec, args: &[&str]) -> Result<Command, UsageError> 
         reason: (!reason.is_empty()).then_some(reason),
     })
 }
-
-/// The settings deploy commands follow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Policy {
-    /// How long a lock lasts without `for <duration>` (configurable).
-    pub lock_default_secs: i64,
-}
-
-impl Default for Policy {
-    /// The default lock length ([`DEFAULT_LOCK_SECS`], 4 hours).
-    fn default() -> Self {
-        Policy {
-            lock_default_secs: DEFAULT_LOCK_SECS,
-        }
-    }
-}
-
-/// The state a command reads: every watch (of every channel) and every
-/// stored lock (expired ones included; they count as absent).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct DeploySnapshot<'a> {
-    pub watches: &'a [DeployWatch],
-    pub locks: &'a [Lock],
-}
-
-/// Decide a command. The caller has already refused an admin-only command
-/// to a non-admin.
-pub fn execute(
-    cmd: &Command,
-    caller: &Caller,
-    policy: &Policy,
-    snapshot: DeploySnapshot<'_>,
-    now: UnixTime,
-) -> Outcome {
-    match cmd {
-        Command::Watch {
-            target,
-            environment,
-            workflow,
-        } => {
-            let watch = DeployWatch {
-                channel: caller.channel.clone(),
-                target: target.clone(),
-                environment: environment.clone(),
-                workflow: workflow.clone(),
-            };
-            if snapshot.watches.iter().any(|w| w.key() == watch.key()) {
-                return Outcome::reply(format!(
-                    "This channel already watches {}.",
-                    watch.describe()
-                ));
-            }
-            let mut reply = format!("Watching {} in this channel.", watch.describe());
-            if workflow.is_none() && matches!(target, DeployTarget::Repo(_)) {
-                reply.push_str(
-                    " GitHub deployments are posted here; to count a workflow's runs as deploys, add `workflow=<name>`.",
-                );
-            }
-            Outcome {
-                reply: Some(reply.into()),
-                changes: vec![Change::PutWatch(watch)],
-                outbound: Vec::new(),
-            }
-        }
-        Command::Unwatch {
-            target,
-            environment,
-            workflow,
-        } => {
-            let same = |a: &Option<String>, b: &Option<String>| match (a, b) {
-                (None, None) => true,
-                (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
-                _ => false,
-            };
-            let gone: Vec<&DeployWatch> = snapshot
-                .watches
-                .iter()
-                .filter(|w| {
-                    w.channel == caller.channel
-                        && w.target.as_str().eq_ignore_ascii_case(target.as_str())
-                        && same(&w.environment, environment)
-                        && (workflow.is_none() || same(&w.workflow, workflow))
-                })
-                .collect();
-            if gone.is_empty() {
-                return Outcome::reply(format!(
-                    "This channel does not watch `{}`{}. `/baton deploys list` shows what it watches.",
-                    target.as_str(),
-                    environment
-                        .as_deref()
-                        .map(|e| format!(" in `{e}`"))
-                        .unwrap_or_default()
-                ));
-            }
-            let lines: Vec<String> = gone.iter().map(|w| format!("• {}", w.describe())).collect();
-            Outcome {
-                reply: Some(
-                    format!("This channel no longer watches:\n{}", lines.join("\n")).into(),
-                ),
-                changes: gone
-                    .iter()
-                    .map(|w| Change::DeleteWatch { key: w.key() })
-                    .collect(),
-                outbound: Vec::new(),
-            }
-        }
-        Command::List => {
-            let mine: Vec<String> = snapshot
-                .watches
-                .iter()
-                .filter(|w| w.channel == caller.channel)
-                .map(|w| format!("• {}", w.describe()))
-                .collect();
-            if mine.is_empty() {
-                Outcome::reply(
-                    "This channel watches no deploys. Add one with `/baton deploys watch owner/repo production`.",
-                )
-            } else {
-                Outcome::reply(format!("This channel watches:\n{}", mine.join("\n")))
-            }
-        }
-        Command::Lock {
-            environment,
-            duration,
-            reason,
-        } => lock(
-            caller,
-            policy,
-            snapshot,
-            environment,
-            *duration,
-            reason.as_deref(),
-            now,
-        ),
-        Command::Unlock { environment } => unlock(caller, snapshot, environment, now),
-        Command::Locks => {
-            let mut held: Vec<&Lock> = snapshot.locks.iter().filter(|l| l.is_active(now)).collect();
-            if held.is_empty() {
-                return Outcome::reply("No environment is locked.");
-            }
-            held.sort_by_key(|l| lock_key(&l.environment));
-            let lines = held.iter().map(|l| mrkdwn!("• {}", describe_lock(l, now)));
-            Outcome::reply(mrkdwn!("Locked now:\n{}", Mrkdwn::join(lines, "\n")))
-        }
-    }
-}
-
-fn find_lock<'a>(snapshot: DeploySnapshot<'a>, environment: &str) -> Option<&'a Lock> {
-    let key = lock_key(environment);
-    snapshot
-        .locks
-        .iter()
-        .find(|l| lock_key(&l.environment) == key)
-}
-
-/// `` `production` by <@U1> since … until … (3h left): reason ``
-fn describe_lock(l: &Lock, now: UnixTime) -> Mrkdwn {
-    let mut out = mrkdwn!(
-        "`{}` locked by {} since {} until {} ({} left)",
-        l.environment,
-        Mrkdwn::user(&l.by),
-        format_datetime(l.since),
-        format_datetime(l.expires_at),
-        format_duration(l.expires_at - now)
-    );
-    if let Some(r) = &l.reason {
-        out.push(mrkdwn!(": {}", r));
-    }
-    out
-}
-
-/// The current channel, then every channel watching `environment`, each once.
-fn announce_to(caller: &Caller, watches: &[DeployWatch], environment: &str) -> Vec<String> {
-    let mut out = vec![caller.channel.clone()];
-    for w in watches.iter().filter(|w| w.covers_environment(environment)) {
-        if !out.contains(&w.channel) {
-            out.push(w.channel.clone());
-        }
-    }
-    out
-}
-
-fn lock(
-    caller: &Caller,
-    policy: &Policy,
-    snapshot: DeploySnapshot<'_>,
-    environment: &str,
-    duration: Option<i64>,
-    reason: Option<&str>,
-    now: UnixTime,
-) -> Outcome {
-    if let Some(held) = active_lock(find_lock(snapshot, environment), now) {
-        let who = if held.by == caller.user {
-            mrkdwn!("You already hold the lock: ")
-        } else {
-            mrkdwn!("Already locked by {}: ", Mrkdwn::user(&held.by))
-        };
-        return Outcome::reply(mrkdwn!(
-            "{}{}. Nothing changed; `/baton unlock {}` releases it.",
-            who,
-            describe_lock(held, now),
-            environment
-        ));
-    }
-    let secs = duration.unwrap_or(if policy.lock_default_secs > 0 {
-        policy.lock_default_secs
-    } else {
-        DEFAULT_LOCK_SECS
-    });
-    let new = Lock {
-        environment: environment.to_string(),
-        by: caller.user.clone(),
-        reason: reason.map(str::to_string),
-        since: now,
-        expires_at: now + secs,
-        channel: caller.channel.clone(),
-    };
-    let mut text = mrkdwn!(
-        "🔒 {} locked `{}` for {} (until {})",
-        Mrkdwn::user(&new.by),
-        environment,
-        format_duration(secs),
-        format_datetime(new.expires_at)
-    );
-    if let Some(r) = reason {
-        text.push(mrkdwn!(": {}", r));
-    }
-    let outbound = announce_to(caller, snapshot.watches, environment)
-        .into_iter()
-        .map(|c| Outbound::post(c, text.clone()))
-        .collect();
-    Outcome {
-        reply: Some(mrkdwn!(
-            "Locked `{}` until {}. `/baton unlock {}` releases it early.",
-            environment,
-            format_datetime(new.expires_at),
-            environment
-        )),
-        changes: vec![Change::PutLock(new)],
-        outbound,
-    }
-}
-
-fn unlock(
-    caller: &Caller,
-    snapshot: DeploySnapshot<'_>,
-    environment: &str,
-    now: UnixTime,
-) -> Outcome {
-    let stored = find_lock(snapshot, environment);
-    let Some(held) = active_lock(stored, now) else {
-        let mut out = Outcome::reply(mrkdwn!("`{}` is not locked.", environment));
-        if stored.is_some() {
-            // An expired lock: tidy it away.
-            out.changes.push(Change::DeleteLock {
-                key: lock_key(environment),
-            });
-        }
-        return out;
-    };
-    let mut text = mrkdwn!(
-        "🔓 {} unlocked `{}`",
-        Mrkdwn::user(&caller.user),
-        held.environment
-    );
-    if held.by != caller.user {
-        text.push(mrkdwn!(" (locked by {}", Mrkdwn::user(&held.by)));
-        if let Some(r) = &held.reason {
-            text.push(mrkdwn!(": {}", r));
-        }
-        text.push(")");
-    }
-    let outbound = announce_to(caller, snapshot.watches, environment)
-        .into_iter()
-        .map(|c| Outbound::post(c, text.clone()))
-        .collect();
-    Outcome {
-        reply: Some(mrkdwn!("Unlocked `{}`.", held.environment)),
-        changes: vec![Change::DeleteLock {
-            key: lock_key(environment),
-        }],
-        outbound,
-    }
-}
-
-#[cfg(test)]
-mod tests;

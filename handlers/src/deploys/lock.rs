@@ -1,9 +1,9 @@
 //! Deploy locks: who holds an environment, why, and until when. An expired
-//! lock is treated exactly like no lock; [`lock_status_json`] is the shape
-//! CI scripts read before deploying.
+//! lock is treated exactly like no lock; [`LockStatus`] is the answer CI
+//! scripts read before deploying.
 
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize, Serializer};
 
 use crate::text::format_date;
 use crate::UnixTime;
@@ -67,112 +67,63 @@ pub fn format_rfc3339(time: UnixTime) -> String {
     )
 }
 
-/// The lock state for CI: `(locked, {"locked":false})` or
-/// `(true, {"locked":true,"by":..,"reason":..,"since":..,"expires_at":..})`
-/// (`reason` is `null` when none was given; times are RFC 3339 UTC).
-pub fn lock_status_json(lock: Option<&Lock>, now: UnixTime) -> (bool, Value) {
-    match active_lock(lock, now) {
-        None => (false, json!({"locked": false})),
-        Some(l) => (
-            true,
-            json!({
-                "locked": true,
-                "by": l.by,
-                "reason": l.reason,
-                "since": format_rfc3339(l.since),
-                "expires_at": format_rfc3339(l.expires_at),
-            }),
-        ),
+/// An environment's lock as CI reads it (`GET /api/locks/{environment}`,
+/// and a held lock in the deploy hook's answer): `{"locked": false}`, or
+/// `{"locked": true, "by", "reason", "since", "expires_at"}` (`reason` is
+/// `null` when none was given; times are RFC 3339 UTC).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LockStatus {
+    Free,
+    Held {
+        by: String,
+        reason: Option<String>,
+        since: UnixTime,
+        expires_at: UnixTime,
+    },
+}
+
+impl LockStatus {
+    /// The status of `lock` at `now`: an expired lock is free.
+    pub fn of(lock: Option<&Lock>, now: UnixTime) -> LockStatus {
+        match active_lock(lock, now) {
+            None => LockStatus::Free,
+            Some(l) => LockStatus::Held {
+                by: l.by.clone(),
+                reason: l.reason.clone(),
+                since: l.since,
+                expires_at: l.expires_at,
+            },
+        }
+    }
+
+    pub fn is_locked(&self) -> bool {
+        matches!(self, LockStatus::Held { .. })
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::text::parse_rfc3339;
-
-    /// 2026-11-23 09:00:00 UTC.
-    const NINE: UnixTime = 1_795_392_000 + 9 * 3600;
-
-    fn lock() -> Lock {
-        Lock {
-            environment: "production".into(),
-            by: "U024BE7LH".into(),
-            reason: Some("migrating the orders table".into()),
-            since: NINE,
-            expires_at: NINE + DEFAULT_LOCK_SECS,
-            channel: "C0DEPLOYS".into(),
+impl Serialize for LockStatus {
+    /// Members in name order, as the JSON CI scripts have always read.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            LockStatus::Free => {
+                let mut map = serializer.serialize_map(Some(1))?;
+                map.serialize_entry("locked", &false)?;
+                map.end()
+            }
+            LockStatus::Held {
+                by,
+                reason,
+                since,
+                expires_at,
+            } => {
+                let mut map = serializer.serialize_map(Some(5))?;
+                map.serialize_entry("by", by)?;
+                map.serialize_entry("expires_at", &format_rfc3339(*expires_at))?;
+                map.serialize_entry("locked", &true)?;
+                map.serialize_entry("reason", reason)?;
+                map.serialize_entry("since", &format_rfc3339(*since))?;
+                map.end()
+            }
         }
-    }
-
-    #[test]
-    fn lock_expires_at_its_deadline_with_an_injected_now() {
-        let l = lock();
-        assert_eq!(active_lock(Some(&l), NINE), Some(&l));
-        assert_eq!(
-            active_lock(Some(&l), NINE + DEFAULT_LOCK_SECS - 1),
-            Some(&l)
-        );
-        assert_eq!(active_lock(Some(&l), NINE + DEFAULT_LOCK_SECS), None);
-        assert_eq!(active_lock(Some(&l), NINE + 86_400), None);
-        assert_eq!(active_lock(None, NINE), None);
-    }
-
-    #[test]
-    fn lock_json_when_free_held_and_expired() {
-        assert_eq!(
-            lock_status_json(None, NINE),
-            (false, json!({"locked": false}))
-        );
-        let l = lock();
-        let (locked, value) = lock_status_json(Some(&l), NINE + 60);
-        assert!(locked);
-        assert_eq!(
-            value,
-            json!({
-                "locked": true,
-                "by": "U024BE7LH",
-                "reason": "migrating the orders table",
-                "since": "2026-11-23T09:00:00Z",
-                "expires_at": "2026-11-23T13:00:00Z",
-            })
-        );
-        let (locked, value) = lock_status_json(Some(&l), NINE + DEFAULT_LOCK_SECS);
-        assert!(!locked);
-        assert_eq!(value, json!({"locked": false}));
-        let no_reason = Lock {
-            reason: None,
-            ..lock()
-        };
-        assert_eq!(
-            lock_status_json(Some(&no_reason), NINE).1["reason"],
-            Value::Null
-        );
-    }
-
-    #[test]
-    fn rfc3339_round_trips_through_the_parser() {
-        for t in [0, 59, NINE, NINE + 3599, 951_782_400, -1] {
-            assert_eq!(parse_rfc3339(&format_rfc3339(t)), Some(t), "{t}");
-        }
-        assert_eq!(format_rfc3339(0), "1970-01-01T00:00:00Z");
-    }
-
-    #[test]
-    fn production_names() {
-        for e in ["production", "Production", "PROD", " prod "] {
-            assert!(is_production(e), "{e}");
-        }
-        for e in ["staging", "production-eu", "preprod"] {
-            assert!(!is_production(e), "{e}");
-        }
-        assert_eq!(lock_key(" Production"), "production");
-    }
-
-    #[test]
-    fn lock_round_trips_as_json() {
-        let l = lock();
-        let text = serde_json::to_string(&l).unwrap();
-        assert_eq!(serde_json::from_str::<Lock>(&text).unwrap(), l);
     }
 }

@@ -1,17 +1,25 @@
 //! How a deploy reads in Slack: the status message (Block Kit plus a
 //! plain-text fallback) and the thread reply with a failed deploy's log
-//! tail, cut to Slack's limits.
+//! tail, cut to Slack's limits; the "fixed by" a failures-only channel
+//! hears; a lock's description and the news of its release or hand-over;
+//! and a gated deploy: waiting on a lock (with "Approve anyway" and
+//! "Reject"), waiting for approval ("Approve", "Reject"), decided (who
+//! decided, no buttons), and the comment GitHub shows with the answer.
 
 use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::gate::{Decider, DeployGate, GateRequest};
+use super::lock::Lock;
 use super::record::DeployRecord;
 use super::update::DeploySource;
 use crate::blocks::{self, Blocks};
+use crate::buttons::{Button, GateButton};
 use crate::mrkdwn;
 use crate::mrkdwn::Mrkdwn;
 use crate::text::{format_datetime, format_duration, parse_user_mention, truncate_chars};
+use crate::UnixTime;
 
 /// Characters of a name, version or ref as shown.
 const SHORT_CHARS: usize = 150;
@@ -19,6 +27,10 @@ const SHORT_CHARS: usize = 150;
 const LONG_CHARS: usize = 1_000;
 /// Characters of the plain-text fallback.
 const FALLBACK_CHARS: usize = 3_000;
+/// Characters of a lock's reason as shown on a gated deploy.
+const REASON_CHARS: usize = 500;
+/// Characters of the comment sent to GitHub with a gate's answer.
+const COMMENT_CHARS: usize = 1_000;
 
 /// The most log characters shown (after escaping), leaving room in the
 /// 3,000-character section for the code fence.
@@ -299,83 +311,302 @@ pub fn failure_reply(r: &DeployRecord, log_tail: Option<&str>) -> Option<(Mrkdwn
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::blocks::SECTION_TEXT_LIMIT;
+/// The version a deploy shows: its version, else its short sha, else its ref.
+fn version_of(r: &DeployRecord) -> Option<String> {
+    r.version
+        .clone()
+        .or_else(|| r.sha.as_deref().map(|s| s.chars().take(7).collect()))
+        .or_else(|| r.git_ref.clone())
+}
 
-    #[test]
-    fn thousands_separators() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1234), "1,234");
-        assert_eq!(thousands(1_234_567), "1,234,567");
+/// `✅ Fixed by `v2`: the next deploy of checkout-api to production
+/// succeeded (…)`: the reply in a failures-only channel's failure thread.
+pub fn fixed_by(after: &DeployRecord, environment: &str, now: UnixTime) -> Mrkdwn {
+    let mut text = mrkdwn!("✅ Fixed");
+    if let Some(v) = version_of(after) {
+        text.push(mrkdwn!(
+            " by {}",
+            Mrkdwn::code(&truncate_chars(&v, SHORT_CHARS))
+        ));
     }
+    text.push(mrkdwn!(
+        ": the next deploy of {} to {} succeeded ({}).",
+        Mrkdwn::text_cut(after.subject(), SHORT_CHARS),
+        Mrkdwn::text_cut(environment, SHORT_CHARS),
+        format_datetime(after.finished_at.unwrap_or(now))
+    ));
+    text
+}
 
-    #[test]
-    fn a_short_log_is_kept_whole() {
-        let (tail, cut) = log_excerpt("Step 1\r\nStep 2\n\x1b[31mError: boom\x1b[0m\n\n");
-        assert_eq!(tail, "Step 1\nStep 2\nError: boom");
-        assert_eq!(cut, 0);
+/// `` `production` locked by <@U1> since … until … (3h left): reason ``
+pub fn describe_lock(l: &Lock, now: UnixTime) -> Mrkdwn {
+    let mut out = mrkdwn!(
+        "`{}` locked by {} since {} until {} ({} left)",
+        l.environment,
+        Mrkdwn::user(&l.by),
+        format_datetime(l.since),
+        format_datetime(l.expires_at),
+        format_duration(l.expires_at - now)
+    );
+    if let Some(r) = &l.reason {
+        out.push(mrkdwn!(": {}", r));
     }
+    out
+}
 
-    #[test]
-    fn a_long_single_line_keeps_the_last_characters() {
-        let log = format!("{}END", "a".repeat(10_000));
-        let (tail, cut) = log_excerpt(&log);
-        assert_eq!(tail.chars().count(), LOG_TAIL_CHARS);
-        assert!(tail.ends_with("END"));
-        assert_eq!(cut, 10_003 - LOG_TAIL_CHARS);
+/// `🔓 <@U2> unlocked `production`` (and whose lock it was, when not
+/// theirs).
+pub fn unlocked(user: &str, released: &Lock) -> Mrkdwn {
+    let mut text = mrkdwn!(
+        "🔓 {} unlocked `{}`",
+        Mrkdwn::user(user),
+        released.environment
+    );
+    if released.by != user {
+        text.push(mrkdwn!(" (locked by {}", Mrkdwn::user(&released.by)));
+        if let Some(r) = &released.reason {
+            text.push(mrkdwn!(": {}", r));
+        }
+        text.push(")");
     }
+    text
+}
 
-    #[test]
-    fn many_lines_keep_the_last_fifty() {
-        let log: String = (1..=120).map(|i| format!("line {i}\n")).collect();
-        let (tail, cut) = log_excerpt(&log);
-        assert_eq!(tail.lines().count(), LOG_TAIL_LINES);
-        assert!(tail.starts_with("line 71\n") && tail.ends_with("line 120"));
-        let dropped: usize = (1..=70).map(|i| format!("line {i}\n").len()).sum();
-        assert_eq!(cut, dropped);
+/// `⌛ <@U1>'s lock on `production` expired`
+pub fn lock_expired(released: &Lock) -> Mrkdwn {
+    mrkdwn!(
+        "⌛ {}'s lock on `{}` expired",
+        Mrkdwn::user(&released.by),
+        released.environment
+    )
+}
+
+/// `; 🔒 it passes to <@U2>, next in the queue, for 2h (until …): reason`
+pub fn lock_passes_to(new: &Lock, now: UnixTime) -> Mrkdwn {
+    let mut text = mrkdwn!(
+        "; 🔒 it passes to {}, next in the queue, for {} (until {})",
+        Mrkdwn::user(&new.by),
+        format_duration(new.expires_at - now),
+        format_datetime(new.expires_at)
+    );
+    if let Some(r) = &new.reason {
+        text.push(mrkdwn!(": {}", r));
     }
+    text
+}
 
-    #[test]
-    fn long_lines_start_at_a_line_boundary_and_escape_within_budget() {
-        let log: String = (0..100)
-            .map(|i| format!("{i}: <{}>\n", "x".repeat(90)))
-            .collect();
-        let (tail, cut) = log_excerpt(&log);
-        assert!(tail.lines().next().unwrap().ends_with('>'));
-        assert!(tail.lines().all(|l| l.contains(": <")), "whole lines only");
-        assert!(cut > 0);
-        let section = Mrkdwn::code_block(&format!("\n{tail}\n"));
-        assert!(section.char_count() <= SECTION_TEXT_LIMIT);
-        assert!(
-            section.char_count() > SECTION_TEXT_LIMIT - 200,
-            "uses the room"
-        );
+/// The direct message to the first in a queue when the lock passes to them.
+pub fn lock_now_yours(new: &Lock, now: UnixTime) -> Mrkdwn {
+    let mut dm = mrkdwn!(
+        "🔒 You now hold the lock on `{}` for {} (until {})",
+        new.environment,
+        format_duration(new.expires_at - now),
+        format_datetime(new.expires_at)
+    );
+    if let Some(r) = &new.reason {
+        dm.push(mrkdwn!(": {}", r));
     }
+    dm.push(mrkdwn!(
+        ". You were first in its queue. `/baton unlock {}` releases it.",
+        new.environment
+    ));
+    dm
+}
 
-    proptest::proptest! {
-        /// Any log fits Slack's section and line limits, and the cut count
-        /// never exceeds the (cleaned) log.
-        #[test]
-        fn any_log_fits(log in "(?s)[a-z<>&`\n\r é]{0,6000}") {
-            let (tail, cut) = log_excerpt(&log);
-            let section = Mrkdwn::code_block(&format!("\n{tail}\n"));
-            proptest::prop_assert!(section.char_count() <= SECTION_TEXT_LIMIT);
-            proptest::prop_assert!(tail.lines().count() <= LOG_TAIL_LINES);
-            let inner = &section[3..section.len() - 3];
-            proptest::prop_assert!(!inner.contains("``"));
-            let cleaned = log.replace('\r', "");
-            proptest::prop_assert!(cut <= cleaned.trim_end().chars().count());
+/// `• deploys of `owner/repo` to `production` (each needs an Approve)`:
+/// the lines of a channel's gates in `deploys list`.
+pub fn channel_gates(gates: &[DeployGate], channel: &str) -> Vec<Mrkdwn> {
+    gates
+        .iter()
+        .filter(|g| g.channel == channel)
+        .map(|g| {
+            mrkdwn!(
+                "• deploys of `{}` to `{}`{}",
+                g.repo,
+                g.environment,
+                if g.approval {
+                    " (each needs an Approve)"
+                } else {
+                    ""
+                }
+            )
+        })
+        .collect()
+}
+
+/// `*owner/repo* `main` (`47efb71`) → `production`, started by *octocat*`
+fn gate_deploy_line(r: &GateRequest) -> Mrkdwn {
+    let mut out = mrkdwn!("*{}*", Mrkdwn::text_cut(&r.repo, SHORT_CHARS));
+    if let Some(git_ref) = &r.git_ref {
+        out.push(mrkdwn!(
+            " {}",
+            Mrkdwn::code(&truncate_chars(git_ref, SHORT_CHARS))
+        ));
+    }
+    if let Some(sha) = &r.sha {
+        let short: String = sha.chars().take(7).collect();
+        out.push(mrkdwn!(" ({})", Mrkdwn::code(&short)));
+    }
+    out.push(mrkdwn!(
+        " → {}",
+        Mrkdwn::code(&truncate_chars(&r.environment, SHORT_CHARS))
+    ));
+    if let Some(who) = &r.started_by {
+        out.push(mrkdwn!(
+            ", started by *{}*",
+            Mrkdwn::text_cut(who, SHORT_CHARS)
+        ));
+    }
+    out
+}
+
+/// The same in plain words for the notification text.
+fn gate_deploy_words(r: &GateRequest) -> Mrkdwn {
+    let mut out = mrkdwn!("{}", Mrkdwn::text_cut(&r.repo, SHORT_CHARS));
+    if let Some(git_ref) = &r.git_ref {
+        out.push(mrkdwn!(" {}", Mrkdwn::text_cut(git_ref, SHORT_CHARS)));
+    }
+    out.push(mrkdwn!(
+        " to {}",
+        Mrkdwn::text_cut(&r.environment, SHORT_CHARS)
+    ));
+    out
+}
+
+/// `🔒 Locked by <@U1> since … until … (2h left): reason`
+fn gate_lock_line(lock: &Lock, now: UnixTime) -> Mrkdwn {
+    let mut out = mrkdwn!(
+        "🔒 Locked by {} since {} until {} ({} left)",
+        Mrkdwn::user(&lock.by),
+        format_datetime(lock.since),
+        format_datetime(lock.expires_at),
+        format_duration(lock.expires_at - now)
+    );
+    if let Some(reason) = &lock.reason {
+        out.push(mrkdwn!(": {}", Mrkdwn::text_cut(reason, REASON_CHARS)));
+    }
+    out
+}
+
+fn gate_buttons(r: &GateRequest, approve: &'static str) -> blocks::Block {
+    blocks::actions(vec![
+        blocks::button(
+            Button::Deploys(GateButton::Approve).action_id(),
+            approve,
+            &r.key,
+            Some("primary"),
+        ),
+        blocks::button(
+            Button::Deploys(GateButton::Reject).action_id(),
+            "Reject",
+            &r.key,
+            Some("danger"),
+        ),
+    ])
+}
+
+/// A gated deploy waiting on the environment's lock.
+pub fn gate_waiting_on_lock(r: &GateRequest, lock: &Lock, now: UnixTime) -> (Mrkdwn, Blocks) {
+    let text = mrkdwn!(
+        "⏸️ Deploy of {} waits on the lock held by {}",
+        gate_deploy_words(r),
+        Mrkdwn::user(&lock.by)
+    );
+    let then = if r.approval {
+        "asked for approval"
+    } else {
+        "approved"
+    };
+    let blocks = blocks::message(vec![
+        blocks::section(mrkdwn!(
+            "⏸️ *Deploy waits on the lock*: {}\n{}",
+            gate_deploy_line(r),
+            gate_lock_line(lock, now)
+        )),
+        gate_buttons(r, "Approve anyway"),
+        blocks::context(vec![mrkdwn!(
+            "It is {} when the lock is released or expires. Approve anyway: the lock holder or a Baton admin.",
+            then
+        )]),
+    ]);
+    (text, blocks)
+}
+
+/// A gated deploy waiting for a person's approval.
+pub fn gate_awaiting_approval(r: &GateRequest) -> (Mrkdwn, Blocks) {
+    let text = mrkdwn!("🚦 Deploy of {} needs approval", gate_deploy_words(r));
+    let blocks = blocks::message(vec![
+        blocks::section(mrkdwn!(
+            "🚦 *Deploy needs approval*: {}",
+            gate_deploy_line(r)
+        )),
+        gate_buttons(r, "Approve"),
+        blocks::context(vec![mrkdwn!("The first press decides.")]),
+    ]);
+    (text, blocks)
+}
+
+/// Who decided a gated deploy, for people.
+fn gate_decided_by(approved: bool, by: &Decider) -> Mrkdwn {
+    let verb = if approved { "approved" } else { "rejected" };
+    match by {
+        Decider::NotLocked => mrkdwn!("{}: the environment was not locked", verb),
+        Decider::Person {
+            user,
+            over_lock: Some(holder),
+        } => mrkdwn!(
+            "{} by {} while locked by {}",
+            verb,
+            Mrkdwn::user(user),
+            Mrkdwn::user(holder)
+        ),
+        Decider::Person {
+            user,
+            over_lock: None,
+        } => mrkdwn!("{} by {}", verb, Mrkdwn::user(user)),
+        Decider::Unlocked { by } => {
+            mrkdwn!("{}: {} released the lock", verb, Mrkdwn::user(by))
+        }
+        Decider::LockExpired { holder } => {
+            mrkdwn!("{}: {}'s lock expired", verb, Mrkdwn::user(holder))
         }
     }
+}
 
-    #[test]
-    fn backtick_runs_cannot_close_the_fence() {
-        let (tail, _) = log_excerpt("echo ```done```");
-        let block = Mrkdwn::code_block(&tail);
-        let inner = &block[3..block.len() - 3];
-        assert!(!inner.contains("``"), "{inner}");
-    }
+/// A decided gated deploy: who decided, no buttons.
+pub fn gate_decided(r: &GateRequest, approved: bool, by: &Decider) -> (Mrkdwn, Blocks) {
+    let emoji = if approved { "✅" } else { "❌" };
+    let who = gate_decided_by(approved, by);
+    let text = mrkdwn!("{} Deploy of {} {}", emoji, gate_deploy_words(r), who);
+    let blocks = blocks::message(vec![blocks::section(mrkdwn!(
+        "{} *Deploy {}*\n{}",
+        emoji,
+        who,
+        gate_deploy_line(r)
+    ))]);
+    (text, blocks)
+}
+
+/// The comment GitHub shows with a gate's answer (plain text).
+pub fn gate_comment(r: &GateRequest, approved: bool, by: &Decider) -> String {
+    let env = truncate_chars(&r.environment, SHORT_CHARS);
+    let text = match (approved, by) {
+        (_, Decider::NotLocked) => format!("Approved by Baton: {env} is not locked."),
+        (
+            true,
+            Decider::Person {
+                user,
+                over_lock: Some(holder),
+            },
+        ) => format!("Approved in Slack by {user} while {env} was locked by {holder} (Baton)."),
+        (true, Decider::Person { user, .. }) => format!("Approved in Slack by {user} (Baton)."),
+        (false, Decider::Person { user, .. }) => format!("Rejected in Slack by {user} (Baton)."),
+        (_, Decider::Unlocked { by }) => {
+            format!("Approved by Baton: {by} released the lock on {env}.")
+        }
+        (_, Decider::LockExpired { holder }) => {
+            format!("Approved by Baton: {holder}'s lock on {env} expired.")
+        }
+    };
+    truncate_chars(&text, COMMENT_CHARS)
 }

@@ -2,7 +2,9 @@
 //! (`owner/repo` or `owner/*`) or a CI hook service, optionally one
 //! environment, and optionally a workflow: a watch with `workflow=` turns
 //! that workflow's runs into deploys (and only those runs); a watch without
-//! it hears GitHub deployments and hook deploys.
+//! it hears GitHub deployments and hook deploys. A watch with
+//! `only=failures` posts only the deploys that fail or error (and, in the
+//! failure's thread, the next success: `super::failures`).
 
 use serde::{Deserialize, Serialize};
 
@@ -49,6 +51,9 @@ pub struct DeployWatch {
     /// A workflow's name (`Deploy`) or file name (`deploy.yml`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workflow: Option<String>,
+    /// `only=failures`: post only deploys that fail or error.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub failures_only: bool,
 }
 
 impl DeployWatch {
@@ -106,10 +111,13 @@ impl DeployWatch {
     }
 
     /// Does this watch hear about `environment` (for lock announcements)?
+    /// A failures-only watch hears only failures, not locks.
     pub fn covers_environment(&self, environment: &str) -> bool {
-        self.environment
-            .as_deref()
-            .is_none_or(|e| e.eq_ignore_ascii_case(environment))
+        !self.failures_only
+            && self
+                .environment
+                .as_deref()
+                .is_none_or(|e| e.eq_ignore_ascii_case(environment))
     }
 
     /// `owner/repo production (workflow deploy.yml)` for lists.
@@ -122,11 +130,15 @@ impl DeployWatch {
         if let Some(w) = &self.workflow {
             out.push_str(&format!(", runs of workflow `{w}`"));
         }
+        if self.failures_only {
+            out.push_str(", failures only");
+        }
         out
     }
 }
 
-/// The channels (each once, in first-watch order) whose watches want `update`.
+/// The channels (each once, in first-watch order) whose watches want
+/// `update`, failures-only watches included.
 pub fn channels_for(watches: &[DeployWatch], update: &DeployUpdate) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for w in watches.iter().filter(|w| w.matches(update)) {
@@ -135,6 +147,20 @@ pub fn channels_for(watches: &[DeployWatch], update: &DeployUpdate) -> Vec<Strin
         }
     }
     out
+}
+
+/// Of [`channels_for`], those that hear only failures of `update` (every
+/// watch of theirs that wants it is `only=failures`).
+pub fn failure_channels_for(watches: &[DeployWatch], update: &DeployUpdate) -> Vec<String> {
+    channels_for(watches, update)
+        .into_iter()
+        .filter(|channel| {
+            watches
+                .iter()
+                .filter(|w| &w.channel == channel && w.matches(update))
+                .all(|w| w.failures_only)
+        })
+        .collect()
 }
 
 impl DeployUpdate {
@@ -149,137 +175,5 @@ impl DeployUpdate {
                 .find_map(|w| w.environment.clone());
         }
         self
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::deploys::fixtures;
-    use crate::deploys::hook::parse_hook;
-
-    fn watch(
-        channel: &str,
-        target: DeployTarget,
-        env: Option<&str>,
-        wf: Option<&str>,
-    ) -> DeployWatch {
-        DeployWatch {
-            channel: channel.into(),
-            target,
-            environment: env.map(Into::into),
-            workflow: wf.map(Into::into),
-        }
-    }
-
-    fn repo(s: &str) -> DeployTarget {
-        DeployTarget::Repo(s.into())
-    }
-
-    fn deployment() -> DeployUpdate {
-        DeployUpdate::from_deployment(&fixtures::deployment()).unwrap()
-    }
-
-    #[test]
-    fn github_deployments_match_repo_case_insensitively_and_by_environment() {
-        let watches = vec![
-            watch("C1", repo("codertocat/hello-world"), None, None),
-            watch(
-                "C2",
-                repo("codertocat/hello-world"),
-                Some("Production"),
-                None,
-            ),
-            watch("C3", repo("codertocat/hello-world"), Some("staging"), None),
-            watch("C4", repo("codertocat/*"), None, None),
-            watch("C5", repo("octo-org/*"), None, None),
-            watch(
-                "C6",
-                repo("codertocat/hello-world"),
-                None,
-                Some("deploy.yml"),
-            ),
-            watch("C1", repo("codertocat/*"), Some("production"), None),
-        ];
-        assert_eq!(
-            channels_for(&watches, &deployment()),
-            vec!["C1", "C2", "C4"]
-        );
-    }
-
-    #[test]
-    fn workflow_runs_match_only_watches_that_mark_the_workflow() {
-        let run = DeployUpdate::from_workflow_run(&fixtures::run_completed()).unwrap();
-        let watches = vec![
-            watch("C1", repo("octo-org/octo-repo"), None, None),
-            watch(
-                "C2",
-                repo("octo-org/octo-repo"),
-                Some("production"),
-                Some("test"),
-            ),
-            watch("C3", repo("octo-org/*"), None, Some("TEST.yml")),
-            watch("C4", repo("octo-org/octo-repo"), None, Some("deploy.yml")),
-            watch("C5", repo("other/octo-repo"), None, Some("test.yml")),
-            watch(
-                "C6",
-                repo("octo-org/octo-repo"),
-                None,
-                Some(".github/workflows/test.yml"),
-            ),
-        ];
-        assert_eq!(channels_for(&watches, &run), vec!["C2", "C3", "C6"]);
-        let labelled = run.with_watch_environment(&watches);
-        assert_eq!(labelled.environment.as_deref(), Some("production"));
-    }
-
-    #[test]
-    fn hooks_match_by_service_and_environment() {
-        let hook = parse_hook(
-            br#"{"service":"Checkout-API","environment":"staging","version":"1.2","status":"started"}"#,
-        )
-        .unwrap();
-        let u = DeployUpdate::from_hook(&hook);
-        let watches = vec![
-            watch(
-                "C1",
-                DeployTarget::Service("checkout-api".into()),
-                None,
-                None,
-            ),
-            watch(
-                "C2",
-                DeployTarget::Service("checkout-api".into()),
-                Some("STAGING"),
-                None,
-            ),
-            watch(
-                "C3",
-                DeployTarget::Service("checkout-api".into()),
-                Some("production"),
-                None,
-            ),
-            watch("C4", DeployTarget::Service("billing".into()), None, None),
-            watch("C5", repo("codertocat/*"), None, None),
-        ];
-        assert_eq!(channels_for(&watches, &u), vec!["C1", "C2"]);
-        let repo_named = DeployUpdate::from_hook(
-            &parse_hook(br#"{"service":"Codertocat/app","environment":"prod","sha":"abc","status":"started"}"#)
-                .unwrap(),
-        );
-        assert_eq!(channels_for(&watches, &repo_named), vec!["C5"]);
-    }
-
-    #[test]
-    fn no_watches_no_channels() {
-        assert!(channels_for(&[], &deployment()).is_empty());
-    }
-
-    #[test]
-    fn key_ignores_case() {
-        let a = watch("C1", repo("a/b"), Some("Prod"), None);
-        let b = watch("C1", repo("a/b"), Some("prod"), None);
-        assert_eq!(a.key(), b.key());
-        assert_ne!(a.key(), watch("C1", repo("a/b"), None, None).key());
     }
 }

@@ -1,23 +1,29 @@
 //! The report half of the decisions: route a report to the channels that
 //! subscribed to it ([`CompiledSubscriptions`], [`Route`]), post or count
 //! it ([`on_report`]: windows, digests, mutes, regressions, per-channel
-//! cap), answer its sender ([`report_answer`]), and close windows on the
-//! periodic [`tick`]. Commands and button presses are in
-//! [`mod@super::execute`].
+//! cap, and the [`ReportAnswer`] its sender gets), close windows on the
+//! periodic [`tick`], and act on a press of "Mute 1h" or "Resolve"
+//! ([`on_button`], which mutes and resolves as the commands do). The
+//! commands are decided in [`mod@super::execute`].
 
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
+use super::change::{Change, Outcome};
 use super::commands::CompiledFilters;
-use super::fingerprint::{fingerprint, fnv1a_hex};
+use super::execute::{mute, resolve};
+use super::fingerprint::{fingerprint, fnv1a_hex, is_fingerprint};
+use super::records::{
+    group_key, ChannelRate, DigestLine, Group, HeldEntry, Mode, Policy, Record, Sample, Seen,
+    Snapshot, Subscription, Table, Trigger, HELD_FINGERPRINTS,
+};
 use super::render::{digest_message, held_summary, report_message, seen_footer};
 use super::report::ErrorReport;
-use super::state::{
-    group_key, ChannelRate, DigestLine, Group, HeldEntry, Mode, Outcome, Policy, Record, Sample,
-    Snapshot, Subscription, Table, HELD_FINGERPRINTS,
-};
+use super::trigger::{sight, sooner, Sighting};
+use crate::buttons::ErrorButton;
+use crate::caller::Caller;
 use crate::outbound::Outbound;
 use crate::UnixTime;
 
@@ -56,24 +62,28 @@ impl CompiledSubscriptions {
     /// [`Self::route`] with the report's [`fingerprint`] already computed
     /// (so a caller can compute it outside its writer thread).
     pub fn route_fingerprinted(&self, report: &ErrorReport, fingerprint: String) -> Route {
-        let mut modes: BTreeMap<&str, Mode> = BTreeMap::new();
+        let mut modes: BTreeMap<&str, (Mode, Option<Trigger>)> = BTreeMap::new();
         for (sub, filters) in &self.entries {
             if !filters.matches(report) {
                 continue;
             }
-            let mode = sub.mode();
+            let (mode, trigger) = (sub.mode(), sub.trigger);
             modes
                 .entry(sub.channel.as_str())
-                .and_modify(|m| *m = stronger(*m, mode))
-                .or_insert(mode);
+                .and_modify(|(m, t)| {
+                    *t = sooner_of(*m, *t, mode, trigger);
+                    *m = stronger(*m, mode);
+                })
+                .or_insert((mode, trigger));
         }
         Route {
             fingerprint,
             deliveries: modes
                 .into_iter()
-                .map(|(channel, mode)| Delivery {
+                .map(|(channel, (mode, trigger))| Delivery {
                     channel: channel.to_string(),
                     mode,
+                    trigger: trigger.filter(|_| mode == Mode::Stream),
                 })
                 .collect(),
         }
@@ -91,11 +101,29 @@ fn stronger(a: Mode, b: Mode) -> Mode {
     }
 }
 
+/// Of two matching subscriptions' triggers in one channel: a streamed
+/// subscription without a trigger posts at the first sighting, so it wins;
+/// between two triggers, the sooner (digests have none).
+fn sooner_of(
+    mode_a: Mode,
+    a: Option<Trigger>,
+    mode_b: Mode,
+    b: Option<Trigger>,
+) -> Option<Trigger> {
+    match ((mode_a, a), (mode_b, b)) {
+        ((Mode::Stream, None), _) | (_, (Mode::Stream, None)) => None,
+        ((_, Some(a)), (_, Some(b))) => Some(sooner(a, b)),
+        ((_, a), (_, b)) => a.or(b),
+    }
+}
+
 /// One channel that gets a report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
     pub channel: String,
     pub mode: Mode,
+    /// Streamed with `when=N/duration`: posted only once seen N times.
+    pub trigger: Option<Trigger>,
 }
 
 /// Where a report goes: its fingerprint and each channel once.
@@ -123,7 +151,7 @@ impl Route {
             .collect()
     }
 
-    /// Key of the [`Mute`](super::state::Mute) and [`Resolved`](super::state::Resolved) records to load (if present).
+    /// Key of the [`Mute`](super::records::Mute) and [`Resolved`](super::records::Resolved) records to load (if present).
     pub fn fingerprint_key(&self) -> &str {
         &self.fingerprint
     }
@@ -135,13 +163,55 @@ pub fn route(report: &ErrorReport, subscriptions: &[Subscription]) -> Route {
     CompiledSubscriptions::new(subscriptions).route(report)
 }
 
-/// Decide what one report does.
+/// What a report's sender hears back (the body of `POST /hooks/errors`'s
+/// 202): `ok`, the report's `fingerprint` and the `channels` it was routed
+/// to; then, when it was routed somewhere (and so decided), whether the
+/// fingerprint is `muted` and how many messages it `posted`. Members in
+/// name order, as senders have always read them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportAnswer {
+    pub channels: Vec<String>,
+    pub fingerprint: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub muted: Option<bool>,
+    pub ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub posted: Option<usize>,
+}
+
+/// What a report decides: its changes and messages, and its sender's answer.
+pub type ReportOutcome = crate::outcome::Outcome<Change, ReportAnswer>;
+
+/// Decide what one report does, and answer its sender.
 ///
 /// Reads from `snapshot`: the groups under `route.group_keys()`, the rates
-/// under `route.rate_keys()`, and the mute and resolved records of the
-/// fingerprint (absent ones simply are not there). Subscriptions are not
-/// read (they are in `route`).
+/// under `route.rate_keys()`, and the mute, resolved and seen records of
+/// the fingerprint (absent ones simply are not there). Subscriptions are
+/// not read (they are in `route`). A report routed nowhere reads nothing
+/// (pass `Snapshot::default()`): it changes nothing and its answer says
+/// so. A fingerprint resolved until the next release stays quiet for
+/// reports of the release it was resolved in.
 pub fn on_report(
+    report: &ErrorReport,
+    route: &Route,
+    snapshot: &Snapshot,
+    policy: &Policy,
+    now: UnixTime,
+) -> ReportOutcome {
+    let outcome = report_changes(report, route, snapshot, policy, now);
+    let decided = !route.deliveries.is_empty();
+    let answer = ReportAnswer {
+        ok: true,
+        fingerprint: route.fingerprint.clone(),
+        channels: route.deliveries.iter().map(|d| d.channel.clone()).collect(),
+        muted: decided.then(|| snapshot.mutes.iter().any(|m| m.is_active(now))),
+        posted: decided.then_some(outcome.outbound.len()),
+    };
+    outcome.answered(answer)
+}
+
+/// The changes and messages of one report (see [`on_report`]).
+fn report_changes(
     report: &ErrorReport,
     route: &Route,
     snapshot: &Snapshot,
@@ -162,7 +232,24 @@ pub fn on_report(
         }
         out.remove(Table::Mutes, mute.key());
     }
-    let regression = snapshot.resolved(fp).is_some();
+    // Remember the release the fingerprint was last seen in.
+    let release = report.release();
+    if snapshot
+        .seen(fp)
+        .is_none_or(|s| s.release.as_deref() != release)
+    {
+        out.put(Record::Seen(Seen {
+            fingerprint: fp.to_string(),
+            release: release.map(str::to_string),
+            since: now,
+        }));
+    }
+    let regression = match snapshot.resolved(fp) {
+        // Resolved until the next release: quiet in the same release.
+        Some(r) if r.release.is_some() && r.release.as_deref() == release => return out,
+        Some(_) => true,
+        None => false,
+    };
     if regression {
         out.remove(Table::Resolved, fp.to_string());
     }
@@ -183,34 +270,6 @@ pub fn on_report(
         }
     }
     out
-}
-
-/// The answer to a report's sender (the body of `POST /hooks/errors`'s
-/// 202): `ok`, the report's `fingerprint` and the `channels` it was routed
-/// to; then, once it was decided (`decided`: the snapshot [`on_report`] read
-/// and the outcome it returned), whether the fingerprint is `muted` and how
-/// many messages it `posted`. A report routed nowhere is not decided
-/// (nothing is loaded for it): pass `None`.
-pub fn report_answer(
-    route: &Route,
-    decided: Option<(&Snapshot, &Outcome)>,
-    now: UnixTime,
-) -> Value {
-    let channels: Vec<&str> = route
-        .deliveries
-        .iter()
-        .map(|d| d.channel.as_str())
-        .collect();
-    let mut answer = json!({
-        "ok": true,
-        "fingerprint": route.fingerprint,
-        "channels": channels,
-    });
-    if let Some((snapshot, outcome)) = decided {
-        answer["muted"] = json!(snapshot.mutes.iter().any(|m| m.is_active(now)));
-        answer["posted"] = json!(outcome.outbound.len());
-    }
-    answer
 }
 
 /// The shown part of a report, built only when something is posted or a
@@ -240,6 +299,25 @@ fn stream_report(
     now: UnixTime,
 ) {
     let channel = delivery.channel.as_str();
+    let mut group = group;
+    let mut seen = 1;
+    // A trigger counts sightings before the first post (a regression is
+    // posted at once).
+    if let Some(trigger) = delivery.trigger.filter(|_| !sample.regression) {
+        match sight(group, trigger, channel, fp, sample.get(), now) {
+            Sighting::Posted => {}
+            Sighting::Wait(counting) => {
+                out.put(Record::Group(counting));
+                return;
+            }
+            Sighting::Fire { seen: n } => {
+                seen = n;
+                if let Some(g) = group.take() {
+                    out.remove(Table::Groups, g.key());
+                }
+            }
+        }
+    }
     if let Some(g) = group {
         if g.window_end > now && !sample.regression {
             let mut g = g.clone();
@@ -274,7 +352,11 @@ fn stream_report(
             &format!("error:{fp}:{channel}:{now}"),
             group.and_then(|g| g.message_key.as_deref()),
         );
-        let (text, blocks) = report_message(sample.get(), fp, None);
+        let footer = delivery
+            .trigger
+            .filter(|_| seen > 1)
+            .map(|trigger| super::render::seen_footer(seen, trigger.window_secs, now));
+        let (text, blocks) = report_message(sample.get(), fp, footer.as_ref());
         out.outbound.push(Outbound::SlackPost {
             channel: channel.to_string(),
             text,
@@ -288,11 +370,12 @@ fn stream_report(
             mode: Mode::Stream,
             window_start: now,
             window_end: now + policy.window_secs,
-            count: 1,
+            count: seen,
             last_seen: now,
             message_key: Some(key),
             sample: sample.get().clone(),
             closed: None,
+            sightings: Vec::new(),
         })));
     } else {
         rate.held += 1;
@@ -382,6 +465,7 @@ fn digest_report(
         message_key: None,
         sample: sample.get().clone(),
         closed,
+        sightings: Vec::new(),
     })));
 }
 
@@ -522,70 +606,41 @@ pub fn tick(snapshot: &Snapshot, policy: &Policy, now: UnixTime) -> Outcome {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::super::report::Level;
-    use super::super::state::Mute;
-    use super::*;
-
-    const NOW: UnixTime = 1_795_392_000;
-
-    fn routed(channels: &[&str]) -> Route {
-        Route {
-            fingerprint: "85944171f73967e8".into(),
-            deliveries: channels
-                .iter()
-                .map(|c| Delivery {
-                    channel: c.to_string(),
-                    mode: Mode::Stream,
-                })
-                .collect(),
-        }
+/// A press of "Mute 1h" or "Resolve" on an error message by `caller` (in
+/// the channel the message is in: a press that does not say which is
+/// answered, nothing changes); `value` is the fingerprint the button
+/// carries.
+///
+/// Reads from `snapshot`: the group of (the caller's channel, fingerprint)
+/// — to answer in the message's thread — and the fingerprint's mute record.
+pub fn on_button(
+    button: ErrorButton,
+    value: &str,
+    caller: &Caller,
+    snapshot: &Snapshot,
+    policy: &Policy,
+    now: UnixTime,
+) -> Outcome {
+    if caller.channel.is_empty() {
+        return Outcome::reply(
+            ":warning: That button press did not say which channel it came from.",
+        );
     }
-
-    #[test]
-    fn a_report_answer_names_fingerprint_channels_mute_and_posts() {
-        let nowhere = routed(&[]);
-        assert_eq!(
-            report_answer(&nowhere, None, NOW),
-            json!({"ok": true, "fingerprint": "85944171f73967e8", "channels": []})
-        );
-
-        let route = routed(&["C1", "C2"]);
-        let report = ErrorReport::new("api", "production", Level::Error, "boom");
-        let snapshot = Snapshot::default();
-        let out = on_report(&report, &route, &snapshot, &Policy::default(), NOW);
-        assert_eq!(
-            report_answer(&route, Some((&snapshot, &out)), NOW),
-            json!({
-                "ok": true,
-                "fingerprint": "85944171f73967e8",
-                "channels": ["C1", "C2"],
-                "muted": false,
-                "posted": 2,
-            })
-        );
-
-        let mute = |until| Mute {
-            fingerprint: "85944171f73967e8".into(),
-            until,
-            by: "U1".into(),
-            at: NOW - 10,
-            muted_count: 0,
-        };
-        for (mutes, muted) in [(vec![mute(None)], true), (vec![mute(Some(NOW))], false)] {
-            let snapshot = Snapshot {
-                mutes: &mutes,
-                ..Snapshot::default()
-            };
-            let out = on_report(&report, &route, &snapshot, &Policy::default(), NOW);
-            let answer = report_answer(&route, Some((&snapshot, &out)), NOW);
-            assert_eq!(answer["muted"], json!(muted), "{answer}");
-            assert_eq!(
-                answer["posted"],
-                json!(if muted { 0 } else { 2 }),
-                "{answer}"
-            );
-        }
+    if !is_fingerprint(value) {
+        return Outcome::reply(":warning: That button carries no fingerprint.");
+    }
+    let thread = snapshot
+        .group(&caller.channel, value)
+        .and_then(|g| g.message_key.clone());
+    match button {
+        ErrorButton::Mute => mute(
+            value,
+            Some(policy.mute_button_secs),
+            caller,
+            snapshot,
+            now,
+            thread,
+        ),
+        ErrorButton::Resolve => resolve(value, caller, now, thread),
     }
 }

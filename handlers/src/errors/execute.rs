@@ -1,21 +1,22 @@
-//! The command and button half of the decisions: what each
-//! `/baton errors …` command does to the subscriptions, mutes and resolved
-//! marks ([`execute`]; the DSN commands are [`super::dsn::execute`]), a
-//! press of "Mute 1h" or "Resolve" on an error message ([`on_button`]),
-//! and the `@baton` help's lines of a channel's subscriptions
-//! ([`channel_subscriptions`]).
+//! What each `/baton errors …` command decides: the subscriptions, mutes
+//! and resolved marks ([`execute`]), the SDKs' keys ([`execute_dsn`], which
+//! reads keys, not the snapshot), and the `@baton` help's lines of a
+//! channel's subscriptions ([`channel_subscriptions`]). A button press
+//! mutes and resolves as the commands do (`super::decide::on_button`).
 
+use super::change::DsnChange;
+use super::change::Outcome;
 use super::commands::{Command, UnsubscribeTarget};
-use super::fingerprint::{fnv1a_hex, is_fingerprint};
-use super::state::{
-    Mode, Mute, Outcome, Policy, Record, Resolved, Snapshot, Subscription, SubscriptionFilters,
-    Table,
+use super::dsn::{dsn, SentryKey};
+use super::fingerprint::fnv1a_hex;
+use super::records::{
+    Mode, Mute, Record, Resolved, Snapshot, Subscription, SubscriptionFilters, Table,
 };
-use crate::buttons::ErrorButton;
 use crate::caller::Caller;
 use crate::mrkdwn;
 use crate::mrkdwn::Mrkdwn;
 use crate::outbound::Outbound;
+use crate::text::hex_lower;
 use crate::text::{format_datetime, format_duration};
 use crate::UnixTime;
 
@@ -23,46 +24,50 @@ use crate::UnixTime;
 ///
 /// Reads from `snapshot`: all subscriptions (for `subscribe`, `unsubscribe`
 /// and `list`), and the mute and resolved records of the command's
-/// fingerprint (for `mute`, `unmute`, `resolve`).
-pub fn execute(cmd: &Command, by: &Caller, snapshot: &Snapshot, now: UnixTime) -> Outcome {
+/// fingerprint (for `mute`, `unmute`, `resolve`), and its seen record (for
+/// `resolve … next-release`).
+pub fn execute(cmd: &Command, caller: &Caller, snapshot: &Snapshot, now: UnixTime) -> Outcome {
     match cmd {
-        Command::Subscribe { filters, digest } => {
+        Command::Subscribe {
+            filters,
+            digest,
+            when,
+        } => {
             let filters = SubscriptionFilters::from(filters);
-            let in_channel = |s: &&Subscription| s.channel == by.channel;
+            let in_channel = |s: &&Subscription| s.channel == caller.channel;
             if let Some(same) = snapshot
                 .subscriptions
                 .iter()
                 .filter(in_channel)
-                .find(|s| s.filters == filters && s.digest == *digest)
+                .find(|s| s.filters == filters && s.digest == *digest && s.trigger == *when)
             {
                 return Outcome::reply(format!(
                     "This channel already has that subscription (id `{}`).",
                     same.id
                 ));
             }
-            let id = new_subscription_id(&by.channel, &filters, *digest, snapshot.subscriptions);
+            let id =
+                new_subscription_id(&caller.channel, &filters, *digest, snapshot.subscriptions);
             let description = filters.describe();
             let sub = Subscription {
                 id: id.clone(),
-                channel: by.channel.to_string(),
+                channel: caller.channel.to_string(),
                 filters,
                 digest: *digest,
-                created_by: by.user.to_string(),
+                created_by: caller.user.to_string(),
                 created_at: now,
+                trigger: *when,
             };
-            let how = match digest {
-                Some(period) => format!("as a digest every {}", format_duration(*period)),
-                None => "as they happen".to_string(),
-            };
+            let how = how_delivered(&sub);
             let mut out = Outcome::reply(format!(
                 "Subscribed this channel to error reports ({}) {how}. Id `{id}`; undo with `/baton errors unsubscribe {id}`.",
                 description
             ));
             out.outbound.push(Outbound::post(
-                &by.channel,
+                &caller.channel,
                 mrkdwn!(
                     "{} subscribed this channel to error reports ({}) {}.",
-                    Mrkdwn::user(&by.user),
+                    Mrkdwn::user(&caller.user),
                     description,
                     how
                 ),
@@ -74,7 +79,7 @@ pub fn execute(cmd: &Command, by: &Caller, snapshot: &Snapshot, now: UnixTime) -
             let mine: Vec<&Subscription> = snapshot
                 .subscriptions
                 .iter()
-                .filter(|s| s.channel == by.channel)
+                .filter(|s| s.channel == caller.channel)
                 .collect();
             let chosen: Vec<&Subscription> = match target {
                 UnsubscribeTarget::All => mine,
@@ -113,7 +118,7 @@ pub fn execute(cmd: &Command, by: &Caller, snapshot: &Snapshot, now: UnixTime) -
             let mut mine: Vec<&Subscription> = snapshot
                 .subscriptions
                 .iter()
-                .filter(|s| s.channel == by.channel)
+                .filter(|s| s.channel == caller.channel)
                 .collect();
             if mine.is_empty() {
                 return Outcome::reply(
@@ -123,9 +128,10 @@ pub fn execute(cmd: &Command, by: &Caller, snapshot: &Snapshot, now: UnixTime) -
             mine.sort_by_key(|s| (s.created_at, s.id.clone()));
             let mut text = mrkdwn!("*Error subscriptions of this channel*\n");
             for s in mine {
-                let how = match s.digest {
-                    Some(p) => format!("digest every {}", format_duration(p)),
-                    None => "as they happen".to_string(),
+                let how = match (s.digest, s.trigger) {
+                    (Some(p), _) => format!("digest every {}", format_duration(p)),
+                    (None, Some(t)) => t.describe(),
+                    (None, None) => "as they happen".to_string(),
                 };
                 text.push(mrkdwn!(
                     "• {} {} — {} (by {})\n",
@@ -140,7 +146,7 @@ pub fn execute(cmd: &Command, by: &Caller, snapshot: &Snapshot, now: UnixTime) -
         Command::Mute {
             fingerprint,
             duration,
-        } => mute(fingerprint, *duration, by, snapshot, now, None),
+        } => mute(fingerprint, *duration, caller, snapshot, now, None),
         Command::Unmute { fingerprint } => match snapshot.mute(fingerprint) {
             Some(m) => {
                 let mut out = Outcome::reply(format!(
@@ -157,18 +163,21 @@ pub fn execute(cmd: &Command, by: &Caller, snapshot: &Snapshot, now: UnixTime) -
             }
             None => Outcome::reply(format!("`{fingerprint}` is not muted.")),
         },
-        Command::Resolve { fingerprint } => resolve(fingerprint, by, now, None),
-        // They read and write keys, not this snapshot: see `dsn::execute`.
+        Command::Resolve { fingerprint } => resolve(fingerprint, caller, now, None),
+        Command::ResolveNextRelease { fingerprint } => {
+            resolve_next_release(fingerprint, caller, snapshot, now)
+        }
+        // They read and write keys, not this snapshot: see `execute_dsn`.
         Command::Dsn { .. } | Command::RevokeDsn { .. } => {
-            Outcome::reply(":warning: DSN commands run through `dsn::execute`.")
+            Outcome::reply(":warning: DSN commands run through `execute_dsn`.")
         }
     }
 }
 
-fn mute(
+pub(super) fn mute(
     fingerprint: &str,
     duration: Option<i64>,
-    by: &Caller,
+    caller: &Caller,
     snapshot: &Snapshot,
     now: UnixTime,
     thread_of: Option<String>,
@@ -183,10 +192,10 @@ fn mute(
         "Muted `{fingerprint}` in every channel {how_long}. Undo with `/baton errors unmute {fingerprint}`."
     ));
     out.outbound.push(Outbound::SlackPost {
-        channel: by.channel.to_string(),
+        channel: caller.channel.to_string(),
         text: mrkdwn!(
             "🔇 {} muted {} {}.",
-            Mrkdwn::user(&by.user),
+            Mrkdwn::user(&caller.user),
             Mrkdwn::code(fingerprint),
             how_long
         ),
@@ -197,22 +206,27 @@ fn mute(
     out.put(Record::Mute(Mute {
         fingerprint: fingerprint.to_string(),
         until,
-        by: by.user.to_string(),
+        by: caller.user.to_string(),
         at: now,
         muted_count: previous.map_or(0, |m| m.muted_count),
     }));
     out
 }
 
-fn resolve(fingerprint: &str, by: &Caller, now: UnixTime, thread_of: Option<String>) -> Outcome {
+pub(super) fn resolve(
+    fingerprint: &str,
+    caller: &Caller,
+    now: UnixTime,
+    thread_of: Option<String>,
+) -> Outcome {
     let mut out = Outcome::reply(format!(
         "Resolved `{fingerprint}`. If it happens again it is posted as a regression."
     ));
     out.outbound.push(Outbound::SlackPost {
-        channel: by.channel.to_string(),
+        channel: caller.channel.to_string(),
         text: mrkdwn!(
             "✅ {} resolved {}.",
-            Mrkdwn::user(&by.user),
+            Mrkdwn::user(&caller.user),
             Mrkdwn::code(fingerprint)
         ),
         blocks: None,
@@ -221,43 +235,65 @@ fn resolve(fingerprint: &str, by: &Caller, now: UnixTime, thread_of: Option<Stri
     });
     out.put(Record::Resolved(Resolved {
         fingerprint: fingerprint.to_string(),
-        by: by.user.to_string(),
+        by: caller.user.to_string(),
         at: now,
+        release: None,
     }));
     out
 }
 
-/// A press of "Mute 1h" or "Resolve" on an error message; `value` is the
-/// fingerprint the button carries.
-///
-/// Reads from `snapshot`: the group of (`channel`, fingerprint) — to answer
-/// in the message's thread — and the fingerprint's mute record.
-pub fn on_button(
-    button: ErrorButton,
-    value: &str,
-    user: &str,
-    channel: &str,
+/// `errors resolve <fingerprint> next-release`: quiet for reports of the
+/// release the fingerprint was last seen in, a regression from any other.
+/// A fingerprint Baton never saw, or saw without a release, changes
+/// nothing.
+fn resolve_next_release(
+    fingerprint: &str,
+    caller: &Caller,
     snapshot: &Snapshot,
-    policy: &Policy,
     now: UnixTime,
 ) -> Outcome {
-    if !is_fingerprint(value) {
-        return Outcome::reply(":warning: That button carries no fingerprint.");
-    }
-    let by = Caller::new(user, channel);
-    let thread = snapshot
-        .group(channel, value)
-        .and_then(|g| g.message_key.clone());
-    match button {
-        ErrorButton::Mute => mute(
-            value,
-            Some(policy.mute_button_secs),
-            &by,
-            snapshot,
-            now,
-            thread,
+    let Some(seen) = snapshot.seen(fingerprint) else {
+        return Outcome::reply(mrkdwn!(
+            ":warning: Baton has seen no error with fingerprint {} (it is shown under each error message). Nothing changed.",
+            Mrkdwn::code(fingerprint)
+        ));
+    };
+    let Some(release) = &seen.release else {
+        return Outcome::reply(mrkdwn!(
+            ":warning: {} was last seen without a release (`tags.release`, or Sentry's `release`), so there is no next release to wait for; `/baton errors resolve {}` resolves it until it happens again. Nothing changed.",
+            Mrkdwn::code(fingerprint),
+            fingerprint
+        ));
+    };
+    let mut out = Outcome::reply(mrkdwn!(
+        "Resolved {} until the next release: reports from {} stay quiet; one from any other release is posted as a regression.",
+        Mrkdwn::code(fingerprint),
+        Mrkdwn::code(release)
+    ));
+    out.outbound.push(Outbound::post(
+        &caller.channel,
+        mrkdwn!(
+            "✅ {} resolved {} until the next release (quiet in {}).",
+            Mrkdwn::user(&caller.user),
+            Mrkdwn::code(fingerprint),
+            Mrkdwn::code(release)
         ),
-        ErrorButton::Resolve => resolve(value, &by, now, thread),
+    ));
+    out.put(Record::Resolved(Resolved {
+        fingerprint: fingerprint.to_string(),
+        by: caller.user.to_string(),
+        at: now,
+        release: Some(release.clone()),
+    }));
+    out
+}
+
+/// How a new subscription delivers, for its confirmation.
+fn how_delivered(sub: &Subscription) -> String {
+    match (sub.digest, sub.trigger) {
+        (Some(period), _) => format!("as a digest every {}", format_duration(period)),
+        (None, Some(trigger)) => trigger.describe(),
+        (None, None) => "as they happen".to_string(),
     }
 }
 
@@ -290,102 +326,94 @@ pub fn channel_subscriptions(subscriptions: &[Subscription], channel: &str) -> V
     mine.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
     mine.iter()
         .map(|s| {
-            let how = match s.mode() {
-                Mode::Digest { period } => format!("digest every {}", format_duration(period)),
-                Mode::Stream => "as they happen".to_string(),
+            let how = match (s.mode(), s.trigger) {
+                (Mode::Digest { period }, _) => format!("digest every {}", format_duration(period)),
+                (Mode::Stream, Some(t)) => t.describe(),
+                (Mode::Stream, None) => "as they happen".to_string(),
             };
             format!("`{}` errors {} — {how}", s.id, s.filters.describe())
         })
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::super::report::Level;
-    use super::*;
+/// What a new key is made of, drawn by the caller for a service that has
+/// none (when [`wants_new_key`]): 16 random bytes (the key is their hex)
+/// and the next project id.
+#[derive(Debug, Clone)]
+pub struct NewKey {
+    pub entropy: [u8; 16],
+    pub project_id: u64,
+}
 
-    const NOW: UnixTime = 1_795_392_000;
+/// Does `cmd` make a new key, so the caller must draw a [`NewKey`]? For
+/// `errors dsn <service>` when the service has no key and
+/// `BATON_PUBLIC_URL` is set.
+pub fn wants_new_key(
+    cmd: &Command,
+    existing: Option<&SentryKey>,
+    public_url: Option<&str>,
+) -> bool {
+    matches!(cmd, Command::Dsn { .. }) && existing.is_none() && public_url.is_some()
+}
 
-    #[test]
-    fn a_channels_subscriptions_are_listed_oldest_first_for_the_help() {
-        let sub = |id: &str, channel: &str, filters: SubscriptionFilters, digest, created_at| {
-            Subscription {
-                id: id.into(),
-                channel: channel.into(),
-                filters,
-                digest,
-                created_by: "U1".into(),
-                created_at,
-            }
-        };
-        let subs = [
-            sub(
-                "aaaa0001",
-                "C1",
-                SubscriptionFilters {
-                    service: Some("api".into()),
-                    min_level: Some(Level::Warning),
-                    pattern: Some("time<out>".into()),
-                    ..SubscriptionFilters::default()
-                },
-                Some(3600),
-                NOW,
-            ),
-            sub(
-                "bbbb0002",
-                "C2",
-                SubscriptionFilters::default(),
-                None,
-                NOW - 5,
-            ),
-            sub(
-                "cccc0003",
-                "C1",
-                SubscriptionFilters::default(),
-                None,
-                NOW - 5,
-            ),
-        ];
-        assert_eq!(
-            channel_subscriptions(&subs, "C1"),
-            [
-                "`cccc0003` errors level≥error — as they happen",
-                "`aaaa0001` errors service=api level≥warning match=`time<out>` — digest every 1h",
-            ]
-        );
-        assert!(channel_subscriptions(&subs, "C3").is_empty());
-    }
-
-    /// `errors subscribe` writes the record the data file has always held
-    /// (same JSON, same id), though it now converts the parser's `Filters`.
-    #[test]
-    fn a_new_subscription_is_written_as_before() {
-        use crate::command::{parse, Command as Top};
-        let made = |text: &str| {
-            let Ok(Top::Errors(cmd)) = parse(text) else {
-                panic!("{text}")
+/// Run `errors dsn <service>` or `errors dsn revoke <service>`: the key to
+/// store or forget, if any, and the ephemeral reply.
+///
+/// `existing` is the service's key, if it has one; `fresh` is used when it
+/// has none; `public_url` is `BATON_PUBLIC_URL` (needed to show a DSN).
+pub fn execute_dsn(
+    cmd: &Command,
+    existing: Option<&SentryKey>,
+    fresh: Option<NewKey>,
+    public_url: Option<&str>,
+    caller: &Caller,
+    now: UnixTime,
+) -> crate::Outcome<DsnChange> {
+    match cmd {
+        Command::Dsn { service } => {
+            let Some(public_url) = public_url.filter(|u| !u.is_empty()) else {
+                return crate::Outcome::reply(
+                    ":warning: Set BATON_PUBLIC_URL (the address your applications reach Baton at, e.g. `https://baton.example.com`) to make DSNs.",
+                );
             };
-            let by = Caller::new("UADMIN", "C1");
-            let out = execute(&cmd, &by, &Snapshot::default(), 1_700_000_000);
-            let records: Vec<String> = out
-                .puts()
-                .map(|r| serde_json::to_string(r).unwrap())
-                .collect();
-            (records, out.reply_text().to_string())
-        };
-        assert_eq!(
-            made("errors subscribe service=api env=production level=warning match=(?i)time.?out digest=1h"),
-            (
-                vec![r#"{"record":"subscription","id":"7e066fdc","channel":"C1","filters":{"service":"api","environment":"production","min_level":"warning","pattern":"(?i)time.?out"},"digest":3600,"created_by":"UADMIN","created_at":1700000000}"#.to_string()],
-                "Subscribed this channel to error reports (service=api env=production level≥warning match=`(?i)time.?out`) as a digest every 1h. Id `7e066fdc`; undo with `/baton errors unsubscribe 7e066fdc`.".to_string()
-            )
-        );
-        assert_eq!(
-            made("errors subscribe"),
-            (
-                vec![r#"{"record":"subscription","id":"69d36039","channel":"C1","filters":{"service":null,"environment":null,"min_level":null,"pattern":null},"digest":null,"created_by":"UADMIN","created_at":1700000000}"#.to_string()],
-                "Subscribed this channel to error reports (level≥error) as they happen. Id `69d36039`; undo with `/baton errors unsubscribe 69d36039`.".to_string()
-            )
-        );
+            let (key, change, verb) = match (existing, fresh) {
+                (Some(key), _) => (key.clone(), None, "The"),
+                (None, Some(new)) => {
+                    let key = SentryKey {
+                        key: hex_lower(&new.entropy),
+                        service: service.clone(),
+                        project_id: new.project_id,
+                        created_by: caller.user.to_string(),
+                        created_at: now,
+                    };
+                    (key.clone(), Some(DsnChange::PutKey(key)), "A new")
+                }
+                (None, None) => return crate::Outcome::reply(":warning: No key was made; try again."),
+            };
+            match dsn(public_url, &key) {
+                Ok(dsn) => crate::Outcome {
+                    changes: change.into_iter().collect(),
+                    ..crate::Outcome::reply(mrkdwn!(
+                        "{} Sentry DSN for service `{}`:\n`{}`\nSet it as `SENTRY_DSN` (or the SDK's `dsn` option); its events are reported as service `{}`. Revoke it with `/baton errors dsn revoke {}`.",
+                        verb,
+                        key.service,
+                        dsn,
+                        key.service,
+                        key.service
+                    ))
+                },
+                Err(e) => crate::Outcome::reply(mrkdwn!(":warning: BATON_PUBLIC_URL is not usable: {}", e)),
+            }
+        }
+        Command::RevokeDsn { service } => match existing {
+            Some(key) => crate::Outcome::reply(mrkdwn!(
+                "Revoked the Sentry DSN of service `{}`: SDKs using it are now refused (403). `/baton errors dsn {}` makes a new one.",
+                key.service,
+                key.service
+            ))
+            .with(DsnChange::RemoveKey(key.clone())),
+            None => crate::Outcome::reply(mrkdwn!("Service `{}` has no Sentry DSN.", service)),
+        },
+        _ => crate::Outcome::reply(":warning: Not a DSN command."),
     }
 }

@@ -1,7 +1,7 @@
 //! Slack text and Block Kit for error reports: the first post of a window,
 //! its update when the window closes, digest posts, and the held summary.
 
-use super::state::{ChannelRate, DigestLine, Sample};
+use super::records::{ChannelRate, DigestLine, Sample};
 use crate::blocks::{actions, button, context, message, section, Blocks};
 use crate::buttons::{Button, ErrorButton};
 use crate::mrkdwn;
@@ -25,12 +25,15 @@ const SHORT_TITLE_CHARS: usize = 150;
 /// Most lines in one digest post.
 const DIGEST_LINES: usize = 100;
 
-/// `🔁 Regression: ` or nothing.
-fn prefix(sample: &Sample) -> &'static str {
-    if sample.regression {
-        "🔁 Regression: "
-    } else {
-        ""
+/// `🔁 Regression: `, `🔁 Regression in `v2`: ` or nothing.
+fn prefix(sample: &Sample) -> Mrkdwn {
+    match (sample.regression, &sample.release) {
+        (false, _) => Mrkdwn::new(),
+        (true, Some(release)) => mrkdwn!(
+            "🔁 Regression in {}: ",
+            Mrkdwn::code(&truncate_chars(release, SHORT_TITLE_CHARS))
+        ),
+        (true, None) => mrkdwn!("🔁 Regression: "),
     }
 }
 

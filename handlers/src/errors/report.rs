@@ -14,7 +14,7 @@
 use serde_json::Value;
 
 pub mod baton;
-mod fields;
+pub(in crate::errors) mod fields;
 mod pruned;
 pub mod sentry;
 mod types;
@@ -37,6 +37,3 @@ pub fn parse_report(body: &[u8]) -> Result<ErrorReport, ReportError> {
     }
     baton::parse_baton(&root)
 }
-
-#[cfg(test)]
-mod tests;

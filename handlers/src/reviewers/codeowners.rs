@@ -203,7 +203,7 @@ fn match_segments(segments: &[Segment], parts: &[&str]) -> bool {
 
 /// Match one path segment against a name with `*` (any run), `?` (one
 /// character) and `\x` (a literal `x`).
-fn glob(pattern: &str, name: &str) -> bool {
+pub(super) fn glob(pattern: &str, name: &str) -> bool {
     let pattern: Vec<char> = pattern.chars().collect();
     let name: Vec<char> = name.chars().collect();
     let (mut p, mut n) = (0, 0);
@@ -360,6 +360,3 @@ fn split_words(line: &str) -> Vec<String> {
     }
     words
 }
-
-#[cfg(test)]
-mod tests;

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::assignment::Assignment;
 use super::change::{Change, Outcome};
 use super::codeowners::{Codeowners, Owner, Team};
-use super::events::assign_with;
+use super::decide::assign_with;
 pub use super::pending::{
     pending_prefix, AskedInComment, CodeownersCopy, PendingPick, CODEOWNERS_FRESH_SECS,
     CODEOWNERS_PATHS,
@@ -24,6 +24,7 @@ pub use super::pending::{
 use super::pool::{login_key, People, PickRules, Pool};
 use super::requests::{add_reviewers, nobody_from_team, Pick};
 use super::waiting::WaitingPullRequest;
+use crate::github::PushEvent;
 use crate::UnixTime;
 
 /// What the lookup found. Parts it could not get are empty, and
@@ -107,6 +108,19 @@ pub fn preferred_members(
 /// a first pick that finds an assignment (made meanwhile, by `/baton
 /// assign`) picks nothing more, and a pull request closed meanwhile (its
 /// assignment closed, or neither record left) gets nothing.
+/// Keep the copy of a repository's CODEOWNERS a lookup fetched.
+pub fn keep_codeowners(copy: CodeownersCopy) -> Outcome {
+    Outcome::none().with(Change::PutCodeownersCopy(copy))
+}
+
+/// A push to a repository's default branch: its CODEOWNERS may have
+/// changed, so the copy is forgotten (the next lookup fetches it).
+pub fn on_push(push: &PushEvent) -> Outcome {
+    Outcome::none().with(Change::RemoveCodeownersCopy {
+        repo: push.repo.clone(),
+    })
+}
+
 #[allow(clippy::too_many_arguments)]
 pub fn on_lookup_done(
     pool: &Pool,
@@ -174,6 +188,3 @@ pub fn on_lookup_done(
     outcome.change(Change::RemovePendingPick { key: pending.key() });
     outcome
 }
-
-#[cfg(test)]
-mod tests;

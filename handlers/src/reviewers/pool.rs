@@ -129,6 +129,14 @@ impl Pool {
         }
     }
 
+    /// The pool of `channel` (where a pull request's assignment was
+    /// posted): the one stored there, or an empty one when that channel's
+    /// pool is gone, so a review or a button press on an old message still
+    /// finds a pool.
+    pub fn of_channel(stored: Option<Pool>, channel: &str) -> Pool {
+        stored.unwrap_or_else(|| Pool::new(channel))
+    }
+
     pub fn member(&self, login: &str) -> Option<&Member> {
         self.members.iter().find(|m| same_login(&m.login, login))
     }
@@ -399,6 +407,15 @@ pub fn same_login(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b)
 }
 
+/// The pool a pull request's events belong to: `assigned`, the pool of the
+/// channel its assignment was posted in, when it has an assignment and that
+/// channel a pool (so a later `watch` elsewhere does not steal it); else
+/// the pool watching its repository among `pools` (the caller loads them
+/// only when `assigned` is `None`).
+pub fn pool_for_pull_request(assigned: Option<Pool>, pools: &[Pool], repo: &str) -> Option<Pool> {
+    assigned.or_else(|| pool_for_repo(pools.iter(), repo).cloned())
+}
+
 /// The pool watching `repo`: an exact `owner/repo` beats an `owner/*`.
 /// Case-insensitive.
 pub fn pool_for_repo<'a>(pools: impl Iterator<Item = &'a Pool>, repo: &str) -> Option<&'a Pool> {
@@ -499,8 +516,3 @@ impl People {
         }
     }
 }
-
-#[cfg(test)]
-mod rules_tests;
-#[cfg(test)]
-mod tests;

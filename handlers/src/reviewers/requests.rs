@@ -178,6 +178,7 @@ fn pull_request_of(comment: &IssueCommentEvent) -> PullRequestEvent {
         requested_reviewers: Vec::new(),
         assignees: Vec::new(),
         installation: comment.installation,
+        requested_reviewer: None,
     }
 }
 
@@ -208,7 +209,7 @@ fn refuse(
         }],
         ..Outcome::none()
     }
-    .with(Change::NoteRefusedRequest {
+    .with(Change::PutRefusedRequest {
         key: refusal_key(&pr.repo, pr.number, &comment.commenter),
         at: now,
     })
@@ -306,6 +307,3 @@ pub(crate) fn nobody_from_team(
         ..Outcome::none()
     }
 }
-
-#[cfg(test)]
-mod tests;

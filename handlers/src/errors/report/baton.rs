@@ -11,7 +11,8 @@
 //! | `stacktrace` | array of frames `{"function", "filename" or "module", "lineno"}` (innermost first, all optional), or one text string | optional |
 //! | `fingerprint` | string or array of strings | optional; replaces the derived grouping |
 //! | `url` | string | optional link shown on the message |
-//! | `tags` | object of strings | optional |
+//! | `tags` | object of strings | optional; `tags.release` is the release it happened in |
+//! | `release` | string | optional; the release, when `tags` has none |
 //! | `occurred_at` | RFC 3339 string or Unix seconds | optional |
 //!
 //! Unknown fields are ignored. A wrong field is a [`ReportError`] that names
@@ -118,6 +119,13 @@ pub(super) fn parse_baton(root: &Map<String, Value>) -> Result<ErrorReport, Repo
         }
         Some(_) => return Err(ReportError::field("tags", "expected an object of strings")),
     };
+    let mut tags = tags;
+    if let Some(release) = optional_str(root, "release")?.filter(|r| !r.trim().is_empty()) {
+        if tags.len() < MAX_TAGS || tags.contains_key("release") {
+            tags.entry("release".into())
+                .or_insert_with(|| clean_name(release));
+        }
+    }
     let occurred_at = match root.get("occurred_at") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(parse_rfc3339(s).ok_or_else(|| {

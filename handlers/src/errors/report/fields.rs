@@ -8,7 +8,7 @@ use crate::text::truncate_chars;
 use crate::UnixTime;
 
 /// Longest message kept from a report (characters).
-pub(super) const MAX_MESSAGE_CHARS: usize = 4_000;
+pub(in crate::errors) const MAX_MESSAGE_CHARS: usize = 4_000;
 /// Longest exception value kept.
 pub(super) const MAX_VALUE_CHARS: usize = 2_000;
 /// Longest text stack trace kept.

@@ -26,7 +26,8 @@
 //!   derived grouping);
 //! - link: `web_url`, else the legacy top-level `url`, else the event's `url`;
 //! - `tags` as `[[key, value], …]` (objects `{"key", "value"}` and plain
-//!   objects are accepted too);
+//!   objects are accepted too); the event's `release` is kept as the tag
+//!   `release` when the tags have none;
 //! - time: `timestamp` (Unix seconds, fractional) else `datetime` (RFC 3339);
 //! - service: the tag `service`; else the project slug (`project_slug`, a
 //!   string `project`, legacy top-level `project_slug`/`project`, or the
@@ -101,7 +102,13 @@ fn parse_sentry(
             .filter(|s| !s.trim().is_empty())
             .map(str::to_string)
     };
-    let tags = sentry_tags(event.get("tags"));
+    let mut tags = sentry_tags(event.get("tags"));
+    if let Some(release) = s(event, "release") {
+        if tags.len() < MAX_TAGS {
+            tags.entry("release".into())
+                .or_insert_with(|| clean_name(&release));
+        }
+    }
 
     // The exception: the last of `exception.values` is the one raised.
     let last_exception = event
@@ -259,7 +266,7 @@ pub fn parse_sdk_event(
 }
 
 /// [`parse_sdk_event`] of an event already parsed into a JSON value.
-pub(super) fn sdk_event_from_value(
+pub(in crate::errors) fn sdk_event_from_value(
     value: Value,
     service: &str,
 ) -> Result<(ErrorReport, Option<String>), ReportError> {

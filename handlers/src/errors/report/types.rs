@@ -144,6 +144,12 @@ impl ErrorReport {
         }
     }
 
+    /// The release it happened in: the tag `release` (Baton's JSON also
+    /// takes a top-level `release`, Sentry's events their `release`).
+    pub fn release(&self) -> Option<&str> {
+        self.tags.get("release").map(String::as_str)
+    }
+
     /// The frames, innermost first (empty for a text stack).
     pub fn frames(&self) -> &[Frame] {
         match &self.stack {

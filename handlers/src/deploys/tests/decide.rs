@@ -1,0 +1,1184 @@
+//! Tests of `deploys/decide.rs`.
+
+use crate::deploys::hook::parse_hook;
+use crate::deploys::tests::fixtures;
+use crate::deploys::*;
+use crate::outbound::Outbound;
+use crate::text::parse_rfc3339;
+use crate::UnixTime;
+
+const NOW: UnixTime = 1_795_392_000;
+
+fn channels() -> Vec<String> {
+    vec!["C0DEPLOYS".to_string(), "C0PROD".to_string()]
+}
+
+fn status(state: &str) -> DeployUpdate {
+    DeployUpdate::from_deployment_status(&fixtures::deployment_status(state)).unwrap()
+}
+
+fn text_of(o: &Outbound) -> &str {
+    match o {
+        Outbound::SlackPost { text, .. } | Outbound::SlackUpdate { text, .. } => text,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn one_post_per_channel_then_updates_in_place() {
+    let created = DeployUpdate::from_deployment(&fixtures::deployment()).unwrap();
+    let first = on_update(None, &created, &channels(), None, NOW);
+    let record = first.record().unwrap();
+    assert_eq!(record.status, DeployStatus::Pending);
+    assert_eq!(record.channels, channels());
+    assert_eq!(first.outbound.len(), 2);
+    for (o, channel) in first.outbound.iter().zip(channels()) {
+        let Outbound::SlackPost {
+            key,
+            thread_of,
+            channel: c,
+            blocks,
+            text,
+        } = o
+        else {
+            panic!("{o:?}")
+        };
+        assert_eq!(c, &channel);
+        assert_eq!(
+            key.as_deref(),
+            Some(format!("deploy:gh-deploy:codertocat/hello-world:145988746:{channel}").as_str())
+        );
+        assert_eq!(thread_of, &None);
+        assert!(blocks.is_some());
+        assert!(text.starts_with("⏳"), "{text}");
+        assert!(
+            text.contains("production") && text.contains("f95f852"),
+            "{text}"
+        );
+    }
+
+    let running = on_update(
+        Some(record),
+        &status("in_progress"),
+        &channels(),
+        None,
+        NOW + 5,
+    );
+    let record = running.record().unwrap();
+    assert_eq!(record.status, DeployStatus::InProgress);
+    assert!(running
+        .outbound
+        .iter()
+        .all(|o| matches!(o, Outbound::SlackUpdate { .. })));
+    assert!(text_of(&running.outbound[0]).starts_with("🚀"));
+
+    let done = on_update(Some(record), &status("success"), &channels(), None, NOW + 9);
+    let record = done.record().unwrap();
+    assert_eq!(record.status, DeployStatus::Success);
+    assert_eq!(record.started_at, parse_rfc3339("2019-05-15T15:20:53Z"));
+    assert_eq!(record.finished_at, parse_rfc3339("2019-05-15T15:20:55Z"));
+    assert_eq!(record.duration(), Some(2));
+    assert_eq!(done.outbound.len(), 2);
+    let Outbound::SlackUpdate { key, text, .. } = &done.outbound[1] else {
+        panic!()
+    };
+    assert_eq!(
+        key,
+        "deploy:gh-deploy:codertocat/hello-world:145988746:C0PROD"
+    );
+    assert!(text.starts_with("✅") && text.contains("2s"), "{text}");
+}
+
+#[test]
+fn a_channel_that_starts_watching_mid_deploy_gets_a_post() {
+    let created = DeployUpdate::from_deployment(&fixtures::deployment()).unwrap();
+    let record = on_update(None, &created, &channels()[..1], None, NOW)
+        .record()
+        .cloned()
+        .unwrap();
+    let out = on_update(Some(&record), &status("queued"), &channels(), None, NOW);
+    let kinds: Vec<_> = out
+        .outbound
+        .iter()
+        .map(|o| matches!(o, Outbound::SlackPost { .. }))
+        .collect();
+    assert_eq!(kinds, vec![false, true]);
+    assert_eq!(out.record().unwrap().channels, channels());
+}
+
+#[test]
+fn late_in_progress_after_success_changes_nothing() {
+    let done = on_update(None, &status("success"), &channels(), None, NOW)
+        .record()
+        .cloned()
+        .unwrap();
+    for late in [
+        "in_progress",
+        "queued",
+        "pending",
+        "failure",
+        "error",
+        "inactive",
+        "success",
+    ] {
+        let out = on_update(Some(&done), &status(late), &channels(), None, NOW + 60);
+        assert_eq!(out, Outcome::none(), "{late}");
+    }
+    let created = DeployUpdate::from_deployment(&fixtures::deployment()).unwrap();
+    assert_eq!(
+        on_update(Some(&done), &created, &channels(), None, NOW),
+        Outcome::none()
+    );
+}
+
+#[test]
+fn queued_after_in_progress_is_ignored_and_redelivery_is_silent() {
+    let running = on_update(None, &status("in_progress"), &channels(), None, NOW)
+        .record()
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        on_update(
+            Some(&running),
+            &status("queued"),
+            &channels(),
+            None,
+            NOW + 1
+        ),
+        Outcome::none()
+    );
+    assert_eq!(
+        on_update(
+            Some(&running),
+            &status("in_progress"),
+            &channels(),
+            None,
+            NOW + 1
+        ),
+        Outcome::none()
+    );
+}
+
+#[test]
+fn an_unknown_deploy_turning_inactive_is_not_news() {
+    assert_eq!(
+        on_update(None, &status("inactive"), &channels(), None, NOW),
+        Outcome::none()
+    );
+    let running = on_update(None, &status("in_progress"), &channels(), None, NOW)
+        .record()
+        .cloned()
+        .unwrap();
+    let out = on_update(Some(&running), &status("inactive"), &channels(), None, NOW);
+    assert_eq!(out.record().unwrap().status, DeployStatus::Inactive);
+    assert!(text_of(&out.outbound[0]).starts_with("💤"));
+}
+
+proptest::proptest! {
+    /// Over any order of statuses: the rank never drops, the first
+    /// terminal status is final, and each channel gets exactly one post.
+    #[test]
+    fn status_never_moves_backwards(states in proptest::collection::vec(0usize..7, 1..12)) {
+        const STATES: [&str; 7] =
+            ["pending", "queued", "in_progress", "success", "failure", "error", "inactive"];
+        let mut record: Option<DeployRecord> = None;
+        let mut first_terminal: Option<DeployStatus> = None;
+        let mut posts = 0;
+        for (i, s) in states.iter().enumerate() {
+            let u = status(STATES[*s]);
+            let out = on_update(record.as_ref(), &u, &channels(), None, NOW + i as i64);
+            posts += out.outbound.iter().filter(|o| matches!(o, Outbound::SlackPost { thread_of: None, .. })).count();
+            if let Some(new) = out.record().cloned() {
+                if let Some(old) = &record {
+                    proptest::prop_assert!(new.status.rank() >= old.status.rank());
+                    proptest::prop_assert!(!old.status.is_terminal());
+                }
+                if new.status.is_terminal() && first_terminal.is_none() {
+                    first_terminal = Some(new.status);
+                }
+                record = Some(new);
+            }
+        }
+        if let (Some(r), Some(t)) = (&record, first_terminal) {
+            proptest::prop_assert_eq!(r.status, t);
+        }
+        proptest::prop_assert_eq!(posts, if record.is_some() { channels().len() } else { 0 });
+    }
+}
+
+#[test]
+fn nobody_watching_stores_nothing() {
+    assert_eq!(
+        on_update(None, &status("success"), &[], None, NOW),
+        Outcome::none()
+    );
+}
+
+fn failed_hook(log_tail: Option<String>) -> DeployUpdate {
+    let mut body = serde_json::json!({
+        "service": "checkout-api", "environment": "staging", "version": "v2.14.1",
+        "status": "failed", "url": "https://ci.example.com/builds/8812", "deploy_id": "8812"
+    });
+    if let Some(t) = log_tail {
+        body["log_tail"] = t.into();
+    }
+    DeployUpdate::from_hook(&parse_hook(&serde_json::to_vec(&body).unwrap()).unwrap())
+}
+
+#[test]
+fn failure_replies_in_the_thread_with_the_cut_log_tail() {
+    let started = {
+        let mut u = failed_hook(None);
+        u.status = DeployStatus::InProgress;
+        u
+    };
+    let record = on_update(None, &started, &channels()[..1], None, NOW)
+        .record()
+        .cloned()
+        .unwrap();
+    assert_eq!(record.key, "hook:checkout-api:staging:8812");
+    let log: String = (1..=400)
+        .map(|i| format!("[{i:03}] npm ERR! peer <react@^18>\n"))
+        .collect();
+    let out = on_update(
+        Some(&record),
+        &failed_hook(Some(log.clone())),
+        &channels()[..1],
+        None,
+        NOW + 95,
+    );
+    assert_eq!(out.outbound.len(), 2);
+    assert!(text_of(&out.outbound[0]).starts_with("❌"));
+    assert!(
+        text_of(&out.outbound[0]).contains("1m 35s"),
+        "{}",
+        text_of(&out.outbound[0])
+    );
+    let Outbound::SlackPost {
+        thread_of,
+        key,
+        blocks,
+        ..
+    } = &out.outbound[1]
+    else {
+        panic!()
+    };
+    assert_eq!(
+        thread_of.as_deref(),
+        Some("deploy:hook:checkout-api:staging:8812:C0DEPLOYS")
+    );
+    assert_eq!(
+        key.as_deref(),
+        Some("deploy:hook:checkout-api:staging:8812:C0DEPLOYS:log")
+    );
+    let blocks = blocks.as_ref().unwrap().as_array().unwrap();
+    let code = blocks
+        .iter()
+        .find_map(|b| b["text"]["text"].as_str().filter(|t| t.starts_with("```")))
+        .unwrap();
+    assert!(code.chars().count() <= 3000);
+    assert!(code.lines().count() <= 52, "{}", code.lines().count());
+    assert!(code.contains("[400] npm ERR!"), "the last line is kept");
+    assert!(code.contains("&lt;react@^18&gt;"), "log text is escaped");
+    let note = serde_json::to_string(blocks).unwrap();
+    assert!(note.contains("earlier characters cut"), "{note}");
+    // 400 lines of 32 characters (newline included): the last 50 are kept.
+    assert!(note.contains("… 11,200 earlier characters cut"), "{note}");
+    // A failure seen again (redelivery) does not reply twice.
+    let failed = out.record().unwrap();
+    assert_eq!(
+        on_update(
+            Some(failed),
+            &failed_hook(Some(log)),
+            &channels()[..1],
+            None,
+            NOW + 99
+        ),
+        Outcome::none()
+    );
+}
+
+#[test]
+fn failure_without_a_log_tail_links_the_logs() {
+    let out = on_update(None, &failed_hook(None), &channels()[..1], None, NOW);
+    let reply = text_of(&out.outbound[1]);
+    assert!(
+        reply.contains("https://ci.example.com/builds/8812"),
+        "{reply}"
+    );
+    // No tail and no link: no thread reply.
+    let mut bare = failed_hook(None);
+    bare.log_url = None;
+    assert_eq!(
+        on_update(None, &bare, &channels()[..1], None, NOW)
+            .outbound
+            .len(),
+        1
+    );
+}
+
+fn prod_lock(env: &str) -> Lock {
+    Lock {
+        environment: env.into(),
+        by: "U024BE7LH".into(),
+        reason: Some("database migration".into()),
+        since: NOW - 600,
+        expires_at: NOW + 3600,
+        channel: "C0DEPLOYS".into(),
+    }
+}
+
+#[test]
+fn a_production_deploy_through_a_lock_is_flagged() {
+    let lock = prod_lock("Production");
+    let out = on_update(None, &status("success"), &channels(), Some(&lock), NOW);
+    let record = out.record().unwrap();
+    assert_eq!(
+        record.locked,
+        Some(LockedDeploy {
+            by: "U024BE7LH".into(),
+            reason: Some("database migration".into())
+        })
+    );
+    let text = text_of(&out.outbound[0]);
+    assert!(
+        text.contains("⚠️ deployed while locked by <@U024BE7LH>: database migration"),
+        "{text}"
+    );
+    let blocks = serde_json::to_string(&out.outbound[0]).unwrap();
+    assert!(
+        blocks.contains("deployed while locked by <@U024BE7LH>"),
+        "{blocks}"
+    );
+
+    // Expired lock, a failed deploy, or another lock's environment: no flag.
+    let expired = on_update(
+        None,
+        &status("success"),
+        &channels(),
+        Some(&lock),
+        NOW + 3600,
+    );
+    assert_eq!(expired.record().unwrap().locked, None);
+    let failed = on_update(None, &status("failure"), &channels(), Some(&lock), NOW);
+    assert_eq!(failed.record().unwrap().locked, None);
+    let other = on_update(
+        None,
+        &status("success"),
+        &channels(),
+        Some(&prod_lock("staging")),
+        NOW,
+    );
+    assert_eq!(other.record().unwrap().locked, None);
+}
+
+#[test]
+fn a_staging_deploy_through_a_staging_lock_is_not_flagged() {
+    let mut u = status("success");
+    u.environment = Some("staging".into());
+    let out = on_update(None, &u, &channels(), Some(&prod_lock("staging")), NOW);
+    assert_eq!(out.record().unwrap().locked, None);
+}
+
+#[test]
+fn record_round_trips_as_json() {
+    let record = on_update(None, &status("success"), &channels(), None, NOW)
+        .record()
+        .cloned()
+        .unwrap();
+    let json = serde_json::to_string(&record).unwrap();
+    assert_eq!(serde_json::from_str::<DeployRecord>(&json).unwrap(), record);
+}
+
+/// Failures-only channels (`deploys watch … only=failures`): the failure,
+/// then "fixed by" in its thread at the next success.
+mod failures_only {
+    use crate::deploys::hook::parse_hook;
+    use crate::deploys::*;
+    use crate::outbound::Outbound;
+    use crate::UnixTime;
+
+    const NOW: UnixTime = 1_795_392_000;
+
+    fn hook(version: &str, status: &str) -> DeployUpdate {
+        let body = format!(
+            r#"{{"service":"checkout-api","environment":"production","version":"{version}","status":"{status}","deploy_id":"{version}"}}"#
+        );
+        DeployUpdate::from_hook(&parse_hook(body.as_bytes()).unwrap())
+    }
+
+    fn channels() -> Vec<String> {
+        vec!["C0ALL".into(), "C0FAIL".into()]
+    }
+
+    fn quiet() -> Vec<String> {
+        vec!["C0FAIL".into()]
+    }
+
+    fn posted_to(out: &Outcome) -> Vec<&str> {
+        out.outbound
+            .iter()
+            .filter_map(|o| match o {
+                Outbound::SlackPost {
+                    channel,
+                    thread_of: None,
+                    ..
+                } => Some(channel.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_failures_only_channel_hears_the_failure_and_then_the_fix() {
+        // v1 starts and fails: the quiet channel hears only the failure.
+        let started = on_update_with(
+            None,
+            &hook("v1", "started"),
+            &channels(),
+            &quiet(),
+            None,
+            NOW,
+        );
+        assert_eq!(posted_to(&started), ["C0ALL"]);
+        let record = started.record().unwrap().clone();
+        assert_eq!(record.channels, ["C0ALL"]);
+        let failed = on_update_with(
+            Some(&record),
+            &hook("v1", "failed"),
+            &channels(),
+            &quiet(),
+            None,
+            NOW + 60,
+        );
+        assert_eq!(posted_to(&failed), ["C0FAIL"]);
+        let failed_record = failed.record().unwrap().clone();
+        assert_eq!(failed_record.channels, ["C0ALL", "C0FAIL"]);
+        let marked = after_update(Some(&record), &failed_record, &quiet(), &[], NOW + 60);
+        let [Change::PutFailureMark(mark)] = marked.changes.as_slice() else {
+            panic!("{:?}", marked.changes)
+        };
+        assert_eq!(mark.key(), "C0FAIL|checkout-api|production");
+        assert_eq!(mark.record_key, "hook:checkout-api:production:v1");
+        assert_eq!(mark_keys(&failed_record, &quiet()), [mark.key()]);
+
+        // v2 succeeds: no message of its own there, a fix in the thread.
+        let ok = on_update_with(
+            None,
+            &hook("v2", "succeeded"),
+            &channels(),
+            &quiet(),
+            None,
+            NOW + 600,
+        );
+        assert_eq!(posted_to(&ok), ["C0ALL"]);
+        let ok_record = ok.record().unwrap().clone();
+        let fixed = after_update(
+            None,
+            &ok_record,
+            &quiet(),
+            std::slice::from_ref(mark),
+            NOW + 600,
+        );
+        let [Outbound::SlackPost {
+            channel,
+            text,
+            thread_of,
+            key,
+            ..
+        }] = fixed.outbound.as_slice()
+        else {
+            panic!("{:?}", fixed.outbound)
+        };
+        assert_eq!(channel, "C0FAIL");
+        assert_eq!(
+            thread_of.as_deref(),
+            Some("deploy:hook:checkout-api:production:v1:C0FAIL")
+        );
+        assert_eq!(
+            key.as_deref(),
+            Some("deploy:hook:checkout-api:production:v1:C0FAIL:fixed")
+        );
+        assert!(
+            text.starts_with(
+                "✅ Fixed by `v2`: the next deploy of checkout-api to production succeeded"
+            ),
+            "{text}"
+        );
+        assert_eq!(
+            fixed.changes,
+            vec![Change::RemoveFailureMark {
+                key: "C0FAIL|checkout-api|production".into()
+            }]
+        );
+        // Without a mark (nothing failed), a success says nothing.
+        assert_eq!(
+            after_update(None, &ok_record, &quiet(), &[], NOW),
+            Outcome::none()
+        );
+        // A redelivered success (already terminal before) says nothing.
+        assert_eq!(
+            after_update(
+                Some(&ok_record),
+                &ok_record,
+                &quiet(),
+                std::slice::from_ref(mark),
+                NOW
+            ),
+            Outcome::none()
+        );
+    }
+}
+
+/// A lock's timer: on expiry the lock passes to the first in its queue
+/// (announced where it was taken and where the environment is watched) or
+/// goes quietly.
+mod lock_timer {
+    use crate::deploys::*;
+    use crate::outbound::Outbound;
+    use crate::UnixTime;
+
+    /// 2026-11-23 00:00 UTC.
+    const NOW: UnixTime = 1_795_392_000;
+    const DEFAULT: i64 = 4 * 3600;
+
+    fn held() -> Lock {
+        Lock {
+            environment: "production".into(),
+            by: "UALICE".into(),
+            reason: Some("db migration".into()),
+            since: NOW,
+            expires_at: NOW + 3600,
+            channel: "C0OPS".into(),
+        }
+    }
+
+    fn queued(user: &str, duration: Option<i64>, reason: Option<&str>) -> QueuedLock {
+        QueuedLock {
+            user: user.into(),
+            channel: "C0WAIT".into(),
+            reason: reason.map(Into::into),
+            duration,
+            asked_at: NOW + 10,
+        }
+    }
+
+    fn queue(waiting: Vec<QueuedLock>) -> LockQueue {
+        LockQueue {
+            environment: "production".into(),
+            waiting,
+        }
+    }
+
+    fn watches() -> Vec<DeployWatch> {
+        vec![DeployWatch {
+            channel: "C0PROD".into(),
+            target: DeployTarget::Service("web".into()),
+            environment: Some("production".into()),
+            workflow: None,
+            failures_only: false,
+        }]
+    }
+
+    fn state<'a>(
+        lock: Option<&'a Lock>,
+        queue: Option<&'a LockQueue>,
+        watches: &'a [DeployWatch],
+    ) -> LockState<'a> {
+        LockState {
+            environment: "production",
+            lock,
+            queue,
+            waiting: &[],
+            watches,
+        }
+    }
+
+    fn posts(out: &Outcome) -> Vec<(String, String)> {
+        out.outbound
+            .iter()
+            .map(|o| match o {
+                Outbound::SlackPost { channel, text, .. } => (channel.clone(), text.to_string()),
+                // A direct message: to the person, in their own conversation.
+                Outbound::SlackDirect { user, text, .. } => (user.clone(), text.to_string()),
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn expiry_passes_the_lock_on_and_announces_where_it_was_taken() {
+        let lock = held();
+        let q = queue(vec![queued("UBOB", None, Some("next release"))]);
+        let ws = watches();
+        let s = state(Some(&lock), Some(&q), &ws);
+        assert_eq!(expire(&s, DEFAULT, NOW + 3599), Outcome::none(), "not yet");
+        let at = NOW + 3600 + 7;
+        let out = expire(&s, DEFAULT, at);
+        let Change::PutLock(new) = &out.changes[0] else {
+            panic!("{:?}", out.changes)
+        };
+        assert_eq!((new.by.as_str(), new.since), ("UBOB", at));
+        assert_eq!(new.expires_at, at + DEFAULT);
+        let posts = posts(&out);
+        assert_eq!(posts[0].0, "UBOB");
+        assert_eq!(
+            posts[1..]
+                .iter()
+                .map(|(c, _)| c.as_str())
+                .collect::<Vec<_>>(),
+            ["C0OPS", "C0PROD"]
+        );
+        assert!(
+            posts[1].1.starts_with(
+                "⌛ <@UALICE>'s lock on `production` expired; 🔒 it passes to <@UBOB>"
+            ),
+            "{}",
+            posts[1].1
+        );
+        assert!(out.reply.is_none());
+    }
+
+    #[test]
+    fn an_expired_lock_with_nobody_waiting_goes_quietly() {
+        let lock = held();
+        let out = expire(&state(Some(&lock), None, &watches()), DEFAULT, NOW + 3600);
+        assert_eq!(
+            out.changes,
+            vec![Change::RemoveLock {
+                key: "production".into()
+            }]
+        );
+        assert!(out.outbound.is_empty());
+    }
+}
+
+/// The gate's decisions over the real `deployment_protection_rule`
+/// payload (`tests/fixtures/github/deployment_protection_rule`), with
+/// variations built here: approved at once, waiting on a lock, asking for
+/// approval, redelivered, a foreign callback host, the buttons and their
+/// rights, and the release of waiting deploys when the lock goes or passes
+/// on.
+mod gate_requests {
+    use crate::buttons::GateButton;
+    use crate::caller::Caller;
+    use crate::command::Admins;
+    use crate::deploys::gate::Decider;
+    use crate::deploys::*;
+    use crate::github::{self, DeploymentProtectionRuleEvent, GithubEvent};
+    use crate::outbound::{Outbound, ReviewState};
+    use crate::UnixTime;
+
+    /// 2026-11-23 00:00 UTC.
+    const NOW: UnixTime = 1_795_392_000;
+    const API: &str = "https://api.github.com";
+    const DEFAULT: i64 = 4 * 3600;
+    const REPO: &str = "zaniebot/release-authenticator-example";
+
+    const PAYLOAD: &[u8] = include_bytes!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/github/deployment_protection_rule/requested.payload.json"
+    ));
+
+    fn event() -> DeploymentProtectionRuleEvent {
+        match github::parse("deployment_protection_rule", PAYLOAD).unwrap() {
+            GithubEvent::DeploymentProtectionRule(e) => e,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn gate(channel: &str, approval: bool) -> DeployGate {
+        DeployGate {
+            channel: channel.into(),
+            repo: REPO.into(),
+            environment: "release".into(),
+            approval,
+            created_by: "UADMIN".into(),
+            created_at: NOW - 86_400,
+        }
+    }
+
+    fn held(by: &str) -> Lock {
+        Lock {
+            environment: "release".into(),
+            by: by.into(),
+            reason: Some("freeze for the audit".into()),
+            since: NOW - 60,
+            expires_at: NOW + 3600,
+            channel: "C0OPS".into(),
+        }
+    }
+
+    fn state<'a>(
+        lock: Option<&'a Lock>,
+        queue: Option<&'a LockQueue>,
+        waiting: &'a [GateRequest],
+    ) -> LockState<'a> {
+        LockState {
+            environment: "release",
+            lock,
+            queue,
+            waiting,
+            watches: &[],
+        }
+    }
+
+    /// `UADMIN` is the one Baton admin.
+    fn admin() -> Admins {
+        Admins::new(vec!["UADMIN".to_string()])
+    }
+
+    fn request_of(out: &Outcome) -> &GateRequest {
+        out.changes
+            .iter()
+            .find_map(|c| match c {
+                Change::PutGateRequest(r) => Some(&**r),
+                _ => None,
+            })
+            .expect("a stored request")
+    }
+
+    /// The callbacks an outcome sends: (state, comment).
+    fn reviews(out: &Outcome) -> Vec<(ReviewState, String)> {
+        out.outbound
+            .iter()
+            .filter_map(|o| match o {
+                Outbound::GithubDeploymentReview {
+                    state,
+                    comment,
+                    callback_url,
+                    environment,
+                    installation,
+                    ..
+                } => {
+                    assert_eq!(callback_url, &event().callback_url);
+                    assert_eq!(environment, "release");
+                    assert_eq!(*installation, Some(119_022_551));
+                    Some((*state, comment.clone()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn slack(out: &Outcome) -> Vec<&Outbound> {
+        out.outbound
+            .iter()
+            .filter(|o| !matches!(o, Outbound::GithubDeploymentReview { .. }))
+            .collect()
+    }
+
+    #[test]
+    fn an_unlocked_environment_without_approval_is_approved_at_once() {
+        for gates in [vec![], vec![gate("C0REL", false)]] {
+            let out = on_protection_rule(
+                &event(),
+                None,
+                &gates,
+                &state(None, None, &[]),
+                API,
+                DEFAULT,
+                NOW,
+            );
+            assert_eq!(
+                reviews(&out),
+                [(
+                    ReviewState::Approved,
+                    "Approved by Baton: release is not locked.".to_string()
+                )]
+            );
+            assert!(slack(&out).is_empty(), "{:?}", out.outbound);
+            let r = request_of(&out);
+            assert_eq!(
+                r.key,
+                "release|zaniebot/release-authenticator-example|4189575565"
+            );
+            assert!(matches!(
+                r.state,
+                GateState::Decided {
+                    approved: true,
+                    by: Decider::NotLocked,
+                    ..
+                }
+            ));
+        }
+    }
+
+    #[test]
+    fn a_locked_environment_waits_and_says_who_holds_it() {
+        let lock = held("UALICE");
+        let out = on_protection_rule(
+            &event(),
+            None,
+            &[gate("C0REL", false), gate("C0OTHER", false)],
+            &state(Some(&lock), None, &[]),
+            API,
+            DEFAULT,
+            NOW,
+        );
+        assert!(reviews(&out).is_empty(), "nobody answers GitHub yet");
+        let r = request_of(&out);
+        assert_eq!(r.state, GateState::WaitingOnLock);
+        assert_eq!(r.channels, ["C0REL", "C0OTHER"]);
+        let posts = slack(&out);
+        assert_eq!(posts.len(), 2);
+        let Outbound::SlackPost {
+            channel,
+            text,
+            blocks,
+            key,
+            ..
+        } = posts[0]
+        else {
+            panic!()
+        };
+        assert_eq!(channel, "C0REL");
+        assert_eq!(key.as_deref(), Some(r.message_key("C0REL").as_str()));
+        assert!(
+            text.contains("waits on the lock held by <@UALICE>"),
+            "{text}"
+        );
+        let blocks = blocks.as_ref().unwrap().to_string();
+        for part in [
+            "freeze for the audit",
+            "Approve anyway",
+            "Reject",
+            "deploys_gate_approve",
+            "deploys_gate_reject",
+            "47efb71",
+            "zaniebot",
+        ] {
+            assert!(blocks.contains(part), "{part}: {blocks}");
+        }
+
+        // Nobody gates it: the notice goes where the lock was taken.
+        let out = on_protection_rule(
+            &event(),
+            None,
+            &[],
+            &state(Some(&lock), None, &[]),
+            API,
+            DEFAULT,
+            NOW,
+        );
+        assert_eq!(request_of(&out).channels, ["C0OPS"]);
+    }
+
+    #[test]
+    fn an_approval_gate_asks_and_a_redelivery_or_a_foreign_callback_does_nothing() {
+        let out = on_protection_rule(
+            &event(),
+            None,
+            &[gate("C0REL", true)],
+            &state(None, None, &[]),
+            API,
+            DEFAULT,
+            NOW,
+        );
+        let r = request_of(&out);
+        assert_eq!(r.state, GateState::AwaitingApproval);
+        assert!(r.approval);
+        assert!(reviews(&out).is_empty());
+        let Outbound::SlackPost { text, .. } = slack(&out)[0] else {
+            panic!()
+        };
+        assert!(text.contains("needs approval"), "{text}");
+
+        let again = on_protection_rule(
+            &event(),
+            Some(r),
+            &[gate("C0REL", true)],
+            &state(None, None, &[]),
+            API,
+            DEFAULT,
+            NOW + 5,
+        );
+        assert_eq!(again, Outcome::none());
+
+        let mut foreign = event();
+        foreign.callback_url =
+            "https://evil.example/repos/o/r/actions/runs/1/deployment_protection_rule".into();
+        let out = on_protection_rule(
+            &foreign,
+            None,
+            &[],
+            &state(None, None, &[]),
+            API,
+            DEFAULT,
+            NOW,
+        );
+        assert_eq!(out, Outcome::none());
+    }
+
+    fn waiting_request(approval: bool) -> GateRequest {
+        let lock = held("UALICE");
+        let gates = [gate("C0REL", approval)];
+        let out = on_protection_rule(
+            &event(),
+            None,
+            &gates,
+            &state(Some(&lock), None, &[]),
+            API,
+            DEFAULT,
+            NOW,
+        );
+        request_of(&out).clone()
+    }
+
+    #[test]
+    fn approve_anyway_is_for_the_lock_holder_or_an_admin() {
+        let r = waiting_request(false);
+        let lock = held("UALICE");
+        let press = |user: &str, admins: &Admins, button| {
+            on_button(
+                button,
+                Some(&r),
+                Some(&lock),
+                &Caller::new(user, "C0REL"),
+                admins,
+                NOW + 30,
+            )
+        };
+        let refused = press("UBOB", &Admins::default(), GateButton::Approve);
+        assert!(refused.changes.is_empty() && refused.outbound.is_empty());
+        assert!(
+            refused
+                .reply_text()
+                .contains("Only the lock holder (<@UALICE>)"),
+            "{}",
+            refused.reply_text()
+        );
+        let refused = press("UBOB", &admin(), GateButton::Reject);
+        assert!(refused.changes.is_empty());
+
+        let out = press("UALICE", &Admins::default(), GateButton::Approve);
+        assert_eq!(
+            reviews(&out),
+            [(
+                ReviewState::Approved,
+                "Approved in Slack by UALICE while release was locked by UALICE (Baton)."
+                    .to_string()
+            )]
+        );
+        let decided = request_of(&out);
+        assert!(
+            matches!(&decided.state, GateState::Decided { approved: true, by: Decider::Person { user, over_lock: Some(h) }, .. } if user == "UALICE" && h == "UALICE")
+        );
+        let [Outbound::SlackUpdate {
+            key, text, blocks, ..
+        }] = slack(&out).as_slice()
+        else {
+            panic!("{:?}", out.outbound)
+        };
+        assert_eq!(key, &r.message_key("C0REL"));
+        assert!(
+            text.contains("approved by <@UALICE> while locked by <@UALICE>"),
+            "{text}"
+        );
+        assert!(
+            !blocks
+                .as_ref()
+                .unwrap()
+                .to_string()
+                .contains("deploys_gate"),
+            "no buttons once decided"
+        );
+
+        let admin = press("UADMIN", &admin(), GateButton::Reject);
+        assert_eq!(
+            reviews(&admin),
+            [(
+                ReviewState::Rejected,
+                "Rejected in Slack by UADMIN (Baton).".to_string()
+            )]
+        );
+
+        // The first press decides: a second one changes nothing.
+        let second = on_button(
+            GateButton::Reject,
+            Some(decided),
+            Some(&lock),
+            &Caller::new("UALICE", "C0REL"),
+            &Admins::default(),
+            NOW + 40,
+        );
+        assert!(second.changes.is_empty() && second.outbound.is_empty());
+        assert!(
+            second.reply_text().starts_with("Already decided"),
+            "{}",
+            second.reply_text()
+        );
+        // A press from another channel, or on a forgotten request, does nothing.
+        let elsewhere = on_button(
+            GateButton::Approve,
+            Some(&r),
+            Some(&lock),
+            &Caller::new("UALICE", "C0ELSE"),
+            &Admins::default(),
+            NOW,
+        );
+        assert!(elsewhere.changes.is_empty());
+        let gone = on_button(
+            GateButton::Approve,
+            None,
+            None,
+            &Caller::new("UALICE", "C0REL"),
+            &Admins::default(),
+            NOW,
+        );
+        assert!(gone.changes.is_empty() && gone.reply_text().contains("no longer knows"));
+    }
+
+    #[test]
+    fn an_approval_is_anyones_unless_admins_are_named() {
+        let gates = [gate("C0REL", true)];
+        let out = on_protection_rule(
+            &event(),
+            None,
+            &gates,
+            &state(None, None, &[]),
+            API,
+            DEFAULT,
+            NOW,
+        );
+        let r = request_of(&out).clone();
+        let anyone = on_button(
+            GateButton::Approve,
+            Some(&r),
+            None,
+            &Caller::new("UBOB", "C0REL"),
+            &Admins::default(),
+            NOW,
+        );
+        assert_eq!(
+            reviews(&anyone),
+            [(
+                ReviewState::Approved,
+                "Approved in Slack by UBOB (Baton).".to_string()
+            )]
+        );
+        assert!(
+            anyone.reply_text().contains("You approved"),
+            "{}",
+            anyone.reply_text()
+        );
+        let admins = admin();
+        let refused = on_button(
+            GateButton::Approve,
+            Some(&r),
+            None,
+            &Caller::new("UBOB", "C0REL"),
+            &admins,
+            NOW,
+        );
+        assert!(refused.changes.is_empty());
+        assert!(refused.reply_text().contains("Only Baton admins"));
+        let admin = on_button(
+            GateButton::Reject,
+            Some(&r),
+            None,
+            &Caller::new("UADMIN", "C0REL"),
+            &admins,
+            NOW,
+        );
+        assert_eq!(reviews(&admin)[0].0, ReviewState::Rejected);
+    }
+
+    #[test]
+    fn waiting_deploys_are_approved_when_the_lock_goes_and_asked_when_a_gate_wants_it() {
+        let plain = waiting_request(false);
+        let mut asks = waiting_request(true);
+        asks.key = format!("{}-2", asks.key);
+        let lock = held("UALICE");
+        let waiting = [plain.clone(), asks.clone()];
+        let out = execute::unlock(
+            &Caller::new("UBOB", "C0OPS"),
+            &state(Some(&lock), None, &waiting),
+            DEFAULT,
+            NOW + 100,
+        );
+        assert_eq!(
+            reviews(&out),
+            [(
+                ReviewState::Approved,
+                "Approved by Baton: UBOB released the lock on release.".to_string()
+            )]
+        );
+        let asked = out
+            .changes
+            .iter()
+            .find_map(|c| match c {
+                Change::PutGateRequest(r) if r.key == asks.key => Some(r),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(asked.state, GateState::AwaitingApproval);
+        let updates: Vec<&str> = out
+            .outbound
+            .iter()
+            .filter_map(|o| match o {
+                Outbound::SlackUpdate { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(updates.len(), 2, "{updates:?}");
+        assert!(
+            updates[0].contains("<@UBOB> released the lock"),
+            "{updates:?}"
+        );
+        assert!(updates[1].contains("needs approval"), "{updates:?}");
+
+        // Expiry approves as well, naming the holder.
+        let expired = expire(
+            &state(Some(&lock), None, &waiting[..1]),
+            DEFAULT,
+            NOW + 3600,
+        );
+        assert_eq!(
+            reviews(&expired),
+            [(
+                ReviewState::Approved,
+                "Approved by Baton: UALICE's lock on release expired.".to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn a_lock_that_passes_on_keeps_the_deploy_waiting_with_the_new_holder() {
+        let r = waiting_request(false);
+        let lock = held("UALICE");
+        let queue = LockQueue {
+            environment: "release".into(),
+            waiting: vec![QueuedLock {
+                user: "UBOB".into(),
+                channel: "C0OPS".into(),
+                reason: Some("next deploy".into()),
+                duration: None,
+                asked_at: NOW,
+            }],
+        };
+        let waiting = [r.clone()];
+        let out = execute::unlock(
+            &Caller::new("UALICE", "C0OPS"),
+            &state(Some(&lock), Some(&queue), &waiting),
+            DEFAULT,
+            NOW + 100,
+        );
+        assert!(reviews(&out).is_empty(), "still locked (by Bob)");
+        assert!(!out
+            .changes
+            .iter()
+            .any(|c| matches!(c, Change::PutGateRequest(_))));
+        let update = out
+            .outbound
+            .iter()
+            .find_map(|o| match o {
+                Outbound::SlackUpdate { key, text, .. } if *key == r.message_key("C0REL") => {
+                    Some(text.as_str())
+                }
+                _ => None,
+            })
+            .unwrap();
+        assert!(update.contains("held by <@UBOB>"), "{update}");
+    }
+}
