@@ -5,14 +5,18 @@
 //! in the same transaction, so it picks once).
 //!
 //! The same three steps as every apply file: load, decide
-//! (`baton_handlers::reviewers::{requests, lookup}`), store.
+//! (`baton_handlers::reviewers::lifecycle::decide::{on_comment,
+//! on_lookup_done}`: the pick of `requests` or `lookup`, followed by the
+//! review record, with open reviews counted for the cap), store.
 
 use baton_handlers::github::{IssueCommentEvent, PushEvent};
+use baton_handlers::reviewers::lifecycle::{self, EventInput};
 use baton_handlers::reviewers::lookup::{self, CodeownersCopy, LookupFacts};
 use baton_handlers::reviewers::{self as decide, requests, Pool};
 use baton_handlers::UnixTime;
 use baton_state::{Result, Tx};
 
+use super::reviews::around_a_pick;
 use super::Context;
 
 /// The pool a pull request belongs to: its assignment's channel's, else
@@ -43,16 +47,18 @@ pub fn on_comment(
     let waiting = tx.waiting_pull_request(&comment.repo, comment.number)?;
     let refusal = requests::refusal_key(&comment.repo, comment.number, &comment.commenter);
     let refused_before = tx.refused_before(&refusal)?;
-    let people = tx.reviewer_people()?;
-    let outcome = requests::on_comment(
-        &pool,
-        existing.as_ref(),
-        waiting.as_ref(),
-        comment,
-        refused_before,
-        &people,
-        now,
-    );
+    let tracked = tx.tracked_pull_request(&comment.repo, comment.number)?;
+    let around = around_a_pick(tx, &pool.channel)?;
+    let input = EventInput {
+        pool: Some(&pool),
+        assignment: existing.as_ref(),
+        tracked: tracked.as_ref(),
+        people: &around.people,
+        persons: &around.persons,
+        channel: &around.channel,
+    };
+    let outcome =
+        lifecycle::decide::on_comment(&input, waiting.as_ref(), comment, refused_before, now);
     tx.store_outcome(outcome, now)?;
     Ok(())
 }
@@ -90,16 +96,17 @@ pub fn on_lookup_done(
         .map_or(pending.channel.as_str(), |a| a.channel.as_str());
     let pool = pool_of(tx, repo, Some(channel))?.unwrap_or_else(|| Pool::new(channel));
     let waiting = tx.waiting_pull_request(repo, number)?;
-    let people = tx.reviewer_people()?;
-    let outcome = lookup::on_lookup_done(
-        &pool,
-        existing.as_ref(),
-        waiting.as_ref(),
-        &pending,
-        facts,
-        &people,
-        now,
-    );
+    let tracked = tx.tracked_pull_request(repo, number)?;
+    let around = around_a_pick(tx, &pool.channel)?;
+    let input = EventInput {
+        pool: Some(&pool),
+        assignment: existing.as_ref(),
+        tracked: tracked.as_ref(),
+        people: &around.people,
+        persons: &around.persons,
+        channel: &around.channel,
+    };
+    let outcome = lifecycle::decide::on_lookup_done(&input, waiting.as_ref(), &pending, facts, now);
     tx.store_outcome(outcome, now)?;
     Ok(true)
 }

@@ -150,12 +150,6 @@ fn close_assignment(
     if assignment.closed.is_some() {
         return Outcome::none();
     }
-    let mut new_pool = pool.clone();
-    for login in assignment.pending_logins() {
-        if let Some(member) = new_pool.member_mut(&login) {
-            member.open_reviews = member.open_reviews.saturating_sub(1);
-        }
-    }
     let mut closed = assignment.clone();
     closed.closed = Some(Closed { at: now, merged });
     let (text, blocks) = closed.render(people, None);
@@ -165,7 +159,7 @@ fn close_assignment(
         text,
         blocks: Some(blocks),
     };
-    decided(pool, new_pool, Some(closed), vec![update], None)
+    decided(pool, pool.clone(), Some(closed), vec![update], None)
 }
 
 /// A `pull_request_review` delivery for a pull request with an assignment.
@@ -197,12 +191,7 @@ pub fn on_pull_request_review(
             state: review.state.clone(),
         },
     };
-    let mut new_pool = pool.clone();
-    if first_review && assignment.closed.is_none() {
-        if let Some(member) = new_pool.member_mut(&review.reviewer) {
-            member.open_reviews = member.open_reviews.saturating_sub(1);
-        }
-    }
+    let new_pool = pool.clone();
     let mut outbound = Vec::new();
     if !repeated_comment {
         let link = review
@@ -309,7 +298,6 @@ pub fn on_button(
             };
         }
         if let Some(member) = new_pool.member_mut(login) {
-            member.open_reviews = member.open_reviews.saturating_sub(1);
             if button == ReviewerButton::CantReview {
                 member.assigned = member.assigned.saturating_sub(1);
                 member.passes += 1;

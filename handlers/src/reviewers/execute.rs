@@ -3,11 +3,13 @@
 //! loaded) and returns the outcome: the ephemeral reply, the records to
 //! write, and the channel announcements. Also the `list` and `stats` texts.
 
-use super::assignment::{Assignment, ReviewStatus};
+use super::assignment::{message_key, Assignment, ReviewStatus};
 use super::change::{Change, Outcome};
 use super::commands::Command;
 use super::decide::assign_pull_request;
+use super::lifecycle::decide::follow_pick;
 use super::lifecycle::execute::{self as lifecycle, ReviewsInput};
+use super::lifecycle::{ChannelSettings, EventInput};
 use super::picking;
 use super::pool::{login_key, pool_for_repo, Away, Mode, People, Pool};
 use crate::caller::Caller;
@@ -371,7 +373,18 @@ fn assign(repo: &str, number: u64, input: &CommandInput) -> Outcome {
         ..decided
     };
     outcome.changes.extend(assigned);
-    outcome
+    // The review record follows the pick (so the next pick counts it).
+    let key = message_key(repo, number);
+    let channel = ChannelSettings::of(&pool.channel, input.reviews.channels);
+    let event = EventInput {
+        pool: Some(pool),
+        assignment: None,
+        tracked: input.reviews.open.iter().find(|t| t.key() == key),
+        people: input.people,
+        persons: input.reviews.persons,
+        channel: &channel,
+    };
+    follow_pick(&event, outcome, input.now)
 }
 
 fn mention_list(logins: &[String], people: &People) -> Mrkdwn {
@@ -411,13 +424,11 @@ fn list_text(pool: &Pool, people: &People, now: UnixTime) -> Mrkdwn {
         if people.slack_user(&member.login).is_some() {
             line.push(mrkdwn!(" (`{}`)", member.login));
         }
+        let open = people.open_reviews_of(&member.login);
         if pool.mode == Mode::LoadBalance || pool.review_cap.is_some() {
-            line.push(mrkdwn!(", {} open", member.open_reviews));
+            line.push(mrkdwn!(", {} open", open));
         }
-        if pool
-            .review_cap
-            .is_some_and(|cap| member.open_reviews >= cap)
-        {
+        if pool.review_cap.is_some_and(|cap| open >= cap) {
             line.push(" (at the cap)");
         }
         if member.passes > 0 {

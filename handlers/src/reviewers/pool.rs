@@ -56,9 +56,6 @@ pub struct Member {
     /// Times this member said "can't review".
     #[serde(default)]
     pub passes: u32,
-    /// Reviews assigned and not yet submitted or closed (load-balance).
-    #[serde(default)]
-    pub open_reviews: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_assigned_at: Option<UnixTime>,
     /// Was away when a pick happened: on return, `assigned` is raised to
@@ -73,7 +70,6 @@ impl Member {
             login: login.into(),
             assigned: 0,
             passes: 0,
-            open_reviews: 0,
             last_assigned_at: None,
             missed_picks_while_away: false,
         }
@@ -259,7 +255,6 @@ impl Pool {
             };
             let member = &mut self.members[index];
             member.assigned += 1;
-            member.open_reviews += 1;
             member.last_assigned_at = Some(now);
             chosen.push(member.login.clone());
         }
@@ -300,7 +295,7 @@ impl Pool {
             among(m)
                 && !same_login(&m.login, author)
                 && !people.is_away(&m.login, now)
-                && rules.has_room(m)
+                && rules.has_room(people.open_reviews_of(&m.login))
                 && !excluded.iter().any(|e| same_login(e, &m.login))
                 && !chosen.iter().any(|c| same_login(c, &m.login))
         };
@@ -308,7 +303,7 @@ impl Pool {
         let rank = |m: &Member| match self.mode {
             Mode::RoundRobin => (m.assigned, UnixTime::MIN),
             Mode::LoadBalance => (
-                rules.open_reviews_of(m),
+                people.open_reviews_of(&m.login),
                 m.last_assigned_at.unwrap_or(UnixTime::MIN),
             ),
         };
@@ -347,11 +342,11 @@ impl Pool {
     }
 
     /// A reviewer asked by name (`r?`) who is a member counts it as an
-    /// assignment and an open review (for the cap and load balance).
+    /// assignment (for the rotation's fairness; the review it opens is
+    /// counted by the review record, like any other).
     pub fn count_request(&mut self, login: &str, now: UnixTime) {
         if let Some(member) = self.member_mut(login) {
             member.assigned += 1;
-            member.open_reviews += 1;
             member.last_assigned_at = Some(now);
         }
     }
@@ -365,9 +360,9 @@ impl Pool {
     }
 }
 
-/// What a pick weighs beyond the rotation: whom to prefer, and how busy
-/// everyone is. The default (nobody preferred, no cap, the pool's own
-/// counts) is the plain rotation.
+/// What a pick weighs beyond the rotation: whom to prefer, and the cap on
+/// open reviews (counted in [`People::open_reviews`]). The default (nobody
+/// preferred, no cap) is the plain rotation.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PickRules {
     /// Lower-cased logins picked first (code owners of a changed path, or
@@ -377,9 +372,6 @@ pub struct PickRules {
     pub preferred_only: bool,
     /// A member with this many open reviews is skipped.
     pub cap: Option<u32>,
-    /// Open reviews per lower-cased login, derived from the stored review
-    /// state; `None` reads each member's own `open_reviews`.
-    pub open_reviews: Option<BTreeMap<String, u32>>,
 }
 
 impl PickRules {
@@ -387,18 +379,9 @@ impl PickRules {
         self.preferred.contains(&login_key(login))
     }
 
-    /// `member`'s open reviews, as these rules count them.
-    pub fn open_reviews_of(&self, member: &Member) -> u32 {
-        match &self.open_reviews {
-            Some(counts) => counts.get(&login_key(&member.login)).copied().unwrap_or(0),
-            None => member.open_reviews,
-        }
-    }
-
-    /// Is `member` below the cap (or is there none)?
-    pub fn has_room(&self, member: &Member) -> bool {
-        self.cap
-            .is_none_or(|cap| self.open_reviews_of(member) < cap)
+    /// Is someone with `open_reviews` below the cap (or is there none)?
+    pub fn has_room(&self, open_reviews: u32) -> bool {
+        self.cap.is_none_or(|cap| open_reviews < cap)
     }
 }
 
@@ -458,6 +441,13 @@ pub struct People {
     pub slack_users: BTreeMap<String, String>,
     #[serde(default)]
     pub away: BTreeMap<String, Away>,
+    /// Open reviews per lower-cased login: the pull requests open, not
+    /// drafts, waiting on that person's review, counted from the review
+    /// records when the decision's records are loaded
+    /// ([`open_reviews_per_member`](super::lifecycle::open_reviews_per_member)).
+    /// Never stored: a count derived each time cannot drift.
+    #[serde(skip)]
+    pub open_reviews: BTreeMap<String, u32>,
 }
 
 /// The key of a login in [`People`]'s maps.
@@ -466,6 +456,14 @@ pub fn login_key(login: &str) -> String {
 }
 
 impl People {
+    /// `login`'s open reviews (see [`People::open_reviews`]).
+    pub fn open_reviews_of(&self, login: &str) -> u32 {
+        self.open_reviews
+            .get(&login_key(login))
+            .copied()
+            .unwrap_or(0)
+    }
+
     /// These people with `login` mapped to Slack user `slack_user`.
     pub fn mapped(&self, login: &str, slack_user: &str) -> People {
         let mut people = self.clone();

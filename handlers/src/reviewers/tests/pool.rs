@@ -158,25 +158,33 @@ fn nobody_eligible_picks_nobody_and_changes_no_count() {
 fn load_balance_prefers_fewest_open_then_least_recent() {
     let mut pool = pool_of(&["octocat", "hubot", "monalisa"]);
     pool.mode = Mode::LoadBalance;
-    let people = People::default();
+    // The open reviews come from the review records: each pick opens one.
+    let mut people = People::default();
+    let opened = |people: &mut People, login: &str| {
+        *people.open_reviews.entry(login.to_string()).or_default() += 1;
+    };
     assert_eq!(pool.pick_reviewers("x", &[], 1, &people, NOW), ["octocat"]);
+    opened(&mut people, "octocat");
     assert_eq!(
         pool.pick_reviewers("x", &[], 1, &people, NOW + 10),
         ["hubot"]
     );
+    opened(&mut people, "hubot");
     assert_eq!(
         pool.pick_reviewers("x", &[], 1, &people, NOW + 20),
         ["monalisa"]
     );
+    opened(&mut people, "monalisa");
     // hubot finishes a review: fewest open wins over rotation.
-    pool.member_mut("hubot").unwrap().open_reviews = 0;
+    people.open_reviews.insert("hubot".into(), 0);
     assert_eq!(
         pool.pick_reviewers("x", &[], 1, &people, NOW + 30),
         ["hubot"]
     );
+    opened(&mut people, "hubot");
     // octocat and monalisa both finish: octocat was assigned longer ago.
-    pool.member_mut("octocat").unwrap().open_reviews = 0;
-    pool.member_mut("monalisa").unwrap().open_reviews = 0;
+    people.open_reviews.insert("octocat".into(), 0);
+    people.open_reviews.insert("monalisa".into(), 0);
     assert_eq!(
         pool.pick_reviewers("x", &[], 1, &people, NOW + 40),
         ["octocat"]
@@ -397,16 +405,32 @@ mod rules {
         }
     }
 
-    fn capped(cap: u32, open: &[(&str, u32)]) -> PickRules {
+    fn capped(cap: u32) -> PickRules {
         PickRules {
             cap: Some(cap),
-            open_reviews: Some(open.iter().map(|(l, n)| (login_key(l), *n)).collect()),
             ..PickRules::default()
         }
     }
 
+    /// People with these open reviews (as the review records count them).
+    fn busy(open: &[(&str, u32)]) -> People {
+        People {
+            open_reviews: open.iter().map(|(l, n)| (login_key(l), *n)).collect(),
+            ..People::default()
+        }
+    }
+
     fn pick(pool: &mut Pool, wanted: usize, rules: &PickRules) -> Vec<String> {
-        pool.pick_reviewers_with(OUTSIDER, &[], wanted, &People::default(), NOW, rules)
+        pick_counting(pool, wanted, rules, &People::default())
+    }
+
+    fn pick_counting(
+        pool: &mut Pool,
+        wanted: usize,
+        rules: &PickRules,
+        people: &People,
+    ) -> Vec<String> {
+        pool.pick_reviewers_with(OUTSIDER, &[], wanted, people, NOW, rules)
     }
 
     #[test]
@@ -444,9 +468,12 @@ mod rules {
             pool.pick_reviewers_with(OUTSIDER, &[], 1, &people, NOW, &rules),
             ["octocat"]
         );
-        let mut rules = capped(1, &[("hubot", 1)]);
+        let mut rules = capped(1);
         rules.preferred = preferring(&["hubot"]).preferred;
-        assert_eq!(pick(&mut pool, 1, &rules), ["monalisa"]);
+        assert_eq!(
+            pick_counting(&mut pool, 1, &rules, &busy(&[("hubot", 1)])),
+            ["monalisa"]
+        );
         let rules = preferring(&["octocat"]);
         assert_eq!(
             pool.pick_reviewers_with("octocat", &[], 1, &People::default(), NOW, &rules),
@@ -457,46 +484,51 @@ mod rules {
     #[test]
     fn a_member_at_the_cap_is_skipped_and_nobody_free_picks_nobody() {
         let mut pool = pool_of(&["octocat", "hubot", "monalisa"]);
-        assert_eq!(pick(&mut pool, 1, &capped(1, &[("octocat", 1)])), ["hubot"]);
+        let octocat_busy = busy(&[("octocat", 1)]);
+        assert_eq!(
+            pick_counting(&mut pool, 1, &capped(1), &octocat_busy),
+            ["hubot"]
+        );
         let before = pool.clone();
-        let everyone_busy = capped(2, &[("octocat", 2), ("hubot", 3), ("monalisa", 2)]);
-        assert!(pick(&mut pool, 1, &everyone_busy).is_empty());
+        let everyone_busy = busy(&[("octocat", 2), ("hubot", 3), ("monalisa", 2)]);
+        assert!(pick_counting(&mut pool, 1, &capped(2), &everyone_busy).is_empty());
         assert_eq!(pool, before, "a pick of nobody changes nothing");
         // Below the cap, octocat is free again: monalisa's turn after hubot,
         // then octocat's.
         assert_eq!(
-            pick(&mut pool, 2, &capped(2, &[("octocat", 1)])),
+            pick_counting(&mut pool, 2, &capped(2), &octocat_busy),
             ["monalisa", "octocat"]
         );
     }
 
     #[test]
-    fn without_counts_the_cap_reads_the_pools_own() {
-        let mut pool = pool_of(&["octocat", "hubot"]);
-        pool.member_mut("octocat").unwrap().open_reviews = 1;
-        let rules = PickRules {
-            cap: Some(1),
-            ..PickRules::default()
-        };
-        assert_eq!(pick(&mut pool, 1, &rules), ["hubot"]);
+    fn open_reviews_are_not_stored_with_people() {
+        let people = busy(&[("octocat", 1)]);
+        let json = serde_json::to_string(&people).unwrap();
+        assert!(!json.contains("open_reviews"), "{json}");
+        let read: People = serde_json::from_str(&json).unwrap();
+        assert_eq!(read.open_reviews_of("octocat"), 0);
+    }
+
+    #[test]
+    fn a_pool_stored_with_its_old_counter_still_reads() {
+        let json = r#"{"channel":"C1","members":[{"login":"octocat","assigned":3,"passes":0,"open_reviews":2}],"reviewers_per_pr":1}"#;
+        let pool: Pool = serde_json::from_str(json).unwrap();
+        assert_eq!(pool.member("octocat").unwrap().assigned, 3);
+        assert!(!serde_json::to_string(&pool)
+            .unwrap()
+            .contains("open_reviews"));
     }
 
     #[test]
     fn load_balance_ranks_by_the_counts_given() {
         let mut pool = pool_of(&["octocat", "hubot", "monalisa"]);
         pool.mode = Mode::LoadBalance;
-        let rules = PickRules {
-            open_reviews: Some(
-                [
-                    ("octocat".into(), 2),
-                    ("hubot".into(), 0),
-                    ("monalisa".into(), 1),
-                ]
-                .into(),
-            ),
-            ..PickRules::default()
-        };
-        assert_eq!(pick(&mut pool, 2, &rules), ["hubot", "monalisa"]);
+        let people = busy(&[("octocat", 2), ("hubot", 0), ("monalisa", 1)]);
+        assert_eq!(
+            pick_counting(&mut pool, 2, &PickRules::default(), &people),
+            ["hubot", "monalisa"]
+        );
     }
 
     #[test]
@@ -506,8 +538,8 @@ mod rules {
         rules.preferred_only = true;
         assert_eq!(pick(&mut pool, 3, &rules), ["hubot", "monalisa"]);
         rules.cap = Some(1);
-        rules.open_reviews = Some([("hubot".into(), 1), ("monalisa".into(), 4)].into());
-        assert!(pick(&mut pool, 1, &rules).is_empty());
+        let people = busy(&[("hubot", 1), ("monalisa", 4)]);
+        assert!(pick_counting(&mut pool, 1, &rules, &people).is_empty());
     }
 
     const LOGINS: [&str; 6] = [
@@ -540,12 +572,15 @@ mod rules {
                     .collect(),
                 preferred_only: false,
                 cap,
-                open_reviews: Some(LOGINS.iter().zip(&open).map(|(l, n)| (l.to_string(), *n)).collect()),
+            };
+            let people = People {
+                open_reviews: LOGINS.iter().zip(&open).map(|(l, n)| (l.to_string(), *n)).collect(),
+                ..People::default()
             };
             let free = |login: &str| {
-                !same_login(login, author) && cap.is_none_or(|c| rules.open_reviews.as_ref().unwrap()[login] < c)
+                !same_login(login, author) && cap.is_none_or(|c| people.open_reviews_of(login) < c)
             };
-            let picked = pool.pick_reviewers_with(author, &[], wanted, &People::default(), NOW, &rules);
+            let picked = pool.pick_reviewers_with(author, &[], wanted, &people, NOW, &rules);
             prop_assert!(picked.iter().all(|p| free(p)), "{:?}", picked);
             let free_members = LOGINS[..size].iter().filter(|l| free(l)).count();
             prop_assert_eq!(picked.len(), wanted.min(free_members));
