@@ -3,7 +3,8 @@
 //! a fake GitHub that answers as GitHub does, teams expanded, only rotation
 //! members picked), `r? @login` in a description and in comments, and the
 //! lookup's limits: a file that cannot be read, a GitHub too slow, a
-//! restart in the middle.
+//! restart in the middle; and the cap on open reviews, counted from the
+//! review records (a merge, a review given or a draft frees a reviewer).
 
 use std::time::Duration;
 
@@ -219,13 +220,15 @@ async fn code_owners_are_picked_first_and_only_from_the_rotation() {
         contents,
         [format!("/repos/{REPO}/contents/.github/CODEOWNERS")]
     );
-    // Each pull request was announced once.
-    let announced = fake_slack::calls(&slack, "chat.postMessage")
-        .await
-        .into_iter()
-        .filter(|p| p["blocks"].to_string().contains("reviewers_pass"))
-        .count();
-    assert_eq!(announced, 4);
+    // Each pull request was announced once in the channel, and each
+    // reviewer told once in a direct message, as for any pick.
+    let (direct, announced): (Vec<Value>, Vec<Value>) =
+        fake_slack::calls(&slack, "chat.postMessage")
+            .await
+            .into_iter()
+            .filter(|p| p["blocks"].to_string().contains("reviewers_pass"))
+            .partition(|p| p["channel"].as_str().unwrap_or_default().starts_with('D'));
+    assert_eq!((announced.len(), direct.len()), (4, 4));
     // `reviewers list` shows the settings.
     let list = baton.command(CHANNEL, ADMIN, "reviewers list").await;
     assert!(list.contains("code owners first on"), "{list}");
@@ -443,4 +446,103 @@ async fn r_in_a_comment_by_the_author_or_a_member_adds_a_reviewer_and_anyone_els
         .await
         .status();
     assert_eq!(status, 202);
+}
+
+/// The corpus `action` payload of pull request `number` by torvalds,
+/// `edit`ed.
+fn event(action: &str, number: u64, edit: impl FnOnce(&mut Value)) -> Vec<u8> {
+    let mut payload: Value =
+        serde_json::from_slice(&pull_request(action, number, "torvalds")).unwrap();
+    edit(&mut payload);
+    serde_json::to_vec(&payload).unwrap()
+}
+
+/// `reviewer` approves pull request `number` (the corpus review, its own id).
+async fn approve(baton: &Baton, number: u64, reviewer: &str, review_id: u64) {
+    let mut payload: Value =
+        serde_json::from_slice(&corpus("github/pull_request_review/submitted.payload.json"))
+            .unwrap();
+    payload["review"]["id"] = json!(review_id);
+    payload["review"]["user"]["login"] = json!(reviewer);
+    payload["review"]["state"] = json!("approved");
+    payload["pull_request"]["number"] = json!(number);
+    payload["repository"]["full_name"] = json!(REPO);
+    let body = serde_json::to_vec(&payload).unwrap();
+    let delivery = format!("review-{review_id}");
+    let status = baton
+        .github("pull_request_review", &delivery, &body)
+        .await
+        .status();
+    assert!(status.is_success(), "{delivery}: {status}");
+    baton.drained().await;
+}
+
+/// The channel's "no one is free" posts.
+async fn nobody_free_posts(slack: &MockServer) -> Vec<String> {
+    posts_saying(slack, "No one in the review rotation is free")
+        .await
+        .iter()
+        .map(|p| p["text"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_cap_counts_real_open_reviews_and_a_merge_a_review_or_a_draft_frees_a_reviewer() {
+    let (mut baton, slack, github) = start(&[]).await;
+    admin(&baton, "reviewers cap 1").await;
+    for number in 1..=3 {
+        let delivery = format!("cap-{number}");
+        deliver(&baton, &delivery, &opened(number, "torvalds", "", false)).await;
+    }
+    assert_eq!(
+        requested(&github).await,
+        logins(&["hubot", "monalisa", "defunkt"])
+    );
+    let list = baton.command(CHANNEL, ADMIN, "reviewers list").await;
+    assert_eq!(list.matches("1 open (at the cap)").count(), 3, "{list}");
+
+    // The fourth finds no one free: the channel is told, GitHub asked nothing.
+    deliver(&baton, "cap-4", &opened(4, "torvalds", "", false)).await;
+    assert_eq!(requested(&github).await.len(), 3);
+    let told = nobody_free_posts(&slack).await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(
+        told[0].contains("#4") && told[0].contains("/baton assign"),
+        "{}",
+        told[0]
+    );
+
+    // The counts are the stored review records': a restart keeps them.
+    baton.kill9();
+    baton.spawn().await;
+    deliver(&baton, "cap-5", &opened(5, "torvalds", "", false)).await;
+    assert_eq!(requested(&github).await.len(), 3);
+    assert_eq!(nobody_free_posts(&slack).await.len(), 2);
+
+    // hubot's pull request is merged: hubot is free, and the next one is his.
+    let merged = event("closed", 1, |p| p["pull_request"]["merged"] = json!(true));
+    deliver(&baton, "cap-merge-1", &merged).await;
+    deliver(&baton, "cap-6", &opened(6, "torvalds", "", false)).await;
+    assert_eq!(requested(&github).await.last().unwrap(), &["hubot"]);
+
+    // monalisa reviews #2: she is free again.
+    approve(&baton, 2, "monalisa", 9_002).await;
+    deliver(&baton, "cap-7", &opened(7, "torvalds", "", false)).await;
+    assert_eq!(requested(&github).await.last().unwrap(), &["monalisa"]);
+
+    // defunkt's #3 turns into a draft: a draft does not count.
+    let drafted = event("converted_to_draft", 3, |_| {});
+    deliver(&baton, "cap-draft-3", &drafted).await;
+    deliver(&baton, "cap-8", &opened(8, "torvalds", "", false)).await;
+    assert_eq!(requested(&github).await.last().unwrap(), &["defunkt"]);
+
+    // Everyone is at the cap again: #9 waits, and nothing more was asked.
+    deliver(&baton, "cap-9", &opened(9, "torvalds", "", false)).await;
+    assert_eq!(
+        requested(&github).await,
+        logins(&["hubot", "monalisa", "defunkt", "hubot", "monalisa", "defunkt"])
+    );
+    assert_eq!(nobody_free_posts(&slack).await.len(), 3);
+    let list = baton.command(CHANNEL, ADMIN, "reviewers list").await;
+    assert_eq!(list.matches("1 open (at the cap)").count(), 3, "{list}");
 }
