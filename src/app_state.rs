@@ -3,7 +3,7 @@
 //! routes) for the HTTP routes, the Socket Mode client and the catch-up, and
 //! [`SocketStatus`], whether a Socket Mode connection is open.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use baton_handlers::command::Admins;
@@ -35,6 +35,9 @@ pub struct AppState {
     pub error_routes: Arc<apply::errors::CompiledRoutes>,
     /// With Socket Mode (`SLACK_APP_TOKEN`): whether a connection is open.
     pub slack_socket: Option<Arc<SocketStatus>>,
+    /// The time (Baton's clock, Unix seconds) of the last run of the timed
+    /// work that committed: every timer due by then has fired.
+    pub timers_ran_at: AtomicI64,
     /// The GitHub client, for what a command must look up before it is
     /// decided ([`crate::lookups`]); shares the dispatcher's token cache.
     pub github: GithubSink,

@@ -24,6 +24,7 @@ mod outbox;
 mod outbox_cli;
 #[cfg(test)]
 mod packaging_check;
+mod profiles;
 mod server;
 mod setup;
 mod slack;

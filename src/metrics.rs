@@ -120,6 +120,8 @@ pub struct Scrape {
     pub writer_healthy: bool,
     /// Writes sent to the writer and not yet answered.
     pub writer_pending: usize,
+    /// Baton's time of the last completed run of the timed work.
+    pub timers_ran_at: i64,
 }
 
 /// Every metric Baton keeps, and the registry that writes them out.
@@ -148,6 +150,7 @@ pub struct Metrics {
     outbox_oldest_pending: Family<Service, Gauge>,
     writer_healthy: Gauge,
     writer_pending: Gauge,
+    timers_ran_at: Gauge,
 }
 
 impl Metrics {
@@ -289,6 +292,11 @@ impl Metrics {
             "writer_pending",
             "Writes sent to the writer and not yet answered: how far the store is behind (the Sentry SDK routes answer 429 past BATON_INGEST_QUEUE_LIMIT)",
         );
+        let timers_ran_at = gauge(
+            &mut registry,
+            "timers_ran_at_seconds",
+            "Baton's time (Unix seconds) of the last completed run of the timed work: every review reminder and digest due by then has fired",
+        );
         Metrics {
             registry,
             http_requests,
@@ -313,6 +321,7 @@ impl Metrics {
             outbox_oldest_pending,
             writer_healthy,
             writer_pending,
+            timers_ran_at,
         }
     }
 
@@ -437,6 +446,7 @@ impl Metrics {
         self.writer_healthy.set(i64::from(now.writer_healthy));
         self.writer_pending
             .set(gauge(now.writer_pending.try_into().unwrap_or(u64::MAX)));
+        self.timers_ran_at.set(now.timers_ran_at);
         let mut out = String::new();
         prometheus_client::encoding::prometheus_text::encode(&mut out, &self.registry)
             .expect("writing to a String cannot fail");

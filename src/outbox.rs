@@ -489,6 +489,13 @@ impl Dispatcher {
         }
     }
 
+    /// Whether an earlier attempt at `item` may have reached Slack: it was
+    /// marked in flight before this attempt (by this process, which tried
+    /// it, or by another).
+    fn tried_before(&self, item: &OutboxItem) -> bool {
+        item.in_flight_since.is_some() && !self.state().marked_untried.contains(&item.id)
+    }
+
     /// Mark the Slack post in hand, and the next unmarked due ones, in
     /// flight in one commit, before the first of them leaves.
     async fn mark_in_flight(
@@ -569,6 +576,33 @@ impl Dispatcher {
                         .await
                 }
             },
+            // A direct message: into the app's conversation with the
+            // person, guarded like a channel post (the in-flight mark, and
+            // that conversation's history when the outcome is unknown).
+            Outbound::SlackDirect { user, text, blocks } => {
+                match self.slack.open_direct(user).await {
+                    Ok(channel) => {
+                        self.post_once(item, &channel, text, blocks.as_deref(), None)
+                            .await
+                    }
+                    // Nothing was posted this time; an earlier attempt may
+                    // have been, so its in-flight mark stays (and the next
+                    // attempt looks in the conversation's history first).
+                    Err(Attempt::Retry { reason, after, .. }) => Attempt::Retry {
+                        reason,
+                        after,
+                        effect: match self.tried_before(item) {
+                            true => Effect::Perhaps,
+                            false => Effect::None,
+                        },
+                    },
+                    Err(outcome) => outcome,
+                }
+            }
+            // The same view published again changes nothing.
+            Outbound::SlackHome { user, blocks } => {
+                self.slack.publish_home(user, blocks.as_json()).await
+            }
             // Requesting the same reviewers twice has one effect on GitHub.
             Outbound::GithubRequestReviewers {
                 repo,

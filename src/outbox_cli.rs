@@ -130,6 +130,8 @@ fn describe(item: &OutboxItem, now: i64) -> String {
             None => format!("post in {channel}"),
         },
         Outbound::SlackUpdate { channel, key, .. } => format!("update in {channel} ({key})"),
+        Outbound::SlackDirect { user, .. } => format!("direct message to {user}"),
+        Outbound::SlackHome { user, .. } => format!("App Home of {user}"),
         Outbound::GithubRequestReviewers {
             repo,
             number,

@@ -96,6 +96,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
 
     // One client, one installation-token cache, for the dispatcher and catch-up.
     let github_for_catch_up = github.clone();
+    let slack_for_profiles = slack.clone();
     let github_for_lookups = github.clone();
     let dispatcher = Dispatcher::new(
         store.clone(),
@@ -138,6 +139,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         connections: open_connections.clone(),
         error_routes: Default::default(),
         slack_socket: slack_socket.as_ref().map(|(status, _)| status.clone()),
+        timers_ran_at: Default::default(),
         github: github_for_lookups,
     });
     let socket_task = slack_socket.map(|(status, slack)| {
@@ -159,6 +161,12 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     let refusal_summary_task =
         tokio::spawn(refusals.clone().report_suppressed(shutdown_rx.clone()));
     let ticker_task = tokio::spawn(maintenance(state.clone(), shutdown_rx.clone()));
+    let profiles_task = tokio::spawn(crate::profiles::run(
+        state.clone(),
+        slack_for_profiles,
+        Duration::from_secs(config.tick_every_secs),
+        shutdown_rx.clone(),
+    ));
     let catch_up_sources = crate::catch_up::sources(&config);
     let catch_up_task = (!catch_up_sources.is_empty()).then(|| {
         tokio::spawn(crate::catch_up::run(
@@ -191,6 +199,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         tracing::info!("HTTP server stopped; stopping the dispatcher");
         let _ = dispatcher_task.await;
         let _ = ticker_task.await;
+        let _ = profiles_task.await;
         if let Some(task) = catch_up_task {
             let _ = task.await;
         }
@@ -273,15 +282,32 @@ async fn maintenance(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) 
             }
             _ => {}
         }
-        match state
+        let locks_ticked = match state
             .writer
             .run(move |tx| crate::apply::deploys::tick(tx, &deploys_context, now))
             .await
         {
+            Ok(()) => true,
             Err(e) if !e.is_unavailable() => {
-                tracing::error!(error = %e, "lock timers failed; will try again")
+                tracing::error!(error = %e, "lock timers failed; will try again");
+                false
             }
-            _ => {}
+            Err(_) => false,
+        };
+        match state
+            .writer
+            .run(move |tx| crate::apply::reviews::tick(tx, now))
+            .await
+        {
+            // Every timer due by `now` has fired only when both runs committed.
+            Ok(()) if locks_ticked => state
+                .timers_ran_at
+                .store(now, std::sync::atomic::Ordering::SeqCst),
+            Ok(()) => {}
+            Err(e) if !e.is_unavailable() => {
+                tracing::error!(error = %e, "review reminders and digests failed; will try again")
+            }
+            Err(_) => {}
         }
         if last_prune.elapsed() >= PRUNE_EVERY {
             last_prune = tokio::time::Instant::now();

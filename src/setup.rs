@@ -35,6 +35,18 @@ pub const SCOPES_USED: &[(&str, &str)] = &[
         "groups:history",
         "conversations.history in private channels: the same",
     ),
+    (
+        "im:write",
+        "conversations.open: the app's direct conversation with a person (src/slack.rs open_direct)",
+    ),
+    (
+        "im:history",
+        "conversations.history in that direct conversation: find a direct message whose outcome is unknown",
+    ),
+    (
+        "users:read",
+        "users.info: the time zone of a person's Slack profile (src/slack.rs user_zone, src/profiles.rs)",
+    ),
 ];
 
 /// The GitHub webhook events Baton acts on.
@@ -274,6 +286,15 @@ mod tests {
                 "{scope} lacks a justification comment"
             );
         }
+    }
+
+    #[test]
+    fn the_home_tab_and_the_messages_tab_are_on() {
+        let m = manifest();
+        let home = &m["features"]["app_home"];
+        assert_eq!(home["home_tab_enabled"].as_bool(), Some(true));
+        assert_eq!(home["messages_tab_enabled"].as_bool(), Some(true));
+        assert_eq!(home["messages_tab_read_only_enabled"].as_bool(), Some(true));
     }
 
     #[test]

@@ -32,6 +32,27 @@ const HISTORY_UNREADABLE: &[&str] = &[
     "no_permission",
 ];
 
+/// Slack errors that mean `users.info` will not say (not a passing failure).
+const PROFILE_UNREADABLE: &[&str] = &[
+    "user_not_found",
+    "user_not_visible",
+    "missing_scope",
+    "not_allowed_token_type",
+    "account_inactive",
+];
+
+/// What `users.info` said of a person's time zone.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ProfileLookup {
+    /// Their profile's zone (`None`: it gives none).
+    Read(Option<String>),
+    /// Slack will not say (an unknown user, a missing scope): read as no
+    /// zone, and say why in the log.
+    Unreadable(String),
+    /// A passing failure: ask again later.
+    Later(String),
+}
+
 /// What became of a `chat.postMessage`.
 #[derive(Debug)]
 pub enum Posting {
@@ -375,6 +396,136 @@ impl SlackSink {
             }
         }
         Lookup::NotFound
+    }
+
+    /// `conversations.open` with `users`: the id (`D…`) of the app's direct
+    /// conversation with `user` (the same one every time, so calling it
+    /// again is harmless). Offline, the user id itself.
+    pub async fn open_direct(&self, user: &str) -> Result<String, Attempt> {
+        let (client, token, timeout) = match self {
+            SlackSink::Offline { .. } => return Ok(user.to_string()),
+            SlackSink::Api {
+                client,
+                token,
+                timeout,
+                ..
+            } => (client, token, *timeout),
+        };
+        #[derive(serde::Deserialize)]
+        struct Opened {
+            channel: Channel,
+        }
+        #[derive(serde::Deserialize)]
+        struct Channel {
+            id: String,
+        }
+        let session = client.open_session(token);
+        let request = json!({"users": user});
+        let call =
+            session
+                .http_session_api
+                .http_post::<_, Opened>("conversations.open", &request, None);
+        match tokio::time::timeout(timeout, call).await {
+            Err(_) => Err(Attempt::Retry {
+                reason: "Slack did not answer conversations.open in time".into(),
+                after: None,
+                effect: Effect::None,
+            }),
+            Ok(Ok(opened)) => Ok(opened.channel.id),
+            Ok(Err(e)) => Err(match classify(e) {
+                // Opening a conversation has no effect to repeat.
+                Attempt::Retry { reason, after, .. } => Attempt::Retry {
+                    reason: format!("conversations.open: {reason}"),
+                    after,
+                    effect: Effect::None,
+                },
+                Attempt::Fail { reason } => Attempt::Fail {
+                    reason: format!("conversations.open: {reason}"),
+                },
+                sent => sent,
+            }),
+        }
+    }
+
+    /// `views.publish` of a `home` view with `blocks` for `user` (the same
+    /// view again changes nothing).
+    pub async fn publish_home(&self, user: &str, blocks: &Value) -> Attempt {
+        match self {
+            SlackSink::Offline { .. } => {
+                print_offline(
+                    &format!("Slack views.publish → App Home of {user}"),
+                    "",
+                    Some(blocks),
+                );
+                Attempt::Sent { posted: None }
+            }
+            SlackSink::Api {
+                client,
+                token,
+                timeout,
+                ..
+            } => {
+                let session = client.open_session(token);
+                let request = json!({"user_id": user, "view": {"type": "home", "blocks": blocks}});
+                let call =
+                    session
+                        .http_session_api
+                        .http_post::<_, Value>("views.publish", &request, None);
+                match tokio::time::timeout(*timeout, call).await {
+                    Err(_) => Attempt::Retry {
+                        reason: "Slack did not answer views.publish in time".into(),
+                        after: None,
+                        effect: Effect::None,
+                    },
+                    Ok(Ok(_)) => Attempt::Sent { posted: None },
+                    Ok(Err(e)) => match classify(e) {
+                        Attempt::Retry { reason, after, .. } => Attempt::Retry {
+                            reason,
+                            after,
+                            effect: Effect::None,
+                        },
+                        other => other,
+                    },
+                }
+            }
+        }
+    }
+
+    /// `users.info`: the IANA time zone of `user`'s Slack profile.
+    pub async fn user_zone(&self, user: &str) -> ProfileLookup {
+        let (client, token, timeout) = match self {
+            SlackSink::Offline { .. } => return ProfileLookup::Read(None),
+            SlackSink::Api {
+                client,
+                token,
+                timeout,
+                ..
+            } => (client, token, *timeout),
+        };
+        #[derive(serde::Deserialize)]
+        struct Info {
+            user: Person,
+        }
+        #[derive(serde::Deserialize)]
+        struct Person {
+            #[serde(default)]
+            tz: Option<String>,
+        }
+        let session = client.open_session(token);
+        let params = [("user", Some(user.to_string()))];
+        let call = session
+            .http_session_api
+            .http_get::<Info, _, _>("users.info", &params, None);
+        match tokio::time::timeout(timeout, call).await {
+            Err(_) => ProfileLookup::Later("Slack did not answer users.info in time".into()),
+            Ok(Ok(info)) => ProfileLookup::Read(info.user.tz.filter(|tz| !tz.is_empty())),
+            Ok(Err(SlackClientError::ApiError(e)))
+                if PROFILE_UNREADABLE.contains(&e.code.as_str()) =>
+            {
+                ProfileLookup::Unreadable(format!("users.info: {}", e.code))
+            }
+            Ok(Err(e)) => ProfileLookup::Later(format!("users.info: {}", describe(&e))),
+        }
     }
 
     /// `auth.test`: the bot's user id and team, or why it failed.

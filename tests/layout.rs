@@ -315,7 +315,10 @@ fn no_permission_is_checked_in_src() {
 /// Every feature folder has the same files in the same places: what it
 /// changes, decides and writes, its commands (parsed and decided) if it
 /// has any, and its tests in `tests/`, one file per file they prove; no
-/// test module inside the feature's own files.
+/// test module inside the feature's own files or beside them
+/// (`x/tests.rs` for `x.rs`). A folder inside a feature (the review
+/// lifecycle in `reviewers/`) keeps its tests the same way, in its own
+/// `tests/`.
 #[test]
 fn every_feature_folder_has_the_same_shape() {
     let mut problems = Vec::new();
@@ -340,19 +343,47 @@ fn every_feature_folder_has_the_same_shape() {
                     file.display()
                 ));
             }
-        }
-        for entry in std::fs::read_dir(dir.join("tests")).into_iter().flatten() {
-            let path = entry.unwrap().path();
-            let proved = dir.join(path.file_name().unwrap());
-            if !proved.exists() {
+            let folder = file.with_extension("");
+            if folder.join("tests.rs").exists() && !folder.join("tests").is_dir() {
                 problems.push(format!(
-                    "{} proves no file: it must be named after the file it tests",
-                    path.display()
+                    "{} keeps its tests beside it in {}; they go in a tests/ folder",
+                    file.display(),
+                    folder.join("tests.rs").display()
                 ));
+            }
+        }
+        for tests in test_folders(&dir) {
+            let proving = tests.parent().unwrap();
+            for entry in std::fs::read_dir(&tests).into_iter().flatten() {
+                let path = entry.unwrap().path();
+                let proved = proving.join(path.file_name().unwrap());
+                if !proved.exists() {
+                    problems.push(format!(
+                        "{} proves no file: it must be named after the file it tests",
+                        path.display()
+                    ));
+                }
             }
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The `tests/` folders under `dir` (its own and its sub-folders').
+fn test_folders(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten() {
+        let path = entry.unwrap().path();
+        if !path.is_dir() {
+            continue;
+        }
+        if path.file_name().is_some_and(|n| n == "tests") {
+            out.push(path);
+        } else {
+            out.extend(test_folders(&path));
+        }
+    }
+    out
 }
 
 /// Every change a decision returns is named one way: `Put<Record>` (insert

@@ -22,6 +22,7 @@ mod operating;
 mod reliability;
 mod replicas;
 mod reviewers;
+mod reviews;
 mod robustness;
 mod sentry;
 mod socket_mode;

@@ -51,6 +51,7 @@ fn pull_request(n: u64) -> PullRequestEvent {
         requested_reviewers: vec![],
         assignees: vec![],
         installation: None,
+        requested_reviewer: None,
     }
 }
 

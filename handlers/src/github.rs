@@ -137,6 +137,9 @@ pub struct PullRequestEvent {
     /// The GitHub App installation that sent it (`installation.id`), whose
     /// token Baton acts with; absent for plain webhooks.
     pub installation: Option<u64>,
+    /// `review_requested` / `review_request_removed`: the person asked or
+    /// no longer asked (`None` for a team, and for other actions).
+    pub requested_reviewer: Option<String>,
 }
 
 /// A `pull_request_review` delivery.
@@ -306,6 +309,8 @@ mod wire {
         pub repository: Repository,
         #[serde(default)]
         pub installation: Option<Installation>,
+        #[serde(default)]
+        pub requested_reviewer: Option<User>,
     }
 
     impl From<PullRequestPayload> for PullRequestEvent {
@@ -330,6 +335,7 @@ mod wire {
                     .collect(),
                 assignees: pr.assignees.into_iter().map(|u| u.login).collect(),
                 installation: p.installation.map(|i| i.id),
+                requested_reviewer: p.requested_reviewer.map(|u| u.login),
             }
         }
     }

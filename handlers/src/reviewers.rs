@@ -14,7 +14,10 @@
 //! - [`render`]: the assignment message and its thread replies;
 //! - the records: [`pool`] (a channel's reviewers, people, the picking
 //!   rules), [`assignment`] (one pull request's reviewers), [`waiting`] (a
-//!   pull request still without reviewers);
+//!   pull request still without reviewers), [`phase`] (where a pull request
+//!   stands, as its message shows it);
+//! - [`lifecycle`]: every review followed to merge: whom a pull request
+//!   waits on, direct messages, reminders, the digest and the App Home;
 //! - `tests/`: one file of tests per file above.
 
 pub mod assignment;
@@ -22,6 +25,8 @@ pub mod change;
 pub mod commands;
 pub mod decide;
 pub mod execute;
+pub mod lifecycle;
+pub mod phase;
 pub mod pool;
 pub mod render;
 pub mod waiting;
@@ -37,6 +42,7 @@ pub use decide::{
     ButtonPress, ReviewerButton,
 };
 pub use execute::{execute, stats_since, CommandInput};
+pub use phase::Phase;
 pub use pool::{pool_for_pull_request, pool_for_repo, Away, Member, Mode, People, Pool};
 pub use render::{PASS_ACTION_ID, REASSIGN_ACTION_ID};
 pub use waiting::WaitingPullRequest;

@@ -24,6 +24,9 @@ pub struct Demo {
     github_secret: String,
     hook_token: String,
     deliveries: std::sync::atomic::AtomicU64,
+    /// Baton's clock (`BATON_CLOCK_FILE`): absent, the real time; the
+    /// reviewers scenario writes a day later into it to show a reminder.
+    clock_file: std::path::PathBuf,
     /// `GITHUB_API_URL`: where GitHub's callbacks in the demo's payloads point.
     pub github_api_url: String,
 }
@@ -37,6 +40,21 @@ impl Demo {
     /// Run `/baton <text>` in `channel` as `user`; returns the ephemeral reply.
     pub async fn command(&self, channel: &str, user: &str, text: &str) -> anyhow::Result<String> {
         println!("  {user} in {channel}: /baton {text}");
+        let reply = self.command_quietly(channel, user, text).await?;
+        for line in reply.lines() {
+            let shown = baton_handlers::mrkdwn::plain_view(line);
+            println!("  ↳ (only visible to {user}) {shown}");
+        }
+        Ok(reply)
+    }
+
+    /// [`Demo::command`] without printing it.
+    pub async fn command_quietly(
+        &self,
+        channel: &str,
+        user: &str,
+        text: &str,
+    ) -> anyhow::Result<String> {
         let body = serde_urlencoded::to_string([
             ("command", "/baton"),
             ("text", text),
@@ -52,12 +70,7 @@ impl Demo {
             )
             .await?;
         let json: Value = response.json().await?;
-        let reply = json["text"].as_str().unwrap_or_default().to_string();
-        for line in reply.lines() {
-            let shown = baton_handlers::mrkdwn::plain_view(line);
-            println!("  ↳ (only visible to {user}) {shown}");
-        }
-        Ok(reply)
+        Ok(json["text"].as_str().unwrap_or_default().to_string())
     }
 
     /// POST a signed GitHub delivery; returns the status code.
@@ -136,6 +149,41 @@ impl Demo {
         Ok((status, response.json().await.unwrap_or(Value::Null)))
     }
 
+    /// Move Baton's clock to `at` (`None`: back to the real time); with a
+    /// time, wait until its timers ran at that time and what they queued
+    /// is printed.
+    pub async fn set_clock(&self, at: Option<i64>) -> anyhow::Result<()> {
+        let Some(at) = at else {
+            let _ = std::fs::remove_file(&self.clock_file);
+            return Ok(());
+        };
+        let fresh = self.clock_file.with_extension("new");
+        std::fs::write(&fresh, at.to_string())?;
+        std::fs::rename(&fresh, &self.clock_file)?;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let text = self
+                .http
+                .get(format!("{}/metrics", self.base))
+                .send()
+                .await?
+                .text()
+                .await?;
+            let ran = text
+                .lines()
+                .find_map(|l| l.strip_prefix("baton_timers_ran_at_seconds "))
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or_default();
+            if ran >= at as f64 {
+                return self.drain().await;
+            }
+            if Instant::now() > deadline {
+                bail!("the timers did not run within 20 s");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Wait until every queued message has been printed.
     pub async fn drain(&self) -> anyhow::Result<()> {
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -165,7 +213,8 @@ impl Demo {
         body: Vec<u8>,
         content_type: &str,
     ) -> anyhow::Result<reqwest::Response> {
-        let ts = crate::unix_now().to_string();
+        // Slack signs with the real time, whatever Baton's clock says.
+        let ts = crate::clock::wall_now().to_string();
         Ok(self
             .http
             .post(format!("{}{path}", self.base))
@@ -211,6 +260,12 @@ pub async fn run() -> anyhow::Result<()> {
     set(&mut values, "BATON_HOOK_TOKEN", hook_token.clone());
     set(&mut values, "SLACK_BOT_USER_ID", "UBATON".into());
     set(&mut values, "BATON_ERROR_WINDOW", "2s".into());
+    let clock_file = dir.join("clock");
+    set(
+        &mut values,
+        "BATON_CLOCK_FILE",
+        clock_file.display().to_string(),
+    );
     // Offline unless the environment points the demo at a Slack and a
     // GitHub (the demo test sends it to local fakes this way).
     for name in [
@@ -246,6 +301,7 @@ pub async fn run() -> anyhow::Result<()> {
         github_secret,
         hook_token,
         deliveries: Default::default(),
+        clock_file,
         github_api_url,
     };
 

@@ -1,7 +1,10 @@
 //! The demo's reviewers scenario: #eng-reviews sets up a rotation of three
 //! with slash commands, then three pull requests open in turn (one written
-//! by a member of the rotation, who is skipped and keeps their turn), the
-//! first reviewer approves, and another says she can't review.
+//! by a member of the rotation, who is skipped and keeps their turn), each
+//! reviewer hearing of it in a direct message; the first reviewer asks for
+//! changes, is asked again and approves (the author hears both, the
+//! channel message follows), another says she can't review, and a day
+//! later the reviews still waiting are reminded of, in working hours.
 
 use anyhow::ensure;
 use serde_json::{json, Value};
@@ -34,6 +37,34 @@ fn pull_request(action: &str, number: u64, author: &str, title: &str) -> Value {
     })
 }
 
+/// A `pull_request_review` delivery by `reviewer` on #`number`.
+fn review(reviewer: &str, number: u64, state: &str, id: u64) -> Value {
+    json!({
+        "action": "submitted",
+        "review": {
+            "id": id,
+            "user": {"login": reviewer},
+            "state": state,
+            "html_url": format!("https://github.com/{REPO}/pull/{number}#pullrequestreview-{id}"),
+            "submitted_at": "2026-11-23T10:00:00Z",
+        },
+        "pull_request": {"number": number},
+        "repository": {"full_name": REPO, "html_url": format!("https://github.com/{REPO}")},
+    })
+}
+
+/// The first weekday 10:00 UTC at least a day after `now` (in working
+/// hours for people whose Slack profile gives no zone).
+fn a_working_day_later(now: i64) -> i64 {
+    const DAY: i64 = 86_400;
+    let mut day = (now + DAY).div_euclid(DAY);
+    // 1970-01-01 was a Thursday: day 2 is a Saturday, day 3 a Sunday.
+    while day * DAY + 10 * 3_600 < now + DAY || matches!(day.rem_euclid(7), 2 | 3) {
+        day += 1;
+    }
+    day * DAY + 10 * 3_600
+}
+
 /// Drive the scenario; returns summary lines.
 pub async fn run(demo: &Demo) -> anyhow::Result<Vec<String>> {
     demo.say("#eng-reviews sets up a review rotation of three for octo-org/api");
@@ -49,6 +80,9 @@ pub async fn run(demo: &Demo) -> anyhow::Result<Vec<String>> {
             .await?;
         demo.drain().await?;
     }
+    demo.command(CHANNEL, ADMIN, "map torvalds <@UTORVALDS>")
+        .await?;
+    demo.drain().await?;
 
     let pulls = [
         (101, "torvalds", "Retry webhook delivery on 5xx"),
@@ -77,21 +111,43 @@ pub async fn run(demo: &Demo) -> anyhow::Result<Vec<String>> {
         demo.drain().await?;
     }
 
-    demo.say("hubot approves #101: the assignment message's thread hears about it");
-    let review = json!({
-        "action": "submitted",
-        "review": {
-            "user": {"login": "hubot"},
-            "state": "APPROVED",
-            "html_url": format!("https://github.com/{REPO}/pull/101#pullrequestreview-1"),
-            "submitted_at": "2026-11-23T10:00:00Z",
-        },
-        "pull_request": {"number": 101},
-        "repository": {"full_name": REPO, "html_url": format!("https://github.com/{REPO}")},
-    });
-    let status = demo.github("pull_request_review", &review).await?;
+    demo.say("hubot asks for changes on #101: the thread hears it, torvalds gets a direct message");
+    let status = demo
+        .github(
+            "pull_request_review",
+            &review("hubot", 101, "CHANGES_REQUESTED", 1),
+        )
+        .await?;
     ensure!(status < 300, "the review delivery was answered {status}");
     demo.drain().await?;
+
+    demo.say("torvalds pushes a fix and asks hubot again on GitHub: hubot hears it");
+    let mut again = pull_request(
+        "review_requested",
+        101,
+        "torvalds",
+        "Retry webhook delivery on 5xx",
+    );
+    again["requested_reviewer"] = json!({"login": "hubot"});
+    again["pull_request"]["requested_reviewers"] = json!([{"login": "hubot"}]);
+    let status = demo.github("pull_request", &again).await?;
+    ensure!(
+        status < 300,
+        "the review_requested delivery was answered {status}"
+    );
+    demo.drain().await?;
+
+    demo.say("hubot approves #101: torvalds hears it is ready to merge; the channel message says Approved");
+    let status = demo
+        .github("pull_request_review", &review("hubot", 101, "APPROVED", 2))
+        .await?;
+    ensure!(status < 300, "the review delivery was answered {status}");
+    demo.drain().await?;
+    let queue = demo.command(CHANNEL, "UTORVALDS", "reviews").await?;
+    ensure!(
+        queue.contains("approved, not merged"),
+        "torvalds's queue should show #101 approved:\n{queue}"
+    );
 
     demo.say("Anyone can see the rotation");
     let list = demo.command(CHANNEL, ADMIN, "reviewers list").await?;
@@ -109,8 +165,35 @@ pub async fn run(demo: &Demo) -> anyhow::Result<Vec<String>> {
     ensure!(status == 200, "the button press was answered {status}");
     demo.drain().await?;
 
+    demo.say("A working day later, the reviews still waiting are reminded of, in their reviewers' working hours");
+    // Baton reads each person's time zone from Slack (users.info) soon
+    // after it meets them; wait for defunkt's.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !demo
+        .command_quietly(CHANNEL, "UDEFUNKT", "hours")
+        .await?
+        .contains("Slack profile gives")
+        && !demo
+            .command_quietly(CHANNEL, "UDEFUNKT", "hours")
+            .await?
+            .contains("(from your Slack profile)")
+    {
+        ensure!(
+            std::time::Instant::now() < deadline,
+            "defunkt's Slack profile was not read"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let hours = demo.command(CHANNEL, "UDEFUNKT", "hours").await?;
+    ensure!(hours.contains("09:00"), "defunkt's hours:\n{hours}");
+    demo.set_clock(Some(a_working_day_later(crate::clock::wall_now())))
+        .await?;
+    demo.set_clock(None).await?;
+
     Ok(vec![
-        "3 pull requests assigned in turn; the author was skipped".to_string(),
+        "3 pull requests assigned in turn; the author was skipped; each reviewer told directly".to_string(),
+        "changes requested, asked again, approved: the author told each time, the message kept up to date".to_string(),
         "\"Can't review\" handed a review on, in Slack and on GitHub".to_string(),
+        "a day later, the reviews still waiting were reminded of in working hours".to_string(),
     ])
 }

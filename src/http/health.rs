@@ -80,6 +80,9 @@ pub async fn metrics(State(state): State<SharedState>) -> Response {
             .collect(),
         writer_healthy: !store_failed,
         writer_pending: state.writer.pending(),
+        timers_ran_at: state
+            .timers_ran_at
+            .load(std::sync::atomic::Ordering::SeqCst),
     });
     ([(header::CONTENT_TYPE, CONTENT_TYPE)], body).into_response()
 }

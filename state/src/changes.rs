@@ -69,6 +69,12 @@ impl StoredChange for ReviewerChange {
             ReviewerChange::RemoveWaiting { repo, number } => {
                 tx.remove_waiting_pull_request(&repo, number).map(drop)
             }
+            ReviewerChange::PutTracked(tracked) => tx.put_tracked_pull_request(&tracked),
+            ReviewerChange::PutPersonSettings(settings) => tx.put_person_settings(&settings),
+            ReviewerChange::PutProfile(profile) => tx.put_profile(&profile),
+            ReviewerChange::PutChannelSettings(settings) => {
+                tx.put_channel_review_settings(&settings)
+            }
         }
     }
 }

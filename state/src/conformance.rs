@@ -16,6 +16,7 @@ use crate::{Store, StoreError, StoredMessage};
 
 pub mod deploys;
 pub mod errors;
+pub mod reviews;
 
 /// Opens the store called `name` (see the module comment).
 pub type Opener<'a> = &'a dyn Fn(&str) -> Store;
@@ -72,6 +73,14 @@ macro_rules! conformance_suite {
             #[test]
             fn review_assignments_are_read_by_window_and_indexed_on_open() {
                 suite::review_assignments_are_read_by_window_and_indexed_on_open(&$opener);
+            }
+            #[test]
+            fn review_records_keep_their_open_list_and_reminder_index() {
+                suite::reviews::review_records_keep_their_open_list_and_reminder_index(&$opener);
+            }
+            #[test]
+            fn review_settings_profiles_and_digests_come_due() {
+                suite::reviews::settings_profiles_and_digests_come_due(&$opener);
             }
             #[test]
             fn lock_timers_come_due_once_and_move_with_their_lock() {
@@ -508,6 +517,7 @@ fn assignment(channel: &str, number: u64, assigned_at: i64) -> Assignment {
         requested_reviewers: vec![],
         assignees: vec![],
         installation: None,
+        requested_reviewer: None,
     };
     Assignment::new(&pr, channel, &["octocat".into()], assigned_at)
 }

@@ -1,7 +1,7 @@
 //! Baton's durable state, behind one interface over two engines: the
 //! embedded redb file (the default, [`embedded`]) and PostgreSQL shared by
 //! several replicas. [`engine`] is the seam a backend implements; the
-//! feature modules ([`reviewers`], [`deploys`], [`errors`], [`channels`],
+//! feature modules ([`reviewers`] with [`reviews`], [`deploys`], [`errors`], [`channels`],
 //! [`sentry`], the outbox) add typed methods to [`Tx`] over it, so the
 //! features never see an engine's types. Reads are public; a feature's
 //! writes are not: outside this crate a record is written only as a change
@@ -36,6 +36,7 @@ pub mod migrate;
 mod outbox;
 mod postgres;
 pub mod reviewers;
+pub mod reviews;
 pub mod sentry;
 #[doc(hidden)]
 pub mod testing;

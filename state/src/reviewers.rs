@@ -210,6 +210,7 @@ mod tests {
             requested_reviewers: vec!["hubot".into()],
             assignees: vec![],
             installation: None,
+            requested_reviewer: None,
         }
     }
 

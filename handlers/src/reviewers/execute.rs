@@ -7,6 +7,7 @@ use super::assignment::{Assignment, ReviewStatus};
 use super::change::{Change, Outcome};
 use super::commands::Command;
 use super::decide::assign_pull_request;
+use super::lifecycle::execute::{self as lifecycle, ReviewsInput};
 use super::pool::{login_key, pool_for_repo, Away, Mode, People, Pool};
 use crate::caller::Caller;
 use crate::github::PullRequestEvent;
@@ -32,6 +33,9 @@ pub struct CommandInput<'a> {
     /// `stats`: this channel's assignment records with a reviewer assigned
     /// since [`stats_since`] (others are ignored).
     pub history: &'a [Assignment],
+    /// `reviews`, `dm`, `hours`, `reviewers remind`, `reviewers digest`:
+    /// the review lifecycle's records.
+    pub reviews: ReviewsInput<'a>,
 }
 
 impl CommandInput<'_> {
@@ -151,6 +155,16 @@ pub fn execute(command: &Command, input: &CommandInput) -> Outcome {
         Command::Next { repo } => next(repo, input),
         Command::Assign { repo, number } => assign(repo, *number, input),
         Command::Stats { days } => Outcome::reply(stats_text(*days, input)),
+        Command::Lifecycle(command) => lifecycle::execute(
+            command,
+            &lifecycle::CommandContext {
+                caller: input.caller,
+                now: input.now,
+                pools: input.pools,
+                people: input.people,
+                reviews: input.reviews,
+            },
+        ),
     }
 }
 

@@ -6,6 +6,7 @@ mod assignment;
 mod commands;
 mod decide;
 mod execute;
+mod phase;
 mod pool;
 mod render;
 mod waiting;
@@ -73,6 +74,7 @@ fn input<'a>(pools: &'a [Pool], people: &'a People) -> CommandInput<'a> {
         pull_request: None,
         existing_assignment: None,
         history: &[],
+        reviews: Default::default(),
     }
 }
 
@@ -93,5 +95,6 @@ fn pull_request() -> PullRequestEvent {
         requested_reviewers: vec![],
         assignees: vec![],
         installation: None,
+        requested_reviewer: None,
     }
 }

@@ -73,6 +73,7 @@ impl WaitingPullRequest {
             requested_reviewers: self.requested_reviewers.clone(),
             assignees: self.assignees.clone(),
             installation: self.installation,
+            requested_reviewer: None,
         }
     }
 }

@@ -599,6 +599,8 @@ mod lock_timer {
             .iter()
             .map(|o| match o {
                 Outbound::SlackPost { channel, text, .. } => (channel.clone(), text.to_string()),
+                // A direct message: to the person, in their own conversation.
+                Outbound::SlackDirect { user, text, .. } => (user.clone(), text.to_string()),
                 other => panic!("{other:?}"),
             })
             .collect()

@@ -46,6 +46,7 @@ fn pull_request(action: &str, number: u64, author: &str) -> PullRequestEvent {
         requested_reviewers: vec![],
         assignees: vec![],
         installation: None,
+        requested_reviewer: None,
     }
 }
 

@@ -342,6 +342,7 @@ fn pull_request() -> PullRequestEvent {
         requested_reviewers: vec![],
         assignees: vec![],
         installation: None,
+        requested_reviewer: None,
     }
 }
 
