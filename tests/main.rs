@@ -21,6 +21,7 @@ mod onboarding;
 mod operating;
 mod reliability;
 mod replicas;
+mod reviewer_picks;
 mod reviewers;
 mod reviews;
 mod robustness;

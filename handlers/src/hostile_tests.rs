@@ -252,7 +252,7 @@ proptest! {
         pool.add_member(&login, &people, NOW);
         let pr = PullRequestEvent {
             action: "opened".into(), repo: "octo/api".into(), number: 7, title: title.clone(),
-            html_url: url.clone(), author: author.clone(), draft: false, merged: false,
+            html_url: url.clone(), author: author.clone(), author_is_bot: false, body: String::new(), draft: false, merged: false,
             additions: 1, deletions: 2, changed_files: 3, requested_reviewers: vec![], assignees: vec![], installation: None, requested_reviewer: None,
         };
         let out = reviewers::on_pull_request(&pool, None, &pr, &people, NOW);
@@ -332,7 +332,7 @@ proptest! {
         pool.add_member(&login, &people, NOW);
         let pr = PullRequestEvent {
             action: "opened".into(), repo: "octo/api".into(), number: 7, title: title.clone(),
-            html_url: url.clone(), author: author.clone(), draft: false, merged: false,
+            html_url: url.clone(), author: author.clone(), author_is_bot: false, body: String::new(), draft: false, merged: false,
             additions: 1, deletions: 2, changed_files: 3, requested_reviewers: vec![login.clone()],
             assignees: vec![], installation: None, requested_reviewer: None,
         };

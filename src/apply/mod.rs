@@ -6,6 +6,7 @@
 pub mod deploys;
 pub mod errors;
 pub mod onboarding;
+pub mod reviewer_lookups;
 pub mod reviewers;
 pub mod reviews;
 
@@ -49,6 +50,8 @@ pub fn github_event(
     match event {
         GithubEvent::PullRequest(pr) => reviews::on_pull_request(tx, pr, ctx, now),
         GithubEvent::PullRequestReview(review) => reviews::on_review(tx, review, ctx, now),
+        GithubEvent::IssueComment(comment) => reviewer_lookups::on_comment(tx, comment, ctx, now),
+        GithubEvent::Push(push) => reviewer_lookups::on_push(tx, push, ctx, now),
         GithubEvent::Deployment(_)
         | GithubEvent::DeploymentStatus(_)
         | GithubEvent::WorkflowRun(_) => deploys::on_github(tx, event, ctx, now),

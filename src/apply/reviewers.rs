@@ -15,7 +15,7 @@ use baton_handlers::reviewers::{self as decide, Command, CommandInput, Outcome};
 use baton_handlers::UnixTime;
 use baton_state::{Result, Tx};
 
-use super::reviews::CommandRecords;
+use super::reviews::{count_open_reviews, CommandRecords};
 use super::{Caller, Context};
 
 /// Load what a reviewers command reads and decide it. `apply::command` stores
@@ -29,7 +29,13 @@ pub fn decide_command(
     now: UnixTime,
 ) -> Result<Outcome> {
     let pools = tx.reviewer_pools()?;
-    let people = tx.reviewer_people()?;
+    let mut people = tx.reviewer_people()?;
+    if matches!(
+        cmd,
+        Command::Assign { .. } | Command::List | Command::Next { .. }
+    ) {
+        count_open_reviews(tx, &mut people)?;
+    }
     let (pull_request, existing_assignment) = match cmd {
         Command::Assign { repo, number } => (
             tx.waiting_pull_request(repo, *number)?
@@ -45,7 +51,7 @@ pub fn decide_command(
         _ => Vec::new(),
     };
     let lifecycle = match cmd {
-        Command::Lifecycle(_) => Some(CommandRecords::load(tx)?),
+        Command::Lifecycle(_) | Command::Assign { .. } => Some(CommandRecords::load(tx)?),
         _ => None,
     };
     let input = CommandInput {

@@ -47,10 +47,10 @@ fn pool_for(
 
 /// Everything but the pull request's own records that an event's decision
 /// reads.
-struct Around {
-    people: decide::People,
-    persons: Vec<lifecycle::PersonSettings>,
-    channel: ChannelSettings,
+pub(super) struct Around {
+    pub people: decide::People,
+    pub persons: Vec<lifecycle::PersonSettings>,
+    pub channel: ChannelSettings,
 }
 
 fn around(tx: &Tx<'_>, channel: &str) -> Result<Around> {
@@ -59,6 +59,22 @@ fn around(tx: &Tx<'_>, channel: &str) -> Result<Around> {
         persons: tx.person_settings()?,
         channel: ChannelSettings::of(channel, &tx.channel_review_settings()?),
     })
+}
+
+/// [`around`] for a decision that may pick reviewers: people with their
+/// open reviews counted.
+pub(super) fn around_a_pick(tx: &Tx<'_>, channel: &str) -> Result<Around> {
+    let mut around = around(tx, channel)?;
+    count_open_reviews(tx, &mut around.people)?;
+    Ok(around)
+}
+
+/// Count each person's open reviews from the review records (the pull
+/// requests open, not drafts, waiting on their review): what a pick's cap
+/// and load balance, and `reviewers list`, read.
+pub(super) fn count_open_reviews(tx: &Tx<'_>, people: &mut decide::People) -> Result<()> {
+    people.open_reviews = lifecycle::open_reviews_per_member(&tx.open_tracked_pull_requests()?);
+    Ok(())
 }
 
 /// A `pull_request` delivery: assign reviewers when it opens, follow its
@@ -79,7 +95,7 @@ pub fn on_pull_request(
     let Some(channel) = channel else {
         return Ok(());
     };
-    let around = around(tx, &channel)?;
+    let around = around_a_pick(tx, &channel)?;
     let input = EventInput {
         pool: pool.as_ref(),
         assignment: assignment.as_ref(),
@@ -155,7 +171,7 @@ pub fn on_button(
     };
     let tracked = tx.tracked_pull_request(&press.repo, press.number)?;
     let pool = tx.reviewer_pool(&assignment.channel)?;
-    let around = around(tx, &assignment.channel)?;
+    let around = around_a_pick(tx, &assignment.channel)?;
     let input = EventInput {
         pool: pool.as_ref(),
         assignment: Some(&assignment),

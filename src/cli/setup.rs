@@ -58,6 +58,8 @@ pub const GITHUB_EVENTS: &[&str] = &[
     "deployment",
     "deployment_status",
     "workflow_run",
+    "issue_comment",
+    "push",
 ];
 
 /// Validate a public base URL given with `--url`.
@@ -129,6 +131,21 @@ pub const GITHUB_APP_PERMISSIONS: &[(&str, &str, &str)] = &[
         "read",
         "workflow_run events; the environments a deploy gate names",
     ),
+    (
+        "contents",
+        "read",
+        "read CODEOWNERS (reviewers owners on); push events, which refresh it",
+    ),
+    (
+        "issues",
+        "read",
+        "issue_comment events: `r? @login` in a pull request's conversation",
+    ),
+    (
+        "members",
+        "read",
+        "the members of a team named in CODEOWNERS or `r? @org/team`",
+    ),
 ];
 
 /// A GitHub App manifest for this Baton at `url` (GitHub's manifest flow
@@ -175,10 +192,11 @@ pub fn github_webhook_help(url: &str) -> anyhow::Result<String> {
          Repository webhook (one repository):     Repository → Settings → Webhooks → Add webhook.\n\
          \n\
          GITHUB_TOKEN (to request reviewers): a fine-grained personal access token with\n\
-         \x20 Repository permissions → Pull requests: Read and write (and Metadata: Read),\n\
-         \x20 or a classic token with the `repo` scope. Or, better for a team, run Baton as a\n\
-         \x20 GitHub App (`baton github app-manifest --url …`, see the README): it renews its\n\
-         \x20 own installation tokens and needs no webhook of this kind.\n\
+         \x20 Repository permissions → Pull requests: Read and write (and Metadata: Read;\n\
+         \x20 Contents: Read for CODEOWNERS; Organization → Members: Read for teams),\n\
+         \x20 or a classic token with `repo` (and `read:org` for teams). Or, better for a\n\
+         \x20 team, run Baton as a GitHub App (`baton github app-manifest --url …`, see the\n\
+         \x20 README): it renews its own installation tokens and needs no webhook of this kind.\n\
          \n\
          Check it: GitHub sends a `ping` on creation; Baton answers 200 and `baton doctor` checks the token.\n",
         events = GITHUB_EVENTS.iter().map(|e| format!("                 - {e}")).collect::<Vec<_>>().join("\n"),
@@ -206,7 +224,7 @@ mod tests {
         assert_eq!(manifest["hook_attributes"]["active"], true);
         assert_eq!(
             manifest["default_permissions"],
-            serde_json::json!({"pull_requests": "write", "metadata": "read", "deployments": "write", "actions": "read"})
+            serde_json::json!({"pull_requests": "write", "metadata": "read", "deployments": "write", "actions": "read", "contents": "read", "issues": "read", "members": "read"})
         );
         assert_eq!(
             manifest["default_events"],

@@ -24,6 +24,8 @@ pub const GITHUB_APP_EVENTS: &[&str] = &[
     "deployment",
     "deployment_status",
     "workflow_run",
+    "issue_comment",
+    "push",
     "deployment_protection_rule",
 ];
 

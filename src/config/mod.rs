@@ -93,6 +93,8 @@ pub struct Config {
     /// `BATON_DATA_CACHE`: bytes of redb's page cache.
     pub data_cache_bytes: usize,
     pub http_timeout_secs: u64,
+    /// `BATON_LOOKUP_TIMEOUT`: how long a pick waits for GitHub's facts.
+    pub lookup_timeout_secs: f64,
     pub lock_default_secs: i64,
     pub error_window_secs: i64,
     pub error_channel_cap: u32,
@@ -445,6 +447,7 @@ impl Config {
             tick_every_secs: duration("BATON_TICK_EVERY")?.max(1) as u64,
             data_cache_bytes: limit("BATON_DATA_CACHE")?,
             http_timeout_secs: duration("BATON_HTTP_TIMEOUT")? as u64,
+            lookup_timeout_secs: duration("BATON_LOOKUP_TIMEOUT")?.max(1) as f64,
             lock_default_secs: duration("BATON_LOCK_DEFAULT")?,
             error_window_secs: duration("BATON_ERROR_WINDOW")?,
             error_channel_cap: cap as u32,

@@ -48,6 +48,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { name: "BATON_OUTBOX_LATE_GRACE", default: "15s", secret: false, meaning: "After a Slack call got no answer in time (or a gateway's 502/504), how long its answer is still awaited before Baton looks for the post in the channel's history and posts again: Slack may commit a post late" },
     Setting { name: "BATON_OUTBOX_LEASE", default: "30s", secret: false, meaning: "How long one replica's claim on queued messages lasts; if it dies, another replica sends them after this long" },
     Setting { name: "BATON_HTTP_TIMEOUT", default: "10s", secret: false, meaning: "Timeout of one call to Slack or GitHub" },
+    Setting { name: "BATON_LOOKUP_TIMEOUT", default: "10s", secret: false, meaning: "How long a reviewer pick may wait for GitHub (CODEOWNERS, changed files, team members) before it is made without them" },
     Setting { name: "BATON_LOCK_DEFAULT", default: "4h", secret: false, meaning: "How long a deploy lock lasts when no `for <duration>` is given" },
     Setting { name: "BATON_ERROR_WINDOW", default: "10m", secret: false, meaning: "Window in which repeats of one error are counted, not posted" },
     Setting { name: "BATON_CLOCK_SPEED", default: "1", secret: false, meaning: "Test hook: how fast the outbox's retry clock runs (1000 = a 24-hour outage in 86 s); keep 1" },

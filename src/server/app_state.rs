@@ -41,6 +41,9 @@ pub struct AppState {
     /// The GitHub client, for what a command must look up before it is
     /// decided ([`crate::server::lookups`]); shares the dispatcher's token cache.
     pub github: GithubSink,
+    /// Wakes the lookup task ([`crate::server::reviewer_lookups`]) after a delivery that may
+    /// have stored a pick waiting for GitHub's facts.
+    pub lookup_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {

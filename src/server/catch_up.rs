@@ -273,7 +273,7 @@ async fn list_since(
 }
 
 /// The path and query of a `Link` header's `rel="next"` URL.
-fn next_page(link: &str) -> Option<String> {
+pub(crate) fn next_page(link: &str) -> Option<String> {
     link.split(',').find_map(|part| {
         let (url, params) = part.split_once(';')?;
         if !params.split(';').any(|p| p.trim() == r#"rel="next""#) {

@@ -120,6 +120,8 @@ pub struct Scrape {
     pub writer_healthy: bool,
     /// Writes sent to the writer and not yet answered.
     pub writer_pending: usize,
+    /// Reviewer picks waiting for a lookup on GitHub.
+    pub picks_waiting: u64,
     /// Baton's time of the last completed run of the timed work.
     pub timers_ran_at: i64,
 }
@@ -150,6 +152,7 @@ pub struct Metrics {
     outbox_oldest_pending: Family<Service, Gauge>,
     writer_healthy: Gauge,
     writer_pending: Gauge,
+    reviewer_picks_waiting: Gauge,
     timers_ran_at: Gauge,
 }
 
@@ -292,6 +295,11 @@ impl Metrics {
             "writer_pending",
             "Writes sent to the writer and not yet answered: how far the store is behind (the Sentry SDK routes answer 429 past BATON_INGEST_QUEUE_LIMIT)",
         );
+        let reviewer_picks_waiting = gauge(
+            &mut registry,
+            "reviewer_picks_waiting",
+            "Reviewer picks waiting for GitHub (code owners, changed files, team members) before they are made",
+        );
         let timers_ran_at = gauge(
             &mut registry,
             "timers_ran_at_seconds",
@@ -321,6 +329,7 @@ impl Metrics {
             outbox_oldest_pending,
             writer_healthy,
             writer_pending,
+            reviewer_picks_waiting,
             timers_ran_at,
         }
     }
@@ -446,6 +455,7 @@ impl Metrics {
         self.writer_healthy.set(i64::from(now.writer_healthy));
         self.writer_pending
             .set(gauge(now.writer_pending.try_into().unwrap_or(u64::MAX)));
+        self.reviewer_picks_waiting.set(gauge(now.picks_waiting));
         self.timers_ran_at.set(now.timers_ran_at);
         let mut out = String::new();
         prometheus_client::encoding::prometheus_text::encode(&mut out, &self.registry)

@@ -11,6 +11,7 @@ pub mod lookups;
 pub mod metrics;
 pub mod outbox;
 pub mod profiles;
+pub mod reviewer_lookups;
 pub mod slack_inbound;
 pub mod socket_mode;
 pub mod writer;
@@ -105,10 +106,24 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     let dispatcher_running = Arc::new(AtomicBool::new(false));
     let (shutdown, shutdown_rx) = watch::channel(false);
 
-    // One client, one installation-token cache, for the dispatcher and catch-up.
+    // One client, one installation-token cache, for the dispatcher, the
+    // lookups and catch-up.
     let github_for_catch_up = github.clone();
     let slack_for_profiles = slack.clone();
     let github_for_lookups = github.clone();
+    let lookup_wake = Arc::new(tokio::sync::Notify::new());
+    let lookups = Arc::new(crate::server::reviewer_lookups::Lookups::new(
+        store.clone(),
+        writer.clone(),
+        github.clone(),
+        Duration::from_secs_f64(config.lookup_timeout_secs),
+        Duration::from_secs(config.tick_every_secs),
+        lookup_wake.clone(),
+    ));
+    let lookups_task = tokio::spawn(crate::server::reviewer_lookups::run(
+        lookups,
+        shutdown_rx.clone(),
+    ));
     let dispatcher = Dispatcher::new(
         store.clone(),
         writer.clone(),
@@ -154,6 +169,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         slack_socket: slack_socket.as_ref().map(|(status, _)| status.clone()),
         timers_ran_at: Default::default(),
         github: github_for_lookups,
+        lookup_wake,
     });
     let socket_task = slack_socket.map(|(status, slack)| {
         let timing = crate::server::socket_mode::Timing {
@@ -213,6 +229,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         let _ = dispatcher_task.await;
         let _ = ticker_task.await;
         let _ = profiles_task.await;
+        let _ = lookups_task.await;
         if let Some(task) = catch_up_task {
             let _ = task.await;
         }

@@ -75,6 +75,13 @@ impl StoredChange for ReviewerChange {
             ReviewerChange::PutChannelSettings(settings) => {
                 tx.put_channel_review_settings(&settings)
             }
+            ReviewerChange::PutPendingPick(pick) => tx.put_pending_pick(&pick),
+            ReviewerChange::RemovePendingPick { key } => tx.remove_pending_pick(&key).map(drop),
+            ReviewerChange::PutRefusedRequest { key, at } => tx.put_refused_request(&key, at),
+            ReviewerChange::PutCodeownersCopy(copy) => tx.put_codeowners_copy(&copy),
+            ReviewerChange::RemoveCodeownersCopy { repo } => {
+                tx.remove_codeowners_copy(&repo).map(drop)
+            }
         }
     }
 }

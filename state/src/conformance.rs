@@ -16,6 +16,7 @@ use crate::{Store, StoreError, StoredMessage};
 
 pub mod deploys;
 pub mod errors;
+pub mod reviewer_lookups;
 pub mod reviews;
 
 /// Opens the store called `name` (see the module comment).
@@ -101,6 +102,12 @@ macro_rules! conformance_suite {
             #[test]
             fn gate_requests_are_found_by_environment_and_pruned_when_old() {
                 suite::deploys::gate_requests_are_found_by_environment_and_pruned_when_old(
+                    &$opener,
+                );
+            }
+            #[test]
+            fn pending_picks_codeowners_copies_and_refusals_are_kept() {
+                suite::reviewer_lookups::pending_picks_codeowners_copies_and_refusals_are_kept(
                     &$opener,
                 );
             }
@@ -509,6 +516,8 @@ fn assignment(channel: &str, number: u64, assigned_at: i64) -> Assignment {
         title: "Retry webhook delivery".into(),
         html_url: format!("https://github.com/octo-org/api/pull/{number}"),
         author: "monalisa".into(),
+        author_is_bot: false,
+        body: String::new(),
         draft: false,
         merged: false,
         additions: 1,

@@ -4,10 +4,12 @@
 
 use super::assignment::Assignment;
 use super::lifecycle::{ChannelSettings, PersonSettings, Profile, TrackedPullRequest};
+use super::pending::{CodeownersCopy, PendingPick};
 use super::pool::{People, Pool};
 use super::waiting::WaitingPullRequest;
 use crate::mrkdwn::Mrkdwn;
 use crate::outbound::Outbound;
+use crate::UnixTime;
 
 /// One record to write or forget.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +25,16 @@ pub enum Change {
     PutWaiting(WaitingPullRequest),
     /// Forget a waiting pull request (assigned or closed).
     RemoveWaiting { repo: String, number: u64 },
+    /// Remember a pick that waits for a lookup (keyed by its `key()`).
+    PutPendingPick(PendingPick),
+    /// Forget a pending pick (done).
+    RemovePendingPick { key: String },
+    /// Remember that a commenter was told they may not ask `r?` here.
+    PutRefusedRequest { key: String, at: UnixTime },
+    /// Keep a copy of a repository's CODEOWNERS (keyed by its repository).
+    PutCodeownersCopy(CodeownersCopy),
+    /// Forget a repository's CODEOWNERS copy (a push to its default branch).
+    RemoveCodeownersCopy { repo: String },
     /// Write a pull request's review record (keyed by its `key()`; its
     /// reminder times are indexed with it).
     PutTracked(TrackedPullRequest),

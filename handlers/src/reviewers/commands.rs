@@ -5,6 +5,7 @@
 
 use super::assignment::parse_pull_request_reference;
 use super::lifecycle::commands as lifecycle;
+use super::picking;
 use super::pool::{Mode, MAX_REVIEWERS_PER_PR};
 use crate::subcommand::{CommandSpec, UsageError};
 use crate::text::{parse_date, parse_github_login, parse_repo_pattern, parse_user_mention};
@@ -22,6 +23,9 @@ pub enum Name {
     Count,
     Mode,
     Drafts,
+    Cap,
+    Bots,
+    Owners,
     Map,
     Away,
     Back,
@@ -124,6 +128,39 @@ pub const COMMANDS: &[(Name, CommandSpec)] = &[
             admin_only: true,
             read_only: false,
             example: "reviewers drafts on",
+        },
+    ),
+    (
+        Name::Cap,
+        CommandSpec {
+            name: "reviewers cap",
+            args: "<n|off>",
+            summary: "Skip a member who already has this many open reviews (off: no cap)",
+            admin_only: true,
+            read_only: false,
+            example: "reviewers cap 3",
+        },
+    ),
+    (
+        Name::Bots,
+        CommandSpec {
+            name: "reviewers bots",
+            args: "<on|off>",
+            summary: "Assign reviewers to bots' pull requests (dependabot…) too (off: leave them)",
+            admin_only: true,
+            read_only: false,
+            example: "reviewers bots on",
+        },
+    ),
+    (
+        Name::Owners,
+        CommandSpec {
+            name: "reviewers owners",
+            args: "<on|off>",
+            summary: "Pick the members who own a changed path (the repository's CODEOWNERS) first",
+            admin_only: true,
+            read_only: false,
+            example: "reviewers owners on",
         },
     ),
     (
@@ -282,6 +319,8 @@ pub enum Command {
     Drafts {
         include: bool,
     },
+    /// `reviewers cap`, `reviewers bots`, `reviewers owners`.
+    Picking(picking::Command),
     Map {
         login: String,
         slack_user: String,
@@ -321,6 +360,11 @@ impl Command {
             Command::Count { .. } => Name::Count,
             Command::Mode { .. } => Name::Mode,
             Command::Drafts { .. } => Name::Drafts,
+            Command::Picking(command) => match command.which() {
+                picking::Which::Cap => Name::Cap,
+                picking::Which::Bots => Name::Bots,
+                picking::Which::Owners => Name::Owners,
+            },
             Command::Map { .. } => Name::Map,
             Command::Away { .. } => Name::Away,
             Command::Back { .. } => Name::Back,
@@ -419,6 +463,15 @@ pub fn parse_args(name: Name, spec: &CommandSpec, args: &[&str]) -> Result<Comma
             _ => fail(format!("`drafts` is `on` or `off`, not `{word}`")),
         },
         (Name::Drafts, _) => fail("`drafts` is `on` or `off`".into()),
+        (Name::Cap, _) => {
+            picking::parse_args(picking::Which::Cap, spec, args).map(Command::Picking)
+        }
+        (Name::Bots, _) => {
+            picking::parse_args(picking::Which::Bots, spec, args).map(Command::Picking)
+        }
+        (Name::Owners, _) => {
+            picking::parse_args(picking::Which::Owners, spec, args).map(Command::Picking)
+        }
         (Name::Map, [who, slack]) => Ok(Command::Map {
             login: login(who)?,
             slack_user: mention(slack)?,

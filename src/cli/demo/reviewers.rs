@@ -5,6 +5,9 @@
 //! changes, is asked again and approves (the author hears both, the
 //! channel message follows), another says she can't review, and a day
 //! later the reviews still waiting are reminded of, in working hours.
+//! Then the channel caps open reviews at one: the next pull requests go to
+//! the members without an open review until nobody is free, and a bot's
+//! pull request is left alone.
 
 use anyhow::ensure;
 use serde_json::{json, Value};
@@ -190,10 +193,64 @@ pub async fn run(demo: &Demo) -> anyhow::Result<Vec<String>> {
         .await?;
     demo.set_clock(None).await?;
 
+    demo.say("#eng-reviews caps open reviews at one: whoever has one is skipped");
+    demo.command(CHANNEL, ADMIN, "reviewers cap 1").await?;
+    demo.drain().await?;
+    let capped = [
+        (
+            104,
+            "Page the audit log",
+            " (monalisa and hubot have none open)",
+        ),
+        (105, "Drop the v1 API", " (hubot is the one left)"),
+        (
+            106,
+            "Rename the billing tables",
+            " (everyone has one: no one is free)",
+        ),
+    ];
+    for (number, title, note) in capped {
+        let author = "torvalds";
+        demo.say(&format!(
+            "{author} opens pull request #{number}, \"{title}\"{note}"
+        ));
+        let status = demo
+            .github(
+                "pull_request",
+                &pull_request("opened", number, author, title),
+            )
+            .await?;
+        ensure!(
+            status < 300,
+            "the pull_request delivery was answered {status}"
+        );
+        demo.drain().await?;
+    }
+    demo.say("dependabot[bot] opens #107: a bot's pull request gets no reviewer (`reviewers bots on` to change that)");
+    let mut bot = pull_request(
+        "opened",
+        107,
+        "dependabot[bot]",
+        "Bump serde from 1.0.228 to 1.0.229",
+    );
+    bot["pull_request"]["user"]["type"] = json!("Bot");
+    let status = demo.github("pull_request", &bot).await?;
+    ensure!(
+        status < 300,
+        "the pull_request delivery was answered {status}"
+    );
+    demo.drain().await?;
+    let list = demo.command(CHANNEL, ADMIN, "reviewers list").await?;
+    let all_capped = list.matches("(at the cap)").count() == 3;
+    ensure!(all_capped, "expected all three at the cap, got:\n{list}");
+
     Ok(vec![
         "3 pull requests assigned in turn; the author was skipped; each reviewer told directly".to_string(),
         "changes requested, asked again, approved: the author told each time, the message kept up to date".to_string(),
         "\"Can't review\" handed a review on, in Slack and on GitHub".to_string(),
         "a day later, the reviews still waiting were reminded of in working hours".to_string(),
+        "with a cap of 1 open review, #104 and #105 went to whoever was free; #106 waits: no one is"
+            .to_string(),
+        "dependabot's pull request got no reviewer".to_string(),
     ])
 }

@@ -82,6 +82,10 @@ pub async fn accept(
         _ => {}
     }
     state.metrics.event("github", event.kind());
+    let may_wait_for_lookup = matches!(
+        event,
+        GithubEvent::PullRequest(_) | GithubEvent::IssueComment(_)
+    );
     let context = state.apply_context();
     let now = crate::clock::now();
     let dedup_key = format!("github:{delivery}");
@@ -98,6 +102,9 @@ pub async fn accept(
     if !first {
         state.metrics.duplicate("github");
         return Ok(Accepted::Duplicate);
+    }
+    if may_wait_for_lookup {
+        state.lookup_wake.notify_one();
     }
     Ok(Accepted::Applied)
 }

@@ -58,13 +58,15 @@ pub async fn readyz(State(state): State<SharedState>) -> Response {
 /// Prometheus text, with the gauges read now.
 pub async fn metrics(State(state): State<SharedState>) -> Response {
     let store = state.store.clone();
-    let (pending, dead, backlog, store_failed) = tokio::task::spawn_blocking(move || {
-        let (pending, dead) = store.outbox_counts().unwrap_or((0, 0));
-        let backlog = store.outbox_backlog().unwrap_or_default();
-        (pending, dead, backlog, store.failure().is_some())
-    })
-    .await
-    .unwrap_or((0, 0, Vec::new(), true));
+    let (pending, dead, backlog, store_failed, picks_waiting) =
+        tokio::task::spawn_blocking(move || {
+            let (pending, dead) = store.outbox_counts().unwrap_or((0, 0));
+            let backlog = store.outbox_backlog().unwrap_or_default();
+            let picks = store.read(|tx| tx.pending_pick_count()).unwrap_or(0);
+            (pending, dead, backlog, store.failure().is_some(), picks)
+        })
+        .await
+        .unwrap_or((0, 0, Vec::new(), true, 0));
     let now = crate::clock::now();
     let body = state.metrics.render(Scrape {
         outbox_depth: pending,
@@ -80,6 +82,7 @@ pub async fn metrics(State(state): State<SharedState>) -> Response {
             .collect(),
         writer_healthy: !store_failed,
         writer_pending: state.writer.pending(),
+        picks_waiting,
         timers_ran_at: state
             .timers_ran_at
             .load(std::sync::atomic::Ordering::SeqCst),

@@ -3,7 +3,10 @@
 //! message's buttons ([`on_pull_request`], [`on_review`], [`on_button`]),
 //! the reminder timer ([`remind`]), the digest timer ([`digest`]), the App
 //! Home being opened ([`on_home_opened`]), and Slack profiles to read and
-//! read ([`profiles_to_read`], [`profile_read`]).
+//! read ([`profiles_to_read`], [`profile_read`]). Picks made outside a
+//! `pull_request` delivery are followed the same way ([`follow_pick`]):
+//! `r?` in a comment ([`on_comment`]), a pick that waited for GitHub
+//! ([`on_lookup_done`]) and `/baton assign`.
 //!
 //! On an event, the rotation's own decision (`crate::reviewers::decide`:
 //! assign, close, announce a review, hand a review on) runs first; then
@@ -28,12 +31,15 @@ use super::track::Happened;
 use crate::blocks;
 use crate::buttons::ReviewerButton;
 use crate::caller::Caller;
-use crate::github::{PullRequestEvent, PullRequestReviewEvent};
+use crate::github::{IssueCommentEvent, PullRequestEvent, PullRequestReviewEvent};
 use crate::outbound::Outbound;
 use crate::reviewers::assignment::{Assignment, ReviewStatus};
 use crate::reviewers::change::{Change, Outcome};
 use crate::reviewers::decide as rotation;
+use crate::reviewers::lookup::{self, LookupFacts, PendingPick};
 use crate::reviewers::pool::{same_login, People, Pool};
+use crate::reviewers::requests;
+use crate::reviewers::waiting::WaitingPullRequest;
 use crate::UnixTime;
 
 /// What a decision on an event reads: the rotation's records and the
@@ -122,6 +128,77 @@ pub fn on_button(
     let pool = Pool::of_channel(input.pool.cloned(), &assignment.channel);
     let outcome = rotation::on_button(&pool, assignment, button, caller, input.people, now);
     let Some(mut tracked) = input.tracked() else {
+        return outcome;
+    };
+    let happened = follow_assignment(&mut tracked, input.assignment, outcome.assignment(), now);
+    finish(input, outcome, tracked, &happened)
+}
+
+/// `r?` in a new comment on a pull request (`crate::reviewers::requests`),
+/// the reviewer it asks followed by the review record.
+pub fn on_comment(
+    input: &EventInput,
+    waiting: Option<&WaitingPullRequest>,
+    comment: &IssueCommentEvent,
+    refused_before: bool,
+    now: UnixTime,
+) -> Outcome {
+    let Some(pool) = input.pool else {
+        return Outcome::none();
+    };
+    let outcome = requests::on_comment(
+        pool,
+        input.assignment,
+        waiting,
+        comment,
+        refused_before,
+        input.people,
+        now,
+    );
+    follow_pick(input, outcome, now)
+}
+
+/// A pick that waited for GitHub's facts, made (`crate::reviewers::lookup`)
+/// and followed by the review record.
+pub fn on_lookup_done(
+    input: &EventInput,
+    waiting: Option<&WaitingPullRequest>,
+    pending: &PendingPick,
+    facts: &LookupFacts,
+    now: UnixTime,
+) -> Outcome {
+    let Some(pool) = input.pool else {
+        return Outcome::none();
+    };
+    let outcome = lookup::on_lookup_done(
+        pool,
+        input.assignment,
+        waiting,
+        pending,
+        facts,
+        input.people,
+        now,
+    );
+    follow_pick(input, outcome, now)
+}
+
+/// A pick of the rotation's made outside a `pull_request` delivery (a
+/// button, a pick that waited for GitHub, `r?` in a comment, `/baton
+/// assign`): the review record follows the reviewers it asked and took
+/// off, as on an event, in the same outcome, so the open reviews the next
+/// pick counts include it. A pull request without a record starts one
+/// from the assignment the pick made. An outcome that assigns no one is
+/// left as it is.
+pub fn follow_pick(input: &EventInput, outcome: Outcome, now: UnixTime) -> Outcome {
+    if outcome.assignment().is_none() {
+        return outcome;
+    }
+    let tracked = input.tracked().or_else(|| {
+        let mut unasked = outcome.assignment()?.clone();
+        unasked.reviewers.clear();
+        Some(TrackedPullRequest::from_assignment(&unasked))
+    });
+    let Some(mut tracked) = tracked else {
         return outcome;
     };
     let happened = follow_assignment(&mut tracked, input.assignment, outcome.assignment(), now);

@@ -316,7 +316,7 @@ impl TrackedPullRequest {
 /// How many open reviews each person has (lower-cased login → count): the
 /// pull requests open, not drafts, waiting on their review. Worked out from
 /// the review records each time, so it cannot drift from them.
-pub fn open_reviews_per_member(pulls: &[TrackedPullRequest]) -> BTreeMap<String, usize> {
+pub fn open_reviews_per_member(pulls: &[TrackedPullRequest]) -> BTreeMap<String, u32> {
     let mut counts = BTreeMap::new();
     for pull in pulls {
         for (login, _) in pull.review_waits() {

@@ -114,6 +114,8 @@ mod events {
             title: "Retry webhook delivery on 5xx".into(),
             html_url: "https://github.com/Octo-Org/api/pull/7".into(),
             author: "torvalds".into(),
+            author_is_bot: false,
+            body: String::new(),
             draft: false,
             merged: action == "closed",
             additions: 120,
