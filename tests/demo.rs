@@ -72,4 +72,16 @@ async fn offline_the_demo_prints_what_slack_would_show() {
         stdout.contains("`/baton reviewers watch <owner/repo>`"),
         "{stdout}"
     );
+    // A short review lifecycle, in direct messages.
+    for step in [
+        "Slack chat.postMessage → UHUBOT",
+        "You are asked to review this pull request",
+        "requested changes on octo-org/api#101",
+        "asks for your review again",
+        "it is ready to merge",
+        ":white_check_mark: Approved: ready to merge",
+        ":alarm_clock: Reminder:",
+    ] {
+        assert!(stdout.contains(step), "{step} in {stdout}");
+    }
 }

@@ -2,8 +2,12 @@
 //! `state/src`) every module file opens with a `//!` comment saying what it
 //! owns, no file holds more than [`MAX_CODE_LINES`] lines of code before its
 //! tests, and no two files import each other, directly or around a loop
-//! (`use crate::…` and `super::…`, module by module). A file and the
-//! modules above it are not a loop: a child may name its parent.
+//! (`use crate::…` and `super::…`, module by module; a child naming its
+//! parent counts too). Nothing in `src/` imports from `main.rs`: it only
+//! declares the modules and starts the command line. (The libraries'
+//! `lib.rs` files are their public faces and may be named.) `src/` lists at
+//! most [`MAX_SRC_ENTRIES`] entries, and no Rust file anywhere is longer
+//! than [`MAX_FILE_LINES`] lines, tests included.
 //!
 //! And the one shape of a feature: decisions answer with typed replies
 //! (no JSON values) and permissions are decided in `handlers/` (none in
@@ -17,6 +21,12 @@ use std::path::{Path, PathBuf};
 /// The most lines of code (not blank, not comments) a module may hold
 /// before its `#[cfg(test)]` part.
 const MAX_CODE_LINES: usize = 700;
+
+/// The most lines any Rust file may hold, tests and comments included.
+const MAX_FILE_LINES: usize = 900;
+
+/// The most files and folders `src/` may list, so that it reads as a map.
+const MAX_SRC_ENTRIES: usize = 16;
 
 const CRATES: [&str; 3] = ["src", "handlers/src", "state/src"];
 
@@ -105,8 +115,7 @@ fn imports(
             while !path.is_empty() && !known.contains_key(&path) {
                 path.pop();
             }
-            let is_ancestor = path.len() < module.len() && module[..path.len()] == path[..];
-            if !path.is_empty() && &path != module && !is_ancestor {
+            if !path.is_empty() && &path != module {
                 out.insert(path);
             }
         }
@@ -315,7 +324,10 @@ fn no_permission_is_checked_in_src() {
 /// Every feature folder has the same files in the same places: what it
 /// changes, decides and writes, its commands (parsed and decided) if it
 /// has any, and its tests in `tests/`, one file per file they prove; no
-/// test module inside the feature's own files.
+/// test module inside the feature's own files or beside them
+/// (`x/tests.rs` for `x.rs`). A folder inside a feature (the review
+/// lifecycle in `reviewers/`) keeps its tests the same way, in its own
+/// `tests/`.
 #[test]
 fn every_feature_folder_has_the_same_shape() {
     let mut problems = Vec::new();
@@ -340,19 +352,52 @@ fn every_feature_folder_has_the_same_shape() {
                     file.display()
                 ));
             }
-        }
-        for entry in std::fs::read_dir(dir.join("tests")).into_iter().flatten() {
-            let path = entry.unwrap().path();
-            let proved = dir.join(path.file_name().unwrap());
-            if !proved.exists() {
+            let folder = file.with_extension("");
+            if folder.join("tests.rs").exists() && !folder.join("tests").is_dir() {
                 problems.push(format!(
-                    "{} proves no file: it must be named after the file it tests",
-                    path.display()
+                    "{} keeps its tests beside it in {}; they go in a tests/ folder",
+                    file.display(),
+                    folder.join("tests.rs").display()
                 ));
+            }
+        }
+        for tests in test_folders(&dir) {
+            let proving = tests.parent().unwrap();
+            for entry in std::fs::read_dir(&tests).into_iter().flatten() {
+                let path = entry.unwrap().path();
+                // A test file too long for one file keeps its parts in a
+                // folder of its name (`tests/decide/` beside `tests/decide.rs`).
+                if path.is_dir() && path.with_extension("rs").exists() {
+                    continue;
+                }
+                let proved = proving.join(path.file_name().unwrap());
+                if !proved.exists() {
+                    problems.push(format!(
+                        "{} proves no file: it must be named after the file it tests",
+                        path.display()
+                    ));
+                }
             }
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The `tests/` folders under `dir` (its own and its sub-folders').
+fn test_folders(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten() {
+        let path = entry.unwrap().path();
+        if !path.is_dir() {
+            continue;
+        }
+        if path.file_name().is_some_and(|n| n == "tests") {
+            out.push(path);
+        } else {
+            out.extend(test_folders(&path));
+        }
+    }
+    out
 }
 
 /// Every change a decision returns is named one way: `Put<Record>` (insert
@@ -443,4 +488,111 @@ fn every_test_name_says_what_it_proves() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn nothing_imports_from_the_binary_root() {
+    let mut problems = Vec::new();
+    {
+        let known = modules(&crate_root("src"));
+        for (module, file) in &known {
+            if module.is_empty() {
+                continue;
+            }
+            let source = std::fs::read_to_string(file).unwrap();
+            let code = code_of(&source).join("\n");
+            let mut named: Vec<String> = Vec::new();
+            for (at, _) in code.match_indices("crate::") {
+                let before = code[..at].chars().next_back();
+                if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+                    continue;
+                }
+                named.push(first_segment(&code[at + "crate::".len()..]));
+            }
+            // `super::` from a module right below the root names the root.
+            if module.len() == 1 {
+                for (at, _) in code.match_indices("super::") {
+                    let before = code[..at].chars().next_back();
+                    if !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+                        named.push(first_segment(&code[at + "super::".len()..]));
+                    }
+                }
+            }
+            for first in named {
+                // `crate::{a, b}` names modules one by one; only a plain
+                // name that is no module is an item of the root.
+                if !first.is_empty() && !known.contains_key(&vec![first.clone()]) {
+                    problems.push(format!("{} names `{first}` of main.rs", file.display()));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The name at the start of a path (`server` of `server::writer::Writer`).
+fn first_segment(path: &str) -> String {
+    path.chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect()
+}
+
+#[test]
+fn the_root_check_finds_an_import_from_the_root() {
+    let known: BTreeMap<ModulePath, PathBuf> = [vec![], vec!["server".to_string()]]
+        .into_iter()
+        .map(|m| (m, PathBuf::new()))
+        .collect();
+    assert!(known.contains_key(&vec![first_segment("server::start()")]));
+    assert!(!known.contains_key(&vec![first_segment("unix_now()")]));
+}
+
+#[test]
+fn src_lists_few_enough_entries_to_read_as_a_map() {
+    let entries: Vec<String> = std::fs::read_dir(crate_root("src"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        entries.len() <= MAX_SRC_ENTRIES,
+        "src/ lists {} entries (at most {MAX_SRC_ENTRIES}): {entries:?}",
+        entries.len()
+    );
+}
+
+#[test]
+fn no_rust_file_is_longer_than_the_limit() {
+    let mut problems = Vec::new();
+    for dir in ["src", "handlers", "state", "tests", "benches", "examples"] {
+        let root = crate_root(dir);
+        if !root.exists() {
+            continue;
+        }
+        for file in rust_files(&root) {
+            let lines = std::fs::read_to_string(&file).unwrap().lines().count();
+            if lines > MAX_FILE_LINES {
+                problems.push(format!(
+                    "{} has {lines} lines (at most {MAX_FILE_LINES}, tests included)",
+                    file.display()
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Every `.rs` file under `dir`, tests included, build output left out.
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            if path.file_name().is_some_and(|n| n != "target") {
+                out.extend(rust_files(&path));
+            }
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    out
 }

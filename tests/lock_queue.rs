@@ -33,12 +33,14 @@ async fn lock_status(baton: &Baton, environment: &str) -> (u16, Value) {
     (response.status().as_u16(), response.json().await.unwrap())
 }
 
-/// The posts to a person (a direct message: the channel is their user id).
+/// The posts to a person: in their direct conversation with Baton, the
+/// `D…` channel `conversations.open` answers.
 async fn direct_messages(slack: &MockServer, user: &str) -> Vec<String> {
+    let conversation = fake_slack::direct_channel(user);
     fake_slack::calls(slack, "chat.postMessage")
         .await
         .into_iter()
-        .filter(|p| p["channel"] == user)
+        .filter(|p| p["channel"] == conversation.as_str())
         .map(|p| p["text"].as_str().unwrap_or_default().to_string())
         .collect()
 }

@@ -545,6 +545,10 @@ async fn metrics_have_latency_histograms_for_requests_and_outbox_sends() {
 
     assert_eq!(sample(&text, "baton_writer_healthy"), Some(1.0));
     assert!(sample(&text, "baton_writer_pending").is_some(), "{text}");
+    assert!(
+        sample(&text, "baton_timers_ran_at_seconds").is_some(),
+        "{text}"
+    );
     // The counters keep their names and labels.
     assert_eq!(
         sample(

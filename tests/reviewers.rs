@@ -44,11 +44,13 @@ async fn requested(server: &MockServer) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// The assignment messages posted (those carrying the buttons).
+/// The assignment messages posted in the channel (those carrying the
+/// buttons; the reviewers' direct messages carry them too).
 async fn assignment_posts(slack: &MockServer) -> Vec<Value> {
     fake_slack::calls(slack, "chat.postMessage")
         .await
         .into_iter()
+        .filter(|post| post["channel"] == CHANNEL)
         .filter(|post| post["blocks"].to_string().contains("reviewers_pass"))
         .collect()
 }

@@ -20,12 +20,15 @@ fn pool(mode: Mode) -> (Pool, People) {
     for i in 0..50u32 {
         let mut member = Member::new(format!("dev-{i}"));
         member.assigned = 100 + i % 3;
-        member.open_reviews = 20 + (i % 5) - 2; // 1,000 open in all
         member.last_assigned_at = Some(1_700_000_000 + i64::from(i));
         pool.members.push(member);
         people
             .slack_users
             .insert(format!("dev-{i}"), format!("U{i:08}"));
+        // 1,000 open in all, counted from the review records.
+        people
+            .open_reviews
+            .insert(format!("dev-{i}"), 20 + (i % 5) - 2);
     }
     for i in 0..5 {
         people
@@ -43,6 +46,8 @@ fn pull_request(n: u64) -> PullRequestEvent {
         title: format!("Make thing {n} faster"),
         html_url: format!("https://github.com/octo/api/pull/{n}"),
         author: format!("dev-{}", n % 50),
+        author_is_bot: false,
+        body: String::new(),
         draft: false,
         merged: false,
         additions: 120,
@@ -51,6 +56,7 @@ fn pull_request(n: u64) -> PullRequestEvent {
         requested_reviewers: vec![],
         assignees: vec![],
         installation: None,
+        requested_reviewer: None,
     }
 }
 

@@ -376,6 +376,7 @@ mod tests {
                 "reviewers list",
                 "next",
                 "stats",
+                "reviews",
                 "deploys list",
                 "locks",
                 "errors list"

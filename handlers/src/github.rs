@@ -7,6 +7,12 @@
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+mod issue_comment;
+mod push;
+
+pub use issue_comment::IssueCommentEvent;
+pub use push::PushEvent;
+
 /// A GitHub webhook delivery, by `X-GitHub-Event`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum GithubEvent {
@@ -17,7 +23,13 @@ pub enum GithubEvent {
     DeploymentStatus(DeploymentStatusEvent),
     WorkflowRun(WorkflowRunEvent),
     DeploymentProtectionRule(DeploymentProtectionRuleEvent),
-    /// An event kind Baton does not act on (answered 202).
+    /// A new comment on a pull request that asks for a reviewer (`r?`).
+    IssueComment(IssueCommentEvent),
+    /// A push to a repository's default branch.
+    Push(PushEvent),
+    /// An event kind Baton does not act on (answered 202), or a delivery of
+    /// a kind it reads that asks nothing of it (a comment without `r?`, a
+    /// push to another branch).
     Ignored {
         kind: String,
     },
@@ -34,6 +46,8 @@ impl GithubEvent {
             GithubEvent::DeploymentStatus(_) => "deployment_status",
             GithubEvent::WorkflowRun(_) => "workflow_run",
             GithubEvent::DeploymentProtectionRule(_) => "deployment_protection_rule",
+            GithubEvent::IssueComment(_) => "issue_comment",
+            GithubEvent::Push(_) => "push",
             GithubEvent::Ignored { kind } => kind,
         }
     }
@@ -75,10 +89,24 @@ pub fn parse(event: &str, body: &[u8]) -> Result<GithubEvent, ParseError> {
         "deployment_protection_rule" => GithubEvent::DeploymentProtectionRule(
             decode::<wire::ProtectionRulePayload>(event, body)?.try_into()?,
         ),
-        other => GithubEvent::Ignored {
-            kind: other.to_string(),
-        },
+        "issue_comment" => decode::<issue_comment::IssueCommentPayload>(event, body)?
+            .into_event()
+            .filter(|c| {
+                c.is_new_on_pull_request()
+                    && crate::reviewers::mention::review_request(&c.body).is_some()
+            })
+            .map_or_else(|| ignored(event), GithubEvent::IssueComment),
+        "push" => decode::<push::PushPayload>(event, body)?
+            .into_event()
+            .map_or_else(|| ignored(event), GithubEvent::Push),
+        other => ignored(other),
     })
+}
+
+fn ignored(kind: &str) -> GithubEvent {
+    GithubEvent::Ignored {
+        kind: kind.to_string(),
+    }
 }
 
 /// GitHub Enterprise Server 3.1 and older send `deployment` and
@@ -125,6 +153,10 @@ pub struct PullRequestEvent {
     pub title: String,
     pub html_url: String,
     pub author: String,
+    /// The author is a bot (`type: "Bot"`, or a login ending in `[bot]`).
+    pub author_is_bot: bool,
+    /// The description (empty when there is none).
+    pub body: String,
     pub draft: bool,
     pub merged: bool,
     pub additions: u64,
@@ -137,6 +169,9 @@ pub struct PullRequestEvent {
     /// The GitHub App installation that sent it (`installation.id`), whose
     /// token Baton acts with; absent for plain webhooks.
     pub installation: Option<u64>,
+    /// `review_requested` / `review_request_removed`: the person asked or
+    /// no longer asked (`None` for a team, and for other actions).
+    pub requested_reviewer: Option<String>,
 }
 
 /// A `pull_request_review` delivery.
@@ -256,6 +291,9 @@ mod wire {
     #[derive(Deserialize)]
     pub struct User {
         pub login: String,
+        /// `User`, `Bot` or `Organization`.
+        #[serde(rename = "type", default)]
+        pub kind: Option<String>,
     }
 
     #[derive(Deserialize)]
@@ -271,6 +309,8 @@ mod wire {
         pub title: String,
         pub html_url: String,
         pub user: User,
+        #[serde(default)]
+        pub body: Option<String>,
         #[serde(default)]
         pub draft: bool,
         #[serde(default)]
@@ -306,6 +346,8 @@ mod wire {
         pub repository: Repository,
         #[serde(default)]
         pub installation: Option<Installation>,
+        #[serde(default)]
+        pub requested_reviewer: Option<User>,
     }
 
     impl From<PullRequestPayload> for PullRequestEvent {
@@ -317,7 +359,12 @@ mod wire {
                 number: pr.number,
                 title: pr.title,
                 html_url: pr.html_url,
+                author_is_bot: crate::reviewers::mention::is_bot(
+                    &pr.user.login,
+                    pr.user.kind.as_deref(),
+                ),
                 author: pr.user.login,
+                body: pr.body.unwrap_or_default(),
                 draft: pr.draft,
                 merged: pr.merged.unwrap_or(false),
                 additions: pr.additions,
@@ -330,6 +377,7 @@ mod wire {
                     .collect(),
                 assignees: pr.assignees.into_iter().map(|u| u.login).collect(),
                 installation: p.installation.map(|i| i.id),
+                requested_reviewer: p.requested_reviewer.map(|u| u.login),
             }
         }
     }
@@ -762,5 +810,24 @@ mod tests {
             panic!()
         };
         assert_eq!(pr.installation, Some(42));
+    }
+
+    #[test]
+    fn a_pull_request_names_its_description_and_whether_a_bot_wrote_it() {
+        let body = br#"{"action":"opened","pull_request":{"number":1,"title":"t","html_url":"u",
+            "user":{"login":"dependabot[bot]","type":"Bot"},"body":"Bumps x.\r\nr? @hubot"},
+            "repository":{"full_name":"a/b"}}"#;
+        let GithubEvent::PullRequest(pr) = parse("pull_request", body).unwrap() else {
+            panic!()
+        };
+        assert!(pr.author_is_bot);
+        assert_eq!(pr.body, "Bumps x.\r\nr? @hubot");
+        let body = br#"{"action":"opened","pull_request":{"number":1,"title":"t","html_url":"u",
+            "user":{"login":"octocat","type":"User"},"body":null},"repository":{"full_name":"a/b"}}"#;
+        let GithubEvent::PullRequest(pr) = parse("pull_request", body).unwrap() else {
+            panic!()
+        };
+        assert!(!pr.author_is_bot);
+        assert_eq!(pr.body, "");
     }
 }

@@ -84,8 +84,14 @@ fn hostile_word() -> impl Strategy<Value = String> {
 
 fn check_outbound(out: &Outbound) -> Result<(), TestCaseError> {
     let body = match out {
-        Outbound::SlackPost { text, blocks, .. } | Outbound::SlackUpdate { text, blocks, .. } => {
+        Outbound::SlackPost { text, blocks, .. }
+        | Outbound::SlackUpdate { text, blocks, .. }
+        | Outbound::SlackDirect { text, blocks, .. } => {
             json!({"text": text, "blocks": blocks.as_deref().cloned().unwrap_or(Value::Null)})
+        }
+        Outbound::SlackHome { blocks, .. } => {
+            return slack_rules::check_view(&json!({"type": "home", "blocks": blocks.as_json()}))
+                .map_err(TestCaseError::fail)
         }
         Outbound::GithubRequestReviewers { .. }
         | Outbound::GithubRemoveReviewers { .. }
@@ -246,8 +252,8 @@ proptest! {
         pool.add_member(&login, &people, NOW);
         let pr = PullRequestEvent {
             action: "opened".into(), repo: "octo/api".into(), number: 7, title: title.clone(),
-            html_url: url.clone(), author: author.clone(), draft: false, merged: false,
-            additions: 1, deletions: 2, changed_files: 3, requested_reviewers: vec![], assignees: vec![], installation: None,
+            html_url: url.clone(), author: author.clone(), author_is_bot: false, body: String::new(), draft: false, merged: false,
+            additions: 1, deletions: 2, changed_files: 3, requested_reviewers: vec![], assignees: vec![], installation: None, requested_reviewer: None,
         };
         let out = reviewers::on_pull_request(&pool, None, &pr, &people, NOW);
         for o in &out.outbound { check_outbound(o)?; }
@@ -272,6 +278,7 @@ proptest! {
             let input = CommandInput {
                 caller: &caller, now: NOW, pools: &pools, people: &people,
                 pull_request: None, existing_assignment: None, history: &[],
+                reviews: Default::default(),
             };
             match command::parse(&text) {
                 Ok(command::Command::Reviewers(cmd)) => {
@@ -304,5 +311,86 @@ fn help_and_introduction_are_safe() {
     check_reply(&command::help_text(None)).unwrap();
     for topic in command::Topic::ALL {
         check_reply(&command::help_text(Some(topic))).unwrap();
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// The review lifecycle's direct messages, reminders, digest, App Home
+    /// and commands, over a pull request whose title, URL, author and
+    /// reviewer are hostile.
+    #[test]
+    fn review_lifecycle_messages_are_safe(
+        title in hostile(), author in hostile_word(), login in hostile_word(),
+        url in hostile(), words in hostile(),
+    ) {
+        use crate::reviewers::lifecycle::{self, ChannelSettings, DigestSchedule, TrackedPullRequest};
+        let people = People::default().mapped(&login, "U0REVIEW").mapped(&author, "U0AUTHOR");
+        let mut pool = Pool::new("C1");
+        pool.repos.push("octo/api".into());
+        pool.add_member(&login, &people, NOW);
+        let pr = PullRequestEvent {
+            action: "opened".into(), repo: "octo/api".into(), number: 7, title: title.clone(),
+            html_url: url.clone(), author: author.clone(), author_is_bot: false, body: String::new(), draft: false, merged: false,
+            additions: 1, deletions: 2, changed_files: 3, requested_reviewers: vec![login.clone()],
+            assignees: vec![], installation: None, requested_reviewer: None,
+        };
+        let mut channel = ChannelSettings::new("C1");
+        channel.remind_after = Some(60);
+        channel.digest = Some(DigestSchedule { minute: 0, zone: "UTC".into() });
+        let input = lifecycle::EventInput {
+            pool: Some(&pool), assignment: None, tracked: None, people: &people,
+            persons: &[], channel: &channel,
+        };
+        let opened = lifecycle::decide::on_pull_request(&input, &pr, NOW);
+        for o in &opened.outbound { check_outbound(o)?; }
+        let tracked: Vec<TrackedPullRequest> = opened.tracked().into_iter().cloned().collect();
+        let Some(record) = tracked.first() else { return Ok(()) };
+        for state in ["changes_requested", "approved"] {
+            let review = PullRequestReviewEvent {
+                action: "submitted".into(), review_id: None, repo: "octo/api".into(), number: 7,
+                reviewer: login.clone(), state: state.into(), html_url: Some(url.clone()), submitted_at: None,
+            };
+            let input = lifecycle::EventInput { tracked: Some(record), ..input };
+            for o in &lifecycle::decide::on_review(&input, &review, NOW + 60).outbound { check_outbound(o)?; }
+        }
+        let profiles = [lifecycle::Profile { user: "U0REVIEW".into(), tz: Some("UTC".into()), read_at: NOW }];
+        let reminded = lifecycle::decide::remind(&lifecycle::ReminderInput {
+            due: &tracked, assignments: &[], people: &people, persons: &[], profiles: &profiles,
+            channels: std::slice::from_ref(&channel),
+        }, NOW + 86_400 * 3 + 10 * 3_600);
+        for o in &reminded.outbound { check_outbound(o)?; }
+        let digest = lifecycle::decide::digest(&lifecycle::DigestInput {
+            due: std::slice::from_ref(&channel), open: &tracked, people: &people,
+        }, NOW + 86_400);
+        for o in &digest.outbound { check_outbound(o)?; }
+        for user in ["U0REVIEW", "U0AUTHOR", "U0NOBODY"] {
+            let home = lifecycle::decide::on_home_opened(user, "home", &lifecycle::HomeInput {
+                people: &people, open: &tracked, persons: &[], profiles: &profiles,
+            }, NOW + 600);
+            for o in &home.outbound { check_outbound(o)?; }
+        }
+        let pools = [pool.clone()];
+        let reviews = lifecycle::ReviewsInput { open: &tracked, persons: &[], profiles: &profiles, channels: &[] };
+        for (caller, text) in [("U0REVIEW", "reviews".to_string()), ("U0AUTHOR", "reviews".to_string()),
+                               ("U1", format!("reviews {words}")), ("U1", format!("hours {words}")),
+                               ("U1", format!("dm {words}")), ("U1", format!("reviewers remind {words}")),
+                               ("U1", format!("reviewers digest {words}")), ("U1", "reviewers digest 09:00 UTC".into())] {
+            let caller = Caller::new(caller, "C1");
+            let input = CommandInput {
+                caller: &caller, now: NOW, pools: &pools, people: &people,
+                pull_request: None, existing_assignment: None, history: &[], reviews,
+            };
+            match command::parse(&text) {
+                Ok(command::Command::Reviewers(cmd)) => {
+                    let out = reviewers::execute(&cmd, &input);
+                    check_reply(out.reply.as_ref().expect("a command always answers"))?;
+                    for o in &out.outbound { check_outbound(o)?; }
+                }
+                Ok(_) => {}
+                Err(usage) => check_reply(&usage.to_text())?,
+            }
+        }
     }
 }

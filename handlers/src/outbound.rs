@@ -42,6 +42,18 @@ pub enum Outbound {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         blocks: Option<Blocks>,
     },
+    /// A direct message to Slack user `user` (`U…`), in the app's
+    /// conversation with them (`conversations.open`, then a post there
+    /// with the same once-only guard as a channel post).
+    SlackDirect {
+        user: String,
+        text: Mrkdwn,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        blocks: Option<Blocks>,
+    },
+    /// Draw `user`'s App Home tab (`views.publish` of a `home` view with
+    /// these blocks; publishing the same view again changes nothing).
+    SlackHome { user: String, blocks: Blocks },
     /// Ask GitHub to request reviews from `reviewers` on a pull request.
     GithubRequestReviewers {
         repo: String,
@@ -110,10 +122,22 @@ impl Outbound {
         }
     }
 
+    /// A direct message without blocks.
+    pub fn direct(user: impl Into<String>, text: impl Into<Mrkdwn>) -> Self {
+        Outbound::SlackDirect {
+            user: user.into(),
+            text: text.into(),
+            blocks: None,
+        }
+    }
+
     /// Which service this goes to, for logs and metrics.
     pub fn service(&self) -> &'static str {
         match self {
-            Outbound::SlackPost { .. } | Outbound::SlackUpdate { .. } => "slack",
+            Outbound::SlackPost { .. }
+            | Outbound::SlackUpdate { .. }
+            | Outbound::SlackDirect { .. }
+            | Outbound::SlackHome { .. } => "slack",
             Outbound::GithubRequestReviewers { .. }
             | Outbound::GithubRemoveReviewers { .. }
             | Outbound::GithubDeploymentReview { .. } => "github",

@@ -76,7 +76,7 @@ pub enum EventEnvelope {
 
 /// The Events API event types Baton acts on (the manifest subscribes to
 /// exactly these; a test checks it).
-pub const HANDLED_EVENTS: &[&str] = &["app_mention", "member_joined_channel"];
+pub const HANDLED_EVENTS: &[&str] = &["app_home_opened", "app_mention", "member_joined_channel"];
 
 /// The inner event of an `event_callback`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,6 +89,8 @@ pub enum SlackEvent {
         channel: String,
         text: String,
     },
+    /// Someone opened Baton's App Home, on its `home` or `messages` tab.
+    AppHomeOpened { user: String, tab: String },
 }
 
 impl SlackEvent {
@@ -96,6 +98,7 @@ impl SlackEvent {
         match self {
             SlackEvent::MemberJoinedChannel { .. } => "member_joined_channel",
             SlackEvent::AppMention { .. } => "app_mention",
+            SlackEvent::AppHomeOpened { .. } => "app_home_opened",
         }
     }
 }
@@ -123,6 +126,7 @@ pub fn parse_event(body: &[u8]) -> Result<EventEnvelope, ParseError> {
         user: Option<String>,
         channel: Option<String>,
         text: Option<String>,
+        tab: Option<String>,
     }
     let envelope: Envelope = serde_json::from_slice(body)
         .map_err(|e| ParseError(format!("event body is not valid JSON: {e}")))?;
@@ -153,6 +157,10 @@ pub fn parse_event(body: &[u8]) -> Result<EventEnvelope, ParseError> {
                     user: need(inner.user.clone(), "user")?,
                     channel: need(inner.channel.clone(), "channel")?,
                     text: decode_entities(inner.text.as_deref().unwrap_or_default()),
+                },
+                "app_home_opened" => SlackEvent::AppHomeOpened {
+                    user: need(inner.user.clone(), "user")?,
+                    tab: inner.tab.clone().unwrap_or_else(|| "home".into()),
                 },
                 // An event Baton does not act on needs no id to be ignored.
                 other => {
@@ -403,6 +411,32 @@ fn percent_decode(input: &[u8]) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_app_home_opened_event_names_the_person_and_the_tab() {
+        let body = include_bytes!(
+            "../../tests/fixtures/slack/bolt-python/events/app_home_opened.event_callback.json"
+        );
+        let EventEnvelope::Callback {
+            event, event_id, ..
+        } = parse_event(body).unwrap()
+        else {
+            panic!("not a callback")
+        };
+        assert_eq!(event_id, "Ev111");
+        assert_eq!(
+            event,
+            SlackEvent::AppHomeOpened {
+                user: "W111".into(),
+                tab: "messages".into()
+            }
+        );
+        let err = parse_event(
+            br#"{"type":"event_callback","event_id":"Ev1","event":{"type":"app_home_opened"}}"#,
+        )
+        .unwrap_err();
+        assert!(err.0.contains("event.user"), "{err}");
+    }
 
     #[test]
     fn slash_command_form_decodes() {

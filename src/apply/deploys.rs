@@ -262,7 +262,7 @@ const TICK_LOCKS: usize = 500;
 
 /// Fire the timers of the locks whose time ran out: each passes to the
 /// first in its queue or goes. Called every `BATON_TICK_EVERY`
-/// (`src/server.rs`); the decision moves or removes the lock's timer in
+/// (`src/server/mod.rs`); the decision moves or removes the lock's timer in
 /// this same transaction, so a timer fires once.
 pub fn tick(tx: &mut Tx<'_>, ctx: &Context, now: UnixTime) -> Result<()> {
     let due = tx.due_deploy_locks(now, TICK_LOCKS)?;

@@ -293,7 +293,7 @@ pub fn on_button(
 
 /// Close the windows that ended and send their updates and digests; post
 /// held summaries; drop expired mutes. Called every `BATON_TICK_EVERY` (5 s,
-/// `src/server.rs`).
+/// `src/server/mod.rs`).
 pub fn tick(tx: &mut Tx<'_>, ctx: &Context, now: UnixTime) -> Result<()> {
     let groups = tx.due_error_groups(now, TICK_GROUPS)?;
     let rates = tx.all_error_rates()?;

@@ -6,7 +6,9 @@
 pub mod deploys;
 pub mod errors;
 pub mod onboarding;
+pub mod reviewer_lookups;
 pub mod reviewers;
+pub mod reviews;
 
 use baton_handlers::buttons::Button;
 use baton_handlers::command::{Admins, FeatureCommand};
@@ -46,8 +48,10 @@ pub fn github_event(
     now: UnixTime,
 ) -> Result<()> {
     match event {
-        GithubEvent::PullRequest(pr) => reviewers::on_pull_request(tx, pr, ctx, now),
-        GithubEvent::PullRequestReview(review) => reviewers::on_review(tx, review, ctx, now),
+        GithubEvent::PullRequest(pr) => reviews::on_pull_request(tx, pr, ctx, now),
+        GithubEvent::PullRequestReview(review) => reviews::on_review(tx, review, ctx, now),
+        GithubEvent::IssueComment(comment) => reviewer_lookups::on_comment(tx, comment, ctx, now),
+        GithubEvent::Push(push) => reviewer_lookups::on_push(tx, push, ctx, now),
         GithubEvent::Deployment(_)
         | GithubEvent::DeploymentStatus(_)
         | GithubEvent::WorkflowRun(_) => deploys::on_github(tx, event, ctx, now),
@@ -65,7 +69,10 @@ pub fn slack_event(
     ctx: &Context,
     now: UnixTime,
 ) -> Result<()> {
-    onboarding::on_event(tx, event, ctx, now)
+    match event {
+        SlackEvent::AppHomeOpened { user, tab } => reviews::on_home_opened(tx, user, tab, now),
+        _ => onboarding::on_event(tx, event, ctx, now),
+    }
 }
 
 /// A `/baton` command that writes ([`baton_handlers::command::Dispatch::Write`]:
@@ -142,7 +149,7 @@ pub fn button(
     now: UnixTime,
 ) -> Result<Option<Mrkdwn>> {
     match Button::from_action_id(&action.action_id) {
-        Some(Button::Reviewers(button)) => reviewers::on_button(tx, button, action, ctx, now),
+        Some(Button::Reviewers(button)) => reviews::on_button(tx, button, action, ctx, now),
         Some(Button::Errors(button)) => errors::on_button(tx, button, action, ctx, now),
         Some(Button::Deploys(button)) => deploys::on_button(tx, button, action, ctx, now),
         None => {

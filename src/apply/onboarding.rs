@@ -25,6 +25,8 @@ pub fn on_event(tx: &mut Tx<'_>, event: &SlackEvent, ctx: &Context, now: UnixTim
             );
             onboarding::on_mention(channel, &setup)
         }
+        // The App Home is the review lifecycle's (`super::reviews`).
+        SlackEvent::AppHomeOpened { .. } => return Ok(()),
     };
     tx.store_outcome(outcome, now)?;
     Ok(())

@@ -69,6 +69,19 @@ impl StoredChange for ReviewerChange {
             ReviewerChange::RemoveWaiting { repo, number } => {
                 tx.remove_waiting_pull_request(&repo, number).map(drop)
             }
+            ReviewerChange::PutTracked(tracked) => tx.put_tracked_pull_request(&tracked),
+            ReviewerChange::PutPersonSettings(settings) => tx.put_person_settings(&settings),
+            ReviewerChange::PutProfile(profile) => tx.put_profile(&profile),
+            ReviewerChange::PutChannelSettings(settings) => {
+                tx.put_channel_review_settings(&settings)
+            }
+            ReviewerChange::PutPendingPick(pick) => tx.put_pending_pick(&pick),
+            ReviewerChange::RemovePendingPick { key } => tx.remove_pending_pick(&key).map(drop),
+            ReviewerChange::PutRefusedRequest { key, at } => tx.put_refused_request(&key, at),
+            ReviewerChange::PutCodeownersCopy(copy) => tx.put_codeowners_copy(&copy),
+            ReviewerChange::RemoveCodeownersCopy { repo } => {
+                tx.remove_codeowners_copy(&repo).map(drop)
+            }
         }
     }
 }

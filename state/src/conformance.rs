@@ -16,6 +16,8 @@ use crate::{Store, StoreError, StoredMessage};
 
 pub mod deploys;
 pub mod errors;
+pub mod reviewer_lookups;
+pub mod reviews;
 
 /// Opens the store called `name` (see the module comment).
 pub type Opener<'a> = &'a dyn Fn(&str) -> Store;
@@ -74,6 +76,14 @@ macro_rules! conformance_suite {
                 suite::review_assignments_are_read_by_window_and_indexed_on_open(&$opener);
             }
             #[test]
+            fn review_records_keep_their_open_list_and_reminder_index() {
+                suite::reviews::review_records_keep_their_open_list_and_reminder_index(&$opener);
+            }
+            #[test]
+            fn review_settings_profiles_and_digests_come_due() {
+                suite::reviews::settings_profiles_and_digests_come_due(&$opener);
+            }
+            #[test]
             fn lock_timers_come_due_once_and_move_with_their_lock() {
                 suite::deploys::lock_timers_come_due_once_and_move_with_their_lock(&$opener);
             }
@@ -92,6 +102,12 @@ macro_rules! conformance_suite {
             #[test]
             fn gate_requests_are_found_by_environment_and_pruned_when_old() {
                 suite::deploys::gate_requests_are_found_by_environment_and_pruned_when_old(
+                    &$opener,
+                );
+            }
+            #[test]
+            fn pending_picks_codeowners_copies_and_refusals_are_kept() {
+                suite::reviewer_lookups::pending_picks_codeowners_copies_and_refusals_are_kept(
                     &$opener,
                 );
             }
@@ -500,6 +516,8 @@ fn assignment(channel: &str, number: u64, assigned_at: i64) -> Assignment {
         title: "Retry webhook delivery".into(),
         html_url: format!("https://github.com/octo-org/api/pull/{number}"),
         author: "monalisa".into(),
+        author_is_bot: false,
+        body: String::new(),
         draft: false,
         merged: false,
         additions: 1,
@@ -508,6 +526,7 @@ fn assignment(channel: &str, number: u64, assigned_at: i64) -> Assignment {
         requested_reviewers: vec![],
         assignees: vec![],
         installation: None,
+        requested_reviewer: None,
     };
     Assignment::new(&pr, channel, &["octocat".into()], assigned_at)
 }

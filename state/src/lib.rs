@@ -1,8 +1,8 @@
 //! Baton's durable state, behind one interface over two engines: the
 //! embedded redb file (the default, [`embedded`]) and PostgreSQL shared by
 //! several replicas. [`engine`] is the seam a backend implements; the
-//! feature modules ([`reviewers`], [`deploys`], [`errors`], [`channels`],
-//! [`sentry`], the outbox) add typed methods to [`Tx`] over it, so the
+//! feature modules ([`reviewers`] with [`reviews`], [`deploys`], [`errors`], [`channels`],
+//! [`sentry`], [`reviewer_lookups`], the outbox) add typed methods to [`Tx`] over it, so the
 //! features never see an engine's types. Reads are public; a feature's
 //! writes are not: outside this crate a record is written only as a change
 //! of an [`Outcome`](baton_handlers::Outcome), through [`Tx::store_outcome`]
@@ -35,7 +35,9 @@ mod faults;
 pub mod migrate;
 mod outbox;
 mod postgres;
+pub mod reviewer_lookups;
 pub mod reviewers;
+pub mod reviews;
 pub mod sentry;
 #[doc(hidden)]
 pub mod testing;

@@ -202,6 +202,8 @@ mod tests {
             title: "Retry webhook delivery".into(),
             html_url: format!("https://github.com/Octo-Org/API/pull/{number}"),
             author: author.into(),
+            author_is_bot: false,
+            body: String::new(),
             draft: true,
             merged: false,
             additions: 3,
@@ -210,6 +212,7 @@ mod tests {
             requested_reviewers: vec!["hubot".into()],
             assignees: vec![],
             installation: None,
+            requested_reviewer: None,
         }
     }
 

@@ -328,16 +328,20 @@ impl Baton {
             .and_then(|v| v.parse().ok())
     }
 
-    /// Wait until the outbox is empty (everything sent or dead-lettered).
+    /// Wait until no reviewer pick waits for GitHub and the outbox is
+    /// empty (everything sent or dead-lettered).
     pub async fn drained(&self) {
         self.drained_within(30).await
     }
 
-    /// Wait until the outbox is empty, for up to `secs` (a long backlog on a
-    /// loaded machine: each message is a call and a commit).
+    /// Wait until no reviewer pick waits for GitHub and the outbox is
+    /// empty, for up to `secs` (a long backlog on a loaded machine: each
+    /// message is a call and a commit).
     pub async fn drained_within(&self, secs: u64) {
         let deadline = Instant::now() + Duration::from_secs(secs);
-        while self.metric("baton_outbox_depth").await != Some(0.0) {
+        while self.metric("baton_reviewer_picks_waiting").await != Some(0.0)
+            || self.metric("baton_outbox_depth").await != Some(0.0)
+        {
             assert!(
                 Instant::now() < deadline,
                 "outbox did not drain: {}",

@@ -21,6 +21,65 @@ pub async fn mount_ok(server: &MockServer) {
         .mount(server)
         .await;
     mount_empty_history(server).await;
+    mount_people(server).await;
+}
+
+/// `conversations.open` (the app's direct conversation with a person is
+/// `D` and the rest of their id, as Slack keeps one per person),
+/// `users.info` (everyone in UTC) and `views.publish`, answered as Slack
+/// answers them.
+pub async fn mount_people(server: &MockServer) {
+    Mock::given(method("POST"))
+        .and(path("/api/conversations.open"))
+        .respond_with(|request: &wiremock::Request| {
+            let body = parse_body(&request.body);
+            let user = body["users"].as_str().unwrap_or_default().to_string();
+            ResponseTemplate::new(200).set_body_json(
+                serde_json::json!({"ok": true, "channel": {"id": direct_channel(&user)}}),
+            )
+        })
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/users.info"))
+        .respond_with(|request: &wiremock::Request| {
+            let user = request
+                .url
+                .query_pairs()
+                .find(|(k, _)| k == "user")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default();
+            ResponseTemplate::new(200).set_body_json(user_info(
+                &user,
+                "UTC",
+                "Coordinated Universal Time",
+                0,
+            ))
+        })
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/views.publish"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            serde_json::json!({"ok": true, "view": {"id": "V0HOME", "type": "home"}}),
+        ))
+        .mount(server)
+        .await;
+}
+
+/// The id of the app's direct conversation with `user`, as the fakes give it.
+pub fn direct_channel(user: &str) -> String {
+    format!("D{}", user.get(1..).unwrap_or_default())
+}
+
+/// What Slack's `users.info` answers about `user` in zone `tz`.
+pub fn user_info(user: &str, tz: &str, label: &str, offset: i64) -> serde_json::Value {
+    serde_json::json!({"ok": true, "user": {
+        "id": user, "team_id": "T1", "name": user.to_lowercase(), "deleted": false,
+        "real_name": "Test Person", "tz": tz, "tz_label": label, "tz_offset": offset,
+        "is_bot": false, "updated": 1_700_000_000,
+        "profile": {"real_name": "Test Person", "display_name": "test"}
+    }})
 }
 
 /// `conversations.history` / `.replies`, read when a post's outcome is
@@ -54,6 +113,11 @@ pub async fn calls(server: &MockServer, method_name: &str) -> Vec<serde_json::Va
         if matches!(r.url.path(), "/api/chat.postMessage" | "/api/chat.update") {
             if let Err(problem) = super::slack_rules::check_message(&parse_body(&r.body)) {
                 panic!("Baton sent a message that breaks Slack's rules: {problem}");
+            }
+        }
+        if r.url.path() == "/api/views.publish" {
+            if let Err(problem) = super::slack_rules::check_view(&parse_body(&r.body)["view"]) {
+                panic!("Baton published a view that breaks Slack's rules: {problem}");
             }
         }
     }

@@ -1,7 +1,7 @@
 //! Black-box test harness: runs the real `baton` binary on loopback with a
 //! throwaway data file ([`baton`]), signs requests like Slack and GitHub do
 //! ([`senders`]), fakes Slack's and GitHub's APIs ([`fake_slack`],
-//! [`slack_world`], [`fake_github`], [`fake_github_app`],
+//! [`slack_world`], [`fake_github`], [`fake_github_app`], [`fake_github_repo`],
 //! [`fake_deliveries`]), holds what Baton posts to Slack's rules
 //! ([`slack_rules`]) and sets up a review rotation ([`review_pool`]);
 //! [`basics`] holds the secrets, the corpora, the clock and `eventually`;
@@ -16,6 +16,7 @@ pub mod baton;
 pub mod fake_deliveries;
 pub mod fake_github;
 pub mod fake_github_app;
+pub mod fake_github_repo;
 pub mod fake_slack;
 pub mod review_pool;
 pub mod senders;

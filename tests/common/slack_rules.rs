@@ -20,6 +20,8 @@ pub const ACTION_ID_LIMIT: usize = 255;
 pub const BUTTON_VALUE_LIMIT: usize = 2_000;
 pub const CONTEXT_ELEMENTS_LIMIT: usize = 10;
 pub const ACTIONS_ELEMENTS_LIMIT: usize = 25;
+/// A Home tab view holds at most 100 blocks.
+pub const MAX_VIEW_BLOCKS: usize = 100;
 
 /// Check one message body (`chat.postMessage`, `chat.update`, or an
 /// ephemeral answer): `Err` names every rule it breaks.
@@ -51,6 +53,38 @@ pub fn check_message(body: &Value) -> Result<(), String> {
             "{}\nin message: {}",
             problems.join("\n"),
             clip(&body.to_string())
+        ))
+    }
+}
+
+/// Check a `views.publish` view: a `home` view whose blocks follow the
+/// same rules as a message's (at most 100 of them).
+pub fn check_view(view: &Value) -> Result<(), String> {
+    let mut problems = Vec::new();
+    if view["type"].as_str() != Some("home") {
+        problems.push(format!("view type {:?}, not `home`", view["type"]));
+    }
+    match view["blocks"].as_array() {
+        Some(blocks) if blocks.len() > MAX_VIEW_BLOCKS => problems.push(format!(
+            "{} blocks, over the {MAX_VIEW_BLOCKS} of a view",
+            blocks.len()
+        )),
+        Some(blocks) if blocks.is_empty() => problems.push("a view without blocks".to_string()),
+        Some(blocks) => {
+            // Checked as a message of at most 50 blocks at a time.
+            for chunk in blocks.chunks(MAX_BLOCKS) {
+                check_blocks(&Value::Array(chunk.to_vec()), &mut problems);
+            }
+        }
+        None => problems.push("`blocks` is not an array".to_string()),
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}\nin view: {}",
+            problems.join("\n"),
+            clip(&view.to_string())
         ))
     }
 }
@@ -256,6 +290,11 @@ mod tests {
         assert!(check_text("<javascript:x|y>").is_err());
         assert!(check_text("```open").is_err());
         assert!(check_message(&json!({"text": ""})).is_err());
+        assert!(check_view(&json!({"type": "home", "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": "ok"}}
+        ]}))
+        .is_ok());
+        assert!(check_view(&json!({"type": "modal", "blocks": []})).is_err());
         let long = "x".repeat(3_001);
         assert!(check_message(&json!({"text": "t", "blocks": [
             {"type": "section", "text": {"type": "mrkdwn", "text": long}}

@@ -5,9 +5,13 @@
 //! (or a gateway in front has already answered 504); the history returns
 //! committed messages only, newest first, after an exclusive `oldest`, in
 //! pages with `has_more` and a cursor, with each message's `metadata` only
-//! when asked with `include_all_metadata`. Slack can be made to answer 503,
-//! or 429 with `Retry-After`. Plus the pull request deliveries and GitHub
-//! effects the reliability and replica tests count.
+//! when asked with `include_all_metadata`. Slack can be made to answer 503
+//! (to every call, or to some methods), or 429 with `Retry-After`. It opens the app's direct conversation with
+//! a person (`conversations.open`: `D…`, the same one every time, whose
+//! posts show in its history like a channel's), tells each person's time
+//! zone (`users.info`) and keeps the App Home views published
+//! (`views.publish`). Plus the pull request deliveries and GitHub effects
+//! the reliability, replica and review tests count.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -29,6 +33,9 @@ use super::review_pool::REPO;
 pub struct Mode {
     /// Answer every call 503 (and keep nothing).
     pub down: bool,
+    /// Answer calls of these methods 503 (and keep nothing), the others as
+    /// usual.
+    pub down_for: Vec<&'static str>,
     /// Answer every call 429 with this `Retry-After` (and keep nothing).
     pub rate_limit_secs: Option<u64>,
     /// Take this long over a post: it is committed and answered at the end,
@@ -50,6 +57,12 @@ pub struct World {
     broken_rules: Mutex<Vec<String>>,
     /// The last `ts` given, in microseconds: each new one is later.
     last_ts: Mutex<u64>,
+    /// The `chat.update` bodies received for committed messages, in order.
+    updates: Mutex<Vec<Value>>,
+    /// Slack user → IANA zone of their profile (UTC when not set).
+    zones: Mutex<BTreeMap<String, String>>,
+    /// The `views.publish` bodies received.
+    views: Mutex<Vec<Value>>,
 }
 
 impl World {
@@ -81,6 +94,53 @@ impl World {
         self.calls.lock().unwrap().clone()
     }
 
+    /// The `chat.update` bodies that changed a committed message, oldest
+    /// first.
+    pub fn updates(&self) -> Vec<Value> {
+        self.check_rules();
+        self.updates.lock().unwrap().clone()
+    }
+
+    /// Give `user`'s Slack profile the zone `tz`.
+    pub fn set_zone(&self, user: &str, tz: &str) {
+        self.zones
+            .lock()
+            .unwrap()
+            .insert(user.to_string(), tz.to_string());
+    }
+
+    /// The committed posts in the app's direct conversation with `user`.
+    pub fn direct_posts(&self, user: &str) -> Vec<Value> {
+        let channel = super::fake_slack::direct_channel(user);
+        self.posts()
+            .into_iter()
+            .filter(|p| p["channel"] == channel.as_str())
+            .collect()
+    }
+
+    /// The `views.publish` bodies received, each held to Slack's rules.
+    pub fn views(&self) -> Vec<Value> {
+        let views = self.views.lock().unwrap().clone();
+        for view in &views {
+            if let Err(problem) = super::slack_rules::check_view(&view["view"]) {
+                panic!("Baton published a view that breaks Slack's rules: {problem}");
+            }
+        }
+        views
+    }
+
+    /// The committed posts, each held to Slack's rules once more as it now
+    /// reads (after any update).
+    pub fn checked_posts(&self) -> Vec<Value> {
+        let posts = self.posts();
+        for post in &posts {
+            if let Err(problem) = super::slack_rules::check_message(post) {
+                panic!("Baton sent a message that breaks Slack's rules: {problem}");
+            }
+        }
+        posts
+    }
+
     /// Every message Baton sent is held to Slack's limits and escaping rules
     /// ([`super::slack_rules`]): a breach fails the test.
     fn check_rules(&self) {
@@ -108,7 +168,7 @@ impl World {
             return Some(Json(json!({"ok": false, "error": "not_authed"})).into_response());
         }
         let mode = self.mode();
-        if mode.down {
+        if mode.down || mode.down_for.contains(&method_name) {
             return Some((StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable").into_response());
         }
         mode.rate_limit_secs.map(|secs| {
@@ -175,6 +235,9 @@ pub async fn fake_slack() -> (FakeSlack, Arc<World>) {
         .route("/api/chat.update", post(update))
         .route("/api/conversations.history", get(history))
         .route("/api/conversations.replies", get(replies))
+        .route("/api/conversations.open", post(open_conversation))
+        .route("/api/users.info", get(user_info))
+        .route("/api/views.publish", post(publish_view))
         .with_state(world.clone());
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
@@ -240,7 +303,8 @@ async fn post_message(
     .into_response()
 }
 
-/// `chat.update` of a committed message (answered at once).
+/// `chat.update` of a committed message (answered at once, with the
+/// message as it now reads, as Slack answers).
 async fn update(State(world): State<Arc<World>>, headers: HeaderMap, body: String) -> Response {
     if let Some(answer) = world.arrive("chat.update", &headers) {
         return answer;
@@ -256,8 +320,68 @@ async fn update(State(world): State<Arc<World>>, headers: HeaderMap, body: Strin
     };
     post["text"] = request["text"].clone();
     post["blocks"] = request["blocks"].clone();
-    Json(json!({"ok": true, "channel": post["channel"], "ts": post["ts"], "text": post["text"]}))
-        .into_response()
+    world.updates.lock().unwrap().push(request);
+    Json(json!({
+        "ok": true, "channel": post["channel"], "ts": post["ts"], "text": post["text"],
+        "message": message(post, false),
+    }))
+    .into_response()
+}
+
+/// `conversations.open` with `users`: the app's direct conversation with
+/// that person (`D` and the rest of their id), the same one every time.
+async fn open_conversation(
+    State(world): State<Arc<World>>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    if let Some(answer) = world.arrive("conversations.open", &headers) {
+        return answer;
+    }
+    let request = super::fake_slack::parse_body(body.as_bytes());
+    let Some(user) = request["users"].as_str().filter(|u| !u.is_empty()) else {
+        return Json(json!({"ok": false, "error": "users_list_not_supplied"})).into_response();
+    };
+    let channel = super::fake_slack::direct_channel(user);
+    Json(json!({"ok": true, "channel": {"id": channel}})).into_response()
+}
+
+/// `users.info`: the person, in the zone [`World::set_zone`] gave them
+/// (UTC when none).
+async fn user_info(
+    State(world): State<Arc<World>>,
+    headers: HeaderMap,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Response {
+    if let Some(answer) = world.arrive("users.info", &headers) {
+        return answer;
+    }
+    let Some(user) = query.get("user").filter(|u| !u.is_empty()) else {
+        return Json(json!({"ok": false, "error": "user_not_found"})).into_response();
+    };
+    let tz = world
+        .zones
+        .lock()
+        .unwrap()
+        .get(user)
+        .cloned()
+        .unwrap_or_else(|| "UTC".into());
+    Json(super::fake_slack::user_info(user, &tz, &tz, 0)).into_response()
+}
+
+/// `views.publish`: the view kept (the same view again changes nothing
+/// that a test reads but the count).
+async fn publish_view(
+    State(world): State<Arc<World>>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    if let Some(answer) = world.arrive("views.publish", &headers) {
+        return answer;
+    }
+    let request = super::fake_slack::parse_body(body.as_bytes());
+    world.views.lock().unwrap().push(request);
+    Json(json!({"ok": true, "view": {"id": "V0HOME", "type": "home"}})).into_response()
 }
 
 /// A committed post as `conversations.history` shows it: a message from

@@ -396,11 +396,11 @@ pub(crate) enum Release<'a> {
     Expired,
 }
 
-/// A direct message to a person: a post whose channel is their user id
-/// (Slack posts it in the app's conversation with them, `chat:write`).
-/// The one place a DM is made, so it can move to `conversations.open`.
+/// A direct message to a person, in their direct conversation with Baton
+/// (opened with `conversations.open`, so the once-only guard can read its
+/// history as it does a channel's).
 fn direct_message(user: &str, text: Mrkdwn) -> Outbound {
-    Outbound::post(user, text)
+    Outbound::direct(user, text)
 }
 
 /// `first`, then every channel watching `environment` (all deploys of it,

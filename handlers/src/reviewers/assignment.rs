@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::phase::Phase;
 use super::pool::same_login;
 use crate::github::PullRequestEvent;
 use crate::outbound::MessageKey;
@@ -71,6 +72,10 @@ pub struct Assignment {
     /// reassignment from Slack acts with the same installation's token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub installation: Option<u64>,
+    /// The review state the message shows, as the review lifecycle last
+    /// set it (see [`Assignment::phase`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<Phase>,
 }
 
 /// How and when a pull request closed.
@@ -110,6 +115,7 @@ impl Assignment {
                 .collect(),
             closed: None,
             installation: pr.installation,
+            phase: None,
         }
     }
 
@@ -136,6 +142,37 @@ impl Assignment {
             .filter(|r| r.status == ReviewStatus::Pending)
             .map(|r| r.login.clone())
             .collect()
+    }
+
+    /// The review state the message shows: closed or merged once it is;
+    /// else as the review lifecycle last set it, or (before it set any)
+    /// what this record's own reviewers say.
+    pub fn phase(&self) -> Phase {
+        match self.closed {
+            Some(Closed { merged: true, .. }) => return Phase::Merged,
+            Some(_) => return Phase::Closed,
+            None => {}
+        }
+        if let Some(phase) = self.phase {
+            return phase;
+        }
+        let on_it = || self.reviewers.iter().filter(|r| r.is_on_it());
+        let reviewed = |verdict: &str| {
+            on_it().any(
+                |r| matches!(&r.status, ReviewStatus::Reviewed { state, .. } if state == verdict),
+            )
+        };
+        if on_it().any(|r| r.status == ReviewStatus::Pending) {
+            Phase::AwaitingReview
+        } else if reviewed("changes_requested") {
+            Phase::ChangesRequested
+        } else if reviewed("approved") {
+            Phase::Approved
+        } else if reviewed("commented") {
+            Phase::Commented
+        } else {
+            Phase::NoReviewers
+        }
     }
 
     /// Everyone ever asked (never to be picked again for this pull request).

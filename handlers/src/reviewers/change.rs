@@ -3,10 +3,13 @@
 //! feature returns, and the lookups tests and callers use on it.
 
 use super::assignment::Assignment;
+use super::lifecycle::{ChannelSettings, PersonSettings, Profile, TrackedPullRequest};
+use super::pending::{CodeownersCopy, PendingPick};
 use super::pool::{People, Pool};
 use super::waiting::WaitingPullRequest;
 use crate::mrkdwn::Mrkdwn;
 use crate::outbound::Outbound;
+use crate::UnixTime;
 
 /// One record to write or forget.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +25,25 @@ pub enum Change {
     PutWaiting(WaitingPullRequest),
     /// Forget a waiting pull request (assigned or closed).
     RemoveWaiting { repo: String, number: u64 },
+    /// Remember a pick that waits for a lookup (keyed by its `key()`).
+    PutPendingPick(PendingPick),
+    /// Forget a pending pick (done).
+    RemovePendingPick { key: String },
+    /// Remember that a commenter was told they may not ask `r?` here.
+    PutRefusedRequest { key: String, at: UnixTime },
+    /// Keep a copy of a repository's CODEOWNERS (keyed by its repository).
+    PutCodeownersCopy(CodeownersCopy),
+    /// Forget a repository's CODEOWNERS copy (a push to its default branch).
+    RemoveCodeownersCopy { repo: String },
+    /// Write a pull request's review record (keyed by its `key()`; its
+    /// reminder times are indexed with it).
+    PutTracked(TrackedPullRequest),
+    /// Write a person's own settings (keyed by Slack user).
+    PutPersonSettings(PersonSettings),
+    /// Write what Slack's profile of a person said (keyed by Slack user).
+    PutProfile(Profile),
+    /// Write a channel's review settings (its digest time is indexed).
+    PutChannelSettings(ChannelSettings),
 }
 
 /// What a reviewers decision asks for.
@@ -42,6 +64,17 @@ impl<R> crate::Outcome<Change, R> {
             Change::PutAssignment(assignment) => Some(assignment),
             _ => None,
         })
+    }
+
+    /// The review records this outcome writes.
+    pub fn tracked(&self) -> Vec<&TrackedPullRequest> {
+        self.changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::PutTracked(tracked) => Some(tracked),
+                _ => None,
+            })
+            .collect()
     }
 
     /// The people record this outcome writes, if any.

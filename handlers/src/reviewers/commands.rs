@@ -4,6 +4,8 @@
 //! What running each one decides is in `super::execute`.
 
 use super::assignment::parse_pull_request_reference;
+use super::lifecycle::commands as lifecycle;
+use super::picking;
 use super::pool::{Mode, MAX_REVIEWERS_PER_PR};
 use crate::subcommand::{CommandSpec, UsageError};
 use crate::text::{parse_date, parse_github_login, parse_repo_pattern, parse_user_mention};
@@ -21,12 +23,20 @@ pub enum Name {
     Count,
     Mode,
     Drafts,
+    Cap,
+    Bots,
+    Owners,
     Map,
     Away,
     Back,
     Next,
     Assign,
     Stats,
+    Reviews,
+    Dm,
+    Hours,
+    Remind,
+    Digest,
 }
 
 /// The `/baton` subcommands of this feature.
@@ -121,6 +131,39 @@ pub const COMMANDS: &[(Name, CommandSpec)] = &[
         },
     ),
     (
+        Name::Cap,
+        CommandSpec {
+            name: "reviewers cap",
+            args: "<n|off>",
+            summary: "Skip a member who already has this many open reviews (off: no cap)",
+            admin_only: true,
+            read_only: false,
+            example: "reviewers cap 3",
+        },
+    ),
+    (
+        Name::Bots,
+        CommandSpec {
+            name: "reviewers bots",
+            args: "<on|off>",
+            summary: "Assign reviewers to bots' pull requests (dependabot…) too (off: leave them)",
+            admin_only: true,
+            read_only: false,
+            example: "reviewers bots on",
+        },
+    ),
+    (
+        Name::Owners,
+        CommandSpec {
+            name: "reviewers owners",
+            args: "<on|off>",
+            summary: "Pick the members who own a changed path (the repository's CODEOWNERS) first",
+            admin_only: true,
+            read_only: false,
+            example: "reviewers owners on",
+        },
+    ),
+    (
         Name::Map,
         CommandSpec {
             name: "map",
@@ -187,6 +230,61 @@ pub const COMMANDS: &[(Name, CommandSpec)] = &[
             example: "stats 14",
         },
     ),
+    (
+        Name::Reviews,
+        CommandSpec {
+            name: "reviews",
+            args: "[<@U…>]",
+            summary: "Pull requests waiting on you (or on someone) to review, and your own waiting on you, oldest first",
+            admin_only: false,
+            read_only: true,
+            example: "reviews <@U0G9QF9C6>",
+        },
+    ),
+    (
+        Name::Dm,
+        CommandSpec {
+            name: "dm",
+            args: "<on|off>",
+            summary: "Direct messages about your reviews: when you're asked, reminders, approvals of yours (default on)",
+            admin_only: false,
+            read_only: false,
+            example: "dm off",
+        },
+    ),
+    (
+        Name::Hours,
+        CommandSpec {
+            name: "hours",
+            args: "[<HH:MM-HH:MM> [mon-fri]]",
+            summary: "Your working hours, in your Slack profile's time zone: reminders come only then (default 09:00-18:00 mon-fri)",
+            admin_only: false,
+            read_only: false,
+            example: "hours 10:00-19:00 mon-fri",
+        },
+    ),
+    (
+        Name::Remind,
+        CommandSpec {
+            name: "reviewers remind",
+            args: "<duration|off>",
+            summary: "Remind a reviewer by direct message once a review has waited this long, in their working hours (default 1d)",
+            admin_only: true,
+            read_only: false,
+            example: "reviewers remind 4h",
+        },
+    ),
+    (
+        Name::Digest,
+        CommandSpec {
+            name: "reviewers digest",
+            args: "<HH:MM> <time-zone>|off",
+            summary: "Post this channel's open pull requests and whom they wait on, Monday to Friday at this time",
+            admin_only: true,
+            read_only: false,
+            example: "reviewers digest 09:30 Europe/Paris",
+        },
+    ),
 ];
 
 /// The days `stats` covers when none are given.
@@ -221,6 +319,8 @@ pub enum Command {
     Drafts {
         include: bool,
     },
+    /// `reviewers cap`, `reviewers bots`, `reviewers owners`.
+    Picking(picking::Command),
     Map {
         login: String,
         slack_user: String,
@@ -244,6 +344,8 @@ pub enum Command {
     Stats {
         days: u32,
     },
+    /// `reviews`, `dm`, `hours`, `reviewers remind`, `reviewers digest`.
+    Lifecycle(lifecycle::Command),
 }
 
 impl Command {
@@ -258,12 +360,24 @@ impl Command {
             Command::Count { .. } => Name::Count,
             Command::Mode { .. } => Name::Mode,
             Command::Drafts { .. } => Name::Drafts,
+            Command::Picking(command) => match command.which() {
+                picking::Which::Cap => Name::Cap,
+                picking::Which::Bots => Name::Bots,
+                picking::Which::Owners => Name::Owners,
+            },
             Command::Map { .. } => Name::Map,
             Command::Away { .. } => Name::Away,
             Command::Back { .. } => Name::Back,
             Command::Next { .. } => Name::Next,
             Command::Assign { .. } => Name::Assign,
             Command::Stats { .. } => Name::Stats,
+            Command::Lifecycle(command) => match command.which() {
+                lifecycle::Which::Reviews => Name::Reviews,
+                lifecycle::Which::DirectMessages => Name::Dm,
+                lifecycle::Which::Hours => Name::Hours,
+                lifecycle::Which::Remind => Name::Remind,
+                lifecycle::Which::Digest => Name::Digest,
+            },
         }
     }
 
@@ -349,6 +463,15 @@ pub fn parse_args(name: Name, spec: &CommandSpec, args: &[&str]) -> Result<Comma
             _ => fail(format!("`drafts` is `on` or `off`, not `{word}`")),
         },
         (Name::Drafts, _) => fail("`drafts` is `on` or `off`".into()),
+        (Name::Cap, _) => {
+            picking::parse_args(picking::Which::Cap, spec, args).map(Command::Picking)
+        }
+        (Name::Bots, _) => {
+            picking::parse_args(picking::Which::Bots, spec, args).map(Command::Picking)
+        }
+        (Name::Owners, _) => {
+            picking::parse_args(picking::Which::Owners, spec, args).map(Command::Picking)
+        }
         (Name::Map, [who, slack]) => Ok(Command::Map {
             login: login(who)?,
             slack_user: mention(slack)?,
@@ -384,6 +507,20 @@ pub fn parse_args(name: Name, spec: &CommandSpec, args: &[&str]) -> Result<Comma
             )),
         },
         (Name::Stats, _) => fail("give at most one number of days".into()),
+        (Name::Reviews, _) => {
+            lifecycle::parse_args(lifecycle::Which::Reviews, spec, args).map(Command::Lifecycle)
+        }
+        (Name::Dm, _) => lifecycle::parse_args(lifecycle::Which::DirectMessages, spec, args)
+            .map(Command::Lifecycle),
+        (Name::Hours, _) => {
+            lifecycle::parse_args(lifecycle::Which::Hours, spec, args).map(Command::Lifecycle)
+        }
+        (Name::Remind, _) => {
+            lifecycle::parse_args(lifecycle::Which::Remind, spec, args).map(Command::Lifecycle)
+        }
+        (Name::Digest, _) => {
+            lifecycle::parse_args(lifecycle::Which::Digest, spec, args).map(Command::Lifecycle)
+        }
     }
 }
 

@@ -11,8 +11,10 @@ use super::assignment::{
     message_key, parse_pull_request_reference, AssignedReviewer, Assignment, Closed, ReviewStatus,
 };
 use super::change::{decided, Change, Outcome};
+use super::mention::{review_request, ReviewTarget};
 use super::pool::{same_login, People, Pool};
 use super::render::{review_emoji, review_verb};
+use super::requests::{add_reviewers, wait_for_lookup, Pick};
 pub use crate::buttons::ReviewerButton;
 use crate::caller::Caller;
 use crate::github::{PullRequestEvent, PullRequestReviewEvent};
@@ -40,10 +42,11 @@ pub fn on_pull_request(
     let closed = pr.action == "closed";
     let wants_reviewers = ASSIGNING_ACTIONS.contains(&pr.action.as_str())
         && existing.is_none()
-        && (!pr.draft || pool.include_drafts);
+        && (!pr.draft || pool.include_drafts)
+        && (!pr.author_is_bot || pool.include_bots);
     let mut outcome = match existing {
         Some(assignment) if closed => close_assignment(pool, assignment, pr.merged, people, now),
-        _ if wants_reviewers => assign_pull_request(pool, pr, people, now),
+        _ if wants_reviewers => assign_opened(pool, pr, people, now),
         _ => Outcome::none(),
     };
     if closed || existing.is_some() || outcome.assignment().is_some() {
@@ -57,13 +60,43 @@ pub fn on_pull_request(
     outcome
 }
 
-/// Pick reviewers for `pr` now and announce them; or say in the channel
-/// that no one is free. Also used by the `assign` command.
+/// A watched pull request wants its first reviewers: as its description's
+/// `r?` says (a login: that reviewer instead of the rotation's pick,
+/// counted as theirs), else the rotation (code owners first, when the
+/// channel says so). A team, or code owners, need a lookup: the pick waits.
+fn assign_opened(pool: &Pool, pr: &PullRequestEvent, people: &People, now: UnixTime) -> Outcome {
+    match review_request(&pr.body) {
+        Some(ReviewTarget::User(login)) if !same_login(&login, &pr.author) => {
+            let mut after = pool.clone();
+            after.count_request(&login, now);
+            add_reviewers(pool, after, None, pr, &[login], None, people, now)
+        }
+        Some(ReviewTarget::Team(team)) => wait_for_lookup(pool, pr, Some(team), None, now),
+        _ if pool.owners_first => wait_for_lookup(pool, pr, None, None, now),
+        _ => assign_pull_request(pool, pr, people, now),
+    }
+}
+
+/// Pick reviewers for `pr` now, as the rotation does, and announce them;
+/// or say in the channel that no one is free. Also used by the `assign`
+/// command.
 pub fn assign_pull_request(
     pool: &Pool,
     pr: &PullRequestEvent,
     people: &People,
     now: UnixTime,
+) -> Outcome {
+    assign_with(pool, pr, people, now, &Pick::rotation(pool))
+}
+
+/// [`assign_pull_request`] as `pick` says (its rules, how many, the team
+/// it is limited to).
+pub(crate) fn assign_with(
+    pool: &Pool,
+    pr: &PullRequestEvent,
+    people: &People,
+    now: UnixTime,
+    pick: &Pick,
 ) -> Outcome {
     let mut new_pool = pool.clone();
     let already_on_it: Vec<String> = pr
@@ -72,18 +105,11 @@ pub fn assign_pull_request(
         .chain(&pr.assignees)
         .cloned()
         .collect();
-    let wanted = usize::from(pool.reviewers_per_pr);
-    let chosen = new_pool.pick_reviewers(&pr.author, &already_on_it, wanted, people, now);
+    let wanted = pick.wanted;
+    let chosen =
+        new_pool.pick_reviewers_with(&pr.author, &already_on_it, wanted, people, now, &pick.rules);
     if chosen.is_empty() {
-        let reference = format!("{}#{}", pr.repo.to_ascii_lowercase(), pr.number);
-        let text = mrkdwn!(
-            ":warning: No one in the review rotation is free to review {} by {}: \
-             every member is away, the author, or already reviewing it. \
-             Use `/baton assign {}` when someone is back.",
-            Mrkdwn::link(&pr.html_url, reference.as_str()),
-            pr.author,
-            reference
-        );
+        let text = pick.nobody_free(pool, pr);
         return decided(
             pool,
             new_pool,
@@ -124,12 +150,6 @@ fn close_assignment(
     if assignment.closed.is_some() {
         return Outcome::none();
     }
-    let mut new_pool = pool.clone();
-    for login in assignment.pending_logins() {
-        if let Some(member) = new_pool.member_mut(&login) {
-            member.open_reviews = member.open_reviews.saturating_sub(1);
-        }
-    }
     let mut closed = assignment.clone();
     closed.closed = Some(Closed { at: now, merged });
     let (text, blocks) = closed.render(people, None);
@@ -139,7 +159,7 @@ fn close_assignment(
         text,
         blocks: Some(blocks),
     };
-    decided(pool, new_pool, Some(closed), vec![update], None)
+    decided(pool, pool.clone(), Some(closed), vec![update], None)
 }
 
 /// A `pull_request_review` delivery for a pull request with an assignment.
@@ -171,12 +191,7 @@ pub fn on_pull_request_review(
             state: review.state.clone(),
         },
     };
-    let mut new_pool = pool.clone();
-    if first_review && assignment.closed.is_none() {
-        if let Some(member) = new_pool.member_mut(&review.reviewer) {
-            member.open_reviews = member.open_reviews.saturating_sub(1);
-        }
-    }
+    let new_pool = pool.clone();
     let mut outbound = Vec::new();
     if !repeated_comment {
         let link = review
@@ -248,12 +263,13 @@ pub fn on_button(
         Err(reason) => return answer(reason),
     };
     let mut new_pool = pool.clone();
-    let joining = new_pool.pick_reviewers(
+    let joining = new_pool.pick_reviewers_with(
         &assignment.author,
         &assignment.everyone_asked(),
         leaving.len(),
         people,
         now,
+        &pool.pick_rules(),
     );
     if joining.is_empty() {
         let text = mrkdwn!(
@@ -282,7 +298,6 @@ pub fn on_button(
             };
         }
         if let Some(member) = new_pool.member_mut(login) {
-            member.open_reviews = member.open_reviews.saturating_sub(1);
             if button == ReviewerButton::CantReview {
                 member.assigned = member.assigned.saturating_sub(1);
                 member.passes += 1;

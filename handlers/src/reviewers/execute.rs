@@ -3,10 +3,14 @@
 //! loaded) and returns the outcome: the ephemeral reply, the records to
 //! write, and the channel announcements. Also the `list` and `stats` texts.
 
-use super::assignment::{Assignment, ReviewStatus};
+use super::assignment::{message_key, Assignment, ReviewStatus};
 use super::change::{Change, Outcome};
 use super::commands::Command;
 use super::decide::assign_pull_request;
+use super::lifecycle::decide::follow_pick;
+use super::lifecycle::execute::{self as lifecycle, ReviewsInput};
+use super::lifecycle::{ChannelSettings, EventInput};
+use super::picking;
 use super::pool::{login_key, pool_for_repo, Away, Mode, People, Pool};
 use crate::caller::Caller;
 use crate::github::PullRequestEvent;
@@ -32,6 +36,9 @@ pub struct CommandInput<'a> {
     /// `stats`: this channel's assignment records with a reviewer assigned
     /// since [`stats_since`] (others are ignored).
     pub history: &'a [Assignment],
+    /// `reviews`, `dm`, `hours`, `reviewers remind`, `reviewers digest`:
+    /// the review lifecycle's records.
+    pub reviews: ReviewsInput<'a>,
 }
 
 impl CommandInput<'_> {
@@ -135,6 +142,9 @@ pub fn execute(command: &Command, input: &CommandInput) -> Outcome {
                 )
             })
         }),
+        Command::Picking(setting) => {
+            change_pool(input, |pool| picking::apply(*setting, pool, &caller))
+        }
         Command::Map { login, slack_user } => Outcome::announce(
             input.channel(),
             mrkdwn!("*{}* is {} from now on.", login, Mrkdwn::user(slack_user)),
@@ -151,6 +161,16 @@ pub fn execute(command: &Command, input: &CommandInput) -> Outcome {
         Command::Next { repo } => next(repo, input),
         Command::Assign { repo, number } => assign(repo, *number, input),
         Command::Stats { days } => Outcome::reply(stats_text(*days, input)),
+        Command::Lifecycle(command) => lifecycle::execute(
+            command,
+            &lifecycle::CommandContext {
+                caller: input.caller,
+                now: input.now,
+                pools: input.pools,
+                people: input.people,
+                reviews: input.reviews,
+            },
+        ),
     }
 }
 
@@ -353,7 +373,18 @@ fn assign(repo: &str, number: u64, input: &CommandInput) -> Outcome {
         ..decided
     };
     outcome.changes.extend(assigned);
-    outcome
+    // The review record follows the pick (so the next pick counts it).
+    let key = message_key(repo, number);
+    let channel = ChannelSettings::of(&pool.channel, input.reviews.channels);
+    let event = EventInput {
+        pool: Some(pool),
+        assignment: None,
+        tracked: input.reviews.open.iter().find(|t| t.key() == key),
+        people: input.people,
+        persons: input.reviews.persons,
+        channel: &channel,
+    };
+    follow_pick(&event, outcome, input.now)
 }
 
 fn mention_list(logins: &[String], people: &People) -> Mrkdwn {
@@ -379,6 +410,7 @@ fn list_text(pool: &Pool, people: &People, now: UnixTime) -> Mrkdwn {
             "wait until ready"
         }
     );
+    out.push(picking::settings_line(pool));
     if pool.members.is_empty() {
         out.push("No reviewers yet: `/baton reviewers add GITHUB-LOGIN [@slack-user]`.\n");
     }
@@ -392,8 +424,12 @@ fn list_text(pool: &Pool, people: &People, now: UnixTime) -> Mrkdwn {
         if people.slack_user(&member.login).is_some() {
             line.push(mrkdwn!(" (`{}`)", member.login));
         }
-        if pool.mode == Mode::LoadBalance {
-            line.push(mrkdwn!(", {} open", member.open_reviews));
+        let open = people.open_reviews_of(&member.login);
+        if pool.mode == Mode::LoadBalance || pool.review_cap.is_some() {
+            line.push(mrkdwn!(", {} open", open));
+        }
+        if pool.review_cap.is_some_and(|cap| open >= cap) {
+            line.push(" (at the cap)");
         }
         if member.passes > 0 {
             line.push(mrkdwn!(", {} passed", member.passes));

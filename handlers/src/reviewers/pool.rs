@@ -6,7 +6,7 @@
 //! [`Mode`]s. Everything here is deterministic: the same pool, people and
 //! `now` always give the same picks, before and after a JSON round trip.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::mrkdwn;
 use crate::mrkdwn::Mrkdwn;
@@ -56,9 +56,6 @@ pub struct Member {
     /// Times this member said "can't review".
     #[serde(default)]
     pub passes: u32,
-    /// Reviews assigned and not yet submitted or closed (load-balance).
-    #[serde(default)]
-    pub open_reviews: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_assigned_at: Option<UnixTime>,
     /// Was away when a pick happened: on return, `assigned` is raised to
@@ -73,7 +70,6 @@ impl Member {
             login: login.into(),
             assigned: 0,
             passes: 0,
-            open_reviews: 0,
             last_assigned_at: None,
             missed_picks_while_away: false,
         }
@@ -101,6 +97,15 @@ pub struct Pool {
     /// author keeps their turn).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rotation_cursor: Option<String>,
+    /// `reviewers cap`: a member with this many open reviews is skipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_cap: Option<u32>,
+    /// `reviewers bots on`: bots' pull requests get reviewers too.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub include_bots: bool,
+    /// `reviewers owners on`: code owners of a changed path are picked first.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub owners_first: bool,
 }
 
 impl Pool {
@@ -114,6 +119,9 @@ impl Pool {
             include_drafts: false,
             repos: Vec::new(),
             rotation_cursor: None,
+            review_cap: None,
+            include_bots: false,
+            owners_first: false,
         }
     }
 
@@ -215,15 +223,38 @@ impl Pool {
         people: &People,
         now: UnixTime,
     ) -> Vec<String> {
+        self.pick_reviewers_with(author, excluded, wanted, people, now, &PickRules::default())
+    }
+
+    /// [`Pool::pick_reviewers`] under `rules`: members at the cap are
+    /// skipped; the preferred members (code owners, a requested team) are
+    /// picked first, in the rotation's order, without moving the rotation's
+    /// turn; the remaining slots are filled from the whole rotation (unless
+    /// the rules allow the preferred only).
+    pub fn pick_reviewers_with(
+        &mut self,
+        author: &str,
+        excluded: &[String],
+        wanted: usize,
+        people: &People,
+        now: UnixTime,
+        rules: &PickRules,
+    ) -> Vec<String> {
         self.settle_returning_members(people, now);
         let mut chosen: Vec<String> = Vec::new();
         while chosen.len() < wanted {
-            let Some(index) = self.pick_one(author, excluded, &chosen, people, now) else {
+            let preferred = |m: &Member| rules.prefers(&m.login);
+            let index =
+                match self.pick_one(author, excluded, &chosen, people, now, rules, preferred) {
+                    Some(index) => Some(index),
+                    None if rules.preferred_only => None,
+                    None => self.pick_one(author, excluded, &chosen, people, now, rules, |_| true),
+                };
+            let Some(index) = index else {
                 break;
             };
             let member = &mut self.members[index];
             member.assigned += 1;
-            member.open_reviews += 1;
             member.last_assigned_at = Some(now);
             chosen.push(member.login.clone());
         }
@@ -245,7 +276,10 @@ impl Pool {
         (0..len).map(|offset| (start + offset) % len).collect()
     }
 
-    /// Pick one member (by index) and move the rotation cursor.
+    /// Pick one member (by index) among those `among` allows, and move
+    /// the rotation cursor (unless the pick is a preferred member's, out
+    /// of the rotation's turn).
+    #[allow(clippy::too_many_arguments)]
     fn pick_one(
         &mut self,
         author: &str,
@@ -253,18 +287,25 @@ impl Pool {
         chosen: &[String],
         people: &People,
         now: UnixTime,
+        rules: &PickRules,
+        among: impl Fn(&Member) -> bool,
     ) -> Option<usize> {
         let order = self.scan_order();
         let is_eligible = |m: &Member| {
-            !same_login(&m.login, author)
+            among(m)
+                && !same_login(&m.login, author)
                 && !people.is_away(&m.login, now)
+                && rules.has_room(people.open_reviews_of(&m.login))
                 && !excluded.iter().any(|e| same_login(e, &m.login))
                 && !chosen.iter().any(|c| same_login(c, &m.login))
         };
         // Lower ranks first; the scan position breaks every remaining tie.
         let rank = |m: &Member| match self.mode {
             Mode::RoundRobin => (m.assigned, UnixTime::MIN),
-            Mode::LoadBalance => (m.open_reviews, m.last_assigned_at.unwrap_or(UnixTime::MIN)),
+            Mode::LoadBalance => (
+                people.open_reviews_of(&m.login),
+                m.last_assigned_at.unwrap_or(UnixTime::MIN),
+            ),
         };
         let (position, index) = order
             .iter()
@@ -272,6 +313,9 @@ impl Pool {
             .enumerate()
             .filter(|&(_, i)| is_eligible(&self.members[i]))
             .min_by_key(|&(position, i)| (rank(&self.members[i]), position))?;
+        if rules.prefers(&self.members[index].login) {
+            return Some(index);
+        }
         // An author skipped while it was their turn keeps it: the cursor
         // stops just before them instead of moving to the one picked.
         let chosen_assigned = self.members[index].assigned;
@@ -292,8 +336,52 @@ impl Pool {
     /// Who would be picked for a pull request by `author` now, without
     /// changing anything.
     pub fn preview(&self, author: &str, people: &People, now: UnixTime) -> Vec<String> {
+        let wanted = usize::from(self.reviewers_per_pr);
         self.clone()
-            .pick_reviewers(author, &[], usize::from(self.reviewers_per_pr), people, now)
+            .pick_reviewers_with(author, &[], wanted, people, now, &self.pick_rules())
+    }
+
+    /// A reviewer asked by name (`r?`) who is a member counts it as an
+    /// assignment (for the rotation's fairness; the review it opens is
+    /// counted by the review record, like any other).
+    pub fn count_request(&mut self, login: &str, now: UnixTime) {
+        if let Some(member) = self.member_mut(login) {
+            member.assigned += 1;
+            member.last_assigned_at = Some(now);
+        }
+    }
+
+    /// The rules of this pool's plain pick: its cap, nobody preferred.
+    pub fn pick_rules(&self) -> PickRules {
+        PickRules {
+            cap: self.review_cap,
+            ..PickRules::default()
+        }
+    }
+}
+
+/// What a pick weighs beyond the rotation: whom to prefer, and the cap on
+/// open reviews (counted in [`People::open_reviews`]). The default (nobody
+/// preferred, no cap) is the plain rotation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PickRules {
+    /// Lower-cased logins picked first (code owners of a changed path, or
+    /// the members of a requested team).
+    pub preferred: BTreeSet<String>,
+    /// Only the preferred may be picked (an `r? @org/team`).
+    pub preferred_only: bool,
+    /// A member with this many open reviews is skipped.
+    pub cap: Option<u32>,
+}
+
+impl PickRules {
+    fn prefers(&self, login: &str) -> bool {
+        self.preferred.contains(&login_key(login))
+    }
+
+    /// Is someone with `open_reviews` below the cap (or is there none)?
+    pub fn has_room(&self, open_reviews: u32) -> bool {
+        self.cap.is_none_or(|cap| open_reviews < cap)
     }
 }
 
@@ -353,6 +441,13 @@ pub struct People {
     pub slack_users: BTreeMap<String, String>,
     #[serde(default)]
     pub away: BTreeMap<String, Away>,
+    /// Open reviews per lower-cased login: the pull requests open, not
+    /// drafts, waiting on that person's review, counted from the review
+    /// records when the decision's records are loaded
+    /// ([`open_reviews_per_member`](super::lifecycle::open_reviews_per_member)).
+    /// Never stored: a count derived each time cannot drift.
+    #[serde(skip)]
+    pub open_reviews: BTreeMap<String, u32>,
 }
 
 /// The key of a login in [`People`]'s maps.
@@ -361,6 +456,14 @@ pub fn login_key(login: &str) -> String {
 }
 
 impl People {
+    /// `login`'s open reviews (see [`People::open_reviews`]).
+    pub fn open_reviews_of(&self, login: &str) -> u32 {
+        self.open_reviews
+            .get(&login_key(login))
+            .copied()
+            .unwrap_or(0)
+    }
+
     /// These people with `login` mapped to Slack user `slack_user`.
     pub fn mapped(&self, login: &str, slack_user: &str) -> People {
         let mut people = self.clone();

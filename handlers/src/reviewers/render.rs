@@ -1,6 +1,6 @@
 //! The reviewers feature's Slack text: the assignment message (its
-//! plain-text fallback and Block Kit, with the "Reassign" and "Can't
-//! review" buttons), the hand-over reply in its thread, and how a review's
+//! plain-text fallback and Block Kit, with the review's phase and the
+//! "Reassign" and "Can't review" buttons), the hand-over reply in its thread, and how a review's
 //! state reads.
 
 use super::assignment::{AssignedReviewer, Assignment, ReviewStatus};
@@ -97,18 +97,20 @@ impl Assignment {
                 if missing == 1 { " was" } else { "s were" }
             )]));
         }
-        match self.closed {
-            Some(closed) => message.push(blocks::context(vec![Mrkdwn::from(if closed.merged {
-                ":white_check_mark: Merged"
-            } else {
-                ":no_entry_sign: Closed"
-            })])),
-            None => message.push(blocks::actions(vec![
-                blocks::button(REASSIGN_ACTION_ID, "Reassign", &self.button_value(), None),
-                blocks::button(PASS_ACTION_ID, "Can't review", &self.button_value(), None),
-            ])),
+        message.push(blocks::context(vec![self.phase().status_line()]));
+        if self.closed.is_none() {
+            message.push(self.buttons());
         }
         (text.fit(3_000), blocks::message(message))
+    }
+
+    /// The message's "Reassign" and "Can't review" buttons (also on the
+    /// reviewers' direct messages).
+    pub fn buttons(&self) -> blocks::Block {
+        blocks::actions(vec![
+            blocks::button(REASSIGN_ACTION_ID, "Reassign", &self.button_value(), None),
+            blocks::button(PASS_ACTION_ID, "Can't review", &self.button_value(), None),
+        ])
     }
 
     /// The thread reply announcing who took over from whom.

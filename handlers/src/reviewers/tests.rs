@@ -3,11 +3,17 @@
 //! they share.
 
 mod assignment;
+mod codeowners;
 mod commands;
 mod decide;
 mod execute;
+mod lookup;
+mod mention;
+mod phase;
+mod picking;
 mod pool;
 mod render;
+mod requests;
 mod waiting;
 
 use crate::command::{self, Command as AnyCommand};
@@ -73,6 +79,7 @@ fn input<'a>(pools: &'a [Pool], people: &'a People) -> CommandInput<'a> {
         pull_request: None,
         existing_assignment: None,
         history: &[],
+        reviews: Default::default(),
     }
 }
 
@@ -85,6 +92,8 @@ fn pull_request() -> PullRequestEvent {
         title: "Retry webhook delivery on 5xx <fast>".into(),
         html_url: "https://github.com/Octo-Org/API/pull/1347".into(),
         author: "monalisa".into(),
+        author_is_bot: false,
+        body: String::new(),
         draft: false,
         merged: false,
         additions: 120,
@@ -93,5 +102,6 @@ fn pull_request() -> PullRequestEvent {
         requested_reviewers: vec![],
         assignees: vec![],
         installation: None,
+        requested_reviewer: None,
     }
 }

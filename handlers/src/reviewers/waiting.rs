@@ -56,7 +56,9 @@ impl From<&PullRequestEvent> for WaitingPullRequest {
 }
 
 impl WaitingPullRequest {
-    /// The pull request as a delivery describes it, for the decisions.
+    /// The pull request as a delivery describes it, for the decisions
+    /// (its description and whether its author is a bot are not kept: an
+    /// assignment from here is asked for by a person).
     pub fn event(&self) -> PullRequestEvent {
         PullRequestEvent {
             action: self.action.clone(),
@@ -65,6 +67,8 @@ impl WaitingPullRequest {
             title: self.title.clone(),
             html_url: self.html_url.clone(),
             author: self.author.clone(),
+            author_is_bot: false,
+            body: String::new(),
             draft: self.draft,
             merged: self.merged,
             additions: self.additions,
@@ -73,6 +77,7 @@ impl WaitingPullRequest {
             requested_reviewers: self.requested_reviewers.clone(),
             assignees: self.assignees.clone(),
             installation: self.installation,
+            requested_reviewer: None,
         }
     }
 }

@@ -402,6 +402,8 @@ mod lock_queue {
             .iter()
             .map(|o| match o {
                 Outbound::SlackPost { channel, text, .. } => (channel.clone(), text.to_string()),
+                // A direct message: to the person, in their own conversation.
+                Outbound::SlackDirect { user, text, .. } => (user.clone(), text.to_string()),
                 other => panic!("{other:?}"),
             })
             .collect()

@@ -334,6 +334,8 @@ fn pull_request() -> PullRequestEvent {
         title: "Retry webhook delivery on 5xx".into(),
         html_url: "https://github.com/octo-org/api/pull/1347".into(),
         author: "monalisa".into(),
+        author_is_bot: false,
+        body: String::new(),
         draft: true,
         merged: false,
         additions: 12,
@@ -342,6 +344,7 @@ fn pull_request() -> PullRequestEvent {
         requested_reviewers: vec![],
         assignees: vec![],
         installation: None,
+        requested_reviewer: None,
     }
 }
 
@@ -487,4 +490,34 @@ fn the_median_of_an_even_count_is_the_mean_of_the_middle_two() {
     assert_eq!(median(&mut []), None);
     assert_eq!(median(&mut [30, 10, 20]), Some(20));
     assert_eq!(median(&mut [40, 10, 20, 30]), Some(25));
+}
+
+#[test]
+fn assign_skips_members_at_the_cap_and_writes_the_review_record_it_counts_by() {
+    let mut pool = api_pool();
+    pool.review_cap = Some(1);
+    let pools = [pool];
+    let mut people = people();
+    // The review records count one open review for octocat.
+    people.open_reviews.insert("octocat".into(), 1);
+    let mut pr = pull_request();
+    pr.draft = false;
+    let mut with_pr = input(&pools, &people);
+    with_pr.pull_request = Some(&pr);
+    let command = Command::Assign {
+        repo: "octo-org/api".into(),
+        number: 1347,
+    };
+    let outcome = execute(&command, &with_pr);
+    assert_eq!(outcome.assignment().unwrap().pending_logins(), ["hubot"]);
+    // The pull request's review record now waits on hubot: the next pick
+    // counts it.
+    let [tracked] = outcome.tracked()[..] else {
+        panic!("one review record: {:?}", outcome.changes)
+    };
+    assert!(tracked.waits_on_review_of("hubot"));
+    assert_eq!(
+        crate::reviewers::lifecycle::open_reviews_per_member(std::slice::from_ref(tracked)),
+        [("hubot".to_string(), 1)].into()
+    );
 }

@@ -158,25 +158,33 @@ fn nobody_eligible_picks_nobody_and_changes_no_count() {
 fn load_balance_prefers_fewest_open_then_least_recent() {
     let mut pool = pool_of(&["octocat", "hubot", "monalisa"]);
     pool.mode = Mode::LoadBalance;
-    let people = People::default();
+    // The open reviews come from the review records: each pick opens one.
+    let mut people = People::default();
+    let opened = |people: &mut People, login: &str| {
+        *people.open_reviews.entry(login.to_string()).or_default() += 1;
+    };
     assert_eq!(pool.pick_reviewers("x", &[], 1, &people, NOW), ["octocat"]);
+    opened(&mut people, "octocat");
     assert_eq!(
         pool.pick_reviewers("x", &[], 1, &people, NOW + 10),
         ["hubot"]
     );
+    opened(&mut people, "hubot");
     assert_eq!(
         pool.pick_reviewers("x", &[], 1, &people, NOW + 20),
         ["monalisa"]
     );
+    opened(&mut people, "monalisa");
     // hubot finishes a review: fewest open wins over rotation.
-    pool.member_mut("hubot").unwrap().open_reviews = 0;
+    people.open_reviews.insert("hubot".into(), 0);
     assert_eq!(
         pool.pick_reviewers("x", &[], 1, &people, NOW + 30),
         ["hubot"]
     );
+    opened(&mut people, "hubot");
     // octocat and monalisa both finish: octocat was assigned longer ago.
-    pool.member_mut("octocat").unwrap().open_reviews = 0;
-    pool.member_mut("monalisa").unwrap().open_reviews = 0;
+    people.open_reviews.insert("octocat".into(), 0);
+    people.open_reviews.insert("monalisa".into(), 0);
     assert_eq!(
         pool.pick_reviewers("x", &[], 1, &people, NOW + 40),
         ["octocat"]
@@ -369,6 +377,216 @@ proptest! {
             prop_assert_eq!(distinct.len(), picked.len());
             let eligible = pool.members.iter().filter(|m| !same_login(&m.login, &author)).count();
             prop_assert_eq!(picked.len(), usize::from(per_pr).min(eligible));
+        }
+    }
+}
+
+// Tests of picking under [`PickRules`]: code owners (or a requested team)
+// first, caps on open reviews, and the rotation left as it was.
+mod rules {
+
+    use super::*;
+
+    const NOW: UnixTime = 1_795_392_000; // 2026-11-23
+    const OUTSIDER: &str = "torvalds";
+
+    fn pool_of(logins: &[&str]) -> Pool {
+        let mut pool = Pool::new("C024BE91L");
+        for login in logins {
+            pool.add_member(login, &People::default(), NOW);
+        }
+        pool
+    }
+
+    fn preferring(logins: &[&str]) -> PickRules {
+        PickRules {
+            preferred: logins.iter().map(|l| login_key(l)).collect(),
+            ..PickRules::default()
+        }
+    }
+
+    fn capped(cap: u32) -> PickRules {
+        PickRules {
+            cap: Some(cap),
+            ..PickRules::default()
+        }
+    }
+
+    /// People with these open reviews (as the review records count them).
+    fn busy(open: &[(&str, u32)]) -> People {
+        People {
+            open_reviews: open.iter().map(|(l, n)| (login_key(l), *n)).collect(),
+            ..People::default()
+        }
+    }
+
+    fn pick(pool: &mut Pool, wanted: usize, rules: &PickRules) -> Vec<String> {
+        pick_counting(pool, wanted, rules, &People::default())
+    }
+
+    fn pick_counting(
+        pool: &mut Pool,
+        wanted: usize,
+        rules: &PickRules,
+        people: &People,
+    ) -> Vec<String> {
+        pool.pick_reviewers_with(OUTSIDER, &[], wanted, people, NOW, rules)
+    }
+
+    #[test]
+    fn an_owner_is_picked_first_even_out_of_turn_and_the_turn_stays() {
+        let mut pool = pool_of(&["octocat", "hubot", "monalisa"]);
+        // octocat's turn, but monalisa owns the change.
+        assert_eq!(pick(&mut pool, 1, &preferring(&["MonaLisa"])), ["monalisa"]);
+        // The rotation goes on from where it was: octocat, then hubot.
+        assert_eq!(pick(&mut pool, 1, &PickRules::default()), ["octocat"]);
+        assert_eq!(pick(&mut pool, 1, &PickRules::default()), ["hubot"]);
+    }
+
+    #[test]
+    fn owners_go_in_rotation_order_then_the_rest_fill_the_slots() {
+        let mut pool = pool_of(&["octocat", "hubot", "monalisa", "defunkt"]);
+        assert_eq!(
+            pick(&mut pool, 3, &preferring(&["defunkt", "hubot"])),
+            ["hubot", "defunkt", "octocat"]
+        );
+    }
+
+    #[test]
+    fn owners_outside_the_rotation_are_not_picked() {
+        let mut pool = pool_of(&["octocat", "hubot"]);
+        assert_eq!(pick(&mut pool, 1, &preferring(&["mojombo"])), ["octocat"]);
+    }
+
+    #[test]
+    fn an_owner_away_at_the_cap_or_the_author_gives_way_to_the_rotation() {
+        let mut pool = pool_of(&["octocat", "hubot", "monalisa"]);
+        let mut people = People::default();
+        people.away.insert("monalisa".into(), Away { until: None });
+        let rules = preferring(&["monalisa"]);
+        assert_eq!(
+            pool.pick_reviewers_with(OUTSIDER, &[], 1, &people, NOW, &rules),
+            ["octocat"]
+        );
+        let mut rules = capped(1);
+        rules.preferred = preferring(&["hubot"]).preferred;
+        assert_eq!(
+            pick_counting(&mut pool, 1, &rules, &busy(&[("hubot", 1)])),
+            ["monalisa"]
+        );
+        let rules = preferring(&["octocat"]);
+        assert_eq!(
+            pool.pick_reviewers_with("octocat", &[], 1, &People::default(), NOW, &rules),
+            ["hubot"]
+        );
+    }
+
+    #[test]
+    fn a_member_at_the_cap_is_skipped_and_nobody_free_picks_nobody() {
+        let mut pool = pool_of(&["octocat", "hubot", "monalisa"]);
+        let octocat_busy = busy(&[("octocat", 1)]);
+        assert_eq!(
+            pick_counting(&mut pool, 1, &capped(1), &octocat_busy),
+            ["hubot"]
+        );
+        let before = pool.clone();
+        let everyone_busy = busy(&[("octocat", 2), ("hubot", 3), ("monalisa", 2)]);
+        assert!(pick_counting(&mut pool, 1, &capped(2), &everyone_busy).is_empty());
+        assert_eq!(pool, before, "a pick of nobody changes nothing");
+        // Below the cap, octocat is free again: monalisa's turn after hubot,
+        // then octocat's.
+        assert_eq!(
+            pick_counting(&mut pool, 2, &capped(2), &octocat_busy),
+            ["monalisa", "octocat"]
+        );
+    }
+
+    #[test]
+    fn open_reviews_are_not_stored_with_people() {
+        let people = busy(&[("octocat", 1)]);
+        let json = serde_json::to_string(&people).unwrap();
+        assert!(!json.contains("open_reviews"), "{json}");
+        let read: People = serde_json::from_str(&json).unwrap();
+        assert_eq!(read.open_reviews_of("octocat"), 0);
+    }
+
+    #[test]
+    fn a_pool_stored_with_its_old_counter_still_reads() {
+        let json = r#"{"channel":"C1","members":[{"login":"octocat","assigned":3,"passes":0,"open_reviews":2}],"reviewers_per_pr":1}"#;
+        let pool: Pool = serde_json::from_str(json).unwrap();
+        assert_eq!(pool.member("octocat").unwrap().assigned, 3);
+        assert!(!serde_json::to_string(&pool)
+            .unwrap()
+            .contains("open_reviews"));
+    }
+
+    #[test]
+    fn load_balance_ranks_by_the_counts_given() {
+        let mut pool = pool_of(&["octocat", "hubot", "monalisa"]);
+        pool.mode = Mode::LoadBalance;
+        let people = busy(&[("octocat", 2), ("hubot", 0), ("monalisa", 1)]);
+        assert_eq!(
+            pick_counting(&mut pool, 2, &PickRules::default(), &people),
+            ["hubot", "monalisa"]
+        );
+    }
+
+    #[test]
+    fn preferred_only_picks_nobody_else() {
+        let mut pool = pool_of(&["octocat", "hubot", "monalisa"]);
+        let mut rules = preferring(&["hubot", "monalisa"]);
+        rules.preferred_only = true;
+        assert_eq!(pick(&mut pool, 3, &rules), ["hubot", "monalisa"]);
+        rules.cap = Some(1);
+        let people = busy(&[("hubot", 1), ("monalisa", 4)]);
+        assert!(pick_counting(&mut pool, 1, &rules, &people).is_empty());
+    }
+
+    const LOGINS: [&str; 6] = [
+        "octocat", "hubot", "monalisa", "defunkt", "mojombo", "wycats",
+    ];
+
+    proptest! {
+        /// Whatever the owners, caps and counts: the author is never picked,
+        /// nobody at the cap is, an eligible owner always comes before anyone
+        /// else, and as many are picked as are free (up to the number wanted).
+        #[test]
+        fn picks_respect_owners_and_caps(
+            size in 1usize..=6,
+            wanted in 1usize..=4,
+            owners_mask in 0u8..64,
+            open in prop::collection::vec(0u32..4, 6),
+            cap in prop::option::of(1u32..4),
+            author in 0usize..8,
+            load_balance in any::<bool>(),
+        ) {
+            let mut pool = pool_of(&LOGINS[..size]);
+            if load_balance {
+                pool.mode = Mode::LoadBalance;
+            }
+            let author = LOGINS.get(author).map_or(OUTSIDER, |l| l);
+            let rules = PickRules {
+                preferred: LOGINS.iter().enumerate()
+                    .filter(|(i, _)| owners_mask & (1 << i) != 0)
+                    .map(|(_, l)| l.to_string())
+                    .collect(),
+                preferred_only: false,
+                cap,
+            };
+            let people = People {
+                open_reviews: LOGINS.iter().zip(&open).map(|(l, n)| (l.to_string(), *n)).collect(),
+                ..People::default()
+            };
+            let free = |login: &str| {
+                !same_login(login, author) && cap.is_none_or(|c| people.open_reviews_of(login) < c)
+            };
+            let picked = pool.pick_reviewers_with(author, &[], wanted, &people, NOW, &rules);
+            prop_assert!(picked.iter().all(|p| free(p)), "{:?}", picked);
+            let free_members = LOGINS[..size].iter().filter(|l| free(l)).count();
+            prop_assert_eq!(picked.len(), wanted.min(free_members));
+            let free_owners = LOGINS[..size].iter().filter(|l| free(l) && rules.preferred.contains(**l)).count();
+            let owners_first = picked.iter().take(free_owners.min(wanted)).all(|p| rules.preferred.contains(p));
+            prop_assert!(owners_first, "{:?} with owners {:?}", picked, rules.preferred);
         }
     }
 }
