@@ -16,7 +16,7 @@ pub struct Setting {
 pub const SETTINGS: &[Setting] = &[
     Setting { name: "BATON_LISTEN", default: "127.0.0.1:3000", secret: false, meaning: "Address and port the HTTP server listens on" },
     Setting { name: "BATON_DATA", default: "./data/baton.redb", secret: false, meaning: "The redb data file (its folder is created on first start); unused when BATON_DATABASE_URL is set" },
-    Setting { name: "BATON_DATA_CACHE", default: "8388608", secret: false, meaning: "Memory in bytes the data file's page cache may use (redb); the delivery-id index comes on top, about 6 bytes per id kept" },
+    Setting { name: "BATON_DATA_CACHE", default: "4194304", secret: false, meaning: "Memory in bytes the data file's page cache may use (redb); the delivery-id index comes on top, about 5.5 bytes per id kept" },
     Setting { name: "BATON_DATABASE_URL", default: "", secret: true, meaning: "PostgreSQL URL (postgres://user:password@host:5432/baton?sslmode=require); set = state in PostgreSQL, shared by several Baton replicas" },
     Setting { name: "SLACK_SIGNING_SECRET", default: "", secret: true, meaning: "Slack app signing secret; unset = Slack endpoints answer 503" },
     Setting { name: "SLACK_BOT_TOKEN", default: "", secret: true, meaning: "Slack bot token (xoxb-…); unset = offline: Slack messages are printed to stdout" },

@@ -15,7 +15,7 @@
 //! GitHub delivery GUID), and a table keyed by id copied a different 4 KiB
 //! page for each new id, at every commit; appended in arrival order, a
 //! commit's new ids share the table's last page. The index
-//! ([`crate::dedup_index`]) holds about 6 bytes per id kept
+//! ([`crate::dedup_index`]) holds about 5 bytes per id kept
 //! (`BATON_DEDUP_RETENTION`): a part of the id's hash and when it was first
 //! seen, which locates its row; the row read confirms it.
 
@@ -36,7 +36,8 @@ use crate::{faults, DeadLetter, OutboxItem, Result, StoreError, StoreOptions, Un
 /// Memory redb may use to cache pages unless told otherwise
 /// (`BATON_DATA_CACHE`). Baton's working set (pools, locks, open windows,
 /// the last page of the delivery ids) is small; redb's default is 1 GiB.
-const CACHE_BYTES: usize = 8 * 1024 * 1024;
+/// 4 MiB ingested as fast as 8 MiB (issue 27, README) and is 4 MiB less RSS.
+const CACHE_BYTES: usize = 4 * 1024 * 1024;
 
 pub(crate) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 /// Delivery / event ids already acted on, as (first seen, id), in arrival
@@ -677,7 +678,17 @@ fn load_id_index(db: &Database, mut index: IdIndex) -> Result<IdIndex> {
         Err(redb::TableError::TableDoesNotExist(_)) => return Ok(index),
         Err(e) => return Err(e.into()),
     };
-    index.reserve_for_load(arrivals.len()?);
+    // Two passes over the rows, so each bucket is allocated once at its
+    // final size (growing them as they filled left about a third more
+    // memory behind in the allocator).
+    let mut counts = IdIndex::load_counts();
+    for entry in arrivals.iter()? {
+        let (key, _) = entry?;
+        let (seen, id) = key.value();
+        IdIndex::count_for_load(&mut counts, index.hash(id), seen);
+    }
+    index.reserve_for_load(&counts);
+    drop(counts);
     for entry in arrivals.iter()? {
         let (key, _) = entry?;
         let (seen, id) = key.value();
