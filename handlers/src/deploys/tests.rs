@@ -121,3 +121,80 @@ pub(super) mod fixtures {
         }
     }
 }
+
+/// A lock held by `UALICE` in `C0OPS` for an hour, its queue and the channel
+/// watching production: what the lock queue's tests in `decide.rs` (expiry)
+/// and `execute.rs` (commands) start from.
+mod locks {
+    use crate::deploys::*;
+    use crate::outbound::Outbound;
+    use crate::UnixTime;
+
+    /// 2026-11-23 00:00 UTC.
+    pub(super) const NOW: UnixTime = 1_795_392_000;
+    pub(super) const DEFAULT: i64 = 4 * 3600;
+
+    pub(super) fn held() -> Lock {
+        Lock {
+            environment: "production".into(),
+            by: "UALICE".into(),
+            reason: Some("db migration".into()),
+            since: NOW,
+            expires_at: NOW + 3600,
+            channel: "C0OPS".into(),
+        }
+    }
+
+    pub(super) fn queued(user: &str, duration: Option<i64>, reason: Option<&str>) -> QueuedLock {
+        QueuedLock {
+            user: user.into(),
+            channel: "C0WAIT".into(),
+            reason: reason.map(Into::into),
+            duration,
+            asked_at: NOW + 10,
+        }
+    }
+
+    pub(super) fn queue(waiting: Vec<QueuedLock>) -> LockQueue {
+        LockQueue {
+            environment: "production".into(),
+            waiting,
+        }
+    }
+
+    pub(super) fn watches() -> Vec<DeployWatch> {
+        vec![DeployWatch {
+            channel: "C0PROD".into(),
+            target: DeployTarget::Service("web".into()),
+            environment: Some("production".into()),
+            workflow: None,
+            failures_only: false,
+        }]
+    }
+
+    pub(super) fn state<'a>(
+        lock: Option<&'a Lock>,
+        queue: Option<&'a LockQueue>,
+        watches: &'a [DeployWatch],
+    ) -> LockState<'a> {
+        LockState {
+            environment: "production",
+            lock,
+            queue,
+            waiting: &[],
+            watches,
+        }
+    }
+
+    pub(super) fn posts(out: &Outcome) -> Vec<(String, String)> {
+        out.outbound
+            .iter()
+            .map(|o| match o {
+                Outbound::SlackPost { channel, text, .. } => (channel.clone(), text.to_string()),
+                // A direct message: to the person, in their own conversation.
+                Outbound::SlackDirect { user, text, .. } => (user.clone(), text.to_string()),
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+}

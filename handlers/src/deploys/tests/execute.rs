@@ -334,79 +334,11 @@ mod lock_queue {
     use crate::caller::Caller;
     use crate::deploys::queue::MAX_QUEUE;
     use crate::deploys::*;
-    use crate::outbound::Outbound;
-    use crate::UnixTime;
 
-    /// 2026-11-23 00:00 UTC.
-    const NOW: UnixTime = 1_795_392_000;
-    const DEFAULT: i64 = 4 * 3600;
+    use crate::deploys::tests::locks::*;
 
     fn caller(user: &str) -> Caller {
         Caller::new(user, "C0OPS")
-    }
-
-    fn held() -> Lock {
-        Lock {
-            environment: "production".into(),
-            by: "UALICE".into(),
-            reason: Some("db migration".into()),
-            since: NOW,
-            expires_at: NOW + 3600,
-            channel: "C0OPS".into(),
-        }
-    }
-
-    fn queued(user: &str, duration: Option<i64>, reason: Option<&str>) -> QueuedLock {
-        QueuedLock {
-            user: user.into(),
-            channel: "C0WAIT".into(),
-            reason: reason.map(Into::into),
-            duration,
-            asked_at: NOW + 10,
-        }
-    }
-
-    fn queue(waiting: Vec<QueuedLock>) -> LockQueue {
-        LockQueue {
-            environment: "production".into(),
-            waiting,
-        }
-    }
-
-    fn watches() -> Vec<DeployWatch> {
-        vec![DeployWatch {
-            channel: "C0PROD".into(),
-            target: DeployTarget::Service("web".into()),
-            environment: Some("production".into()),
-            workflow: None,
-            failures_only: false,
-        }]
-    }
-
-    fn state<'a>(
-        lock: Option<&'a Lock>,
-        queue: Option<&'a LockQueue>,
-        watches: &'a [DeployWatch],
-    ) -> LockState<'a> {
-        LockState {
-            environment: "production",
-            lock,
-            queue,
-            waiting: &[],
-            watches,
-        }
-    }
-
-    fn posts(out: &Outcome) -> Vec<(String, String)> {
-        out.outbound
-            .iter()
-            .map(|o| match o {
-                Outbound::SlackPost { channel, text, .. } => (channel.clone(), text.to_string()),
-                // A direct message: to the person, in their own conversation.
-                Outbound::SlackDirect { user, text, .. } => (user.clone(), text.to_string()),
-                other => panic!("{other:?}"),
-            })
-            .collect()
     }
 
     #[test]
