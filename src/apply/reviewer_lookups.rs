@@ -10,7 +10,7 @@
 //! review record, with open reviews counted for the cap), store.
 
 use baton_handlers::github::{IssueCommentEvent, PushEvent};
-use baton_handlers::reviewers::lifecycle::{self, EventInput};
+use baton_handlers::reviewers::lifecycle;
 use baton_handlers::reviewers::lookup::{self, CodeownersCopy, LookupFacts};
 use baton_handlers::reviewers::{self as decide, requests, Pool};
 use baton_handlers::UnixTime;
@@ -49,14 +49,7 @@ pub fn on_comment(
     let refused_before = tx.refused_before(&refusal)?;
     let tracked = tx.tracked_pull_request(&comment.repo, comment.number)?;
     let around = around_a_pick(tx, &pool.channel)?;
-    let input = EventInput {
-        pool: Some(&pool),
-        assignment: existing.as_ref(),
-        tracked: tracked.as_ref(),
-        people: &around.people,
-        persons: &around.persons,
-        channel: &around.channel,
-    };
+    let input = around.input(Some(&pool), existing.as_ref(), tracked.as_ref());
     let outcome =
         lifecycle::decide::on_comment(&input, waiting.as_ref(), comment, refused_before, now);
     tx.store_outcome(outcome, now)?;
@@ -98,14 +91,7 @@ pub fn on_lookup_done(
     let waiting = tx.waiting_pull_request(repo, number)?;
     let tracked = tx.tracked_pull_request(repo, number)?;
     let around = around_a_pick(tx, &pool.channel)?;
-    let input = EventInput {
-        pool: Some(&pool),
-        assignment: existing.as_ref(),
-        tracked: tracked.as_ref(),
-        people: &around.people,
-        persons: &around.persons,
-        channel: &around.channel,
-    };
+    let input = around.input(Some(&pool), existing.as_ref(), tracked.as_ref());
     let outcome = lifecycle::decide::on_lookup_done(&input, waiting.as_ref(), &pending, facts, now);
     tx.store_outcome(outcome, now)?;
     Ok(true)

@@ -53,6 +53,25 @@ pub(super) struct Around {
     pub channel: ChannelSettings,
 }
 
+impl Around {
+    /// The decision's input: these around the pull request's own records.
+    pub(super) fn input<'a>(
+        &'a self,
+        pool: Option<&'a Pool>,
+        assignment: Option<&'a decide::Assignment>,
+        tracked: Option<&'a lifecycle::TrackedPullRequest>,
+    ) -> EventInput<'a> {
+        EventInput {
+            pool,
+            assignment,
+            tracked,
+            people: &self.people,
+            persons: &self.persons,
+            channel: &self.channel,
+        }
+    }
+}
+
 fn around(tx: &Tx<'_>, channel: &str) -> Result<Around> {
     Ok(Around {
         people: tx.reviewer_people()?,
@@ -96,14 +115,7 @@ pub fn on_pull_request(
         return Ok(());
     };
     let around = around_a_pick(tx, &channel)?;
-    let input = EventInput {
-        pool: pool.as_ref(),
-        assignment: assignment.as_ref(),
-        tracked: tracked.as_ref(),
-        people: &around.people,
-        persons: &around.persons,
-        channel: &around.channel,
-    };
+    let input = around.input(pool.as_ref(), assignment.as_ref(), tracked.as_ref());
     let outcome = lifecycle::decide::on_pull_request(&input, pr, now);
     tx.store_outcome(outcome, now)?;
     Ok(())
@@ -135,14 +147,7 @@ pub fn on_review(
     };
     let pool = tx.reviewer_pool(&channel)?;
     let around = around(tx, &channel)?;
-    let input = EventInput {
-        pool: pool.as_ref(),
-        assignment: assignment.as_ref(),
-        tracked: tracked.as_ref(),
-        people: &around.people,
-        persons: &around.persons,
-        channel: &around.channel,
-    };
+    let input = around.input(pool.as_ref(), assignment.as_ref(), tracked.as_ref());
     let outcome = lifecycle::decide::on_review(&input, review, now);
     tx.store_outcome(outcome, now)?;
     Ok(())
@@ -172,14 +177,7 @@ pub fn on_button(
     let tracked = tx.tracked_pull_request(&press.repo, press.number)?;
     let pool = tx.reviewer_pool(&assignment.channel)?;
     let around = around_a_pick(tx, &assignment.channel)?;
-    let input = EventInput {
-        pool: pool.as_ref(),
-        assignment: Some(&assignment),
-        tracked: tracked.as_ref(),
-        people: &around.people,
-        persons: &around.persons,
-        channel: &around.channel,
-    };
+    let input = around.input(pool.as_ref(), Some(&assignment), tracked.as_ref());
     let outcome = lifecycle::decide::on_button(&input, press.button, &action.caller(), now);
     tx.store_outcome(outcome, now)
 }
