@@ -52,8 +52,8 @@ pub use assignment::{message_key, AssignedReviewer, Assignment, Closed, ReviewSt
 pub use change::{Change, Outcome};
 pub use commands::{parse_args, Command, Name, COMMANDS};
 pub use decide::{
-    assign_pull_request, on_button, on_pull_request, on_pull_request_review, parse_button,
-    ButtonPress, ReviewerButton,
+    assign_pull_request, may_pick, on_button, on_pull_request, on_pull_request_review,
+    parse_button, ButtonPress, ReviewerButton,
 };
 pub use execute::{execute, stats_since, CommandInput};
 pub use phase::Phase;

@@ -114,7 +114,13 @@ pub fn on_pull_request(
     let Some(channel) = channel else {
         return Ok(());
     };
-    let around = around_a_pick(tx, &channel)?;
+    // Most deliveries (a push's `synchronize`, an edit) pick no one: only a
+    // pick pays for counting everyone's open reviews.
+    let around = if decide::may_pick(pr, assignment.as_ref()) {
+        around_a_pick(tx, &channel)?
+    } else {
+        around(tx, &channel)?
+    };
     let input = around.input(pool.as_ref(), assignment.as_ref(), tracked.as_ref());
     let outcome = lifecycle::decide::on_pull_request(&input, pr, now);
     tx.store_outcome(outcome, now)?;

@@ -40,8 +40,7 @@ pub fn on_pull_request(
     now: UnixTime,
 ) -> Outcome {
     let closed = pr.action == "closed";
-    let wants_reviewers = ASSIGNING_ACTIONS.contains(&pr.action.as_str())
-        && existing.is_none()
+    let wants_reviewers = may_pick(pr, existing)
         && (!pr.draft || pool.include_drafts)
         && (!pr.author_is_bot || pool.include_bots);
     let mut outcome = match existing {
@@ -58,6 +57,14 @@ pub fn on_pull_request(
         outcome.change(Change::PutWaiting(pr.into()));
     }
     outcome
+}
+
+/// Whether a `pull_request` delivery may pick reviewers: its action asks
+/// for them and the pull request has no assignment yet. Only a pick reads
+/// the open-review counts ([`People::open_reviews`]), so the shell counts
+/// them only then.
+pub fn may_pick(pr: &PullRequestEvent, existing: Option<&Assignment>) -> bool {
+    ASSIGNING_ACTIONS.contains(&pr.action.as_str()) && existing.is_none()
 }
 
 /// A watched pull request wants its first reviewers: as its description's

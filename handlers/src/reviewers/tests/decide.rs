@@ -675,3 +675,56 @@ fn a_watched_pull_request_waits_until_assigned_or_closed() {
         number: 1347,
     }));
 }
+
+#[test]
+fn only_a_delivery_that_may_pick_requests_reviewers() {
+    let pool = pool(&["hubot", "monalisa"]);
+    let opened = on_pull_request(
+        &pool,
+        None,
+        &pull_request("opened", 1, "octocat"),
+        &people(),
+        NOW,
+    );
+    let assignment = opened
+        .assignment()
+        .cloned()
+        .expect("an opened pull request is assigned");
+    let requests = |outcome: &Outcome| {
+        outcome
+            .outbound
+            .iter()
+            .any(|o| matches!(o, Outbound::GithubRequestReviewers { .. }))
+    };
+    assert!(requests(&opened));
+    let actions = [
+        "opened",
+        "reopened",
+        "ready_for_review",
+        "synchronize",
+        "edited",
+        "converted_to_draft",
+        "review_requested",
+        "closed",
+    ];
+    for action in actions {
+        for existing in [None, Some(&assignment)] {
+            let pr = pull_request(action, 1, "octocat");
+            let outcome = on_pull_request(&pool, existing, &pr, &people(), NOW);
+            assert!(
+                !requests(&outcome) || may_pick(&pr, existing),
+                "{action} (assigned before: {}) picked, but may_pick said no",
+                existing.is_some()
+            );
+        }
+    }
+    assert!(may_pick(
+        &pull_request("ready_for_review", 1, "octocat"),
+        None
+    ));
+    assert!(!may_pick(&pull_request("synchronize", 1, "octocat"), None));
+    assert!(!may_pick(
+        &pull_request("opened", 1, "octocat"),
+        Some(&assignment)
+    ));
+}
