@@ -132,6 +132,20 @@ pub enum SlackSink {
 }
 
 impl SlackSink {
+    /// The client, token and timeout of a sink with a bot token; `None`
+    /// offline.
+    fn connection(&self) -> Option<(&SlackClient<Connector>, &SlackApiToken, Duration)> {
+        match self {
+            SlackSink::Api {
+                client,
+                token,
+                timeout,
+                ..
+            } => Some((client, token, *timeout)),
+            SlackSink::Offline { .. } => None,
+        }
+    }
+
     /// A client for `api_url` (plain http allowed, for local fakes).
     pub fn api(api_url: &str, token: &str, timeout: Duration) -> anyhow::Result<SlackSink> {
         Ok(SlackSink::Api {
@@ -306,14 +320,8 @@ impl SlackSink {
         since: f64,
         outbox_ref: &str,
     ) -> Lookup {
-        let (client, token, timeout) = match self {
-            SlackSink::Offline { .. } => return Lookup::NotFound,
-            SlackSink::Api {
-                client,
-                token,
-                timeout,
-                ..
-            } => (client, token, *timeout),
+        let Some((client, token, timeout)) = self.connection() else {
+            return Lookup::NotFound;
         };
         let session = client.open_session(token);
         // Clocks differ: look a little before the mark.
@@ -402,14 +410,8 @@ impl SlackSink {
     /// conversation with `user` (the same one every time, so calling it
     /// again is harmless). Offline, the user id itself.
     pub async fn open_direct(&self, user: &str) -> Result<String, Attempt> {
-        let (client, token, timeout) = match self {
-            SlackSink::Offline { .. } => return Ok(user.to_string()),
-            SlackSink::Api {
-                client,
-                token,
-                timeout,
-                ..
-            } => (client, token, *timeout),
+        let Some((client, token, timeout)) = self.connection() else {
+            return Ok(user.to_string());
         };
         #[derive(serde::Deserialize)]
         struct Opened {
@@ -493,14 +495,8 @@ impl SlackSink {
 
     /// `users.info`: the IANA time zone of `user`'s Slack profile.
     pub async fn user_zone(&self, user: &str) -> ProfileLookup {
-        let (client, token, timeout) = match self {
-            SlackSink::Offline { .. } => return ProfileLookup::Read(None),
-            SlackSink::Api {
-                client,
-                token,
-                timeout,
-                ..
-            } => (client, token, *timeout),
+        let Some((client, token, timeout)) = self.connection() else {
+            return ProfileLookup::Read(None);
         };
         #[derive(serde::Deserialize)]
         struct Info {
