@@ -180,20 +180,10 @@ fn authenticate(
     // Read inline: the keys table is tiny and stays in redb's page cache, and
     // a read transaction never waits for the writer; a hop to a blocking
     // thread would cost more than the read.
-    let found = state.store.sentry_key(public_key).map_err(|e| {
-        // A store closed by a failed write was logged by the writer, counted.
-        let logged = e.is_unavailable();
-        if !logged {
-            tracing::error!(error = %e, "Sentry key lookup failed; answering 503");
-        }
-        SentryError {
-            logged,
-            ..SentryError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the store is unavailable; nothing was saved, try again",
-            )
-        }
-    })?;
+    let found = state
+        .store
+        .sentry_key(public_key)
+        .map_err(|e| store_failed(&e, e.is_unavailable(), "Sentry key lookup failed"))?;
     match found {
         Some(key) if key.project_id == project_id => Ok(key),
         _ => Err(forbidden()),
@@ -300,20 +290,7 @@ async fn ingest(
             .writer
             .run(move |tx| apply::errors::on_sdk_events(tx, &events, project_id, &context, now))
             .await
-            .map_err(|e| {
-                // A refusal of the store is logged by the writer, counted.
-                let logged = e.is_unavailable();
-                if !logged {
-                    tracing::error!(error = %e, "write failed; answering 503");
-                }
-                SentryError {
-                    logged,
-                    ..SentryError::new(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "the store is unavailable; nothing was saved, try again",
-                    )
-                }
-            })?;
+            .map_err(|e| store_failed(&e, e.is_unavailable(), "write failed"))?;
         for _ in new..count {
             state.metrics.duplicate("sentry");
         }
@@ -325,4 +302,20 @@ async fn ingest(
     let mut response = (StatusCode::OK, Json(body)).into_response();
     allow_browsers(response.headers_mut());
     Ok(response)
+}
+
+/// The 503 for a store that could not be read or written. A store the
+/// writer closed after a failed write (`unavailable`) was logged by the
+/// writer, counted; anything else is logged here, as `what`.
+fn store_failed(error: &dyn std::fmt::Display, unavailable: bool, what: &str) -> SentryError {
+    if !unavailable {
+        tracing::error!(error = %error, "{what}; answering 503");
+    }
+    SentryError {
+        logged: unavailable,
+        ..SentryError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the store is unavailable; nothing was saved, try again",
+        )
+    }
 }
