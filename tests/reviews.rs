@@ -639,23 +639,23 @@ async fn opening_the_app_home_publishes_the_queue_and_the_settings() {
     assert_eq!(world.views().len(), 2);
 }
 
-#[tokio::test]
-async fn a_direct_message_a_gateway_gave_up_on_is_found_in_its_history_and_sent_once() {
-    let clock = TestClock::at(common::now());
-    let (baton, world, _slack, _github) =
-        start(&clock, "UTC", &[("BATON_OUTBOX_LATE_GRACE", "1h")]).await;
-    // A gateway answers 504 after a second while Slack goes on and commits
-    // each post three seconds after it came: the outcome is unknown, so
-    // Baton waits out its grace (an hour of its clock, which the test
-    // moves), then looks in the conversation's history before sending
-    // again.
+/// Sends pull request `NUMBER` (hubot its reviewer) while a gateway answers
+/// Slack's posts 504 after a second and Slack commits each three seconds
+/// after it came: the channel post's and the direct message's outcomes are
+/// unknown. Returns once Baton has tried both and Slack has committed them.
+async fn send_both_posts_into_a_gateway_timeout(
+    clock: &TestClock,
+    baton: &Baton,
+    world: &World,
+    delivery: &str,
+) {
     world.set(|m| {
         m.hold = Some(std::time::Duration::from_secs(3));
         m.gateway_timeout = Some(std::time::Duration::from_secs(1));
     });
     let body = pull_request("opened", NUMBER, "torvalds");
     assert!(baton
-        .github("pull_request", "d-late", &body)
+        .github("pull_request", delivery, &body)
         .await
         .status()
         .is_success());
@@ -678,6 +678,19 @@ async fn a_direct_message_a_gateway_gave_up_on_is_found_in_its_history_and_sent_
     )
     .await;
     eventually(30, "Slack commits both", || async { world.all_committed() }).await;
+}
+
+#[tokio::test]
+async fn a_direct_message_a_gateway_gave_up_on_is_found_in_its_history_and_sent_once() {
+    let clock = TestClock::at(common::now());
+    let (baton, world, _slack, _github) =
+        start(&clock, "UTC", &[("BATON_OUTBOX_LATE_GRACE", "1h")]).await;
+    // A gateway answers 504 after a second while Slack goes on and commits
+    // each post three seconds after it came: the outcome is unknown, so
+    // Baton waits out its grace (an hour of its clock, which the test
+    // moves), then looks in the conversation's history before sending
+    // again.
+    send_both_posts_into_a_gateway_timeout(&clock, &baton, &world, "d-late").await;
     // Past the grace, a few seconds at a time until the outbox is empty:
     // each post is looked for, and found.
     clock.advance(3_600);
@@ -707,32 +720,7 @@ async fn a_direct_message_whose_conversation_will_not_open_on_a_retry_is_looked_
         start(&clock, "UTC", &[("BATON_OUTBOX_LATE_GRACE", "1h")]).await;
     // The direct message's first attempt leaves its outcome unknown: a
     // gateway answers 504 while Slack commits the post three seconds later.
-    world.set(|m| {
-        m.hold = Some(std::time::Duration::from_secs(3));
-        m.gateway_timeout = Some(std::time::Duration::from_secs(1));
-    });
-    let body = pull_request("opened", NUMBER, "torvalds");
-    assert!(baton
-        .github("pull_request", "d-unopened", &body)
-        .await
-        .status()
-        .is_success());
-    let direct = common::fake_slack::direct_channel(HUBOT);
-    eventually(
-        30,
-        "the channel post and the direct message, sent",
-        || async {
-            let received = world.received();
-            let sent = received.iter().any(|p| p["channel"] == CHANNEL)
-                && received.iter().any(|p| p["channel"] == direct.as_str());
-            if !sent {
-                clock.advance(5);
-            }
-            sent
-        },
-    )
-    .await;
-    eventually(30, "Slack commits both", || async { world.all_committed() }).await;
+    send_both_posts_into_a_gateway_timeout(&clock, &baton, &world, "d-unopened").await;
     // Past the grace, Slack cannot open direct conversations for a while
     // (503): the channel post is looked for and found, the direct
     // message's retry cannot even open its conversation.
