@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Probot comparison for Baton's webhook ingest benchmark (issue 27; a
+# benchmark, not a test). Starts the round-robin reviewer app in bench/probot/
+# (Probot on Node, in-memory, no GitHub API call) on a free loopback port with
+# a throwaway RSA key and webhook secret, and sends it the load of
+# bench/ingest.sh: signed deliveries of the real `pull_request` opened
+# payload, each with a unique X-GitHub-Delivery, `wrk -t2 -c64 --latency`.
+# Prints one line in ingest.sh's format (requests/s, p50, p99, non-2xx, the
+# highest RSS sampled every 0.1 s), then, on stderr, how many times the app's
+# handler ran. Exits non-zero if any response was not 2xx or the handler ran
+# fewer times than wrk counted responses: the figure is then not valid.
+#
+#   bash bench/probot.sh                 # DURATION=15s, CONNS=64 by default
+#   WITH_PROBOT=1 SKIP_POSTGRES=1 bash bench/ingest.sh   # beside Baton's figures
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-15s}
+CONNS=${CONNS:-64}
+PAYLOAD=${PAYLOAD:-tests/fixtures/github/pull_request/opened.payload.json}
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+[ -d bench/probot/node_modules ] || npm ci --prefix bench/probot --no-audit --no-fund >/dev/null
+
+work=$(mktemp -d)
+pid=
+cleanup() {
+  [ -z "$pid" ] || kill "$pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+secret=bench-secret-$RANDOM
+openssl genrsa -out "$work/app.pem" 2048 2>/dev/null
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+signature=sha256=$(python3 -c 'import hmac,hashlib,sys; print(hmac.new(sys.argv[1].encode(), open(sys.argv[2],"rb").read(), hashlib.sha256).hexdigest())' "$secret" "$PAYLOAD")
+
+PORT=$port APP_ID=1 PRIVATE_KEY_PATH=$work/app.pem WEBHOOK_SECRET=$secret LOG_LEVEL=warn NODE_ENV=production \
+  node bench/probot/app.js >"$work/out.log" 2>&1 &
+pid=$!
+until curl -fs "http://127.0.0.1:$port/ping" >/dev/null; do
+  kill -0 "$pid" 2>/dev/null || { cat "$work/out.log" >&2; exit 1; }
+  sleep 0.01
+done
+
+echo 0 >"$work/rss.max"
+( max=0; while r=$(awk '/VmRSS/ {print $2}' /proc/$pid/status 2>/dev/null) && [ -n "$r" ]; do
+    [ "$r" -gt "$max" ] && max=$r && echo "$max" >"$work/rss.max"; sleep 0.1; done ) &
+sampler=$!
+BODY_FILE=$PAYLOAD EVENT=pull_request SIGNATURE=$signature \
+  wrk -t2 -c"$CONNS" -d"$DURATION" --latency -s bench/github.lua "http://127.0.0.1:$port/api/github/webhooks" >"$work/wrk.txt"
+kill $sampler 2>/dev/null; wait $sampler 2>/dev/null || true
+rss=$(( $(cat "$work/rss.max") / 1024 ))
+rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")
+p50=$(awk '$1=="50%" {print $2}' "$work/wrk.txt")
+p99=$(awk '$1=="99%" {print $2}' "$work/wrk.txt")
+bad=$(awk '/Non-2xx/ {print $NF}' "$work/wrk.txt"); bad=${bad:-0}
+version=$(node -p 'require("./bench/probot/node_modules/probot/package.json").version')
+printf '%-34s %4s conns  %10s req/s  p50 %8s  p99 %8s  non-2xx %s  RSS max %s MiB\n' \
+  "Probot $version: round-robin app" "$CONNS" "$rps" "$p50" "$p99" "$bad" "$rss"
+
+responses=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
+count=$(curl -fs "http://127.0.0.1:$port/bench/count")
+opened=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["opened"])' "$count")
+echo "probot: $responses responses (wrk), handler ran $opened times ($count; Node $(node -v))" >&2
+if [ "$bad" != 0 ] || [ "$opened" -lt "$responses" ]; then
+  grep -v '^ *$' "$work/out.log" | tail -5 >&2
+  echo "probot: figure not valid (non-2xx responses, or the handler did not run for every delivery)" >&2
+  exit 1
+fi
