@@ -11,9 +11,11 @@
 # the time to ready. Then the same deliveries into PostgreSQL (one replica,
 # a throwaway cluster on this machine with PostgreSQL's default durability,
 # started by .ci/postgres.sh; SKIP_POSTGRES=1 leaves it out, ONLY_POSTGRES=1
-# runs only it).
+# runs only it). WITH_PROBOT=1 adds, after the HMAC floor at 64 connections,
+# the same load on Probot's in-memory round-robin app (bench/probot.sh).
 #
 #   bash bench/ingest.sh            # DURATION=15s by default
+#   WITH_PROBOT=1 SKIP_POSTGRES=1 bash bench/ingest.sh  # floor, Baton, Probot
 #   BATON=/path/to/other/baton bash bench/ingest.sh   # measure another build
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -79,6 +81,9 @@ for c in 16 64; do
   until curl -s -o /dev/null "http://127.0.0.1:$port/"; do sleep 0.01; done
   run pull_request "$c" "floor: axum, HMAC check only"
   kill $floor_pid; wait $floor_pid 2>/dev/null || true; floor_pid=; port=$baton_port
+  if [ "${WITH_PROBOT:-}" = 1 ] && [ "$c" = 64 ]; then
+    DURATION=$DURATION PAYLOAD=$PAYLOAD bash bench/probot.sh || echo "Probot: figure not valid (see above)"
+  fi
   run zen "$c" "floor: HMAC check + routing only"
   run pull_request "$c" "pull_request: verify+parse+commit"
 done
