@@ -265,6 +265,7 @@ impl Store {
         let mut tx = Tx {
             records: self.engine.begin_write()?,
             outbox_grew: false,
+            pending_picks_put: 0,
         };
         for job in jobs.iter_mut() {
             run(job, &mut tx)?;
@@ -281,6 +282,7 @@ impl Store {
         let tx = Tx {
             records: self.engine.begin_read()?,
             outbox_grew: false,
+            pending_picks_put: 0,
         };
         f(&tx)
     }
@@ -292,6 +294,7 @@ impl Store {
         Ok(Tx {
             records: self.engine.begin_read()?,
             outbox_grew: false,
+            pending_picks_put: 0,
         })
     }
 
@@ -363,6 +366,10 @@ pub struct Tx<'t> {
     records: Box<dyn Records + 't>,
     /// Set when an item was added to the outbox in this transaction.
     outbox_grew: bool,
+    /// Pending picks stored in this transaction (by every job of a batch so
+    /// far): a job compares the count before and after it ran to know
+    /// whether the lookup task has work.
+    pending_picks_put: u64,
 }
 
 impl Tx<'_> {

@@ -39,7 +39,16 @@ impl Tx<'_> {
     }
 
     pub(crate) fn put_pending_pick(&mut self, pick: &PendingPick) -> Result<()> {
-        self.put_json(PENDING, &pick.key(), pick)
+        self.put_json(PENDING, &pick.key(), pick)?;
+        self.pending_picks_put += 1;
+        Ok(())
+    }
+
+    /// How many pending picks this transaction has stored so far (every job
+    /// of its batch): compared before and after a job, it says whether the
+    /// job left work for the lookup task.
+    pub fn pending_picks_put(&self) -> u64 {
+        self.pending_picks_put
     }
 
     pub(crate) fn remove_pending_pick(&mut self, key: &str) -> Result<bool> {

@@ -54,6 +54,14 @@ pub enum Accepted {
     Applied,
 }
 
+/// What the write transaction did with a delivery.
+enum Written {
+    /// Its delivery id was stored before.
+    Duplicate,
+    /// Applied; `pick_waits` when it stored a pick that waits for a lookup.
+    Applied { pick_waits: bool },
+}
+
 /// Apply one authenticated delivery: parse it, then in one write
 /// transaction record its delivery id (dedup) and apply its decision. The
 /// webhook route and catch-up ([`crate::server::catch_up`]) both come here.
@@ -82,29 +90,32 @@ pub async fn accept(
         _ => {}
     }
     state.metrics.event("github", event.kind());
-    let may_wait_for_lookup = matches!(
-        event,
-        GithubEvent::PullRequest(_) | GithubEvent::IssueComment(_)
-    );
     let context = state.apply_context();
     let now = crate::clock::now();
     let dedup_key = format!("github:{delivery}");
-    let first = state
+    let written = state
         .writer
         .run(move |tx| {
             if !tx.first_delivery(&dedup_key, now)? {
-                return Ok(false);
+                return Ok(Written::Duplicate);
             }
+            let picks_before = tx.pending_picks_put();
             apply::github_event(tx, &event, &context, now)?;
-            Ok(true)
+            Ok(Written::Applied {
+                pick_waits: tx.pending_picks_put() > picks_before,
+            })
         })
         .await?;
-    if !first {
-        state.metrics.duplicate("github");
-        return Ok(Accepted::Duplicate);
-    }
-    if may_wait_for_lookup {
-        state.lookup_wake.notify_one();
+    match written {
+        Written::Duplicate => {
+            state.metrics.duplicate("github");
+            return Ok(Accepted::Duplicate);
+        }
+        // Only a delivery that left a pick waiting for GitHub's facts wakes
+        // the lookup task (whose pass reads the store on a blocking thread):
+        // waking it for every delivery cost more than the commit.
+        Written::Applied { pick_waits: true } => state.lookup_wake.notify_one(),
+        Written::Applied { pick_waits: false } => {}
     }
     Ok(Accepted::Applied)
 }

@@ -1,6 +1,7 @@
 //! Conformance scenario of the tables of picks waiting for a lookup:
 //! pending picks survive a reopen and go once done, CODEOWNERS copies are
-//! kept and forgotten, a refusal is remembered.
+//! kept and forgotten, a refusal is remembered; a transaction counts the
+//! picks it stored.
 
 use baton_handlers::github::PullRequestEvent;
 use baton_handlers::reviewers::codeowners::Team;
@@ -46,7 +47,8 @@ pub fn pending_picks_codeowners_copies_and_refusals_are_kept(open: Opener<'_>) {
     let store = open("lookups");
     let picks = [pick(12, None), pick(12, Some(5)), pick(3, None)];
     let changes: Vec<Change> = picks.iter().cloned().map(Change::PutPendingPick).collect();
-    store
+    // The transaction counts the picks it stored (what wakes the lookup task).
+    let stored = store
         .write(|tx| {
             tx.store_outcome(
                 Outcome {
@@ -54,17 +56,24 @@ pub fn pending_picks_codeowners_copies_and_refusals_are_kept(open: Opener<'_>) {
                     ..Outcome::none()
                 },
                 NOW,
-            )
-            .map(drop)
+            )?;
+            Ok(tx.pending_picks_put())
         })
         .unwrap();
+    assert_eq!(stored, 3);
     let copy = CodeownersCopy {
         repo: "octo-org/api".into(),
         path: Some(".github/CODEOWNERS".into()),
         text: Some("* @octocat\n".into()),
         fetched_at: NOW,
     };
-    store.write(|tx| tx.put_codeowners_copy(&copy)).unwrap();
+    let stored = store
+        .write(|tx| {
+            tx.put_codeowners_copy(&copy)?;
+            Ok(tx.pending_picks_put())
+        })
+        .unwrap();
+    assert_eq!(stored, 0, "a write that stores no pick counts none");
     drop(store);
 
     let store = open("lookups");
