@@ -12,7 +12,8 @@
 # a throwaway cluster on this machine with PostgreSQL's default durability,
 # started by .ci/postgres.sh; SKIP_POSTGRES=1 leaves it out, ONLY_POSTGRES=1
 # runs only it). WITH_PROBOT=1 adds, after the HMAC floor at 64 connections,
-# the same load on Probot's in-memory round-robin app (bench/probot.sh).
+# the same load on Probot's in-memory round-robin app (bench/probot.sh), on
+# Probot's own server and behind its createNodeMiddleware on a plain server.
 #
 #   bash bench/ingest.sh            # DURATION=15s by default
 #   WITH_PROBOT=1 SKIP_POSTGRES=1 bash bench/ingest.sh  # floor, Baton, Probot
@@ -82,7 +83,9 @@ for c in 16 64; do
   run pull_request "$c" "floor: axum, HMAC check only"
   kill $floor_pid; wait $floor_pid 2>/dev/null || true; floor_pid=; port=$baton_port
   if [ "${WITH_PROBOT:-}" = 1 ] && [ "$c" = 64 ]; then
-    DURATION=$DURATION PAYLOAD=$PAYLOAD bash bench/probot.sh || echo "Probot: figure not valid (see above)"
+    for server in "" middleware; do
+      PROBOT_SERVER=$server DURATION=$DURATION PAYLOAD=$PAYLOAD bash bench/probot.sh || echo "Probot: figure not valid (see above)"
+    done
   fi
   run zen "$c" "floor: HMAC check + routing only"
   run pull_request "$c" "pull_request: verify+parse+commit"

@@ -11,6 +11,7 @@
 # fewer times than wrk counted responses: the figure is then not valid.
 #
 #   bash bench/probot.sh                 # DURATION=15s, CONNS=64 by default
+#   PROBOT_SERVER=middleware bash bench/probot.sh   # Probot's createNodeMiddleware on a plain server
 #   WITH_PROBOT=1 SKIP_POSTGRES=1 bash bench/ingest.sh   # beside Baton's figures
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +33,7 @@ openssl genrsa -out "$work/app.pem" 2048 2>/dev/null
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 signature=sha256=$(python3 -c 'import hmac,hashlib,sys; print(hmac.new(sys.argv[1].encode(), open(sys.argv[2],"rb").read(), hashlib.sha256).hexdigest())' "$secret" "$PAYLOAD")
 
-PORT=$port APP_ID=1 PRIVATE_KEY_PATH=$work/app.pem WEBHOOK_SECRET=$secret LOG_LEVEL=warn NODE_ENV=production \
+PORT=$port PROBOT_SERVER=${PROBOT_SERVER:-} APP_ID=1 PRIVATE_KEY_PATH=$work/app.pem WEBHOOK_SECRET=$secret LOG_LEVEL=warn NODE_ENV=production \
   node bench/probot/app.js >"$work/out.log" 2>&1 &
 pid=$!
 until curl -fs "http://127.0.0.1:$port/ping" >/dev/null; do
@@ -54,7 +55,7 @@ p99=$(awk '$1=="99%" {print $2}' "$work/wrk.txt")
 bad=$(awk '/Non-2xx/ {print $NF}' "$work/wrk.txt"); bad=${bad:-0}
 version=$(node -p 'require("./bench/probot/node_modules/probot/package.json").version')
 printf '%-34s %4s conns  %10s req/s  p50 %8s  p99 %8s  non-2xx %s  RSS max %s MiB\n' \
-  "Probot $version: round-robin app" "$CONNS" "$rps" "$p50" "$p99" "$bad" "$rss"
+  "Probot $version${PROBOT_SERVER:+ ($PROBOT_SERVER)}: round-robin" "$CONNS" "$rps" "$p50" "$p99" "$bad" "$rss"
 
 responses=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
 count=$(curl -fs "http://127.0.0.1:$port/bench/count")

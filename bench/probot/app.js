@@ -14,13 +14,19 @@
 // Probot.defaults(...) })`): Express, Probot's request-logging middleware,
 // and the webhook route at /api/github/webhooks.
 //
+// With PROBOT_SERVER=middleware the app runs instead behind Probot's
+// `createNodeMiddleware` on a plain Node http server, as Probot's docs show for
+// serverless or custom servers: no Express, no request logging. That is
+// Probot's best case here; the route is the same.
+//
 // Environment: PORT (required), APP_ID, PRIVATE_KEY_PATH (a throwaway RSA key
 // made at run time; never commit one), WEBHOOK_SECRET, LOG_LEVEL (default warn).
 // GET /bench/count answers the handler's counters as JSON, and they are printed
 // to stderr on SIGTERM, so the benchmark can check the handler really ran.
 
 const { readFileSync } = require("node:fs");
-const { Probot, Server } = require("probot");
+const { createServer } = require("node:http");
+const { Probot, Server, createNodeMiddleware, createProbot } = require("probot");
 
 const REVIEWERS = ["hubot", "monalisa", "defunkt"];
 
@@ -65,18 +71,34 @@ async function main() {
   for (const name of ["APP_ID", "PRIVATE_KEY_PATH", "WEBHOOK_SECRET"]) {
     if (!process.env[name]) throw new Error(`set ${name}`);
   }
-  const server = new Server({
-    host: "127.0.0.1",
-    port,
-    Probot: Probot.defaults({
-      appId: process.env.APP_ID,
-      privateKey: readFileSync(process.env.PRIVATE_KEY_PATH, "utf8"),
-      secret: process.env.WEBHOOK_SECRET,
-      logLevel: process.env.LOG_LEVEL || "warn",
-    }),
-  });
-  await server.load(roundRobinApp);
-  await server.start();
+  const options = {
+    appId: process.env.APP_ID,
+    privateKey: readFileSync(process.env.PRIVATE_KEY_PATH, "utf8"),
+    secret: process.env.WEBHOOK_SECRET,
+    logLevel: process.env.LOG_LEVEL || "warn",
+  };
+  if (process.env.PROBOT_SERVER === "middleware") {
+    const middleware = createNodeMiddleware(roundRobinApp, {
+      probot: createProbot({ overrides: options }),
+    });
+    const server = createServer(async (req, res) => {
+      if (req.method === "GET" && (req.url === "/ping" || req.url === "/bench/count")) {
+        const answer = req.url === "/ping" ? "PONG" : JSON.stringify({ ...counters, pull_requests: picks.size, repositories: nextIndex.size });
+        res.writeHead(200, { "content-type": req.url === "/ping" ? "text/plain" : "application/json" });
+        res.end(answer);
+        return;
+      }
+      if (!(await middleware(req, res))) {
+        res.writeHead(404);
+        res.end();
+      }
+    });
+    await new Promise((resolve) => server.listen(port, "127.0.0.1", resolve));
+  } else {
+    const server = new Server({ host: "127.0.0.1", port, Probot: Probot.defaults(options) });
+    await server.load(roundRobinApp);
+    await server.start();
+  }
   process.on("SIGTERM", () => {
     process.stderr.write(`probot app: ${JSON.stringify({ ...counters, pull_requests: picks.size })}\n`);
     process.exit(0);
