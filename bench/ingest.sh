@@ -26,6 +26,7 @@ command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk 
 cargo build --release --quiet
 cargo build --release --quiet --example hmac_floor
 BATON=${BATON:-target/release/baton}
+. bench/wrk_measure.sh
 
 work=$(mktemp -d)
 pg_pid=; pg_dir=; floor_pid=
@@ -48,21 +49,8 @@ ready_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
 sleep 1
 idle_kb=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
 
-run() { # event connections
-  local target=${pg_pid:-${floor_pid:-$pid}}
-  echo 0 >"$work/rss.max"
-  ( max=0; while r=$(awk '/VmRSS/ {print $2}' /proc/$target/status 2>/dev/null) && [ -n "$r" ]; do
-      [ "$r" -gt "$max" ] && max=$r && echo "$max" >"$work/rss.max"; sleep 0.1; done ) &
-  local sampler=$!
-  BODY_FILE=$PAYLOAD EVENT=$1 SIGNATURE=$signature \
-    wrk -t2 -c"$2" -d"$DURATION" --latency -s bench/github.lua "http://127.0.0.1:$port/github/webhook" >"$work/wrk.txt"
-  kill $sampler 2>/dev/null; wait $sampler 2>/dev/null || true
-  rss=$(( $(cat "$work/rss.max") / 1024 ))
-  rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")
-  p50=$(awk '$1=="50%" {print $2}' "$work/wrk.txt")
-  p99=$(awk '$1=="99%" {print $2}' "$work/wrk.txt")
-  bad=$(awk '/Non-2xx/ {print $NF}' "$work/wrk.txt"); bad=${bad:-0}
-  printf '%-34s %4s conns  %10s req/s  p50 %8s  p99 %8s  non-2xx %s  RSS max %s MiB\n' "$3" "$2" "$rps" "$p50" "$p99" "$bad" "$rss"
+run() { # event connections label
+  wrk_measure "${pg_pid:-${floor_pid:-$pid}}" "http://127.0.0.1:$port/github/webhook" "$1" "$2" "$3"
 }
 
 echo "Baton ingest benchmark ($(nproc) cores, $DURATION per run, payload $(wc -c <"$PAYLOAD") bytes)"

@@ -19,6 +19,7 @@ DURATION=${DURATION:-15s}
 CONNS=${CONNS:-64}
 PAYLOAD=${PAYLOAD:-tests/fixtures/github/pull_request/opened.payload.json}
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+. bench/wrk_measure.sh
 [ -d bench/probot/node_modules ] || npm ci --prefix bench/probot --no-audit --no-fund >/dev/null
 
 work=$(mktemp -d)
@@ -41,21 +42,10 @@ until curl -fs "http://127.0.0.1:$port/ping" >/dev/null; do
   sleep 0.01
 done
 
-echo 0 >"$work/rss.max"
-( max=0; while r=$(awk '/VmRSS/ {print $2}' /proc/$pid/status 2>/dev/null) && [ -n "$r" ]; do
-    [ "$r" -gt "$max" ] && max=$r && echo "$max" >"$work/rss.max"; sleep 0.1; done ) &
-sampler=$!
-BODY_FILE=$PAYLOAD EVENT=pull_request SIGNATURE=$signature \
-  wrk -t2 -c"$CONNS" -d"$DURATION" --latency -s bench/github.lua "http://127.0.0.1:$port/api/github/webhooks" >"$work/wrk.txt"
-kill $sampler 2>/dev/null; wait $sampler 2>/dev/null || true
-rss=$(( $(cat "$work/rss.max") / 1024 ))
-rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")
-p50=$(awk '$1=="50%" {print $2}' "$work/wrk.txt")
-p99=$(awk '$1=="99%" {print $2}' "$work/wrk.txt")
-bad=$(awk '/Non-2xx/ {print $NF}' "$work/wrk.txt"); bad=${bad:-0}
 version=$(node -p 'require("./bench/probot/node_modules/probot/package.json").version')
-printf '%-34s %4s conns  %10s req/s  p50 %8s  p99 %8s  non-2xx %s  RSS max %s MiB\n' \
-  "Probot $version${PROBOT_SERVER:+ ($PROBOT_SERVER)}: round-robin" "$CONNS" "$rps" "$p50" "$p99" "$bad" "$rss"
+wrk_measure "$pid" "http://127.0.0.1:$port/api/github/webhooks" pull_request "$CONNS" \
+  "Probot $version${PROBOT_SERVER:+ ($PROBOT_SERVER)}: round-robin"
+bad=$(awk '/Non-2xx/ {print $NF}' "$work/wrk.txt"); bad=${bad:-0}
 
 responses=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
 count=$(curl -fs "http://127.0.0.1:$port/bench/count")
