@@ -112,8 +112,8 @@ pub async fn accept(
             return Ok(Accepted::Duplicate);
         }
         // Only a delivery that left a pick waiting for GitHub's facts wakes
-        // the lookup task (whose pass reads the store on a blocking thread):
-        // waking it for every delivery cost more than the commit.
+        // the lookup task: each pass reads the store on a blocking thread,
+        // which every delivery paid for while all of them woke it.
         Written::Applied { pick_waits: true } => state.lookup_wake.notify_one(),
         Written::Applied { pick_waits: false } => {}
     }
