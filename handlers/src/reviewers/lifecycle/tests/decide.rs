@@ -353,20 +353,8 @@ mod direct_messages {
 
     fn tracked() -> TrackedPullRequest {
         let mut pr = TrackedPullRequest {
-            repo: "octo-org/api".into(),
-            number: 7,
-            channel: "C1".into(),
             title: "<!channel> & `x` <https://evil.example|click>".into(),
-            url: "https://github.com/octo-org/api/pull/7".into(),
-            author: "torvalds".into(),
-            additions: 1,
-            deletions: 1,
-            changed_files: 1,
-            opened_at: NOW,
-            draft: false,
-            closed: None,
-            resumed_at: None,
-            reviewers: Vec::new(),
+            ..open_pull_request(7)
         };
         pr.ask("hubot", NOW);
         pr
@@ -418,20 +406,9 @@ mod reminders {
 
     fn tracked(asked_at: UnixTime) -> TrackedPullRequest {
         let mut pr = TrackedPullRequest {
-            repo: "octo-org/api".into(),
-            number: 7,
-            channel: "C1".into(),
             title: "Retry <webhook> delivery".into(),
-            url: "https://github.com/octo-org/api/pull/7".into(),
-            author: "torvalds".into(),
-            additions: 1,
-            deletions: 1,
-            changed_files: 1,
             opened_at: asked_at,
-            draft: false,
-            closed: None,
-            resumed_at: None,
-            reviewers: Vec::new(),
+            ..open_pull_request(7)
         };
         pr.ask("hubot", asked_at);
         pr
@@ -605,20 +582,10 @@ mod digest {
 
     fn tracked(number: u64, channel: &str) -> TrackedPullRequest {
         TrackedPullRequest {
-            repo: "octo-org/api".into(),
-            number,
             channel: channel.into(),
             title: format!("Change {number}"),
-            url: format!("https://github.com/octo-org/api/pull/{number}"),
-            author: "torvalds".into(),
-            additions: 1,
-            deletions: 1,
-            changed_files: 1,
             opened_at: MONDAY_0930_PARIS - 10 * DAY,
-            draft: false,
-            closed: None,
-            resumed_at: None,
-            reviewers: Vec::new(),
+            ..open_pull_request(number)
         }
     }
 
@@ -770,20 +737,8 @@ mod home {
 
     fn tracked(number: u64, author: &str) -> TrackedPullRequest {
         TrackedPullRequest {
-            repo: "octo-org/api".into(),
-            number,
-            channel: "C1".into(),
-            title: format!("Change <{number}>"),
-            url: format!("https://github.com/octo-org/api/pull/{number}"),
             author: author.into(),
-            additions: 1,
-            deletions: 1,
-            changed_files: 1,
-            opened_at: NOW,
-            draft: false,
-            closed: None,
-            resumed_at: None,
-            reviewers: Vec::new(),
+            ..open_pull_request(number)
         }
     }
 

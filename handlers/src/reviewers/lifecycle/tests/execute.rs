@@ -28,20 +28,10 @@ fn context<'a>(
 
 fn tracked(number: u64, channel: &str) -> TrackedPullRequest {
     let mut pr = TrackedPullRequest {
-        repo: "octo-org/api".into(),
-        number,
         channel: channel.into(),
         title: "Retry".into(),
-        url: format!("https://github.com/octo-org/api/pull/{number}"),
-        author: "torvalds".into(),
-        additions: 1,
-        deletions: 1,
-        changed_files: 1,
         opened_at: NOW - 7_200,
-        draft: false,
-        closed: None,
-        resumed_at: None,
-        reviewers: Vec::new(),
+        ..open_pull_request(number)
     };
     pr.ask("hubot", NOW - 7_200);
     pr.schedule_reminders(Some(86_400));

@@ -16,20 +16,11 @@ mod stored {
 
     fn tracked(number: u64, author: &str) -> TrackedPullRequest {
         TrackedPullRequest {
-            repo: "octo-org/api".into(),
-            number,
-            channel: "C1".into(),
             title: "Retry <webhook> delivery".into(),
-            url: format!("https://github.com/octo-org/api/pull/{number}"),
             author: author.into(),
             additions: 3,
-            deletions: 1,
-            changed_files: 1,
             opened_at: T0,
-            draft: false,
-            closed: None,
-            resumed_at: None,
-            reviewers: Vec::new(),
+            ..open_pull_request(number)
         }
     }
 
@@ -109,20 +100,8 @@ mod queue {
 
     fn tracked(number: u64, author: &str) -> TrackedPullRequest {
         TrackedPullRequest {
-            repo: "octo-org/api".into(),
-            number,
-            channel: "C1".into(),
-            title: format!("Change <{number}>"),
-            url: format!("https://github.com/octo-org/api/pull/{number}"),
             author: author.into(),
-            additions: 1,
-            deletions: 1,
-            changed_files: 1,
-            opened_at: NOW,
-            draft: false,
-            closed: None,
-            resumed_at: None,
-            reviewers: Vec::new(),
+            ..open_pull_request(number)
         }
     }
 
@@ -189,20 +168,9 @@ mod reminder_times {
 
     fn tracked(asked_at: UnixTime) -> TrackedPullRequest {
         let mut pr = TrackedPullRequest {
-            repo: "octo-org/api".into(),
-            number: 7,
-            channel: "C1".into(),
             title: "Retry <webhook> delivery".into(),
-            url: "https://github.com/octo-org/api/pull/7".into(),
-            author: "torvalds".into(),
-            additions: 1,
-            deletions: 1,
-            changed_files: 1,
             opened_at: asked_at,
-            draft: false,
-            closed: None,
-            resumed_at: None,
-            reviewers: Vec::new(),
+            ..open_pull_request(7)
         };
         pr.ask("hubot", asked_at);
         pr
